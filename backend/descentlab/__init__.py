@@ -1,0 +1,27 @@
+"""DescentLab: watch optimisers move on loss surfaces.
+
+>>> import descentlab
+>>> traj = descentlab.run("rosenbrock", "adam", start=(-1.5, 2), lr=0.01, max_steps=1000)
+>>> traj.status[0], traj.x
+"""
+
+from __future__ import annotations
+
+from .api_python import optimizers, run, schedules, surfaces
+from .engine import Stop, Trajectory
+from .errors import DescentLabError
+from .problems import Problem, make_problem
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DescentLabError",
+    "Problem",
+    "Stop",
+    "Trajectory",
+    "make_problem",
+    "optimizers",
+    "run",
+    "schedules",
+    "surfaces",
+]

@@ -1,0 +1,50 @@
+"""The FastAPI application: :func:`create_app` builds it (uvicorn calls it as a factory).
+
+CPU work (runs, grids, analysis) goes to one thread pool owned by the app, never the event
+loop; the WebSocket and the REST routes share it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+import descentlab
+
+from .guards import BodyLimit, install_handlers
+from .responses import JSON
+from .routes import analysis, catalogs, health, runs, surfaces
+from .settings import Settings
+from .static import mount_frontend
+from .ws import router as ws_router
+
+__all__ = ["Settings", "create_app"]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.pool.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(
+        title="DescentLab",
+        version=descentlab.__version__,
+        description="Optimisers on loss surfaces: REST, WebSocket streams and the browser UI.",
+        default_response_class=JSON,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.pool = ThreadPoolExecutor(settings.threads, thread_name_prefix="descentlab")
+    install_handlers(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    for module in (health, surfaces, catalogs, runs, analysis):
+        app.include_router(module.router)
+    app.include_router(ws_router)
+    app.state.frontend = mount_frontend(app, settings.frontend_dir)
+    return app

@@ -1,0 +1,34 @@
+"""The registries the UI builds its controls from: optimisers, schedules, presets."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from fastapi import APIRouter
+
+from ...optimizers import REGISTRY
+from ...schedules import SCHEDULES
+from ..responses import StrictJSONRoute
+
+router = APIRouter(prefix="/api", tags=["catalogs"], route_class=StrictJSONRoute)
+
+
+@router.get("/optimizers")
+def list_optimizers() -> dict[str, Any]:
+    return {"optimizers": [o.describe() for o in REGISTRY.optimizers]}
+
+
+@router.get("/schedules")
+def list_schedules() -> dict[str, Any]:
+    return {"schedules": [s.describe() for s in SCHEDULES.values()]}
+
+
+@router.get("/presets")
+def list_presets() -> dict[str, Any]:
+    """The lecture's figures as ready-made runs (empty until ``descentlab.presets`` exists)."""
+    try:
+        presets = importlib.import_module("descentlab.presets").PRESETS
+    except ModuleNotFoundError:
+        presets = ()
+    return {"presets": [p.describe() for p in presets]}

@@ -1,0 +1,66 @@
+"""The surface catalog and contour grids."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, HTTPException, Query, Response
+
+from ...errors import DescentLabError
+from ...problems import CATALOG, Problem
+from ..responses import StrictJSONRoute
+from ..service import grid, offload
+from ..settings import MAX_GRID, PoolDep
+
+router = APIRouter(prefix="/api/surfaces", tags=["surfaces"], route_class=StrictJSONRoute)
+
+ParamsQuery = Annotated[
+    str | None,
+    Query(max_length=2000, description='surface parameters as JSON, e.g. {"b": 10}'),
+]
+Bound = Annotated[float | None, Query(allow_inf_nan=False)]
+Size = Annotated[int, Query(ge=2, le=MAX_GRID)]
+
+
+def bind(surface_id: str, params: str | None) -> Problem:
+    """A catalog surface bound to JSON-encoded parameters; unknown ids are 404s here."""
+    surface = CATALOG.by_id.get(surface_id)
+    if surface is None:
+        raise HTTPException(404, f"unknown surface {surface_id!r}")
+    values: Any = None
+    if params:
+        try:
+            values = orjson.loads(params)
+        except orjson.JSONDecodeError:
+            raise DescentLabError("params", "must be a JSON object") from None
+        if not isinstance(values, dict):
+            raise DescentLabError("params", "must be a JSON object")
+    return surface.bind(values)
+
+
+@router.get("")
+def list_surfaces() -> dict[str, Any]:
+    return {"surfaces": [s.bind().describe() for s in CATALOG.surfaces]}
+
+
+@router.get("/{surface_id}")
+def get_surface(surface_id: str, params: ParamsQuery = None) -> dict[str, Any]:
+    return bind(surface_id, params).describe()
+
+
+@router.get("/{surface_id}/grid")
+async def get_grid(
+    surface_id: str,
+    pool: PoolDep,
+    nx: Size = 200,
+    ny: Size = 200,
+    xmin: Bound = None,
+    xmax: Bound = None,
+    ymin: Bound = None,
+    ymax: Bound = None,
+    params: ParamsQuery = None,
+) -> Response:
+    problem = bind(surface_id, params)
+    body = await offload(pool, grid, problem, nx, ny, [(xmin, xmax), (ymin, ymax)])
+    return Response(body, media_type="application/json")

@@ -1,0 +1,90 @@
+"""Request models: the single source of the API's validation (and of its OpenAPI schema).
+
+Shapes and bounds live here (``Field(ge=, le=)`` from :mod:`descentlab.limits`); what depends on
+a registry entry (a hyperparameter's range, a surface parameter's range) is checked by the
+engine, whose :class:`DescentLabError` the app maps to the same 422 shape. Every model refuses
+unknown fields and non-finite numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import limits
+
+Number = Annotated[float, Field(strict=True)]  # a JSON number: no "1" strings, no booleans
+Name = Annotated[str, Field(min_length=1, max_length=64)]
+ParamValues = Annotated[dict[Name, Number | list[Number]], Field(max_length=limits.MAX_PARAMETERS)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class SurfaceRef(Model):
+    id: Name
+    params: Annotated[dict[Name, Number], Field(max_length=limits.MAX_PARAMETERS)] = {}
+
+
+SurfaceSpec = Name | SurfaceRef
+
+
+class ScheduleRef(Model):
+    id: Name
+    params: ParamValues = {}
+
+
+class OptimizerRef(Model):
+    id: Name
+    params: ParamValues = Field(
+        default={}, description="hyperparameters; see GET /api/optimizers for names and ranges"
+    )
+    schedule: Name | ScheduleRef | None = None
+
+
+class StopRule(Model):
+    grad_tol: float | None = Field(default=1e-6, ge=0)
+    grad_norm: Literal["l1", "l2", "inf"] = "l2"
+    loss_tol: float | None = Field(default=None, ge=0)
+    bound: float = Field(default=1e6, gt=0, le=limits.MAX_BOUND)
+
+
+class RunBody(Model):
+    surface: SurfaceSpec
+    start: Annotated[list[Number], Field(min_length=1, max_length=2)] | None = None
+    max_steps: int = Field(default=1000, ge=1, le=limits.MAX_STEPS)
+    stop: StopRule = Field(default_factory=StopRule)
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    restarts: int = Field(default=0, ge=0, le=limits.MAX_RESTARTS)
+    optimizers: list[OptimizerRef] = Field(min_length=1, max_length=limits.MAX_OPTIMIZERS)
+
+    def surface_spec(self) -> str | dict[str, Any]:
+        s = self.surface
+        return s if isinstance(s, str) else {"id": s.id, "params": s.params}
+
+
+class AnalysisBody(Model):
+    surface: SurfaceSpec
+    point: Annotated[list[Number], Field(min_length=1, max_length=2)]
+
+    def surface_spec(self) -> str | dict[str, Any]:
+        s = self.surface
+        return s if isinstance(s, str) else {"id": s.id, "params": s.params}
+
+
+class RunMessage(RunBody):
+    """WebSocket: start (or replace) the stream of ``id``."""
+
+    type: Literal["run"]
+    id: Annotated[str, Field(max_length=64)]
+    frame_points: int = Field(default=64, ge=1, le=4096)
+
+
+class CancelMessage(Model):
+    type: Literal["cancel"]
+    id: Annotated[str, Field(max_length=64)]
+
+
+ClientMessage = Annotated[RunMessage | CancelMessage, Field(discriminator="type")]

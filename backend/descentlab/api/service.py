@@ -1,0 +1,146 @@
+"""What the routes and the WebSocket do with a validated body: build run specs, run them,
+encode the result. Plain functions, called in the app's thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import functools
+import io
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .. import engine
+from ..errors import DescentLabError
+from ..optimizers import REGISTRY
+from ..problems import Problem, make_problem
+from .responses import dumps
+from .schemas import RunBody, ScheduleRef
+
+T = TypeVar("T")
+
+# Points (rows x (max_steps + 1), summed over optimisers) one request may ask for: the
+# per-field limits multiply to ~4e7, which no response (or browser) should carry.
+MAX_RUN_POINTS = 1_000_000
+
+CSV_COLUMNS = ("run", "optimizer", "row", "step", "x", "y", "loss", "grad_norm", "step_size", "lr")
+
+
+async def offload(pool: Executor, fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn(*args)`` in ``pool``: CPU work never blocks the event loop."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(pool, functools.partial(fn, *args))
+
+
+def prepare_runs(body: RunBody) -> tuple[Problem, list[engine.RunSpec]]:
+    """One :class:`engine.RunSpec` per optimiser; errors name the field of ``body``."""
+    problem = make_problem(body.surface_spec())
+    stop = engine.Stop(max_steps=body.max_steps, **body.stop.model_dump())
+    specs = []
+    for i, ref in enumerate(body.optimizers):
+        optimizer = REGISTRY.get(ref.id, f"optimizers.{i}.id")
+        schedule = (
+            ref.schedule.model_dump() if isinstance(ref.schedule, ScheduleRef) else ref.schedule
+        )
+        try:
+            spec = engine.prepare(
+                problem,
+                optimizer,
+                start=body.start,
+                params=ref.params,
+                schedule=schedule,
+                stop=stop,
+                seed=body.seed,
+                restarts=body.restarts,
+            )
+        except DescentLabError as err:
+            if err.field.split(".")[0] in ("params", "schedule"):
+                raise err.within(f"optimizers.{i}") from None
+            raise
+        specs.append(spec)
+    points = sum(s.starts.shape[0] for s in specs) * (body.max_steps + 1)
+    if points > MAX_RUN_POINTS:
+        raise DescentLabError(
+            "max_steps",
+            f"(1 + restarts) x (max_steps + 1) x optimizers = {points:,} points is over the "
+            f"limit of {MAX_RUN_POINTS:,} per request",
+        )
+    return problem, specs
+
+
+def run_result(body: RunBody) -> dict[str, Any]:
+    """The JSON result of ``POST /api/runs`` (docs/api.md, "Run result")."""
+    problem, specs = prepare_runs(body)
+    runs = []
+    for spec in specs:
+        traj = engine.run(spec)
+        rows = [traj.row(b) for b in range(len(traj.steps))]
+        runs.append({**rows[0], "restarts": rows[1:], "best": traj.best})
+    return {"surface": problem.describe(), "runs": runs}
+
+
+def run_json(body: RunBody) -> bytes:
+    return dumps(run_result(body))
+
+
+def run_csv(body: RunBody) -> str:
+    """The same runs, one CSV line per point of every row (empty cells for non-finite)."""
+    _, specs = prepare_runs(body)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for i, spec in enumerate(specs):
+        traj = engine.run(spec)
+        for b, steps in enumerate(traj.steps):
+            n = int(steps) + 1
+            P = traj.path[b, :n]
+            y = P[:, 1] if P.shape[1] > 1 else np.full(n, np.nan)
+            lr = traj.lr[b, :n] if traj.lr is not None else np.full(n, np.nan)
+            columns = (
+                P[:, 0],
+                y,
+                traj.loss[b, :n],
+                traj.grad_norm[b, :n],
+                traj.step_size[b, :n],
+                lr,
+            )
+            for t, values in enumerate(zip(*columns, strict=True)):
+                writer.writerow([i, traj.optimizer, b, t, *map(_cell, values)])
+    return out.getvalue()
+
+
+def _cell(v: float) -> str:
+    return repr(float(v)) if np.isfinite(v) else ""
+
+
+def grid(problem: Problem, nx: int, ny: int, box: list[tuple[float | None, float | None]]) -> bytes:
+    """Values on an nx x ny grid in one batched call; non-finite values become null."""
+    ranges = []
+    for axis, (lo, hi) in enumerate(box[: problem.dim]):
+        lo = float(problem.domain[axis, 0]) if lo is None else lo
+        hi = float(problem.domain[axis, 1]) if hi is None else hi
+        if not lo < hi:
+            name = "xy"[axis]
+            raise DescentLabError(f"{name}min", f"must be below {name}max ({lo:g} >= {hi:g})")
+        ranges.append((lo, hi))
+    x = np.linspace(*ranges[0], nx)
+    shape: tuple[int, ...]
+    if problem.dim == 1:
+        X, shape = x[:, None], (nx,)
+        out: dict[str, Any] = {"x": x}
+    else:
+        y = np.linspace(*ranges[1], ny)
+        XX, YY = np.meshgrid(x, y)
+        X, shape = np.column_stack([XX.ravel(), YY.ravel()]), (ny, nx)
+        out = {"x": x, "y": y}
+    with np.errstate(all="ignore"):
+        Z = np.broadcast_to(np.asarray(problem.value(X), dtype=float), len(X)).reshape(shape)
+    finite = np.isfinite(Z)
+    out["z"] = np.where(finite, Z, np.nan)
+    out["zmin"] = float(Z[finite].min()) if finite.any() else None
+    out["zmax"] = float(Z[finite].max()) if finite.any() else None
+    return dumps(out)

@@ -1,0 +1,60 @@
+"""Settings and the shared resources routes ask for, as ``Annotated[..., Depends()]`` aliases.
+
+Settings come from ``DESCENTLAB_*`` environment variables (so the Docker image and the CLI can
+set them) with defaults from :mod:`descentlab.limits`; one class, read once per app.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from pydantic import BaseModel
+
+import descentlab
+
+from .. import limits
+
+MAX_BODY_BYTES = 64 * 1024  # request bodies and WebSocket messages (docs/api.md)
+MAX_WS_RUNS = 16  # concurrent runs on one WebSocket
+MAX_GRID = limits.MAX_GRID_POINTS
+
+
+def default_frontend_dir() -> Path:
+    """The frontend inside an installed wheel, else the repository's (editable install)."""
+    package = Path(descentlab.__file__).resolve().parent
+    bundled = package / "frontend"
+    return bundled if bundled.is_dir() else package.parents[1] / "frontend"
+
+
+class Settings(BaseModel):
+    frontend_dir: Path
+    max_body_bytes: int = MAX_BODY_BYTES
+    max_ws_runs: int = MAX_WS_RUNS
+    ws_queue_frames: int = 8  # frames a socket may hold unsent before its runs pause
+    threads: int = min(8, os.cpu_count() or 1)  # the pool that does all CPU work
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            frontend_dir=Path(env.get("DESCENTLAB_FRONTEND_DIR") or default_frontend_dir()),
+            threads=int(env.get("DESCENTLAB_THREADS", min(8, os.cpu_count() or 1))),
+        )
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_pool(request: Request) -> Executor:
+    pool: Executor = request.app.state.pool
+    return pool
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+PoolDep = Annotated[Executor, Depends(get_pool)]

@@ -1,0 +1,62 @@
+"""The notebook API: ``descentlab.run(surface, optimizer, start=..., lr=..., max_steps=...)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import engine
+from .optimizers import REGISTRY, Optimizer
+from .problems import CATALOG, Surface
+from .schedules import SCHEDULES, Schedule
+
+_STOP_FIELDS = ("max_steps", "grad_tol", "grad_norm", "loss_tol", "bound")
+
+
+def run(
+    surface: str | dict[str, Any],
+    optimizer: str,
+    *,
+    start: Any = None,
+    schedule: Any = None,
+    seed: int = 0,
+    restarts: int = 0,
+    batch_size: int | None = None,
+    sampling: str = "shuffle",
+    noise: float = 0.0,
+    epochs: int | None = None,
+    **kwargs: Any,
+) -> engine.Trajectory:
+    """Run ``optimizer`` on ``surface``. Keyword arguments are the optimiser's hyperparameters
+    (PyTorch's names: ``lr``, ``momentum``, ``betas``, ...) or stopping rules (``max_steps``,
+    ``grad_tol``, ``grad_norm``, ``loss_tol``, ``bound``). ``batch_size``, ``sampling`` and
+    ``epochs`` make it minibatch SGD on a data-fit surface; ``noise`` adds simulated gradient
+    noise on any surface."""
+    stop = engine.Stop(**{k: kwargs.pop(k) for k in _STOP_FIELDS if k in kwargs})
+    stochastic = engine.Stochastic(batch_size, sampling, noise)
+    return engine.run(
+        surface,
+        optimizer,
+        start=start,
+        params=kwargs,
+        schedule=schedule,
+        stop=stop,
+        seed=seed,
+        restarts=restarts,
+        stochastic=stochastic,
+        epochs=epochs,
+    )
+
+
+def surfaces() -> dict[str, Surface]:
+    """The surface catalog, by id."""
+    return dict(CATALOG.by_id)
+
+
+def optimizers() -> dict[str, Optimizer]:
+    """The optimiser registry, by id."""
+    return dict(REGISTRY.by_id)
+
+
+def schedules() -> dict[str, Schedule]:
+    """The learning-rate schedules, by id."""
+    return dict(SCHEDULES)

@@ -1,0 +1,181 @@
+"""The ``descentlab`` command: serve the app, run an optimiser, list the registries.
+
+Bad input is the user's to fix, so it prints one line naming the field on stderr and exits 2
+(argparse's own convention), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import DescentLabError
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .api.settings import MAX_BODY_BYTES
+
+    uvicorn.run(
+        "descentlab.api:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        ws_max_size=4 * MAX_BODY_BYTES,  # the app answers `too_large` itself below this
+        log_level=args.log_level,
+    )
+    return 0
+
+
+def _numbers(text: str, field: str) -> float | list[float]:
+    """``"0.9"`` -> 0.9, ``"0.9,0.999"`` -> [0.9, 0.999]."""
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise DescentLabError(field, f"{text!r} is not a number or a list of numbers") from None
+    return values[0] if len(values) == 1 else values
+
+
+def _pairs(items: list[str], field: str) -> dict[str, float | list[float]]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise DescentLabError(field, f"{item!r} is not NAME=VALUE")
+        out[name] = _numbers(value, f"{field}.{name}")
+    return out
+
+
+def run_body(args: argparse.Namespace) -> dict[str, Any]:
+    """The command line as a ``POST /api/runs`` body: the API's models validate both."""
+    start = None if args.start is None else _numbers(args.start, "start")
+    schedule = None
+    if args.schedule:
+        schedule = {"id": args.schedule, "params": _pairs(args.schedule_param, "schedule.params")}
+    return {
+        "surface": {"id": args.surface, "params": _pairs(args.surface_param, "surface.params")},
+        "start": [start] if isinstance(start, float) else start,
+        "max_steps": args.steps,
+        "stop": {"grad_tol": args.grad_tol, "grad_norm": args.grad_norm, "loss_tol": args.loss_tol},
+        "seed": args.seed,
+        "restarts": args.restarts,
+        "optimizers": [
+            {"id": args.optimizer, "params": _pairs(args.param, "params"), "schedule": schedule}
+        ],
+    }
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from .api import service
+    from .api.schemas import RunBody
+
+    try:
+        body = RunBody.model_validate(run_body(args))
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(map(str, first["loc"]))
+        raise DescentLabError(field, first["msg"]) from None
+    if args.format == "csv":
+        sys.stdout.write(service.run_csv(body))
+        return 0
+    result = service.run_result(body)
+    if args.format == "json":
+        sys.stdout.write(service.dumps(result).decode() + "\n")
+        return 0
+    for run in result["runs"]:
+        rows = [run, *run["restarts"]]
+        for b, row in enumerate(rows):
+            best = " (best)" if len(rows) > 1 and b == run["best"] else ""
+            x = ", ".join(f"{v:.6g}" for v in row["path"][-1])
+            loss = row["loss"][-1]
+            print(
+                f"{run['optimizer']} row {b}{best}: {row['status']} after {row['steps']} steps,"
+                f" x = ({x}), loss = {loss:.6g}  [{row['message']}]"
+            )
+    return 0
+
+
+def _surfaces(args: argparse.Namespace) -> int:
+    from .problems import CATALOG
+
+    for s in CATALOG.surfaces:
+        params = ", ".join(f"{p.name}={p.default:g}" for p in s.params)
+        print(f"{s.id:18} {s.dim}-D  {s.name}" + (f"  ({params})" if params else ""))
+    return 0
+
+
+def _optimizers(args: argparse.Namespace) -> int:
+    from .optimizers import REGISTRY
+
+    for o in REGISTRY.optimizers:
+        hypers = ", ".join(f"{h.name}={_show(h.default)}" for h in o.hypers)
+        print(f"{o.id:20} {o.family:13} {hypers}")
+    return 0
+
+
+def _show(value: Any) -> str:
+    return ",".join(f"{v:g}" for v in value) if isinstance(value, tuple) else f"{value:g}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="descentlab", description="Watch optimisers move on loss surfaces."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the web app and the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=_serve)
+
+    run = sub.add_parser(
+        "run",
+        help="run one optimiser and print the result",
+        description="Negative numbers need '=': --start=-1.5,2.",
+    )
+    run.add_argument("surface", help="a surface id (see `descentlab surfaces`)")
+    run.add_argument("optimizer", help="an optimiser id (see `descentlab optimizers`)")
+    run.add_argument("--start", metavar="X,Y", help="start point (default: the surface's)")
+    run.add_argument("--steps", type=int, default=1000, help="max steps (default 1000)")
+    run.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a hyperparameter, e.g. lr=0.01 or betas=0.9,0.999 (repeatable)",
+    )
+    run.add_argument("--surface-param", action="append", default=[], metavar="NAME=VALUE")
+    run.add_argument("--schedule", help="a learning-rate schedule id, e.g. step")
+    run.add_argument("--schedule-param", action="append", default=[], metavar="NAME=VALUE")
+    run.add_argument("--grad-tol", type=float, default=1e-6)
+    run.add_argument("--grad-norm", choices=("l1", "l2", "inf"), default="l2")
+    run.add_argument("--loss-tol", type=float, default=None)
+    run.add_argument("--restarts", type=int, default=0)
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--format", choices=("json", "csv", "summary"), default="summary")
+    run.set_defaults(func=_run)
+
+    sub.add_parser("surfaces", help="list the surfaces").set_defaults(func=_surfaces)
+    sub.add_parser("optimizers", help="list the optimisers").set_defaults(func=_optimizers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except DescentLabError as err:
+        print(f"descentlab: error: {err.field}: {err.message}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `descentlab ... | head`
+        sys.stderr.close()
+        return 0
+    return code

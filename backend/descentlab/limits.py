@@ -1,0 +1,23 @@
+"""Every size the engine and the server accept, in one place (documented in README.md).
+
+The API's pydantic models, the engine's own checks and the docs all read these numbers.
+"""
+
+from __future__ import annotations
+
+MAX_STEPS = 20_000  # steps of one trajectory
+MAX_BATCH = 10_000  # rows of the batch axis in one run (restarts x sweep points)
+MAX_RESTARTS = 256  # random restarts of one run
+MAX_OPTIMIZERS = 8  # optimisers compared in one request
+MAX_GRID_POINTS = 500  # per axis of a contour grid (so at most 500 x 500 values)
+MAX_SWEEP_POINTS = 10_000  # settings in one hyperparameter sweep
+MAX_BOUND = 1e12  # divergence bound: |x| beyond this stops a run as diverged
+
+# Typed expressions (issue 6 grows these into the full parser limits).
+MAX_EXPRESSION_LENGTH = 2_000  # characters
+MAX_EXPRESSION_NODES = 500  # nodes of the parsed tree
+MAX_EXPRESSION_DEPTH = 32  # nesting depth of the parsed tree
+MAX_INTEGER_POWER = 64  # |n| in x**n with an integer n
+MAX_PARAMETERS = 16  # named parameters of one surface
+EXPRESSION_COMPILE_SECONDS = 0.5  # time to derive a typed surface's gradient and Hessian
+EXPRESSION_MAX_ABS = 1e6  # |value| of a declared parameter or a view-box bound

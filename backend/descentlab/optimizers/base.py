@@ -1,0 +1,231 @@
+"""What an optimiser is: hyperparameters as data, and a pure ``init``/``step`` over a batch.
+
+Every array carries a leading batch axis: ``x`` is (B, D), a hyperparameter is a float or an
+array of shape (B, 1) (one value per row, for sweeps), so one code path serves a single run,
+restarts, particle clouds and sweeps.
+
+``init(x0, hp) -> state``; ``step(hp, state, x, f, g, ctx) -> (x_new, state, info)`` where
+``f`` (B,) and ``g`` (B, D) are the loss and gradient at ``x`` (the engine evaluates them once
+and records them), ``ctx`` gives the step count, an oracle for further evaluations and a
+seeded random generator, and ``info`` maps names to (B, D) arrays worth drawing (velocity,
+per-coordinate effective step). Rules never mutate their inputs.
+
+Optimisers that scipy implements are wrapped instead (``driver``): they run a whole row at a
+time and their callback records the path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import DescentLabError
+from ..problems import Problem
+
+HyperValue = float | tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """One hyperparameter, declared once: validation, the API schema and the UI's slider."""
+
+    name: str
+    default: HyperValue
+    low: float
+    high: float
+    scale: str = "linear"  # "log" for learning rates and epsilons
+    help: str = ""
+    integer: bool = False
+
+    @property
+    def size(self) -> int:
+        """1 for a number; the length of a tuple-valued one such as Adam's ``betas``."""
+        return len(self.default) if isinstance(self.default, tuple) else 1
+
+    def check(self, value: Any, field_path: str) -> HyperValue:
+        if self.size > 1:
+            if not isinstance(value, (list, tuple)) or len(value) != self.size:
+                raise DescentLabError(field_path, f"must be a list of {self.size} numbers")
+            return tuple(self._check_one(v, f"{field_path}.{i}") for i, v in enumerate(value))
+        return self._check_one(value, field_path)
+
+    def _check_one(self, value: Any, field_path: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise DescentLabError(field_path, "must be a number")
+        value = float(value)
+        if not np.isfinite(value):
+            raise DescentLabError(field_path, "must be finite")
+        if not self.low <= value <= self.high:
+            raise DescentLabError(
+                field_path, f"must be between {self.low:g} and {self.high:g}, got {value:g}"
+            )
+        if self.integer and not value.is_integer():
+            raise DescentLabError(field_path, "must be a whole number")
+        return value
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "default": list(self.default) if isinstance(self.default, tuple) else self.default,
+            "low": self.low,
+            "high": self.high,
+            "scale": self.scale,
+            "help": self.help,
+            "integer": self.integer,
+            "size": self.size,
+        }
+
+
+class Oracle:
+    """Further evaluations a step asks for, counted (the engine's own per-step one is not).
+
+    In minibatch SGD the engine sets ``batch`` to the step's samples, so a rule that asks for
+    more (Newton's Hessian, a zeroth-order probe) sees the same minibatch as its gradient.
+    """
+
+    __slots__ = ("batch", "nfev", "ngev", "nhev", "problem")
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.batch: np.ndarray | None = None
+        self.nfev = 0
+        self.ngev = 0
+        self.nhev = 0
+
+    def value(self, X: np.ndarray) -> np.ndarray:
+        self.nfev += 1
+        return self.problem.value(X, self.batch)
+
+    def value_and_grad(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.nfev += 1
+        self.ngev += 1
+        return self.problem.value_and_grad(X, self.batch)
+
+    def hess(self, X: np.ndarray) -> np.ndarray:
+        self.nhev += 1
+        return self.problem.hess(X, self.batch)
+
+
+class StepContext:
+    """What a step may use besides its state: step count, oracle, randomness, the domain."""
+
+    __slots__ = ("_rng", "domain", "oracle", "seed", "t")
+
+    def __init__(self, oracle: Oracle, seed: int, domain: np.ndarray) -> None:
+        self.oracle = oracle
+        self.seed = seed
+        self.domain = domain  # (D, 2): the surface's view box, for global random search
+        self.t = 0  # 1 on the first step, as torch.optim counts
+        self._rng: np.random.Generator | None = None
+
+    def advance(self) -> None:
+        self.t += 1
+        self._rng = None
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """A generator for this step alone, from (seed, t): runs replay exactly from a seed."""
+        if self._rng is None:
+            self._rng = np.random.default_rng([self.seed, self.t])
+        return self._rng
+
+
+State = Any
+StepResult = tuple[np.ndarray, State, Mapping[str, np.ndarray]]
+InitFn = Callable[[np.ndarray, Mapping[str, Any]], State]
+StepFn = Callable[
+    [Mapping[str, Any], State, np.ndarray, np.ndarray, np.ndarray, StepContext], StepResult
+]
+
+
+@dataclass(frozen=True)
+class DriverResult:
+    """What a wrapped (scipy) method returns for one row: the iterates and its own verdict."""
+
+    path: np.ndarray  # (T + 1, D), the start included
+    message: str
+    nfev: int
+    ngev: int
+    nhev: int
+
+
+DriverFn = Callable[[Problem, np.ndarray, Mapping[str, Any], int], DriverResult]
+"""(problem, x0 of shape (D,), hyperparameters, max_steps) -> DriverResult."""
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """A registry entry: everything about one optimiser, as data plus two pure functions."""
+
+    id: str
+    name: str
+    family: str  # first-order | second-order | quasi-newton | zeroth-order
+    hypers: tuple[Hyper, ...]
+    formula: str  # the update rule in LaTeX, as the docstring states it
+    description: str
+    init: InitFn | None = None
+    step: StepFn | None = None
+    driver: DriverFn | None = None
+    torch: str | None = None  # the torch.optim class it equals, if any
+    uses_gradient: bool = True
+    info: tuple[str, ...] = ()  # names of the per-step state it reports (each (B, D))
+    hyper_by_name: dict[str, Hyper] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if (self.driver is None) == (self.step is None or self.init is None):
+            raise ValueError(f"{self.id}: give either init and step, or a driver")
+        object.__setattr__(self, "hyper_by_name", {h.name: h for h in self.hypers})
+
+    @property
+    def uses_lr(self) -> bool:
+        return "lr" in self.hyper_by_name
+
+    def resolve(self, given: Mapping[str, Any] | None, prefix: str = "params") -> dict[str, Any]:
+        """Defaults filled in, every value checked; errors name ``prefix.<name>``."""
+        given = dict(given or {})
+        unknown = sorted(set(given) - set(self.hyper_by_name))
+        if unknown:
+            known = ", ".join(self.hyper_by_name) or "none"
+            raise DescentLabError(
+                f"{prefix}.{unknown[0]}",
+                f"unknown hyperparameter of {self.id!r} (known: {known})",
+            )
+        return {
+            h.name: h.check(given[h.name], f"{prefix}.{h.name}") if h.name in given else h.default
+            for h in self.hypers
+        }
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "family": self.family,
+            "formula": self.formula,
+            "description": self.description,
+            "torch": self.torch,
+            "uses_gradient": self.uses_gradient,
+            "uses_lr": self.uses_lr,
+            "info": list(self.info),
+            "hyperparameters": [h.describe() for h in self.hypers],
+        }
+
+
+@dataclass(frozen=True)
+class Registry:
+    optimizers: tuple[Optimizer, ...]
+    by_id: dict[str, Optimizer] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {o.id: o for o in self.optimizers})
+
+    def get(self, optimizer_id: str, field_path: str = "optimizer") -> Optimizer:
+        try:
+            return self.by_id[optimizer_id]
+        except KeyError:
+            raise DescentLabError(
+                field_path,
+                f"unknown optimizer {optimizer_id!r} (known: {', '.join(self.by_id)})",
+            ) from None

@@ -1,0 +1,239 @@
+"""Surfaces as data, and the Problem that binds one to parameter values and evaluates it.
+
+A :class:`Surface` is a catalog entry (or a typed expression): its formula in the expression
+language of :mod:`.parse`, and metadata (domain, start, minima, contour hint, parameters).
+:meth:`Surface.bind` gives a :class:`Problem`: value, gradient and Hessian over a batch of
+points ``X`` of shape (B, D), all derived once from the one tree.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import DescentLabError
+from . import expr
+from .latex import to_latex
+from .parse import Parsed, parse
+from .tape import Tape
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """A surface parameter: the UI makes a slider of it, the API validates against it."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    help: str = ""
+    scale: str = "linear"  # or "log"
+    integer: bool = False
+
+    def check(self, value: Any, field_path: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise DescentLabError(field_path, "must be a number")
+        value = float(value)
+        if not np.isfinite(value):
+            raise DescentLabError(field_path, "must be finite")
+        if not self.low <= value <= self.high:
+            raise DescentLabError(
+                field_path, f"must be between {self.low:g} and {self.high:g}, got {value:g}"
+            )
+        if self.integer and not value.is_integer():
+            raise DescentLabError(field_path, "must be a whole number")
+        return value
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One loss surface, declared as data. ``expression`` is its single definition."""
+
+    id: str
+    name: str
+    expression: str
+    domain: tuple[tuple[float, float], ...]  # (low, high) per coordinate: the default view
+    start: tuple[float, ...]  # a good default start
+    params: tuple[ParamSpec, ...] = ()
+    minima: tuple[tuple[str, ...], ...] = ()  # known minimisers, each coordinate an expression
+    log_contours: bool = False  # contours read better on a log scale
+    description: str = ""
+    lecture: bool = False  # appears in the lecture notes
+    compile_budget: float | None = None  # seconds to derive gradient and Hessian (typed ones)
+    # A data-fit loss: ``expression`` is the loss of one sample, over the columns ``data``
+    # that ``make_data(params)`` generates; the surface is its mean over the samples.
+    data: tuple[str, ...] = ()
+    make_data: Callable[[dict[str, float]], dict[str, np.ndarray]] | None = None
+    solve: Callable[[Problem], np.ndarray] | None = None  # the exact minimiser, if known
+    formula_latex: str = ""  # shown instead of the generated LaTeX (a sum over samples)
+
+    @functools.cached_property
+    def parsed(self) -> Parsed:
+        return parse(self.expression, [p.name for p in self.params], self.data)
+
+    @property
+    def dim(self) -> int:
+        return self.parsed.dim
+
+    @property
+    def formula(self) -> str:
+        """LaTeX generated from the definition, parameters shown by name."""
+        return self.formula_latex or to_latex(self.parsed.tree)
+
+    def resolve_params(self, given: dict[str, Any] | None, prefix: str = "params") -> dict:
+        given = dict(given or {})
+        specs = {p.name: p for p in self.params}
+        unknown = sorted(set(given) - set(specs))
+        if unknown:
+            known = ", ".join(specs) or "none"
+            raise DescentLabError(
+                f"{prefix}.{unknown[0]}",
+                f"unknown parameter of surface {self.id!r} (known: {known})",
+            )
+        return {
+            name: spec.check(given[name], f"{prefix}.{name}") if name in given else spec.default
+            for name, spec in specs.items()
+        }
+
+    def bind(self, params: dict[str, Any] | None = None) -> Problem:
+        values = self.resolve_params(params)
+        return _bind_cached(self, tuple(sorted(values.items())))
+
+
+@functools.lru_cache(maxsize=256)
+def _bind_cached(surface: Surface, values: tuple[tuple[str, float], ...]) -> Problem:
+    return Problem(surface, dict(values))
+
+
+class Problem:
+    """A surface with its parameter values fixed: what optimisers minimise.
+
+    ``value(X)`` -> (B,), ``value_and_grad(X)`` -> ((B,), (B, D)), ``hess(X)`` -> (B, D, D),
+    for ``X`` of shape (B, D). Evaluation does not silence numpy's floating-point warnings;
+    callers that expect non-finite values (the engine, the grid) wrap it in ``np.errstate``.
+    """
+
+    def __init__(self, surface: Surface, params: dict[str, float]) -> None:
+        budget = surface.compile_budget
+        deadline = None if budget is None else time.perf_counter() + budget
+        self.surface = surface
+        self.params = params
+        self.tree = expr.substitute(surface.parsed.tree, params)
+        self.dim = surface.dim
+        self.domain = np.array(surface.domain[: self.dim], dtype=float)
+        self.start = np.array(surface.start[: self.dim], dtype=float)
+        self.data = surface.make_data(params) if surface.make_data else None
+        self.n_data = 0 if self.data is None else len(next(iter(self.data.values())))
+        try:
+            self._gradient = [expr.derivative(self.tree, i, deadline) for i in range(self.dim)]
+            self._hessian = [
+                expr.derivative(self._gradient[i], j, deadline)
+                for i in range(self.dim)
+                for j in range(i, self.dim)
+            ]
+        except expr.TooComplex:
+            raise DescentLabError(
+                "expression", f"too complex: its derivatives took longer than {budget:g} s"
+            ) from None
+        self._value_tape = Tape([self.tree])
+        self._value_grad_tape = Tape([self.tree, *self._gradient])
+        if surface.solve is not None:
+            self.minima = np.reshape(surface.solve(self), (1, self.dim))
+        else:
+            self.minima = np.array(
+                [[_evaluate_constant(c, surface, params) for c in m] for m in surface.minima],
+                dtype=float,
+            ).reshape(-1, self.dim)
+
+    @property
+    def id(self) -> str:
+        return self.surface.id
+
+    @functools.cached_property
+    def _hess_tape(self) -> Tape:
+        return Tape(self._hessian)  # the upper triangle, row by row
+
+    def columns(self, batch: np.ndarray | None = None) -> dict[str, np.ndarray] | None:
+        """The data columns, or the rows ``batch`` of them (a minibatch)."""
+        if self.data is None or batch is None:
+            return self.data
+        return {name: column[batch] for name, column in self.data.items()}
+
+    def value(self, X: np.ndarray, batch: np.ndarray | None = None) -> np.ndarray:
+        return self._value_tape(X, data=self.columns(batch))[0]
+
+    def value_and_grad(
+        self, X: np.ndarray, batch: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Loss and gradient at ``X``; for a data-fit loss, over the samples ``batch`` only
+        (a minibatch) when given, else over all of them."""
+        out = self._value_grad_tape(
+            X, np.empty((X.shape[0], self.dim + 1)), data=self.columns(batch)
+        )
+        return out[:, 0], out[:, 1:]
+
+    def grad(self, X: np.ndarray, batch: np.ndarray | None = None) -> np.ndarray:
+        return self.value_and_grad(X, batch)[1]
+
+    def hess(self, X: np.ndarray, batch: np.ndarray | None = None) -> np.ndarray:
+        upper = iter(self._hess_tape(X, data=self.columns(batch)))
+        H = np.empty((X.shape[0], self.dim, self.dim))
+        for i in range(self.dim):
+            for j in range(i, self.dim):
+                H[:, i, j] = H[:, j, i] = next(upper)
+        return H
+
+    def autograd_function(self, batch: np.ndarray | None = None) -> Any:
+        """The same tree as an autograd.numpy function of one point: the tests' oracle."""
+        return expr.to_autograd(self.tree, self.columns(batch))
+
+    def describe(self) -> dict[str, Any]:
+        """Metadata for the API and the UI."""
+        s = self.surface
+        return {
+            "id": s.id,
+            "name": s.name,
+            "expression": s.expression,
+            "formula": s.formula,
+            "dim": self.dim,
+            "domain": self.domain.tolist(),
+            "start": self.start.tolist(),
+            "minima": self.minima.tolist(),
+            "log_contours": s.log_contours,
+            "description": s.description,
+            "lecture": s.lecture,
+            "params": [{**vars(p), "value": self.params[p.name]} for p in s.params],
+            "data": None if self.data is None else {k: v.tolist() for k, v in self.data.items()},
+        }
+
+
+def _evaluate_constant(text: str, surface: Surface, params: dict[str, float]) -> float:
+    """A minimum's coordinate, written as an expression of the parameters (``a^2``, ``3``)."""
+    tree = expr.substitute(parse(text, list(params)).tree, params)
+    if not expr.is_const(tree):
+        raise ValueError(f"surface {surface.id}: minimum {text!r} is not a constant")
+    return tree.value
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The registry of surfaces, declared as a tuple of data."""
+
+    surfaces: tuple[Surface, ...]
+    by_id: dict[str, Surface] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {s.id: s for s in self.surfaces})
+
+    def get(self, surface_id: str, field_path: str = "surface") -> Surface:
+        try:
+            return self.by_id[surface_id]
+        except KeyError:
+            raise DescentLabError(
+                field_path, f"unknown surface {surface_id!r} (known: {', '.join(self.by_id)})"
+            ) from None

@@ -1,0 +1,210 @@
+"""The surface catalog: every built-in surface, declared once as data.
+
+Each formula is written in the same expression language users type (see :mod:`.parse`), so the
+catalog and typed surfaces are one mechanism: one parser, one differentiator, one evaluator.
+"""
+
+from __future__ import annotations
+
+from .base import ParamSpec, Surface
+
+_ROTATE_U = "(cos(angle*pi/180)*x + sin(angle*pi/180)*y)"
+_ROTATE_V = "(-sin(angle*pi/180)*x + cos(angle*pi/180)*y)"
+
+SURFACES: tuple[Surface, ...] = (
+    Surface(
+        id="parabola",
+        name="Parabola",
+        expression="x^2",
+        domain=((-11.0, 11.0),),
+        start=(-10.0,),
+        minima=(("0",),),
+        description="The lecture's L(θ) = θ²: GD converges for 0 < lr < 1 and diverges past it.",
+        lecture=True,
+    ),
+    Surface(
+        id="quartic",
+        name="Quartic",
+        expression="x^4 - 40*x^2 - 100*x",
+        domain=((-6.5, 7.0),),
+        start=(-6.0,),
+        minima=(("5",), ("-(5 + sqrt(5))/2",)),
+        description="The lecture's 1-D quartic: a global minimum at x = 5 and a local one at "
+        "x ≈ -3.62 that traps gradient descent started on the left.",
+        lecture=True,
+    ),
+    Surface(
+        id="quadratic",
+        name="Ill-conditioned bowl",
+        expression=f"{_ROTATE_U}^2 + kappa*{_ROTATE_V}^2",
+        params=(
+            ParamSpec("kappa", 100.0, 1.0, 1000.0, "condition number λmax/λmin", "log"),
+            ParamSpec("angle", 0.0, 0.0, 180.0, "rotation of the bowl's axes, in degrees"),
+        ),
+        domain=((-10.0, 10.0), (-4.0, 4.0)),
+        start=(-9.0, 3.0),
+        minima=(("0", "0"),),
+        log_contours=True,
+        description="The lecture's x² + 100y²: a narrow valley where GD zig-zags; kappa sets "
+        "the conditioning and angle rotates the axes away from the coordinates.",
+        lecture=True,
+    ),
+    Surface(
+        id="rosenbrock",
+        name="Rosenbrock",
+        expression="(a - x)^2 + b*(y - x^2)^2",
+        params=(
+            ParamSpec("a", 1.0, -3.0, 3.0, "the minimum is at (a, a²)"),
+            ParamSpec("b", 100.0, 0.1, 1000.0, "steepness of the valley walls", "log"),
+        ),
+        domain=((-2.0, 2.0), (-1.0, 3.0)),
+        start=(-1.5, 2.0),
+        minima=(("a", "a^2"),),
+        log_contours=True,
+        description="A curved, flat-bottomed valley: easy to find, slow to follow.",
+        lecture=True,
+    ),
+    Surface(
+        id="polynomial",
+        name="Cubic polynomial",
+        expression="y^2 - 0.02*y^3 + 5*x + x^2 + 0.04*x^3",
+        domain=((-8.0, 3.0), (-6.0, 6.0)),
+        start=(1.0, 4.0),
+        minima=(("(-2 + sqrt(1.6))/0.24", "0"),),
+        description="The lecture's polynomial: one local minimum, unbounded below far away.",
+        lecture=True,
+    ),
+    Surface(
+        id="nightmare",
+        name="Nightmare",
+        expression=(
+            "0.05*(x^2 + y^2)"
+            " - 2*exp(-((x - 2)^2 + (y - 1.5)^2)/6)"  # the two wide Gaussian basins
+            " - 1.5*exp(-((x + 3)^2 + (y + 0.5)^2)/5)"
+            " + 0.4*cos(3*(x + 3))*cos(3*(y + 0.5))*exp(-((x + 3)^2 + (y + 0.5)^2)/4)"  # ripple
+            " - 2.8*exp(-((x - 0.5)^2 + (y + 2.8)^2)/0.08)"  # two narrow wells
+            " - 1.2*exp(-((x + 1)^2 + (y - 2.6)^2)/0.05)"
+            " + 1.2*exp(-(y + 1)^2/0.12)"  # the ridge along y = -1
+        ),
+        domain=((-7.0, 6.0), (-4.5, 4.5)),
+        start=(4.5, -3.5),
+        minima=(("0.4986303717064821", "-2.7940216089735386"),),
+        description="The lecture's bad function, rebuilt from its description: two wide "
+        "Gaussian basins, a cosine ripple around (-3, -0.5), two narrow wells and a ridge along "
+        "y = -1. Plain GD stalls in whichever dent it meets; momentum and restarts do better.",
+        lecture=True,
+    ),
+    Surface(
+        id="dog",
+        name="Difference of Gaussians",
+        expression="2*(exp(-x^2 - y^2) - exp(-(x - 1)^2 - (y - 1)^2))",
+        domain=((-3.0, 3.0), (-2.0, 3.0)),
+        start=(-0.2, -0.4),
+        minima=(("1.099839320128867", "1.099839320128867"),),
+        description="The lecture's difference of Gaussians: a hill beside a hole, flat far "
+        "away, so GD started on the hill's far side crawls.",
+        lecture=True,
+    ),
+    Surface(
+        id="himmelblau",
+        name="Himmelblau",
+        expression="(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+        domain=((-5.0, 5.0), (-5.0, 5.0)),
+        start=(0.0, 0.0),
+        minima=(
+            ("3", "2"),
+            ("-2.805118086952745", "3.131312518250573"),
+            ("-3.779310253377747", "-3.283185991286170"),
+            ("3.584428340330492", "-1.848126526964404"),
+        ),
+        log_contours=True,
+        description="Four global minima of equal value: where you start decides where you end.",
+    ),
+    Surface(
+        id="rastrigin",
+        name="Rastrigin",
+        expression="2*A + x^2 - A*cos(2*pi*x) + y^2 - A*cos(2*pi*y)",
+        params=(ParamSpec("A", 10.0, 0.0, 20.0, "height of the ripples"),),
+        domain=((-5.12, 5.12), (-5.12, 5.12)),
+        start=(4.2, 3.7),
+        minima=(("0", "0"),),
+        description="A bowl covered in a regular grid of local minima.",
+    ),
+    Surface(
+        id="ackley",
+        name="Ackley",
+        expression="-20*exp(-0.2*sqrt(0.5*(x^2 + y^2))) - exp(0.5*(cos(2*pi*x) + cos(2*pi*y)))"
+        " + e + 20",
+        domain=((-5.0, 5.0), (-5.0, 5.0)),
+        start=(3.5, -4.0),
+        minima=(("0", "0"),),
+        description="A nearly flat plain of ripples around one deep funnel.",
+    ),
+    Surface(
+        id="beale",
+        name="Beale",
+        expression="(1.5 - x + x*y)^2 + (2.25 - x + x*y^2)^2 + (2.625 - x + x*y^3)^2",
+        domain=((-4.5, 4.5), (-4.5, 4.5)),
+        start=(1.0, 1.5),
+        minima=(("3", "0.5"),),
+        log_contours=True,
+        description="Flat plateaus and steep corners.",
+    ),
+    Surface(
+        id="booth",
+        name="Booth",
+        expression="(x + 2*y - 7)^2 + (2*x + y - 5)^2",
+        domain=((-10.0, 10.0), (-10.0, 10.0)),
+        start=(-8.0, -6.0),
+        minima=(("1", "3"),),
+        description="A gently tilted quadratic bowl.",
+    ),
+    Surface(
+        id="saddle",
+        name="Saddle",
+        expression="x^2 - y^2",
+        domain=((-2.0, 2.0), (-2.0, 2.0)),
+        start=(-1.8, 0.01),
+        description="A saddle point at the origin: a minimum along x, a maximum along y.",
+    ),
+    Surface(
+        id="monkey-saddle",
+        name="Monkey saddle",
+        expression="x^3 - 3*x*y^2",
+        domain=((-2.0, 2.0), (-2.0, 2.0)),
+        start=(1.5, 0.2),
+        description="A degenerate critical point at the origin: the Hessian there is zero.",
+    ),
+    Surface(
+        id="six-hump-camel",
+        name="Six-hump camel",
+        expression="(4 - 2.1*x^2 + x^4/3)*x^2 + x*y + (-4 + 4*y^2)*y^2",
+        domain=((-3.0, 3.0), (-2.0, 2.0)),
+        start=(-1.5, 1.0),
+        minima=(
+            ("0.08984201368301331", "-0.7126564032704135"),
+            ("-0.08984201368301331", "0.7126564032704135"),
+        ),
+        description="Six local minima, two of them global.",
+    ),
+    Surface(
+        id="styblinski-tang",
+        name="Styblinski-Tang",
+        expression="0.5*(x^4 - 16*x^2 + 5*x + y^4 - 16*y^2 + 5*y)",
+        domain=((-5.0, 5.0), (-5.0, 5.0)),
+        start=(4.0, 4.5),
+        minima=(("-2.903534027771178", "-2.903534027771178"),),
+        description="Four basins; the global minimum is in the lower-left one.",
+    ),
+    Surface(
+        id="goldstein-price",
+        name="Goldstein-Price",
+        expression="(1 + (x + y + 1)^2*(19 - 14*x + 3*x^2 - 14*y + 6*x*y + 3*y^2))"
+        "*(30 + (2*x - 3*y)^2*(18 - 32*x + 12*x^2 + 48*y - 36*x*y + 27*y^2))",
+        domain=((-2.0, 2.0), (-2.0, 2.0)),
+        start=(-1.0, 1.5),
+        minima=(("0", "-1"),),
+        log_contours=True,
+        description="Values spanning six orders of magnitude, with several local minima.",
+    ),
+)

@@ -1,0 +1,99 @@
+"""Data-fit losses whose parameter space is 2-D, so their loss is a surface we can draw.
+
+Each is the loss of one sample written in the expression language, over data columns that a
+seeded generator makes from the surface's parameters (size, noise, seed); the surface is the
+mean over the samples, exactly, and a minibatch is the mean over some of them (SGD).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .base import ParamSpec, Surface
+
+if TYPE_CHECKING:
+    from .base import Problem
+
+_SIZE = ParamSpec("n", 100, 2, 10_000, "number of data points", "log", integer=True)
+_SEED = ParamSpec("seed", 42, 0, 1_000_000, "seed of the generated data", integer=True)
+
+
+def _linear_data(params: dict[str, float]) -> dict[str, np.ndarray]:
+    """The notes' data: x uniform on [0, 2], y = 4 + 3x + N(0, noise²)."""
+    rng = np.random.default_rng(int(params["seed"]))
+    n = int(params["n"])
+    xi = 2 * rng.random(n)
+    yi = 4 + 3 * xi + params["noise"] * rng.standard_normal(n)
+    return {"xi": xi, "yi": yi}
+
+
+def _least_squares(problem: Problem) -> np.ndarray:
+    """The normal equations of the notes: θ = (AᵀA)⁻¹ Aᵀ y with A = [1, x]."""
+    assert problem.data is not None
+    A = np.column_stack([np.ones(problem.n_data), problem.data["xi"]])
+    return np.linalg.solve(A.T @ A, A.T @ problem.data["yi"])
+
+
+def _logistic_data(params: dict[str, float]) -> dict[str, np.ndarray]:
+    """Two Gaussian clouds, labels ±1, centred at ±(1, 0.5) with spread ``noise``."""
+    rng = np.random.default_rng(int(params["seed"]))
+    n = int(params["n"])
+    label = np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
+    centre = np.array([1.0, 0.5])
+    features = label[:, None] * centre + params["noise"] * rng.standard_normal((n, 2))
+    return {"ui": features[:, 0], "vi": features[:, 1], "ti": label}
+
+
+def _newton(problem: Problem) -> np.ndarray:
+    """The minimiser of a smooth convex loss by Newton's method on the full data."""
+    x = np.zeros((1, problem.dim))
+    for _ in range(100):
+        _, g = problem.value_and_grad(x)
+        step = np.linalg.solve(problem.hess(x)[0], g[0])
+        x = x - step
+        if np.abs(step).max() < 1e-14:
+            break
+    return x[0]
+
+
+DATA_SURFACES: tuple[Surface, ...] = (
+    Surface(
+        id="linear-regression",
+        name="Linear regression (least squares)",
+        expression="(x + y*xi - yi)^2",
+        data=("xi", "yi"),
+        make_data=_linear_data,
+        solve=_least_squares,
+        formula_latex=r"\frac{1}{n}\sum_{i=1}^{n} \left(\theta_0 + \theta_1 x_i - y_i\right)^2",
+        params=(_SIZE, ParamSpec("noise", 1.0, 0.0, 5.0, "standard deviation of y's noise"), _SEED),
+        domain=((-1.0, 9.0), (-2.0, 8.0)),
+        start=(0.0, 0.0),
+        description="The notes' regression y = 4 + 3x + noise on 100 points: the mean squared "
+        "error over the data, as a function of (θ₀, θ₁) = (x, y). Its minimum is the "
+        "least-squares solution of the normal equations; minibatch SGD samples the sum.",
+        lecture=True,
+    ),
+    Surface(
+        id="logistic-regression",
+        name="Logistic regression (two weights)",
+        expression="softplus(-ti*(x*ui + y*vi)) + lam/2*(x^2 + y^2)",
+        data=("ui", "vi", "ti"),
+        make_data=_logistic_data,
+        solve=_newton,
+        formula_latex=r"\frac{1}{n}\sum_{i=1}^{n} \log\left(1 + e^{-t_i (w_1 u_i + w_2 v_i)}"
+        r"\right) + \frac{\lambda}{2}\lVert w \rVert^2",
+        params=(
+            _SIZE,
+            ParamSpec("noise", 1.0, 0.05, 5.0, "spread of each class's cloud"),
+            ParamSpec("lam", 0.01, 0.0, 10.0, "L2 penalty λ"),
+            _SEED,
+        ),
+        domain=((-2.0, 6.0), (-2.0, 6.0)),
+        start=(-1.5, 5.0),
+        description="Cross-entropy of a linear classifier through the origin, with weights "
+        "(w₁, w₂) = (x, y), on two overlapping clouds labelled ±1; a small L2 penalty keeps "
+        "the minimum finite.",
+    ),
+)

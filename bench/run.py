@@ -1,0 +1,143 @@
+"""DescentLab benchmarks: prints a table of timings and ratios against baselines measured in
+the same run. Run by hand (`make bench`); figures go into the session notes, never into tests.
+
+Each figure is the best of several repeats (the least disturbed by the rest of the machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+import orjson
+
+from descentlab import engine
+from descentlab.engine import RunSpec, Stop
+from descentlab.optimizers import REGISTRY
+from descentlab.problems import make_problem
+
+
+def best_of(fn: Callable[[], object], repeat: int) -> float:
+    """Seconds of the fastest of ``repeat`` calls (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def adam_autograd(steps: int) -> None:
+    """Baseline: Adam in numpy with autograd.grad on the per-step path."""
+
+    def f(z):
+        return (1 - z[0]) ** 2 + 100 * (z[1] - z[0] ** 2) ** 2
+
+    grad = autograd.grad(f)
+    x = anp.array([-1.5, 2.0])
+    m = v = np.zeros(2)
+    for t in range(1, steps + 1):
+        g = grad(x)
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        x = x - 0.01 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+
+
+def adam_torch(steps: int) -> None:
+    """Baseline: torch.optim.Adam, eager, float64."""
+    import torch
+
+    p = torch.tensor([-1.5, 2.0], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=0.01)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+        loss.backward()
+        opt.step()
+
+
+def adam_engine(surface: str, steps: int) -> Callable[[], object]:
+    spec = engine.prepare(
+        surface, "adam", params={"lr": 0.01}, stop=Stop(max_steps=steps, grad_tol=None)
+    )
+    return lambda: engine.run(spec)
+
+
+def sweep_engine(n: int, steps: int) -> Callable[[], object]:
+    """An n x n grid of (lr, beta1) for Adam on Rosenbrock: n^2 rows of the batch axis."""
+    problem = make_problem("rosenbrock")
+    lr, b1 = np.meshgrid(np.logspace(-4, 0, n), np.linspace(0.0, 0.99, n))
+    params = {
+        "lr": lr.reshape(-1, 1),
+        "betas": (b1.reshape(-1, 1), 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+    }
+    starts = np.tile(problem.start, (n * n, 1))
+    spec = RunSpec(
+        problem, REGISTRY.get("adam"), params, None, starts, Stop(max_steps=steps, grad_tol=None)
+    )
+    return lambda: engine.run(spec)
+
+
+def grid(n: int) -> Callable[[], object]:
+    problem = make_problem("rosenbrock")
+    xs, ys = np.meshgrid(np.linspace(-2, 2, n), np.linspace(-1, 3, n))
+    X = np.column_stack([xs.ravel(), ys.ravel()])
+    return lambda: problem.value(X).reshape(n, n)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    r = args.repeat
+    rows: list[tuple[str, float, str]] = []
+
+    base_autograd = best_of(lambda: adam_autograd(1000), max(1, r // 2))
+    base_torch = best_of(lambda: adam_torch(1000), max(1, r // 2))
+    rows.append(("baseline: Adam 1000 steps, numpy + autograd.grad", base_autograd, ""))
+    rows.append(("baseline: torch.optim.Adam 1000 steps, eager", base_torch, ""))
+    for surface in ("rosenbrock", "nightmare"):
+        t = best_of(adam_engine(surface, 1000), r)
+        rows.append(
+            (
+                f"engine: Adam 1000 steps on {surface}",
+                t,
+                f"{base_torch / t:.1f}x torch, {base_autograd / t:.1f}x autograd",
+            )
+        )
+    t = best_of(sweep_engine(100, 500), max(1, r // 2))
+    rows.append(
+        (
+            "engine: 100x100 (lr, beta1) sweep x 500 steps",
+            t,
+            f"{10_000 * 500 / t / 1e6:.1f} M steps/s",
+        )
+    )
+    t = best_of(grid(200), r * 4)
+    rows.append(("contour grid 200x200 on rosenbrock", t, ""))
+
+    path = {
+        "path": np.random.default_rng(0).normal(size=(1001, 2)).tolist(),
+        "loss": np.random.default_rng(1).normal(size=1001).tolist(),
+    }
+    t_json = best_of(lambda: json.dumps(path), r * 4)
+    t_orjson = best_of(lambda: orjson.dumps(path), r * 4)
+    rows.append(("encode a 1000-point path: json", t_json, ""))
+    rows.append(("encode a 1000-point path: orjson", t_orjson, f"{t_json / t_orjson:.1f}x json"))
+
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'benchmark':<{width}}  {'ms':>9}  ratio")
+    for name, seconds, note in rows:
+        print(f"{name:<{width}}  {seconds * 1e3:9.3f}  {note}")
+
+
+if __name__ == "__main__":
+    main()

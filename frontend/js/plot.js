@@ -1,0 +1,213 @@
+// The surface figure: contours of a 2-D surface (log-scaled levels when it asks), or the curve
+// of a 1-D one, with the known minima, a draggable start marker and the optimisers' paths up
+// to the player's step. onStart(point) and onView(range | null) report what the user did.
+
+import { colour } from "./palette.js";
+
+const EPS = 1e-3;
+const CONFIG = {
+  responsive: true,
+  displaylogo: false,
+  edits: { shapePosition: true },
+  modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"],
+};
+
+function transform(grid, log) {
+  if (!log) return { z: grid.z, title: "f" };
+  const zmin = grid.zmin;
+  const z = grid.z.map((row) => row.map((v) => (v === null ? null : Math.log10(v - zmin + EPS))));
+  const hi = Math.ceil(Math.log10(Math.max(grid.zmax - zmin, EPS) + EPS));
+  const tickvals = [];
+  for (let k = Math.log10(EPS); k <= hi; k++) tickvals.push(k);
+  const ticktext = tickvals.map((k) => `1e${k}`);
+  return { z, title: "f − f<sub>min</sub> (log)", tickvals, ticktext };
+}
+
+// Linear interpolation of a 1-D grid: f at x, for the minima and the start marker.
+function interp(grid, x) {
+  const xs = grid.x;
+  if (x <= xs[0]) return grid.z[0];
+  for (let i = 1; i < xs.length; i++) {
+    if (x <= xs[i]) {
+      const a = grid.z[i - 1], b = grid.z[i];
+      if (a === null || b === null) return a ?? b;
+      return a + ((b - a) * (x - xs[i - 1])) / (xs[i] - xs[i - 1]);
+    }
+  }
+  return grid.z[xs.length - 1];
+}
+
+// Step numbers for 1-D iterates, skipping those too close to the last one numbered.
+function numbers(xs, range) {
+  const gap = Math.abs(range[1] - range[0]) * 0.03;
+  let last = Infinity;
+  return xs.map((x, k) => {
+    if (Math.abs(x - last) < gap) return "";
+    last = x;
+    return String(k);
+  });
+}
+
+export class SurfacePlot {
+  constructor(el, { onStart, onView }) {
+    this.el = el;
+    this.onStart = onStart;
+    this.onView = onView;
+    this.surface = null;
+    this.grid = null;
+    this.ready = false;
+  }
+
+  setSurface(surface, grid, view) {
+    this.surface = surface;
+    this.grid = grid;
+    this.view = view;
+    this.base = surface.dim === 1 ? this.curveTraces() : this.contourTraces();
+  }
+
+  range() {
+    const d = this.surface.domain;
+    const v = this.view;
+    if (this.surface.dim === 1) return { x: v ? [v[0], v[1]] : d[0] };
+    return { x: v ? [v[0], v[1]] : d[0], y: v ? [v[2], v[3]] : d[1] };
+  }
+
+  curveRange() {
+    const z = this.grid.z.filter((v) => v !== null);
+    const lo = Math.min(...z), hi = Math.max(...z);
+    const pad = (hi - lo) * 0.08 || 1;
+    return [lo - pad, hi + pad];
+  }
+
+  contourTraces() {
+    const g = this.grid;
+    const t = transform(g, this.surface.log_contours);
+    const contour = {
+      type: "contour", x: g.x, y: g.y, z: t.z, name: "surface", showlegend: false,
+      ncontours: 28, connectgaps: false,
+      colorscale: [[0, "#b8bcc2"], [0.5, "#e3e5e8"], [1, "#ffffff"]],
+      contours: { coloring: "fill", showlines: true },
+      line: { color: "rgba(60,60,60,0.35)", width: 0.7 },
+      colorbar: {
+        title: { text: t.title, side: "right" }, thickness: 12, len: 0.9,
+        tickvals: t.tickvals, ticktext: t.ticktext, outlinewidth: 0,
+      },
+      hovertemplate: `x=%{x:.3g}<br>y=%{y:.3g}<br>${this.surface.log_contours ? "log₁₀(f−f<sub>min</sub>)" : "f"}=%{z:.3g}<extra></extra>`,
+    };
+    const minima = {
+      type: "scatter", mode: "markers", name: "minimum",
+      x: this.surface.minima.map((m) => m[0]), y: this.surface.minima.map((m) => m[1]),
+      marker: { symbol: "star", size: 15, color: "#ffffff", line: { color: "#000", width: 1.5 } },
+      hovertemplate: "minimum (%{x:.3g}, %{y:.3g})<extra></extra>",
+    };
+    return [contour, minima];
+  }
+
+  curveTraces() {
+    const g = this.grid;
+    const curve = {
+      type: "scatter", mode: "lines", x: g.x, y: g.z, name: "f", showlegend: false,
+      line: { color: "#555", width: 2 }, hovertemplate: "x=%{x:.3g}<br>f=%{y:.4g}<extra></extra>",
+    };
+    const minima = {
+      type: "scatter", mode: "markers", name: "minimum",
+      x: this.surface.minima.map((m) => m[0]),
+      y: this.surface.minima.map((m) => interp(g, m[0])),
+      marker: { symbol: "star", size: 15, color: "#ffffff", line: { color: "#000", width: 1.5 } },
+      hovertemplate: "minimum x=%{x:.3g}<extra></extra>",
+    };
+    return [curve, minima];
+  }
+
+  // tracks: [{path, loss, label}], t: the player's step, start: the start point.
+  draw(tracks, t, start, big = false) {
+    if (!this.surface) return;
+    const one = this.surface.dim === 1;
+    const traces = [...this.base];
+    const r = this.range();
+    tracks.forEach((tr, i) => {
+      const n = Math.min(tr.path.length, t + 1);
+      const xs = new Array(n), ys = new Array(n);
+      for (let k = 0; k < n; k++) {
+        xs[k] = tr.path[k][0];
+        ys[k] = one ? tr.loss[k] : tr.path[k][1];
+      }
+      const label = one ? numbers(xs, r.x) : undefined;
+      traces.push({
+        type: "scatter", mode: one ? "lines+markers+text" : "lines+markers",
+        x: xs, y: ys, name: tr.label, legendgroup: `o${i}`,
+        line: { color: colour(i), width: big ? 3.5 : 2.2 },
+        marker: { color: colour(i), size: one ? (big ? 10 : 8) : big ? 5 : 3.5 },
+        text: label, textposition: "top center",
+        textfont: { color: colour(i), size: big ? 16 : 11 },
+        hovertemplate: `${tr.label}<br>step %{pointNumber}<br>(%{x:.4g}${one ? "" : ", %{y:.4g}"})<extra></extra>`,
+        cliponaxis: true,
+      });
+      if (n) {
+        traces.push({
+          type: "scatter", mode: "markers", x: [xs[n - 1]], y: [ys[n - 1]], showlegend: false,
+          legendgroup: `o${i}`, hoverinfo: "skip",
+          marker: { color: colour(i), size: big ? 16 : 12, line: { color: "#fff", width: 2 } },
+        });
+      }
+    });
+    const font = { size: big ? 20 : 13, family: "system-ui, sans-serif" };
+    const startShape = one
+      ? { type: "line", xref: "x", yref: "paper", x0: start[0], x1: start[0], y0: 0, y1: 1,
+          line: { color: "#000", width: 2, dash: "dot" }, editable: true, name: "start" }
+      : { type: "circle", xref: "x", yref: "y", xsizemode: "pixel", ysizemode: "pixel",
+          xanchor: start[0], yanchor: start[1], x0: -9, x1: 9, y0: -9, y1: 9,
+          line: { color: "#000", width: 2.5 }, fillcolor: "rgba(255,255,255,0.85)",
+          editable: true, name: "start" };
+    const layout = {
+      font,
+      margin: { l: big ? 70 : 55, r: 10, t: big ? 44 : 32, b: big ? 60 : 45 },
+      xaxis: { range: r.x, title: { text: "x" }, zeroline: false, showgrid: one },
+      yaxis: one
+        ? { title: { text: "f(x)" }, range: this.curveRange(), zeroline: false }
+        : { range: r.y, title: { text: "y" }, zeroline: false, showgrid: false },
+      showlegend: this.el.clientWidth > 640, // on phones the table under the plot is the legend
+      legend: { orientation: "h", x: 0, y: 1.01, yanchor: "bottom", font: { size: big ? 18 : 12 } },
+      hovermode: "closest",
+      shapes: [startShape],
+      dragmode: "zoom",
+      plot_bgcolor: "#fff",
+      paper_bgcolor: "rgba(0,0,0,0)",
+    };
+    const p = Plotly.react(this.el, traces, layout, CONFIG);
+    if (!this.ready) {
+      this.ready = true;
+      this.listen();
+    }
+    return p;
+  }
+
+  listen() {
+    const el = this.el;
+    el.on("plotly_click", (data) => {
+      const ev = data && data.event;
+      const fl = el._fullLayout;
+      if (!ev || !fl) return;
+      const box = el.querySelector(".nsewdrag").getBoundingClientRect();
+      const x = fl.xaxis.p2d(ev.clientX - box.left);
+      if (this.surface.dim === 1) this.onStart([x]);
+      else this.onStart([x, fl.yaxis.p2d(ev.clientY - box.top)]);
+    });
+    el.on("plotly_relayout", (ev) => {
+      const keys = Object.keys(ev || {});
+      const shape = keys.find((k) => k.startsWith("shapes[0]"));
+      if (shape) {
+        const s = el.layout.shapes[0];
+        if (this.surface.dim === 1) this.onStart([Number(s.x0)]);
+        else this.onStart([Number(s.xanchor), Number(s.yanchor)]);
+        return;
+      }
+      if (keys.some((k) => k.startsWith("xaxis") || k.startsWith("yaxis"))) {
+        if (ev["xaxis.autorange"] || ev["yaxis.autorange"]) return this.onView(null);
+        const fl = el._fullLayout;
+        const v = this.surface.dim === 1 ? [...fl.xaxis.range] : [...fl.xaxis.range, ...fl.yaxis.range];
+        this.onView(v.map(Number));
+      }
+    });
+  }
+}

@@ -1,0 +1,36 @@
+// The lecture's figures (GET /api/presets): one button each; a click turns the preset's run
+// body into app state.
+
+function toState(preset, base) {
+  const run = preset.run || {};
+  const surface = typeof run.surface === "string" ? { id: run.surface, params: {} } : run.surface || {};
+  const s = structuredClone(base);
+  s.surface = surface.id || s.surface;
+  s.sp = { ...(surface.params || {}) };
+  s.start = run.start ?? null;
+  s.steps = run.max_steps ?? s.steps;
+  s.opts = (run.optimizers || []).map((o) => ({
+    id: o.id,
+    p: { ...(o.params || {}) },
+    s: o.schedule ? { id: o.schedule.id, p: { ...(o.schedule.params || {}) } } : null,
+  }));
+  const d = preset.view && preset.view.domain;
+  s.view = d ? (d.length === 1 ? [...d[0]] : [...d[0], ...d[1]]) : null;
+  return s;
+}
+
+export function renderPresets(root, presets, commit) {
+  root.replaceChildren();
+  for (const p of presets) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "preset";
+    b.dataset.preset = p.id;
+    b.textContent = p.title;
+    b.title = p.description || "";
+    b.addEventListener("click", () =>
+      commit((d) => Object.assign(d, toState(p, d)), { surface: true, structure: true, preset: p.id }));
+    root.append(b);
+  }
+  if (!presets.length) root.textContent = "No presets on this server.";
+}

@@ -1,0 +1,177 @@
+// The app state, and its home: the URL hash. Everything a user sets lives in the hash, so a
+// link reproduces the view and the back button undoes a step.
+//
+// #surface=rosenbrock&sp=b:10&start=-1.5,2&steps=500
+//  &opt=gd(lr:0.001)&opt=adam(lr:0.01,betas:0.9/0.999)~step(step_size:100,gamma:0.5)
+//  &view=-2,2,-1,3&speed=100&big=1
+// Optimiser and surface params hold only what differs from the defaults.
+
+export const DEFAULT_SPEED = 100;
+
+export function defaultState() {
+  return {
+    surface: "rosenbrock",
+    sp: {},
+    start: null,
+    steps: 500,
+    opts: [
+      { id: "gd", p: { lr: 0.001 }, s: null },
+      { id: "momentum", p: { lr: 0.001 }, s: null },
+      { id: "adam", p: { lr: 0.05 }, s: null },
+    ],
+    view: null,
+    speed: DEFAULT_SPEED,
+    big: false,
+  };
+}
+
+const num = (v) => String(Number.isInteger(v) ? v : Number(v.toPrecision(6)));
+
+function fmtParams(p) {
+  return Object.entries(p)
+    .map(([k, v]) => `${k}:${Array.isArray(v) ? v.map(num).join("/") : num(v)}`)
+    .join(",");
+}
+
+function parseParams(text) {
+  const out = {};
+  if (!text) return out;
+  for (const part of text.split(",")) {
+    const [k, v] = part.split(":");
+    if (!k || v === undefined) continue;
+    const vals = v.split("/").map(Number);
+    if (vals.some((x) => !Number.isFinite(x))) continue;
+    out[k] = vals.length > 1 ? vals : vals[0];
+  }
+  return out;
+}
+
+function fmtCall(id, p) {
+  const args = fmtParams(p);
+  return args ? `${id}(${args})` : id;
+}
+
+function parseCall(text) {
+  const m = /^([\w-]+)(?:\(([^)]*)\))?$/.exec(text || "");
+  return m ? { id: m[1], p: parseParams(m[2]) } : null;
+}
+
+function numbers(text) {
+  const vals = (text || "").split(",").map(Number);
+  return vals.length && vals.every(Number.isFinite) && text ? vals : null;
+}
+
+export function toHash(s) {
+  const parts = [`surface=${s.surface}`];
+  if (Object.keys(s.sp).length) parts.push(`sp=${fmtParams(s.sp)}`);
+  if (s.start) parts.push(`start=${s.start.map(num).join(",")}`);
+  parts.push(`steps=${s.steps}`);
+  for (const o of s.opts) {
+    parts.push(`opt=${fmtCall(o.id, o.p)}${o.s ? "~" + fmtCall(o.s.id, o.s.p) : ""}`);
+  }
+  if (s.view) parts.push(`view=${s.view.map(num).join(",")}`);
+  if (s.speed !== DEFAULT_SPEED) parts.push(`speed=${s.speed}`);
+  if (s.big) parts.push("big=1");
+  return "#" + parts.join("&");
+}
+
+export function fromHash(hash) {
+  const s = defaultState();
+  const text = decodeURIComponent((hash || "").replace(/^#/, ""));
+  if (!text) return s;
+  const opts = [];
+  for (const part of text.split("&")) {
+    const i = part.indexOf("=");
+    const key = i < 0 ? part : part.slice(0, i);
+    const val = i < 0 ? "" : part.slice(i + 1);
+    if (key === "surface" && val) s.surface = val;
+    else if (key === "sp") s.sp = parseParams(val);
+    else if (key === "start") s.start = numbers(val);
+    else if (key === "steps" && Number(val) >= 1) s.steps = Math.round(Number(val));
+    else if (key === "view") s.view = numbers(val);
+    else if (key === "speed" && Number(val) > 0) s.speed = Number(val);
+    else if (key === "big") s.big = val !== "0";
+    else if (key === "opt") {
+      const [o, sch] = val.split("~");
+      const call = parseCall(o);
+      if (call) opts.push({ id: call.id, p: call.p, s: sch ? parseCall(sch) : null });
+    }
+  }
+  // A hash that names a surface but no optimiser gets the default optimisers.
+  if (opts.length) s.opts = opts;
+  return s;
+}
+
+// Holds the state; commit() writes the hash ("push" makes a back-button step, "replace" does
+// not: slider drags replace, discrete actions push). onChange(cb) hears every change, with
+// `external` true when it came from the URL (back button, edited link).
+export class Store {
+  constructor() {
+    this.state = fromHash(location.hash);
+    this.listeners = [];
+    this.written = location.hash;
+    window.addEventListener("hashchange", () => {
+      if (location.hash === this.written) return;
+      this.written = location.hash;
+      this.state = fromHash(location.hash);
+      this.emit({ external: true });
+    });
+  }
+
+  onChange(cb) {
+    this.listeners.push(cb);
+  }
+
+  emit(info) {
+    for (const cb of this.listeners) cb(this.state, info);
+  }
+
+  // mutate(draft) edits a deep copy; hints ({surface: true, ...}) tell listeners what moved.
+  commit(mutate, { history = "push", ...hints } = {}) {
+    const draft = structuredClone(this.state);
+    mutate(draft);
+    this.state = draft;
+    const hash = toHash(draft);
+    if (hash !== location.hash) {
+      this.written = hash;
+      if (history === "push") window.history.pushState(null, "", hash);
+      else window.history.replaceState(null, "", hash);
+    }
+    this.emit({ external: false, ...hints });
+  }
+
+  // Replace the state silently (canonicalising a hash after validation).
+  normalise(state) {
+    this.state = state;
+    const hash = toHash(state);
+    this.written = hash;
+    window.history.replaceState(null, "", hash);
+  }
+}
+
+// Drop what the server's catalogs do not know (a stale or hand-edited link), keeping the rest.
+export function sanitise(s, catalog) {
+  const out = structuredClone(s);
+  if (!catalog.surfaces.has(out.surface)) out.surface = catalog.surfaces.keys().next().value;
+  const surf = catalog.surfaces.get(out.surface);
+  const names = new Set((surf.params || []).map((p) => p.name));
+  for (const k of Object.keys(out.sp)) if (!names.has(k) || Array.isArray(out.sp[k])) delete out.sp[k];
+  if (out.start && out.start.length !== surf.dim) out.start = null;
+  if (out.view && out.view.length !== 2 * surf.dim) out.view = null;
+  out.steps = Math.min(Math.max(1, out.steps), 20000);
+  const keep = (params, specs) => {
+    const known = new Map(specs.map((h) => [h.name, h]));
+    for (const [k, v] of Object.entries(params)) {
+      const h = known.get(k);
+      if (!h || (h.size || 1) !== (Array.isArray(v) ? v.length : 1)) delete params[k];
+    }
+  };
+  out.opts = out.opts.filter((o) => catalog.optimizers.has(o.id)).slice(0, 8);
+  for (const o of out.opts) {
+    keep(o.p, catalog.optimizers.get(o.id).hyperparameters);
+    if (o.s && !catalog.schedules.has(o.s.id)) o.s = null;
+    if (o.s) keep(o.s.p, catalog.schedules.get(o.s.id).params || []);
+  }
+  if (!out.opts.length) out.opts = defaultState().opts.filter((o) => catalog.optimizers.has(o.id));
+  return out;
+}

@@ -1,0 +1,228 @@
+"""The browser UI against the real server: load, draw, animate, edit, compare, share, export.
+
+Tests wait on attributes the app sets (`#app[data-status]`, `data-run-id`) instead of sleeping.
+`speed=Infinity` in the URL makes a run show its end at once where the animation is not the
+point of the test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+FAST = "speed=Infinity"
+
+
+def open_app(page: Any, hash_: str = FAST) -> None:
+    page.goto("/#" + hash_)
+    wait_done(page)
+
+
+def wait_done(page: Any, after_run: str | None = None) -> None:
+    """Wait until the current run has streamed and the player shows its last step."""
+    if after_run is not None:
+        page.wait_for_function(
+            "id => document.querySelector('#app').dataset.runId !== id", arg=after_run
+        )
+    page.wait_for_selector("#app[data-status=done]")
+
+
+def run_id(page: Any) -> str:
+    return str(page.eval_on_selector("#app", "e => e.dataset.runId"))
+
+
+def tracks(page: Any) -> list[list[list[float]]]:
+    return page.evaluate("window.descentlab.runs.tracks.map(t => t.path)")  # type: ignore[no-any-return]
+
+
+def test_page_loads_draws_contour_without_console_errors(page: Any, artifacts: Path) -> None:
+    open_app(page, f"surface=rosenbrock&{FAST}")
+    data = page.evaluate("document.querySelector('#contour').data.map(t => t.type)")
+    assert data[0] == "contour"
+    assert page.locator("#contour g.contourlayer path").count() > 10
+    colorbar = page.locator("#contour .cbtitle").text_content()
+    assert "log" in colorbar
+    assert page.locator("#summary tbody tr").count() == 3
+    assert page.locator("#banner").is_hidden()
+    page.screenshot(path=str(artifacts / "main.png"))
+    assert page.console.errors == []
+
+
+def test_run_animates_to_done(page: Any) -> None:
+    page.goto("/#surface=quadratic&steps=80&opt=gd(lr:0.005)&speed=100")
+    page.wait_for_selector("#app[data-player=playing]")
+    shown = page.evaluate("window.descentlab.player.t")
+    page.wait_for_selector("#app[data-status=done]")
+    total = page.evaluate("window.descentlab.runs.length")
+    assert shown < total == 80
+    assert page.input_value("#scrub") == "80"
+    assert page.locator("#step-out").inner_text() == "80 / 80"
+    assert "still going after 80 steps" in page.locator("#summary").inner_text()
+    # restart plays again from step 0; the scrubber and the arrow keys move one step
+    page.click("#back")
+    assert page.input_value("#scrub") == "79"
+    page.locator("#scrub").fill("10")
+    assert page.locator("#step-out").inner_text() == "10 / 80"
+    page.click("h1")  # keyboard shortcuts apply outside form controls
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("window.descentlab.player.t") == 11
+    page.keyboard.press("Space")  # play on to the end
+    page.wait_for_selector("#app[data-status=done]")
+    page.click("#restart")
+    assert page.evaluate("window.descentlab.player.t") < 80
+    page.wait_for_selector("#app[data-status=done]")
+
+
+def test_slider_drag_changes_path_and_url(page: Any) -> None:
+    open_app(page, f"surface=rosenbrock&opt=gd(lr:0.001)&{FAST}")
+    before = tracks(page)[0]
+    first = run_id(page)
+    lr = page.locator('.card [data-field="optimizers.0.params.lr"] input[type=range]')
+    lr.focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    wait_done(page, after_run=first)
+    after = tracks(page)[0]
+    assert after[0] == before[0]
+    assert after[-1] != before[-1]
+    new_lr = float(page.input_value('[data-field="optimizers.0.params.lr"] input.num'))
+    assert new_lr > 0.001
+    assert f"gd(lr:{new_lr:g}" in page.evaluate("decodeURIComponent(location.hash)")
+
+
+def test_click_on_plot_moves_start(page: Any) -> None:
+    open_app(page, f"surface=quadratic&opt=gd(lr:0.01)&{FAST}")
+    first = run_id(page)
+    box = page.locator("#contour .nsewdrag").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25)
+    wait_done(page, after_run=first)
+    start = page.evaluate("window.descentlab.store.state.start")
+    assert 2 < start[0] < 8 and 0.5 < start[1] < 3.5  # domain x in [-10, 10], y in [-4, 4]
+    assert tracks(page)[0][0] == pytest.approx(start, rel=1e-9)
+    assert float(page.input_value("#start-x")) == pytest.approx(start[0], rel=1e-3)
+
+
+def test_several_optimisers_compare(page: Any, artifacts: Path) -> None:
+    open_app(page, f"surface=quadratic&opt=gd(lr:0.009)&{FAST}")
+    for opt in ["momentum", "adam"]:
+        first = run_id(page)
+        page.select_option("#add-opt", opt)
+        page.click("#add-btn")
+        wait_done(page, after_run=first)
+    assert page.locator("#cards .card").count() == 3
+    paths = tracks(page)
+    assert len(paths) == 3 and all(len(p) > 1 for p in paths)
+    colours = page.evaluate(
+        "document.querySelector('#contour').data"
+        ".filter(t => t.legendgroup && t.showlegend !== false).map(t => t.line.color)"
+    )
+    assert len(set(colours)) == 3
+    assert page.locator("#summary tbody tr").count() == 3
+    page.screenshot(path=str(artifacts / "compare.png"))
+    page.click("#cards .card:nth-child(2) .remove")
+    wait_done(page)
+    assert page.locator("#cards .card").count() == 2
+
+
+def test_url_restores_state_and_back_button(page: Any) -> None:
+    hash_ = (
+        "surface=quadratic&sp=kappa:10,angle:30&start=-5,2&steps=200"
+        "&opt=adam(lr:0.2,betas:0.8/0.99)~step(step_size:50,gamma:0.5)&opt=nesterov&" + FAST
+    )
+    open_app(page, hash_)
+
+    def check() -> None:
+        assert page.input_value("#surface") == "quadratic"
+        assert page.input_value('[data-field="surface.params.kappa"] input.num') == "10"
+        assert page.input_value("#start-x") == "-5"
+        assert page.input_value("#steps") == "200"
+        assert page.locator("#cards .card").count() == 2
+        assert page.input_value("#cards .card:first-child .card-head select") == "adam"
+        assert page.input_value('[data-field="optimizers.0.params.betas.0"] input.num') == "0.8"
+        assert page.input_value("#sched-0") == "step"
+        assert tracks(page)[0][0] == [-5, 2]
+
+    check()
+    page.reload()
+    wait_done(page)
+    check()
+    first = run_id(page)
+    page.select_option("#surface", "himmelblau")
+    wait_done(page, after_run=first)
+    assert page.input_value("#surface") == "himmelblau"
+    page.go_back()
+    page.wait_for_function("document.querySelector('#surface').value === 'quadratic'")
+    wait_done(page)
+    check()
+
+
+def test_preset_loads_one_dimensional_figure(page: Any, artifacts: Path) -> None:
+    open_app(page)
+    first = run_id(page)
+    preset = page.locator("#presets .preset", has_text="Parabola").first
+    preset.click()
+    wait_done(page, after_run=first)
+    assert page.input_value("#surface") == "parabola"
+    state = page.evaluate("window.descentlab.store.state")
+    assert state["surface"] == "parabola" and state["opts"]
+    # 1-D: a curve with the iterates numbered
+    assert page.locator("#contour g.textpoint").count() > 2
+    page.screenshot(path=str(artifacts / "preset-1d.png"))
+
+
+def test_export_downloads_files(page: Any) -> None:
+    open_app(page, f"surface=booth&steps=50&opt=gd(lr:0.05)&{FAST}")
+    with page.expect_download() as info:
+        page.click("#export-csv")
+    text = Path(info.value.path()).read_text()
+    assert text.startswith("run,optimizer,row,step,x,y,loss")
+    with page.expect_download() as info:
+        page.click("#export-json")
+    assert '"runs"' in Path(info.value.path()).read_text()
+    with page.expect_download() as info:
+        page.click("#export-png")
+    assert Path(info.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert page.console.errors == []
+
+
+def test_refused_value_is_shown_next_to_its_control(page: Any) -> None:
+    open_app(page, f"surface=rosenbrock&opt=gd(lr:0.001)&{FAST}")
+    box = page.locator('[data-field="optimizers.0.params.lr"] input.num')
+    box.fill("500")
+    box.press("Enter")
+    err = page.locator('[data-field="optimizers.0.params.lr"] .err')
+    err.wait_for(state="visible")
+    assert "10" in err.inner_text()
+    assert page.locator("#app[data-status=error]").count() == 1
+    box.fill("0.002")
+    box.press("Enter")
+    wait_done(page)
+    assert err.is_hidden()
+
+
+def test_projector_and_phone_layouts(browser: Any, server_url: str, artifacts: Path) -> None:
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, base_url=server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"/#surface=himmelblau&{FAST}")
+        wait_done(pg)
+        assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        pg.screenshot(path=str(artifacts / "phone.png"), full_page=True)
+    finally:
+        ctx.close()
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"/#surface=quadratic&{FAST}")
+        wait_done(pg)
+        pg.click("#projector")
+        assert pg.get_attribute("#projector", "aria-pressed") == "true"
+        assert "big=1" in pg.evaluate("location.hash")
+        wait_done(pg)
+        pg.screenshot(path=str(artifacts / "projector.png"))
+    finally:
+        ctx.close()

@@ -1,0 +1,204 @@
+"""The REST routes, in-process, and a table of bad input that must answer 4xx, never 500."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from descentlab.api import create_app
+from descentlab.optimizers import REGISTRY
+from descentlab.problems import CATALOG
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app(), raise_server_exceptions=False)
+
+
+def run_body(**overrides: object) -> dict:
+    body = {"surface": "rosenbrock", "max_steps": 20, "optimizers": [{"id": "adam"}]}
+    return {**body, **overrides}
+
+
+def test_healthz(client: TestClient) -> None:
+    assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_index_and_assets(client: TestClient) -> None:
+    frontend = client.app.state.frontend  # type: ignore[attr-defined]
+    index = client.get("/")
+    if (frontend.root / "index.html").exists():
+        assert index.status_code == 200
+        assert "{{STATIC}}" not in index.text and "{{PLOTLY}}" not in index.text
+        assert index.headers["cache-control"] == "no-cache"
+    assert re.fullmatch(r"/static/[0-9a-f]{12}", frontend.static_url)
+    js = client.get(frontend.plotly_url)
+    assert js.status_code == 200 and js.headers["cache-control"].endswith("immutable")
+    assets = [p for p in frontend.root.rglob("*") if p.is_file()]
+    if assets:
+        rel = assets[0].relative_to(frontend.root).as_posix()
+        r = client.get(f"{frontend.static_url}/{rel}")
+        assert r.status_code == 200 and "immutable" in r.headers["cache-control"]
+    assert client.get("/static/0000/none.js").status_code == 404
+
+
+def test_surfaces(client: TestClient) -> None:
+    surfaces = client.get("/api/surfaces").json()["surfaces"]
+    assert [s["id"] for s in surfaces] == list(CATALOG.by_id)
+    one = client.get("/api/surfaces/rosenbrock", params={"params": '{"b": 10}'}).json()
+    assert {p["name"]: p["value"] for p in one["params"]}["b"] == 10
+    assert client.get("/api/surfaces/nope").status_code == 404
+
+
+def test_grid_2d_and_1d(client: TestClient) -> None:
+    g = client.get("/api/surfaces/rosenbrock/grid", params={"nx": 5, "ny": 3}).json()
+    assert len(g["x"]) == 5 and len(g["y"]) == 3 and len(g["z"]) == 3 and len(g["z"][0]) == 5
+    assert g["zmin"] <= g["zmax"]
+    g = client.get("/api/surfaces/parabola/grid", params={"nx": 7, "xmin": -1, "xmax": 1}).json()
+    assert "y" not in g and len(g["z"]) == 7 and g["x"][0] == -1
+
+
+def test_registries(client: TestClient) -> None:
+    ids = [o["id"] for o in client.get("/api/optimizers").json()["optimizers"]]
+    assert ids == list(REGISTRY.by_id)
+    assert "step" in [s["id"] for s in client.get("/api/schedules").json()["schedules"]]
+
+
+def test_presets(client: TestClient) -> None:
+    pytest.importorskip("descentlab.presets")
+    for preset in client.get("/api/presets").json()["presets"]:
+        assert {"id", "title", "description", "run", "view"} <= set(preset)
+
+
+def test_run_json(client: TestClient) -> None:
+    body = run_body(
+        restarts=2,
+        optimizers=[
+            {
+                "id": "adam",
+                "params": {"lr": 0.01, "betas": [0.9, 0.999]},
+                "schedule": {"id": "step", "params": {"step_size": 10, "gamma": 0.5}},
+            },
+            {"id": "gd"},
+        ],
+    )
+    result = client.post("/api/runs", json=body).json()
+    assert result["surface"]["id"] == "rosenbrock"
+    adam, gd = result["runs"]
+    assert adam["optimizer"] == "adam" and gd["optimizer"] == "gd"
+    assert len(adam["path"]) == adam["steps"] + 1 == len(adam["loss"])
+    assert adam["path"][0] == [-1.5, 2.0] and adam["step_size"][0] is None
+    assert len(adam["restarts"]) == 2 and 0 <= adam["best"] <= 2
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "nesterov", "adam", "amsgrad"])
+def test_each_optimizer_runs(client: TestClient, optimizer: str) -> None:
+    run = client.post("/api/runs", json=run_body(optimizers=[{"id": optimizer}])).json()["runs"][0]
+    assert run["status"] in ("converged", "diverged", "max_steps")
+
+
+def test_run_csv(client: TestClient) -> None:
+    for kwargs in ({"params": {"format": "csv"}}, {"headers": {"Accept": "text/csv"}}):
+        r = client.post("/api/runs", json=run_body(max_steps=3), **kwargs)  # type: ignore[arg-type]
+        lines = r.text.splitlines()
+        assert r.headers["content-type"].startswith("text/csv")
+        assert lines[0] == "run,optimizer,row,step,x,y,loss,grad_norm,step_size,lr"
+        assert len(lines) == 1 + 4
+
+
+def test_analysis(client: TestClient) -> None:
+    a = client.post("/api/analysis", json={"surface": "rosenbrock", "point": [1, 1]}).json()
+    assert a["critical_point"] == "minimum" and a["gradient_check"]["ok"]
+    assert a["max_stable_lr"] == pytest.approx(2 / max(a["eigenvalues"]))
+
+
+def test_engine_error_has_field_loc(client: TestClient) -> None:
+    body = run_body(optimizers=[{"id": "gd"}, {"id": "adam", "params": {"lr": 50}}])
+    r = client.post("/api/runs", json=body)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "optimizers", 1, "params", "lr"]
+
+
+BAD_RUNS = [
+    run_body(max_steps="many"),
+    run_body(max_steps=10**9),
+    run_body(surface="nope"),
+    run_body(surface={"id": "rosenbrock", "params": {"zz": 1}}),
+    run_body(optimizers=[{"id": "nope"}]),
+    run_body(optimizers=[{"id": "adam", "params": {"momentum": 0.9}}]),
+    run_body(optimizers=[{"id": "gd", "params": {"lr": -1}}]),
+    run_body(optimizers=[{"id": "gd", "params": {"lr": "0.1"}}]),
+    run_body(optimizers=[{"id": "adam", "params": {"betas": [0.9]}}]),
+    run_body(optimizers=[{"id": "adam", "schedule": {"id": "nope"}}]),
+    run_body(optimizers=[{"id": "adam"}] * 9),
+    run_body(optimizers=[]),
+    run_body(restarts=10_000),
+    run_body(restarts=256, max_steps=20_000),
+    run_body(start=[1, 2, 3]),
+    run_body(start=["a", 2]),
+    run_body(stop={"grad_norm": "l7"}),
+    run_body(extra=1),
+    [1, 2],
+]
+
+
+@pytest.mark.parametrize("body", BAD_RUNS)
+def test_bad_run_bodies(client: TestClient, body: object) -> None:
+    assert client.post("/api/runs", json=body).status_code == 422
+    assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"surface": "rosenbrock", "start": [NaN, 1], "optimizers": [{"id": "gd"}]}',
+        b'{"surface": "rosenbrock", "optimizers": [{"id": "gd", "params": {"lr": Infinity}}]}',
+        b'{"surface": "rosenbrock", "optimizers": [{"id": "gd"}',
+        b"",
+    ],
+)
+def test_bad_json(client: TestClient, raw: bytes) -> None:
+    r = client.post("/api/runs", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_oversize_body(client: TestClient) -> None:
+    big = {**run_body(), "pad": "x" * 70_000}
+    assert client.post("/api/runs", json=big).status_code == 413
+    assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"nx": 501},
+        {"nx": 1},
+        {"nx": "a"},
+        {"xmin": "nan"},
+        {"xmin": "inf"},
+        {"xmin": 3, "xmax": 1},
+        {"params": "{bad"},
+        {"params": "[1]"},
+        {"params": '{"b": 1e9}'},
+    ],
+)
+def test_bad_grid_queries(client: TestClient, query: dict) -> None:
+    assert client.get("/api/surfaces/rosenbrock/grid", params=query).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"surface": "rosenbrock", "point": [1]},
+        {"surface": "rosenbrock", "point": "x"},
+        {"surface": "nope", "point": [1, 1]},
+    ],
+)
+def test_bad_analysis(client: TestClient, body: dict) -> None:
+    assert client.post("/api/analysis", json=body).status_code == 422
+
+
+def test_unknown_route(client: TestClient) -> None:
+    assert client.get("/api/nothing").status_code == 404

@@ -1,0 +1,123 @@
+"""The ``descentlab`` command, through ``main(argv)`` and once as ``python -m descentlab``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from descentlab.cli import main
+from descentlab.optimizers import REGISTRY
+from descentlab.problems import CATALOG
+
+
+def test_lists(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["surfaces"]) == 0
+    out = capsys.readouterr().out
+    assert all(s in out for s in CATALOG.by_id)
+    assert main(["optimizers"]) == 0
+    out = capsys.readouterr().out
+    assert all(o in out for o in REGISTRY.by_id)
+
+
+def test_run_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "run",
+        "rosenbrock",
+        "adam",
+        "--param",
+        "lr=0.05",
+        "--param",
+        "betas=0.9,0.999",
+        "--steps",
+        "50",
+        "--restarts",
+        "2",
+        "--seed",
+        "3",
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 3 and out[0].startswith("adam row 0")
+
+
+def test_run_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            [
+                "run",
+                "parabola",
+                "gd",
+                "--start=-3",
+                "--steps",
+                "4",
+                "--format",
+                "json",
+                "--schedule",
+                "step",
+                "--schedule-param",
+                "step_size=1",
+                "--schedule-param",
+                "gamma=0.5",
+            ]
+        )
+        == 0
+    )
+    result = json.loads(capsys.readouterr().out)
+    assert result["runs"][0]["path"][0] == [-3.0] and result["runs"][0]["lr"][1:3] == [
+        0.001,
+        0.0005,
+    ]
+    assert (
+        main(
+            [
+                "run",
+                "rosenbrock",
+                "momentum",
+                "--steps",
+                "3",
+                "--format",
+                "csv",
+                "--grad-norm",
+                "l1",
+            ]
+        )
+        == 0
+    )
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["step"] for r in rows] == ["0", "1", "2", "3"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "field"),
+    [
+        (["run", "nope", "gd"], "surface.id"),
+        (["run", "rosenbrock", "nope"], "optimizers.0.id"),
+        (["run", "rosenbrock", "gd", "--param", "lr=50"], "optimizers.0.params.lr"),
+        (["run", "rosenbrock", "gd", "--param", "zz=1"], "optimizers.0.params.zz"),
+        (["run", "rosenbrock", "gd", "--param", "lr"], "params"),
+        (["run", "rosenbrock", "gd", "--param", "lr=abc"], "params.lr"),
+        (["run", "rosenbrock", "gd", "--start=1,nan"], "start.1"),
+        (["run", "rosenbrock", "gd", "--steps", "999999"], "max_steps"),
+        (["run", "rosenbrock", "gd", "--schedule", "nope"], "optimizers.0.schedule.id"),
+    ],
+)
+def test_bad_input_exits_2(capsys: pytest.CaptureFixture[str], argv: list[str], field: str) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"descentlab: error: {field}:") and "Traceback" not in err
+
+
+def test_python_m() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "descentlab", "run", "rosenbrock", "gd", "--param", "lr=99"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "optimizers.0.params.lr" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,208 @@
+"""The engine: stopping rules, statuses, chunking, restarts, batches, schedules, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import descentlab
+from descentlab import engine
+from descentlab.engine import Stop
+from descentlab.errors import DescentLabError
+from descentlab.schedules import SCHEDULES, make_schedule
+
+
+def test_gd_on_the_parabola_follows_the_closed_form():
+    # x_{t+1} = (1 - 2 lr) x_t, exactly.
+    traj = descentlab.run("parabola", "gd", start=-10, lr=0.25, max_steps=10, grad_tol=None)
+    expected = -10 * 0.5 ** np.arange(11)
+    np.testing.assert_allclose(traj.path[0, :, 0], expected, rtol=0, atol=0)
+    np.testing.assert_allclose(traj.loss[0], expected**2)
+    np.testing.assert_allclose(traj.grad_norm[0], np.abs(2 * expected))
+    assert traj.status == ["max_steps"] and traj.steps[0] == 10
+
+
+@pytest.mark.parametrize(
+    ("lr", "status"),
+    [
+        (0.001, "max_steps"),
+        (0.25, "converged"),
+        (0.5, "converged"),
+        (0.98, "converged"),
+        (1.5, "diverged"),
+    ],
+)
+def test_lecture_step_sizes_on_the_parabola(lr, status):
+    traj = descentlab.run(
+        "parabola", "gd", start=-10, lr=lr, max_steps=1000, grad_tol=1e-6, grad_norm="l1"
+    )
+    assert traj.status[0] == status
+    if status == "converged":
+        assert abs(2 * traj.x[0]) <= 1e-6  # the lecture's sum |dL| <= tol
+        assert abs(2 * traj.path[0, traj.steps[0] - 1, 0]) > 1e-6  # and not a step earlier
+    if lr == 0.5:
+        assert traj.steps[0] == 1  # one step lands on the minimum
+
+
+def test_divergence_stops_cleanly_with_a_reason():
+    traj = descentlab.run("parabola", "gd", start=-10, lr=1.5, max_steps=1000, bound=1e3)
+    assert traj.status == ["diverged"]
+    assert "bound" in traj.message[0]
+    assert np.abs(traj.path[0, traj.steps[0]]).max() > 1e3
+    assert np.abs(traj.path[0, traj.steps[0] - 1]).max() <= 1e3
+    # Non-finite: overflow on a steep surface.
+    traj = descentlab.run(
+        "goldstein-price", "gd", start=(-1.0, 1.5), lr=5.0, max_steps=50, bound=1e12
+    )
+    assert traj.status == ["diverged"]
+
+
+def test_loss_tolerance_and_norm_choice():
+    traj = descentlab.run(
+        "quadratic", "gd", lr=0.009, max_steps=5000, grad_tol=None, loss_tol=1e-10
+    )
+    assert traj.status == ["converged"] and "loss changed" in traj.message[0]
+    final = traj.steps[0]
+    assert abs(traj.loss[0, final] - traj.loss[0, final - 1]) <= 1e-10
+    for norm in ("l1", "l2", "inf"):
+        t = descentlab.run("booth", "adam", lr=0.5, max_steps=3000, grad_tol=1e-4, grad_norm=norm)
+        assert t.status == ["converged"]
+        g = t.problem_grad = descentlab.make_problem("booth").grad(t.x[None])[0]
+        assert {"l1": np.abs(g).sum(), "l2": np.linalg.norm(g), "inf": np.abs(g).max()}[
+            norm
+        ] <= 1e-4
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1000])
+def test_chunking_does_not_change_the_run(chunk):
+    kwargs = dict(
+        params={"lr": 0.05, "momentum": 0.9}, stop=Stop(max_steps=300), restarts=3, seed=4
+    )
+    reference = engine.run("himmelblau", "momentum", chunk=256, **kwargs)
+    traj = engine.run("himmelblau", "momentum", chunk=chunk, **kwargs)
+    np.testing.assert_array_equal(traj.path, reference.path)
+    np.testing.assert_array_equal(traj.steps, reference.steps)
+    assert traj.status == reference.status
+
+
+def test_stream_chunks_concatenate_to_the_run():
+    spec = engine.prepare("rosenbrock", "adam", params={"lr": 0.02}, stop=Stop(max_steps=500))
+    chunks = list(engine.iterate(spec, chunk=100, first_chunk=10))
+    assert chunks[0].start == 0 and chunks[0].path.shape[1] == 11  # start + 10 steps
+    assert chunks[1].start == 11
+    assert chunks[-1].done and not any(c.done for c in chunks[:-1])
+    points = np.concatenate([c.path[0, : c.count[0]] for c in chunks])
+    np.testing.assert_array_equal(points, engine.run(spec).row(0)["path"])
+
+
+def test_restarts_are_seeded_rows_and_best_is_the_lowest():
+    a = descentlab.run("nightmare", "momentum", lr=0.05, restarts=8, seed=1, max_steps=400)
+    b = descentlab.run("nightmare", "momentum", lr=0.05, restarts=8, seed=1, max_steps=400)
+    c = descentlab.run("nightmare", "momentum", lr=0.05, restarts=8, seed=2, max_steps=400)
+    np.testing.assert_array_equal(a.path, b.path)
+    assert not np.array_equal(a.path[1:, 0], c.path[1:, 0])
+    np.testing.assert_array_equal(a.path[0, 0], descentlab.make_problem("nightmare").start)
+    final = a.loss[np.arange(9), a.steps]
+    assert final[a.best] == final.min()
+
+
+def test_a_batch_row_equals_the_same_run_alone():
+    starts = np.array([[-1.5, 2.0], [0.5, -0.5], [1.2, 1.2]])
+    batch = engine.run(
+        "rosenbrock", "adam", start=starts, params={"lr": 0.02}, stop=Stop(max_steps=400)
+    )
+    for b, s in enumerate(starts):
+        alone = engine.run(
+            "rosenbrock", "adam", start=s, params={"lr": 0.02}, stop=Stop(max_steps=400)
+        )
+        row, expected = batch.row(b), alone.row(0)
+        assert row.keys() == expected.keys()
+        for key in row:
+            np.testing.assert_equal(row[key], expected[key])  # NaN equals NaN here
+
+
+def test_rows_stop_independently_and_are_padded():
+    starts = np.array([[-10.0], [-0.001]])
+    traj = engine.run(
+        "parabola", "gd", start=starts, params={"lr": 0.1}, stop=Stop(max_steps=200, grad_tol=1e-3)
+    )
+    assert traj.status == ["converged", "converged"]
+    assert traj.steps[1] < traj.steps[0]
+    s = traj.steps[1]
+    assert (traj.path[1, s:] == traj.path[1, s]).all()
+    assert len(traj.row(1)["path"]) == s + 1
+
+
+def test_schedules_scale_the_learning_rate():
+    spec = make_schedule({"id": "step", "params": {"step_size": 3, "gamma": 0.5}})
+    np.testing.assert_allclose(spec.rates(1.0, 7), [1, 1, 1, 0.5, 0.5, 0.5, 0.25])
+    inv = make_schedule({"id": "inverse_time", "params": {"t1": 50}})
+    # The lecture's t0 / (t + t1) with t0 = 5, t1 = 50 is lr = 0.1 with t1 = 50.
+    np.testing.assert_allclose(inv.rates(0.1, 4), 5 / (np.arange(4) + 50))
+    traj = descentlab.run(
+        "parabola",
+        "gd",
+        start=-10,
+        lr=0.1,
+        max_steps=5,
+        grad_tol=None,
+        schedule={"id": "exponential", "params": {"gamma": 0.5}},
+    )
+    lrs = 0.1 * 0.5 ** np.arange(5)
+    np.testing.assert_allclose(traj.lr[0, 1:], lrs)
+    x = -10.0
+    for lr in lrs:
+        x = x - lr * 2 * x
+    assert traj.x[0] == pytest.approx(x, rel=1e-15)
+    assert set(SCHEDULES) == {"constant", "inverse_time", "step", "exponential", "cosine"}
+
+
+def test_step_size_and_info_are_recorded():
+    traj = descentlab.run("quadratic", "momentum", lr=0.005, max_steps=20, grad_tol=None)
+    P = traj.path[0]
+    np.testing.assert_allclose(traj.step_size[0, 1:], np.linalg.norm(np.diff(P, axis=0), axis=1))
+    assert np.isnan(traj.step_size[0, 0])
+    np.testing.assert_allclose(traj.info["velocity"][0, 1:], np.diff(P, axis=0), atol=1e-12)
+    row = traj.row(0)
+    assert row["info"]["velocity"][0] == [None, None] or np.isnan(row["info"]["velocity"][0]).all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        (dict(surface="nope"), "surface"),
+        (dict(optimizer="nope"), "optimizer"),
+        (dict(params={"lr": -1}), "params.lr"),
+        (dict(params={"lr": "big"}), "params.lr"),
+        (dict(params={"learning_rate": 0.1}), "params.learning_rate"),
+        (dict(params={"betas": [0.9]}), "params.betas"),
+        (dict(start=[1.0, 2.0, 3.0]), "start"),
+        (dict(start=[float("nan"), 1.0]), "start"),
+        (dict(start="here"), "start"),
+        (dict(schedule={"id": "sometimes"}), "schedule.id"),
+        (dict(schedule={"id": "step", "params": {"gamma": 7}}), "schedule.params.gamma"),
+        (dict(restarts=10_000), "restarts"),
+        (dict(seed=-1), "seed"),
+    ],
+)
+def test_bad_arguments_name_the_field(kwargs, field):
+    args = {"surface": "rosenbrock", "optimizer": "adam", **kwargs}
+    with pytest.raises(DescentLabError) as err:
+        engine.prepare(args.pop("surface"), args.pop("optimizer"), **args)
+    assert err.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        (dict(max_steps=0), "max_steps"),
+        (dict(max_steps=10**9), "max_steps"),
+        (dict(grad_norm="l3"), "stop.grad_norm"),
+        (dict(grad_tol=-1.0), "stop.grad_tol"),
+        (dict(bound=float("inf")), "stop.bound"),
+    ],
+)
+def test_bad_stopping_rules_name_the_field(kwargs, field):
+    with pytest.raises(DescentLabError) as err:
+        Stop(**kwargs)
+    assert err.value.field == field

@@ -1,0 +1,140 @@
+"""The WebSocket protocol: frames then done, replace, cancel, several runs, errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.testclient import WebSocketTestSession
+
+from descentlab.api import create_app
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app())
+
+
+def run_msg(run_id: str, **overrides: Any) -> str:
+    msg = {
+        "type": "run",
+        "id": run_id,
+        "surface": "rosenbrock",
+        "max_steps": 100,
+        "frame_points": 16,
+        "optimizers": [{"id": "adam", "params": {"lr": 0.01}}],
+    }
+    return json.dumps({**msg, **overrides})
+
+
+LONG = {
+    "max_steps": 20_000,
+    "stop": {"grad_tol": None},
+    "optimizers": [{"id": "gd", "params": {"lr": 1e-6}}],
+}
+
+
+def until_done(ws: WebSocketTestSession, run_id: str) -> tuple[list[dict], dict]:
+    frames = []
+    while True:
+        m = ws.receive_json()
+        if m["id"] != run_id:
+            continue
+        if m["type"] == "done":
+            return frames, m
+        assert m["type"] == "frames", m
+        frames.append(m)
+
+
+def test_frames_then_done(client: TestClient) -> None:
+    with client.websocket_connect("/ws/runs") as ws:
+        ws.send_text(run_msg("a", restarts=2, optimizers=[{"id": "adam"}, {"id": "gd"}]))
+        frames, done = until_done(ws, "a")
+    assert done["status"] == "complete" and [r["optimizer"] for r in done["runs"]] == ["adam", "gd"]
+    for i, run in enumerate(done["runs"]):
+        mine = [f for f in frames if f["run"] == i]
+        assert mine[0]["start"] == 0 and len(mine[0]["paths"]) == 3
+        assert mine[0]["paths"][0][0] == [-1.5, 2.0]
+        points = sum(len(f["paths"][0]) for f in mine)
+        assert points == run["rows"][0]["steps"] + 1
+        starts = [f["start"] for f in mine]
+        assert starts == sorted(starts)
+
+
+def test_replace_and_cancel(client: TestClient) -> None:
+    with client.websocket_connect("/ws/runs") as ws:
+        ws.send_text(run_msg("r", **LONG))
+        assert ws.receive_json()["type"] == "frames"
+        ws.send_text(run_msg("r", max_steps=5))  # replaces at once
+        _, done = until_done(ws, "r")
+        assert done["status"] == "complete" and done["runs"][0]["rows"][0]["steps"] == 5
+        ws.send_text(run_msg("c", **LONG))
+        assert ws.receive_json()["type"] == "frames"
+        ws.send_text(json.dumps({"type": "cancel", "id": "c"}))
+        _, done = until_done(ws, "c")
+        assert done == {"type": "done", "id": "c", "status": "cancelled", "runs": []}
+        ws.send_text(run_msg("after"))  # the socket still serves
+        assert until_done(ws, "after")[1]["status"] == "complete"
+
+
+def test_several_runs_on_one_socket(client: TestClient) -> None:
+    with client.websocket_connect("/ws/runs") as ws:
+        for name in "xyz":
+            ws.send_text(run_msg(name))
+        done = set()
+        while len(done) < 3:
+            m = ws.receive_json()
+            if m["type"] == "done":
+                done.add(m["id"])
+    assert done == {"x", "y", "z"}
+
+
+def test_too_many_runs(client: TestClient) -> None:
+    with client.websocket_connect("/ws/runs") as ws:
+        for i in range(17):
+            ws.send_text(run_msg(str(i), **LONG))
+        while (m := ws.receive_json())["type"] != "error":
+            pass
+        assert m["code"] == "too_many_runs" and m["id"] == "16"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code", "field"),
+    [
+        ("not json", "bad_json", None),
+        ('{"type": "run", "id": "e", "start": [NaN, 1]}', "bad_json", None),
+        ('{"type": "nope", "id": "e"}', "invalid", None),
+        ("[1, 2]", "invalid", None),
+        (run_msg("e", max_steps=10**9), "invalid", "max_steps"),
+        (run_msg("e", surface="nope"), "invalid", "surface"),
+        (run_msg("e", optimizers=[{"id": "nope"}]), "invalid", "optimizers.0.id"),
+        (
+            run_msg("e", optimizers=[{"id": "gd", "params": {"lr": 99}}]),
+            "invalid",
+            "optimizers.0.params.lr",
+        ),
+        (
+            run_msg("e", optimizers=[{"id": "gd", "params": {"zz": 1}}]),
+            "invalid",
+            "optimizers.0.params.zz",
+        ),
+        (run_msg("e", optimizers=[{"id": "gd"}] * 9), "invalid", "optimizers"),
+        (run_msg("e", pad="x" * 70_000), "too_large", None),
+    ],
+)
+def test_errors_keep_the_socket(client: TestClient, raw: str, code: str, field: str) -> None:
+    with client.websocket_connect("/ws/runs") as ws:
+        ws.send_text(raw)
+        m = ws.receive_json()
+        assert (m["type"], m["code"], m["field"]) == ("error", code, field), m
+        ws.send_text(run_msg("ok", max_steps=3))
+        assert until_done(ws, "ok")[1]["status"] == "complete"
+
+
+def test_disconnect_mid_run(client: TestClient) -> None:
+    with client.websocket_connect("/ws/runs") as ws:
+        ws.send_text(run_msg("gone", **LONG))
+        ws.receive_json()
+    assert client.get("/healthz").status_code == 200
