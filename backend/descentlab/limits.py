@@ -12,6 +12,9 @@ MAX_OPTIMIZERS = 8  # optimisers compared in one request
 MAX_GRID_POINTS = 500  # per axis of a contour grid (so at most 500 x 500 values)
 MAX_SWEEP_POINTS = 10_000  # settings in one hyperparameter sweep
 MAX_BOUND = 1e12  # divergence bound: |x| beyond this stops a run as diverged
+# Points one run request may ask for, (1 + restarts) x (steps + 1) summed over optimisers: the
+# per-field limits multiply to ~4e7, which no response (or browser) should carry.
+MAX_RUN_POINTS = 1_000_000
 
 # Typed expressions (issue 6 grows these into the full parser limits).
 MAX_EXPRESSION_LENGTH = 2_000  # characters

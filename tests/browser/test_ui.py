@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -59,14 +60,14 @@ def test_run_animates_to_done(page: Any) -> None:
     page.wait_for_selector("#app[data-status=done]")
     total = page.evaluate("window.descentlab.runs.length")
     assert shown < total == 80
-    assert page.input_value("#scrub") == "80"
-    assert page.locator("#step-out").inner_text() == "80 / 80"
+    expect(page.locator("#scrub")).to_have_value("80")
+    expect(page.locator("#step-out")).to_have_text("80 / 80")
     assert "still going after 80 steps" in page.locator("#summary").inner_text()
     # restart plays again from step 0; the scrubber and the arrow keys move one step
     page.click("#back")
-    assert page.input_value("#scrub") == "79"
+    expect(page.locator("#scrub")).to_have_value("79")
     page.locator("#scrub").fill("10")
-    assert page.locator("#step-out").inner_text() == "10 / 80"
+    expect(page.locator("#step-out")).to_have_text("10 / 80")
     page.click("h1")  # keyboard shortcuts apply outside form controls
     page.keyboard.press("ArrowRight")
     assert page.evaluate("window.descentlab.player.t") == 11
@@ -104,6 +105,18 @@ def test_click_on_plot_moves_start(page: Any) -> None:
     assert 2 < start[0] < 8 and 0.5 < start[1] < 3.5  # domain x in [-10, 10], y in [-4, 4]
     assert tracks(page)[0][0] == pytest.approx(start, rel=1e-9)
     assert float(page.input_value("#start-x")) == pytest.approx(start[0], rel=1e-3)
+    # the start marker (a Plotly shape) can be dragged: left and down moves x down and y down
+    first = run_id(page)
+    marker = page.locator("#contour .shapelayer path").first.bounding_box()
+    cx, cy = marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    for i in range(1, 9):
+        page.mouse.move(cx - 20 * i, cy + 10 * i)
+    page.mouse.up()
+    wait_done(page, after_run=first)
+    dragged = page.evaluate("window.descentlab.store.state.start")
+    assert dragged[0] < start[0] - 1 and dragged[1] < start[1] - 0.3
 
 
 def test_several_optimisers_compare(page: Any, artifacts: Path) -> None:
@@ -223,6 +236,12 @@ def test_projector_and_phone_layouts(browser: Any, server_url: str, artifacts: P
         assert pg.get_attribute("#projector", "aria-pressed") == "true"
         assert "big=1" in pg.evaluate("location.hash")
         wait_done(pg)
+        # both figures re-fit their boxes after the layout change
+        pg.wait_for_function(
+            "['#contour', '#lossplot'].every(s => { const g = document.querySelector(s);"
+            " return Math.abs(g._fullLayout.width - g.clientWidth) < 3"
+            " && Math.abs(g._fullLayout.height - g.clientHeight) < 3; })"
+        )
         pg.screenshot(path=str(artifacts / "projector.png"))
     finally:
         ctx.close()

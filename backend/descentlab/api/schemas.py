@@ -28,7 +28,38 @@ class SurfaceRef(Model):
     params: Annotated[dict[Name, Number], Field(max_length=limits.MAX_PARAMETERS)] = {}
 
 
-SurfaceSpec = Name | SurfaceRef
+class ExpressionSurface(Model):
+    """A surface the user typed (see docs/api.md for the grammar)."""
+
+    expression: Annotated[str, Field(max_length=limits.MAX_EXPRESSION_LENGTH)]
+    params: Annotated[dict[Name, Number], Field(max_length=limits.MAX_PARAMETERS)] = {}
+    domain: (
+        Annotated[
+            list[Annotated[list[Number], Field(min_length=2, max_length=2)]],
+            Field(min_length=1, max_length=2),
+        ]
+        | None
+    ) = None
+    start: Annotated[list[Number], Field(min_length=1, max_length=2)] | None = None
+    name: Annotated[str, Field(max_length=200)] | None = None
+
+
+SurfaceSpec = Name | SurfaceRef | ExpressionSurface
+
+
+def surface_spec(surface: SurfaceSpec) -> str | dict[str, Any]:
+    """The engine's form of a validated surface reference."""
+    if isinstance(surface, str):
+        return surface
+    return surface.model_dump(exclude_none=True)
+
+
+class Stochastic(Model):
+    """Minibatch SGD on a data-fit surface (``batch_size``), or simulated gradient noise."""
+
+    batch_size: int | None = Field(default=None, ge=1, le=10_000)
+    sampling: Literal["shuffle", "replacement"] = "shuffle"
+    noise: float = Field(default=0.0, ge=0, le=1e6)
 
 
 class ScheduleRef(Model):
@@ -58,20 +89,35 @@ class RunBody(Model):
     stop: StopRule = Field(default_factory=StopRule)
     seed: int = Field(default=0, ge=0, lt=2**63)
     restarts: int = Field(default=0, ge=0, le=limits.MAX_RESTARTS)
+    stochastic: Stochastic | None = None
+    epochs: int | None = Field(
+        default=None, ge=1, le=limits.MAX_STEPS, description="minibatch SGD: sets max_steps"
+    )
     optimizers: list[OptimizerRef] = Field(min_length=1, max_length=limits.MAX_OPTIMIZERS)
-
-    def surface_spec(self) -> str | dict[str, Any]:
-        s = self.surface
-        return s if isinstance(s, str) else {"id": s.id, "params": s.params}
 
 
 class AnalysisBody(Model):
     surface: SurfaceSpec
     point: Annotated[list[Number], Field(min_length=1, max_length=2)]
 
-    def surface_spec(self) -> str | dict[str, Any]:
-        s = self.surface
-        return s if isinstance(s, str) else {"id": s.id, "params": s.params}
+
+class GridBody(Model):
+    """``POST /api/grid``: the contour values of any surface, typed ones included."""
+
+    surface: SurfaceSpec
+    nx: int = Field(default=200, ge=2, le=limits.MAX_GRID_POINTS)
+    ny: int = Field(default=200, ge=2, le=limits.MAX_GRID_POINTS)
+    xmin: float | None = None
+    xmax: float | None = None
+    ymin: float | None = None
+    ymax: float | None = None
+
+
+class ExpressionBody(Model):
+    """``POST /api/expressions/validate``."""
+
+    expression: Annotated[str, Field(max_length=limits.MAX_EXPRESSION_LENGTH)]
+    params: Annotated[dict[Name, Number], Field(max_length=limits.MAX_PARAMETERS)] = {}
 
 
 class RunMessage(RunBody):

@@ -14,18 +14,14 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .. import engine
+from .. import engine, limits
 from ..errors import DescentLabError
 from ..optimizers import REGISTRY
 from ..problems import Problem, make_problem
 from .responses import dumps
-from .schemas import RunBody, ScheduleRef
+from .schemas import RunBody, ScheduleRef, surface_spec
 
 T = TypeVar("T")
-
-# Points (rows x (max_steps + 1), summed over optimisers) one request may ask for: the
-# per-field limits multiply to ~4e7, which no response (or browser) should carry.
-MAX_RUN_POINTS = 1_000_000
 
 CSV_COLUMNS = ("run", "optimizer", "row", "step", "x", "y", "loss", "grad_norm", "step_size", "lr")
 
@@ -38,7 +34,7 @@ async def offload(pool: Executor, fn: Callable[..., T], *args: Any) -> T:
 
 def prepare_runs(body: RunBody) -> tuple[Problem, list[engine.RunSpec]]:
     """One :class:`engine.RunSpec` per optimiser; errors name the field of ``body``."""
-    problem = make_problem(body.surface_spec())
+    problem = make_problem(surface_spec(body.surface))
     stop = engine.Stop(max_steps=body.max_steps, **body.stop.model_dump())
     specs = []
     for i, ref in enumerate(body.optimizers):
@@ -56,18 +52,20 @@ def prepare_runs(body: RunBody) -> tuple[Problem, list[engine.RunSpec]]:
                 stop=stop,
                 seed=body.seed,
                 restarts=body.restarts,
+                stochastic=body.stochastic.model_dump() if body.stochastic else None,
+                epochs=body.epochs,
             )
         except DescentLabError as err:
             if err.field.split(".")[0] in ("params", "schedule"):
                 raise err.within(f"optimizers.{i}") from None
             raise
         specs.append(spec)
-    points = sum(s.starts.shape[0] for s in specs) * (body.max_steps + 1)
-    if points > MAX_RUN_POINTS:
+    points = sum(s.starts.shape[0] * (s.stop.max_steps + 1) for s in specs)
+    if points > limits.MAX_RUN_POINTS:
         raise DescentLabError(
-            "max_steps",
-            f"(1 + restarts) x (max_steps + 1) x optimizers = {points:,} points is over the "
-            f"limit of {MAX_RUN_POINTS:,} per request",
+            "epochs" if body.epochs else "max_steps",
+            f"(1 + restarts) x (steps + 1) x optimizers = {points:,} points is over the "
+            f"limit of {limits.MAX_RUN_POINTS:,} per request",
         )
     return problem, specs
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import logging
 import threading
 from collections.abc import Iterator
@@ -179,24 +178,23 @@ class Session:
 class Stream:
     """An engine generator advanced from pool threads one chunk at a time.
 
-    The engine's generator holds ``np.errstate`` (a context variable) across its yields, so it
-    must always run in one :class:`contextvars.Context`, never in two threads at once, and be
-    closed the same way (a cancelled run closes it after any chunk still in flight).
+    A cancelled run's task stops awaiting, but the chunk it asked for may still be computing
+    in the pool: the lock makes the close wait for it (a generator cannot be closed while it
+    runs).
     """
 
     def __init__(self, optimizer: str, chunks: Iterator[engine.Chunk]) -> None:
         self.optimizer = optimizer
         self.chunks = chunks
-        self.context = contextvars.copy_context()
         self.lock = threading.Lock()
 
     def next(self) -> engine.Chunk:
         with self.lock:
-            return self.context.run(next, self.chunks)
+            return next(self.chunks)
 
     def close(self) -> None:
         with self.lock:
-            self.context.run(getattr(self.chunks, "close", lambda: None))
+            getattr(self.chunks, "close", lambda: None)()
 
 
 def _next_frame(
@@ -219,6 +217,12 @@ def _next_frame(
                 np.ascontiguousarray(chunk.grad_norm[b, :c]) for b, c in enumerate(counts)
             ],
         }
+        if chunk.batch_loss is not None:  # stochastic runs: what each step saw
+            frame["batch_losses"] = [
+                np.ascontiguousarray(chunk.batch_loss[b, :c]) for b, c in enumerate(counts)
+            ]
+        if chunk.batches is not None:  # minibatch SGD: the samples of each step (shared)
+            frame["batches"] = np.ascontiguousarray(chunk.batches[: max(counts)])
         text = dumps(frame).decode()
     if not chunk.done:
         return text, None

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from ...analysis import analyse
 from ...problems import make_problem
 from ..responses import StrictJSONRoute
-from ..schemas import AnalysisBody
+from ..schemas import AnalysisBody, surface_spec
 from ..service import offload
 from ..settings import PoolDep
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/analysis", tags=["analysis"], route_class=Strict
 
 
 def _analyse(body: AnalysisBody) -> dict[str, Any]:
-    return analyse(make_problem(body.surface_spec()), body.point)
+    return analyse(make_problem(surface_spec(body.surface)), body.point)
 
 
 @router.post("")

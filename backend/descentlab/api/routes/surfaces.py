@@ -8,12 +8,14 @@ import orjson
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from ...errors import DescentLabError
-from ...problems import CATALOG, Problem
+from ...problems import CATALOG, Problem, make_problem
 from ..responses import StrictJSONRoute
+from ..schemas import GridBody, surface_spec
 from ..service import grid, offload
 from ..settings import MAX_GRID, PoolDep
 
 router = APIRouter(prefix="/api/surfaces", tags=["surfaces"], route_class=StrictJSONRoute)
+grid_router = APIRouter(prefix="/api/grid", tags=["surfaces"], route_class=StrictJSONRoute)
 
 ParamsQuery = Annotated[
     str | None,
@@ -64,3 +66,15 @@ async def get_grid(
     problem = bind(surface_id, params)
     body = await offload(pool, grid, problem, nx, ny, [(xmin, xmax), (ymin, ymax)])
     return Response(body, media_type="application/json")
+
+
+def _grid(body: GridBody) -> bytes:
+    problem = make_problem(surface_spec(body.surface))
+    box = [(body.xmin, body.xmax), (body.ymin, body.ymax)]
+    return grid(problem, body.nx, body.ny, box)
+
+
+@grid_router.post("")
+async def post_grid(body: GridBody, pool: PoolDep) -> Response:
+    """Contour values of any surface spec, typed expressions included."""
+    return Response(await offload(pool, _grid, body), media_type="application/json")
