@@ -19,7 +19,7 @@ FROM python:3.11-slim
 # Same path as in the build stage: a venv's scripts name their interpreter by absolute path.
 COPY --from=build /opt/venv /opt/venv
 RUN useradd --create-home --uid 10001 descentlab
-USER descentlab
+USER 10001
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1
 EXPOSE 8000

@@ -49,6 +49,7 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check backend tests bench
 	$(BIN)/ruff format --check backend tests bench
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
 
 format: $(VENV)/.test-installed
 	$(BIN)/ruff format backend tests bench

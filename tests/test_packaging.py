@@ -35,7 +35,7 @@ def test_dockerfile_installs_the_way_make_does():
     text = (ROOT / "Dockerfile").read_text()
     assert "make install" in text  # the Makefile's install step, not a second list of deps
     assert "requirements" not in text
-    assert "USER descentlab" in text and "HEALTHCHECK" in text and "/healthz" in text
+    assert "USER 10001" in text and "HEALTHCHECK" in text and "/healthz" in text
     assert text.count("FROM python:3.11-slim") == 2  # multi-stage, slim
     makefile = (ROOT / "Makefile").read_text()
     assert "$(VENV)/.installed: pyproject.toml" in makefile

@@ -17,6 +17,14 @@ from .base import Hyper, Optimizer, StepContext
 LR_HELP = "learning rate η: the step is η times the (scaled) gradient"
 
 
+def _with_decay(g: np.ndarray, x: np.ndarray, wd: Any) -> np.ndarray:
+    r"""$g + \lambda x$ (L2 weight decay), skipped when λ is the plain float 0: the common case
+    costs no numpy call on the per-step path."""
+    if isinstance(wd, float) and wd == 0.0:
+        return g
+    return g + wd * x
+
+
 def _lr(default: float) -> Hyper:
     return Hyper("lr", default, 1e-6, 10.0, "log", LR_HELP)
 
@@ -50,8 +58,7 @@ def sgd_step(
     for a constant $\eta$ ($v = \eta b$).
     """
     mu, wd = hp.get("momentum", 0.0), hp.get("weight_decay", 0.0)
-    if np.any(wd):
-        g = g + wd * x
+    g = _with_decay(g, x, wd)
     buf = g if ctx.t == 1 else mu * state.buf + (1.0 - hp.get("dampening", 0.0)) * g
     d = g + mu * buf if hp.get("nesterov") else buf
     return x - hp["lr"] * d, SGDState(buf), {"velocity": -hp["lr"] * d}
@@ -100,8 +107,7 @@ def adagrad_step(
     $x \leftarrow x - \eta_t\, g / (\sqrt{s_t} + \epsilon)$.
     """
     wd = hp["weight_decay"]
-    if np.any(wd):
-        g = g + wd * x
+    g = _with_decay(g, x, wd)
     clr = hp["lr"] / (1.0 + (ctx.t - 1) * hp["lr_decay"])
     sum_sq = state.sum_sq + g * g
     effective_lr = clr / (np.sqrt(sum_sq) + hp["eps"])
@@ -132,8 +138,7 @@ def rmsprop_step(
     (with $\mu = 0$: $x \leftarrow x - \eta\, g / (a + \epsilon)$).
     """
     alpha, mu, wd = hp["alpha"], hp["momentum"], hp["weight_decay"]
-    if np.any(wd):
-        g = g + wd * x
+    g = _with_decay(g, x, wd)
     sq_avg = alpha * state.sq_avg + (1.0 - alpha) * (g * g)
     grad_avg = alpha * state.grad_avg + (1.0 - alpha) * g
     # np.where rather than `if`, so a sweep may give each row its own `centered`
@@ -172,8 +177,7 @@ def adadelta_step(
     $x \leftarrow x - \eta \Delta_t$.
     """
     rho, eps, wd = hp["rho"], hp["eps"], hp["weight_decay"]
-    if np.any(wd):
-        g = g + wd * x
+    g = _with_decay(g, x, wd)
     sq_avg = rho * state.sq_avg + (1.0 - rho) * (g * g)
     scale = np.sqrt(state.delta_avg + eps) / np.sqrt(sq_avg + eps)
     delta = scale * g
@@ -216,8 +220,7 @@ def adam_step(
     """
     (b1, b2), eps, t = hp["betas"], hp["eps"], ctx.t
     wd = hp.get("weight_decay", 0.0)
-    if np.any(wd):
-        g = g + wd * x
+    g = _with_decay(g, x, wd)
     m = b1 * state.m + (1.0 - b1) * g
     v = b2 * state.v + (1.0 - b2) * (g * g)
     vmax = np.maximum(state.vmax, v) if hp.get("amsgrad") else state.vmax
@@ -279,8 +282,7 @@ def nadam_step(
     + \frac{\mu_{t+1}}{1 - \Pi_t \mu_{t+1}}\, m_t\right) / d$.
     """
     (b1, b2), t, psi, wd = hp["betas"], ctx.t, hp["momentum_decay"], hp["weight_decay"]
-    if np.any(wd):
-        g = g + wd * x
+    g = _with_decay(g, x, wd)
     mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
     mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
     mu_product = state.mu_product * mu
