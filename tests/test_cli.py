@@ -121,3 +121,48 @@ def test_python_m() -> None:
     )
     assert done.returncode == 2 and "optimizers.0.params.lr" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_run_a_typed_expression(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "run",
+        "(x - a)^2 + 10*y^2",
+        "gd",
+        "--surface-param",
+        "a=1",
+        "--domain=-3,3,-3,3",
+        "--start=2,2",
+        "--param",
+        "lr=0.05",
+        "--format",
+        "json",
+    ]
+    assert main(argv) == 0
+    run = json.loads(capsys.readouterr().out)["runs"][0]
+    assert run["status"] == "converged"
+    assert run["path"][-1] == pytest.approx([1.0, 0.0], abs=1e-6)
+    assert main(["run", "x + __import__", "gd"]) == 2
+    assert "unknown name `__import__` at column 5" in capsys.readouterr().err
+
+
+def test_run_minibatch_sgd(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "run",
+        "linear-regression",
+        "gd",
+        "--batch-size",
+        "10",
+        "--epochs",
+        "5",
+        "--param",
+        "lr=0.05",
+        "--seed",
+        "2",
+        "--format",
+        "json",
+    ]
+    assert main(argv) == 0
+    run = json.loads(capsys.readouterr().out)["runs"][0]
+    assert run["steps"] == 50 and run["epoch_size"] == 10 and len(run["batches"][1]) == 10
+    assert main(["run", "nightmare", "gd", "--batch-size", "10"]) == 2
+    assert "stochastic.batch_size" in capsys.readouterr().err

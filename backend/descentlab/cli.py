@@ -7,6 +7,7 @@ Bad input is the user's to fix, so it prints one line naming the field on stderr
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -50,19 +51,44 @@ def _pairs(items: list[str], field: str) -> dict[str, float | list[float]]:
     return out
 
 
+def _surface(args: argparse.Namespace) -> dict[str, Any]:
+    """A catalog id, or else the text of a typed surface (parsed, never evaluated)."""
+    from .problems import CATALOG
+    from .problems.parse import VARIABLES
+
+    params = _pairs(args.surface_param, "surface.params")
+    # A bare word (not a variable) is a surface id, so a typo lists the known ones.
+    if args.surface in CATALOG.by_id or (
+        re.fullmatch(r"[A-Za-z][\w-]*", args.surface) and args.surface not in VARIABLES
+    ):
+        return {"id": args.surface, "params": params}
+    surface: dict[str, Any] = {"expression": args.surface, "params": params}
+    if args.domain:
+        bounds = _numbers(args.domain, "surface.domain")
+        if not isinstance(bounds, list) or len(bounds) not in (2, 4):
+            raise DescentLabError("surface.domain", "must be XMIN,XMAX or XMIN,XMAX,YMIN,YMAX")
+        surface["domain"] = [bounds[i : i + 2] for i in range(0, len(bounds), 2)]
+    return surface
+
+
 def run_body(args: argparse.Namespace) -> dict[str, Any]:
     """The command line as a ``POST /api/runs`` body: the API's models validate both."""
     start = None if args.start is None else _numbers(args.start, "start")
     schedule = None
     if args.schedule:
         schedule = {"id": args.schedule, "params": _pairs(args.schedule_param, "schedule.params")}
+    stochastic = None
+    if args.batch_size is not None or args.noise:
+        stochastic = {"batch_size": args.batch_size, "sampling": args.sampling, "noise": args.noise}
     return {
-        "surface": {"id": args.surface, "params": _pairs(args.surface_param, "surface.params")},
+        "surface": _surface(args),
         "start": [start] if isinstance(start, float) else start,
         "max_steps": args.steps,
         "stop": {"grad_tol": args.grad_tol, "grad_norm": args.grad_norm, "loss_tol": args.loss_tol},
         "seed": args.seed,
         "restarts": args.restarts,
+        "stochastic": stochastic,
+        "epochs": args.epochs,
         "optimizers": [
             {"id": args.optimizer, "params": _pairs(args.param, "params"), "schedule": schedule}
         ],
@@ -138,9 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="run one optimiser and print the result",
-        description="Negative numbers need '=': --start=-1.5,2.",
+        description="Negative numbers need '=': --start=-1.5,2 --domain=-3,3,-3,3.",
     )
-    run.add_argument("surface", help="a surface id (see `descentlab surfaces`)")
+    run.add_argument(
+        "surface",
+        help="a surface id (see `descentlab surfaces`) or an expression in x and y, "
+        "e.g. 'x^2 + 100*y^2'",
+    )
     run.add_argument("optimizer", help="an optimiser id (see `descentlab optimizers`)")
     run.add_argument("--start", metavar="X,Y", help="start point (default: the surface's)")
     run.add_argument("--steps", type=int, default=1000, help="max steps (default 1000)")
@@ -151,7 +181,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="a hyperparameter, e.g. lr=0.01 or betas=0.9,0.999 (repeatable)",
     )
-    run.add_argument("--surface-param", action="append", default=[], metavar="NAME=VALUE")
+    run.add_argument(
+        "--surface-param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a surface parameter, or a parameter an expression declares (repeatable)",
+    )
+    run.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX", help="view box of an expression")
+    run.add_argument("--batch-size", type=int, help="minibatch SGD on a data-fit surface")
+    run.add_argument("--sampling", choices=("shuffle", "replacement"), default="shuffle")
+    run.add_argument("--epochs", type=int, help="minibatch SGD: epochs (sets --steps)")
+    run.add_argument("--noise", type=float, default=0.0, help="simulated gradient noise σ")
     run.add_argument("--schedule", help="a learning-rate schedule id, e.g. step")
     run.add_argument("--schedule-param", action="append", default=[], metavar="NAME=VALUE")
     run.add_argument("--grad-tol", type=float, default=1e-6)

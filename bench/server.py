@@ -1,0 +1,155 @@
+"""Server benchmarks on loopback: WebSocket latency, concurrency, and the contour grid.
+
+Starts the app with uvicorn on 127.0.0.1 (a free port) in this process, drives it with
+`websockets` and `httpx` clients, prints a table of p50/p95 in milliseconds. Bounded in count
+and time; touches nothing but loopback. The baseline row is the same 1,000-step run computed
+in-process (no transport), measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import socket
+import statistics
+import threading
+import time
+
+import httpx
+import orjson
+import uvicorn
+import websockets
+
+from descentlab import engine
+from descentlab.api import create_app
+from descentlab.engine import Stop
+
+RUN = {
+    "surface": "rosenbrock",
+    "max_steps": 1000,
+    "stop": {"grad_tol": None},
+    "frame_points": 256,
+    "optimizers": [{"id": "adam", "params": {"lr": 0.01}}],
+}
+_ids = itertools.count()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(port: int) -> uvicorn.Server:
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    threading.Thread(target=server.run, daemon=True).start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.05)
+    return server
+
+
+async def one_run(ws: websockets.ClientConnection) -> tuple[float, float]:
+    """(first frame, whole run) in seconds for one `run` on an open socket."""
+    run_id = f"b{next(_ids)}"
+    t0 = time.perf_counter()
+    await ws.send(orjson.dumps({"type": "run", "id": run_id, **RUN}).decode())
+    first = None
+    while True:
+        msg = orjson.loads(await ws.recv())
+        if msg.get("id") != run_id:
+            continue
+        if msg["type"] == "frames" and first is None:
+            first = time.perf_counter() - t0
+        if msg["type"] in ("done", "error"):
+            if msg["type"] == "error":
+                raise RuntimeError(msg)
+            return first or 0.0, time.perf_counter() - t0
+
+
+async def sequential(url: str, n: int) -> tuple[list[float], list[float]]:
+    firsts, wholes = [], []
+    async with websockets.connect(url, max_size=2**24) as ws:
+        await one_run(ws)  # warm-up
+        for _ in range(n):
+            f, w = await one_run(ws)
+            firsts.append(f)
+            wholes.append(w)
+    return firsts, wholes
+
+
+async def concurrent(url: str, clients: int, runs_each: int) -> list[float]:
+    async def client() -> list[float]:
+        async with websockets.connect(url, max_size=2**24) as ws:
+            return [(await one_run(ws))[1] for _ in range(runs_each)]
+
+    results = await asyncio.wait_for(
+        asyncio.gather(*(client() for _ in range(clients))), timeout=300
+    )
+    return [t for r in results for t in r]
+
+
+def grid_times(base: str, n: int) -> list[float]:
+    times = []
+    with httpx.Client(base_url=base, timeout=30) as client:
+        client.get("/api/surfaces/rosenbrock/grid?nx=200&ny=200")  # warm-up
+        for _ in range(n):
+            t0 = time.perf_counter()
+            r = client.get("/api/surfaces/rosenbrock/grid?nx=200&ny=200")
+            r.raise_for_status()
+            times.append(time.perf_counter() - t0)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=40, help="sequential runs measured")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--runs-each", type=int, default=5)
+    args = parser.parse_args()
+
+    spec = engine.prepare("rosenbrock", "adam", params={"lr": 0.01},
+                          stop=Stop(max_steps=1000, grad_tol=None))
+    baseline = []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        engine.run(spec)
+        baseline.append(time.perf_counter() - t0)
+
+    port = free_port()
+    server = serve(port)
+    url = f"ws://127.0.0.1:{port}/ws/runs"
+    try:
+        firsts, wholes = asyncio.run(sequential(url, args.runs))
+        crowd = asyncio.run(concurrent(url, args.clients, args.runs_each))
+        grids = grid_times(f"http://127.0.0.1:{port}", args.runs)
+    finally:
+        server.should_exit = True
+
+    rows = [
+        ("baseline: the same run in-process, no transport", baseline),
+        ("WebSocket: first frame of a 1000-step run", firsts),
+        ("WebSocket: whole 1000-step run delivered", wholes),
+        (f"WebSocket: whole run, {args.clients} clients back-to-back", crowd),
+        ("GET a 200x200 grid", grids),
+    ]
+    width = max(len(name) for name, _ in rows)
+    print(f"{'benchmark':<{width}}  {'n':>4}  {'p50 ms':>8}  {'p95 ms':>8}  p95/baseline p95")
+    base95 = percentile(baseline, 95)
+    for name, values in rows:
+        p50, p95 = statistics.median(values), percentile(values, 95)
+        print(f"{name:<{width}}  {len(values):4d}  {p50 * 1e3:8.2f}  {p95 * 1e3:8.2f}  "
+              f"{p95 / base95:.2f}")
+
+
+if __name__ == "__main__":
+    main()
