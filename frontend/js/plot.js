@@ -49,9 +49,11 @@ function numbers(xs, range) {
 }
 
 export class SurfacePlot {
-  constructor(el, { onStart, onView }) {
+  constructor(el, { onStart, onView, onInspect }) {
     this.el = el;
     this.onStart = onStart;
+    this.onInspect = onInspect;
+    this.inspecting = false; // a plain click inspects instead of moving the start
     this.onView = onView;
     this.surface = null;
     this.grid = null;
@@ -119,38 +121,68 @@ export class SurfacePlot {
     return [curve, minima];
   }
 
-  // tracks: [{path, loss, label}], t: the player's step, start: the start point.
-  draw(tracks, t, start, big = false) {
+  // tracks: [{rows: [{path, loss}], best, label}], t: the player's step, start: the start
+  // point; extra.inspect: a point to mark.
+  draw(tracks, t, start, big = false, extra = {}) {
     if (!this.surface) return;
     const one = this.surface.dim === 1;
     const traces = [...this.base];
     const r = this.range();
     tracks.forEach((tr, i) => {
-      const n = Math.min(tr.path.length, t + 1);
-      const xs = new Array(n), ys = new Array(n);
-      for (let k = 0; k < n; k++) {
-        xs[k] = tr.path[k][0];
-        ys[k] = one ? tr.loss[k] : tr.path[k][1];
-      }
-      const label = one ? numbers(xs, r.x) : undefined;
-      traces.push({
-        type: "scatter", mode: one ? "lines+markers+text" : "lines+markers",
-        x: xs, y: ys, name: tr.label, legendgroup: `o${i}`,
-        line: { color: colour(i), width: big ? 3.5 : 2.2 },
-        marker: { color: colour(i), size: one ? (big ? 10 : 8) : big ? 5 : 3.5 },
-        text: label, textposition: "top center",
-        textfont: { color: colour(i), size: big ? 16 : 11 },
-        hovertemplate: `${tr.label}<br>step %{pointNumber}<br>(%{x:.4g}${one ? "" : ", %{y:.4g}"})<extra></extra>`,
-        cliponaxis: true,
-      });
-      if (n) {
+      const rows = tr.rows || [tr];
+      const best = tr.best ?? 0;
+      const many = rows.length > 1;
+      // restarts first (thin, light), the best row last so it lies on top
+      const order = rows.map((_, r) => r).filter((r) => r !== best);
+      if (rows[best]) order.push(best);
+      for (const r of order) {
+        const row = rows[r];
+        const emph = r === best;
+        const n = Math.min(row.path.length, t + 1);
+        const xs = new Array(n), ys = new Array(n);
+        for (let k = 0; k < n; k++) {
+          xs[k] = row.path[k][0];
+          ys[k] = one ? row.loss[k] : row.path[k][1];
+        }
+        const name = emph ? tr.label : `${tr.label}, restart ${r}`;
+        const what = many ? (r === 0 ? " (start given)" : ` (restart ${r})`) + (emph ? " best" : "") : "";
         traces.push({
-          type: "scatter", mode: "markers", x: [xs[n - 1]], y: [ys[n - 1]], showlegend: false,
-          legendgroup: `o${i}`, hoverinfo: "skip",
-          marker: { color: colour(i), size: big ? 16 : 12, line: { color: "#fff", width: 2 } },
+          type: "scatter", mode: emph ? (one ? "lines+markers+text" : "lines+markers") : "lines",
+          x: xs, y: ys, name, legendgroup: `o${i}`, showlegend: emph,
+          opacity: emph ? 1 : 0.55,
+          line: { color: colour(i), width: emph ? (big ? 3.5 : 2.2) : big ? 1.8 : 1.1 },
+          marker: { color: colour(i), size: one ? (big ? 10 : 8) : big ? 5 : 3.5 },
+          text: emph && one ? numbers(xs, r.x) : undefined, textposition: "top center",
+          textfont: { color: colour(i), size: big ? 16 : 11 },
+          hovertemplate: `${tr.label}${what}<br>step %{pointNumber}<br>(%{x:.4g}${one ? "" : ", %{y:.4g}"})<extra></extra>`,
+          cliponaxis: true,
+          meta: { run: i, row: r, best: emph },
         });
+        if (n) {
+          traces.push({
+            type: "scatter", mode: "markers", x: [xs[n - 1]], y: [ys[n - 1]], showlegend: false,
+            legendgroup: `o${i}`, hoverinfo: "skip", opacity: emph ? 1 : 0.7,
+            marker: { color: colour(i), size: emph ? (big ? 16 : 12) : big ? 9 : 7, line: { color: "#fff", width: emph ? 2 : 1 } },
+          });
+        }
+        if (n && many && emph) { // where the best row started
+          traces.push({
+            type: "scatter", mode: "markers", x: [xs[0]], y: [ys[0]], showlegend: false,
+            legendgroup: `o${i}`, name: "best start",
+            marker: { symbol: "diamond", color: colour(i), size: big ? 17 : 13, line: { color: "#000", width: 1.5 } },
+            hovertemplate: `${tr.label}: start of the best row (${r === 0 ? "the start given" : `restart ${r}`})<extra></extra>`,
+          });
+        }
       }
     });
+    if (extra.inspect) {
+      const [ix, iy] = extra.inspect;
+      traces.push({
+        type: "scatter", mode: "markers", x: [ix], y: [one ? interp(this.grid, ix) : iy],
+        showlegend: false, name: "inspected", hoverinfo: "skip",
+        marker: { symbol: "x-thin", size: big ? 20 : 15, line: { color: "#000", width: 3 } },
+      });
+    }
     const font = { size: big ? 20 : 13, family: "system-ui, sans-serif" };
     const startShape = one
       ? { type: "line", xref: "x", yref: "paper", x0: start[0], x1: start[0], y0: 0, y1: 1,
@@ -190,8 +222,9 @@ export class SurfacePlot {
       if (!ev || !fl) return;
       const box = el.querySelector(".nsewdrag").getBoundingClientRect();
       const x = fl.xaxis.p2d(ev.clientX - box.left);
-      if (this.surface.dim === 1) this.onStart([x]);
-      else this.onStart([x, fl.yaxis.p2d(ev.clientY - box.top)]);
+      const p = this.surface.dim === 1 ? [x] : [x, fl.yaxis.p2d(ev.clientY - box.top)];
+      if (ev.shiftKey || this.inspecting) this.onInspect(p);
+      else this.onStart(p);
     });
     el.on("plotly_relayout", (ev) => {
       const keys = Object.keys(ev || {});

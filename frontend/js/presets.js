@@ -9,6 +9,14 @@ function toState(preset, base) {
   s.sp = { ...(surface.params || {}) };
   s.start = run.start ?? null;
   s.steps = run.max_steps ?? s.steps;
+  s.restarts = run.restarts ?? 0;
+  s.seed = run.seed ?? 0;
+  Object.assign(s, { expr: "", ep: {}, dom: null });
+  const st = run.stochastic || {};
+  s.batch = st.batch_size ?? null;
+  s.samp = st.sampling ?? "shuffle";
+  s.noise = st.noise ?? 0;
+  if (run.epochs) s.epochs = run.epochs;
   s.opts = (run.optimizers || []).map((o) => ({
     id: o.id,
     p: { ...(o.params || {}) },

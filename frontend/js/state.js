@@ -1,10 +1,16 @@
 // The app state, and its home: the URL hash. Everything a user sets lives in the hash, so a
 // link reproduces the view and the back button undoes a step.
 //
-// #surface=rosenbrock&sp=b:10&start=-1.5,2&steps=500
+// #surface=rosenbrock&sp=b:10&start=-1.5,2&steps=500&restarts=8&seed=1
 //  &opt=gd(lr:0.001)&opt=adam(lr:0.01,betas:0.9/0.999)~step(step_size:100,gamma:0.5)
 //  &view=-2,2,-1,3&speed=100&big=1
+// A typed surface: surface=custom&expr=<URI-encoded text>&ep=a:1&dom=-2,2,-1,3.
+// Data-fit surfaces: batch=10&sampling=replacement&epochs=20; any other: noise=0.5.
 // Optimiser and surface params hold only what differs from the defaults.
+
+export const CUSTOM = "custom";
+export const MAX_RESTARTS = 32;
+export const DEFAULT_EPOCHS = 100;
 
 export const DEFAULT_SPEED = 100;
 
@@ -22,6 +28,15 @@ export function defaultState() {
     view: null,
     speed: DEFAULT_SPEED,
     big: false,
+    restarts: 0,
+    seed: 0,
+    expr: "", // typed surface (surface === CUSTOM)
+    ep: {}, // its declared parameters
+    dom: null, // its view box [xmin, xmax(, ymin, ymax)]
+    batch: null, // minibatch size M on a data-fit surface (null: full batch)
+    samp: "shuffle",
+    epochs: DEFAULT_EPOCHS,
+    noise: 0, // simulated gradient noise on any other surface
   };
 }
 
@@ -63,9 +78,20 @@ function numbers(text) {
 
 export function toHash(s) {
   const parts = [`surface=${s.surface}`];
+  if (s.surface === CUSTOM) {
+    parts.push(`expr=${encodeURIComponent(s.expr)}`);
+    if (Object.keys(s.ep).length) parts.push(`ep=${fmtParams(s.ep)}`);
+    if (s.dom) parts.push(`dom=${s.dom.map(num).join(",")}`);
+  }
   if (Object.keys(s.sp).length) parts.push(`sp=${fmtParams(s.sp)}`);
   if (s.start) parts.push(`start=${s.start.map(num).join(",")}`);
   parts.push(`steps=${s.steps}`);
+  if (s.restarts) parts.push(`restarts=${s.restarts}`);
+  if (s.seed) parts.push(`seed=${s.seed}`);
+  if (s.batch) parts.push(`batch=${s.batch}`);
+  if (s.samp !== "shuffle") parts.push(`sampling=${s.samp}`);
+  if (s.epochs !== DEFAULT_EPOCHS) parts.push(`epochs=${s.epochs}`);
+  if (s.noise) parts.push(`noise=${num(s.noise)}`);
   for (const o of s.opts) {
     parts.push(`opt=${fmtCall(o.id, o.p)}${o.s ? "~" + fmtCall(o.s.id, o.s.p) : ""}`);
   }
@@ -77,13 +103,15 @@ export function toHash(s) {
 
 export function fromHash(hash) {
   const s = defaultState();
-  const text = decodeURIComponent((hash || "").replace(/^#/, ""));
+  const text = (hash || "").replace(/^#/, "");
   if (!text) return s;
   const opts = [];
+  const decode = (v) => { try { return decodeURIComponent(v); } catch { return v; } };
   for (const part of text.split("&")) {
     const i = part.indexOf("=");
     const key = i < 0 ? part : part.slice(0, i);
-    const val = i < 0 ? "" : part.slice(i + 1);
+    const val = decode(i < 0 ? "" : part.slice(i + 1));
+    const whole = Math.round(Number(val));
     if (key === "surface" && val) s.surface = val;
     else if (key === "sp") s.sp = parseParams(val);
     else if (key === "start") s.start = numbers(val);
@@ -91,6 +119,15 @@ export function fromHash(hash) {
     else if (key === "view") s.view = numbers(val);
     else if (key === "speed" && Number(val) > 0) s.speed = Number(val);
     else if (key === "big") s.big = val !== "0";
+    else if (key === "restarts" && whole >= 0) s.restarts = Math.min(whole, MAX_RESTARTS);
+    else if (key === "seed" && whole >= 0) s.seed = whole;
+    else if (key === "expr") s.expr = val.slice(0, 2000);
+    else if (key === "ep") s.ep = parseParams(val);
+    else if (key === "dom") s.dom = numbers(val);
+    else if (key === "batch" && whole >= 1) s.batch = whole;
+    else if (key === "sampling" && ["shuffle", "replacement"].includes(val)) s.samp = val;
+    else if (key === "epochs" && whole >= 1) s.epochs = whole;
+    else if (key === "noise" && Number(val) >= 0) s.noise = Number(val);
     else if (key === "opt") {
       const [o, sch] = val.split("~");
       const call = parseCall(o);
@@ -152,12 +189,25 @@ export class Store {
 // Drop what the server's catalogs do not know (a stale or hand-edited link), keeping the rest.
 export function sanitise(s, catalog) {
   const out = structuredClone(s);
-  if (!catalog.surfaces.has(out.surface)) out.surface = catalog.surfaces.keys().next().value;
-  const surf = catalog.surfaces.get(out.surface);
-  const names = new Set((surf.params || []).map((p) => p.name));
-  for (const k of Object.keys(out.sp)) if (!names.has(k) || Array.isArray(out.sp[k])) delete out.sp[k];
-  if (out.start && out.start.length !== surf.dim) out.start = null;
-  if (out.view && out.view.length !== 2 * surf.dim) out.view = null;
+  const custom = out.surface === CUSTOM && out.expr.trim();
+  if (!custom && !catalog.surfaces.has(out.surface)) out.surface = catalog.surfaces.keys().next().value;
+  if (custom) {
+    out.sp = {};
+    for (const k of Object.keys(out.ep)) if (Array.isArray(out.ep[k])) delete out.ep[k];
+    if (out.dom && ![2, 4].includes(out.dom.length)) out.dom = null;
+    if (out.dom && !(out.dom[0] < out.dom[1] && (out.dom.length < 4 || out.dom[2] < out.dom[3]))) out.dom = null;
+  } else {
+    out.expr = "";
+    out.ep = {};
+    out.dom = null;
+    const surf = catalog.surfaces.get(out.surface);
+    const names = new Set((surf.params || []).map((p) => p.name));
+    for (const k of Object.keys(out.sp)) if (!names.has(k) || Array.isArray(out.sp[k])) delete out.sp[k];
+    if (out.start && out.start.length !== surf.dim) out.start = null;
+    if (out.view && out.view.length !== 2 * surf.dim) out.view = null;
+  }
+  out.restarts = Math.min(Math.max(0, out.restarts), MAX_RESTARTS);
+  out.epochs = Math.min(Math.max(1, out.epochs), 20000);
   out.steps = Math.min(Math.max(1, out.steps), 20000);
   const keep = (params, specs) => {
     const known = new Map(specs.map((h) => [h.name, h]));

@@ -1,0 +1,23 @@
+"""The engine: run an optimiser on a problem, as a single run, a batch or a stream.
+
+``prepare`` validates loose input into a :class:`RunSpec`; ``iterate`` yields :class:`Chunk` s;
+``run`` collects them into a :class:`Trajectory`. See :mod:`.spec`, :mod:`.record`, :mod:`.loop`.
+"""
+
+from .loop import iterate, run
+from .record import Chunk, Trajectory
+from .spec import NORMS, SAMPLINGS, STATUSES, RunSpec, Stochastic, Stop, prepare
+
+__all__ = [
+    "NORMS",
+    "SAMPLINGS",
+    "STATUSES",
+    "Chunk",
+    "RunSpec",
+    "Stochastic",
+    "Stop",
+    "Trajectory",
+    "iterate",
+    "prepare",
+    "run",
+]

@@ -1,0 +1,243 @@
+"""Running an optimiser on a problem: one code path for a single run, a batch and a stream.
+
+:func:`iterate` is the engine: it yields :class:`Chunk` s of consecutive points for every row of
+the batch (B starts x settings), and :func:`run` just collects them into a :class:`Trajectory`.
+The WebSocket streams the same chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ..optimizers.base import Oracle, StepContext
+from .record import Chunk, Chunker, Trajectory
+from .spec import RunSpec, prepare
+
+
+class _GradientNoise:
+    """Which samples step t uses, and the simulated noise it adds: both from (seed, t)."""
+
+    def __init__(self, spec: RunSpec) -> None:
+        self.sgd = spec.stochastic
+        self.seed = spec.seed
+        self.n = spec.problem.n_data
+        self.epoch_size = spec.epoch_size or 1
+        self._epoch = -1
+        self._order: np.ndarray = np.arange(self.n)
+
+    def batch(self, t: int) -> np.ndarray | None:
+        M = self.sgd.batch_size
+        if M is None:
+            return None
+        if self.sgd.sampling == "replacement":
+            drawn = np.random.default_rng([self.seed, 0x5A3B1E, t]).integers(0, self.n, M)
+            return np.sort(drawn)
+        epoch, k = divmod(t, self.epoch_size)
+        if epoch != self._epoch:
+            self._epoch = epoch
+            self._order = np.random.default_rng([self.seed, 0x5F1E, epoch]).permutation(self.n)
+        # Sorted, so that M = n sums in the data's own order and equals gradient descent.
+        return np.sort(self._order[k * M : (k + 1) * M])
+
+    def perturb(self, g: np.ndarray, t: int) -> np.ndarray:
+        if not self.sgd.noise:
+            return g
+        rng = np.random.default_rng([self.seed, 0x0015E, t])
+        return g + self.sgd.noise * rng.standard_normal(g.shape)
+
+
+def run(*args: Any, chunk: int = 256, **kwargs: Any) -> Trajectory:
+    """Run one optimiser on one problem; arguments as :func:`prepare`. Collects :func:`iterate`."""
+    spec = args[0] if args and isinstance(args[0], RunSpec) else prepare(*args, **kwargs)
+    chunks = list(iterate(spec, chunk=chunk))
+    last = chunks[-1]
+
+    length = int(last.steps.max()) + 1  # rows are padded to the longest, not to the chunking
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(c, name) for c in chunks], axis=1)[:, :length]
+
+    return Trajectory(
+        surface=spec.problem.id,
+        optimizer=spec.optimizer.id,
+        params=spec.params,
+        schedule=spec.schedule.describe() if spec.schedule else None,
+        stop=spec.stop,
+        seed=spec.seed,
+        path=cat("path"),
+        loss=cat("loss"),
+        grad_norm=cat("grad_norm"),
+        step_size=cat("step_size"),
+        lr=cat("lr") if last.lr is not None else None,
+        info={
+            k: np.concatenate([c.info[k] for c in chunks], axis=1)[:, :length] for k in last.info
+        },
+        batch_loss=cat("batch_loss") if last.batch_loss is not None else None,
+        batches=(
+            np.concatenate([c.batches for c in chunks])[:length]
+            if last.batches is not None
+            else None
+        ),
+        epoch_size=spec.epoch_size,
+        steps=last.steps,
+        status=last.status,
+        message=last.message,
+        nfev=last.nfev,
+        ngev=last.ngev,
+        nhev=last.nhev,
+    )
+
+
+def iterate(spec: RunSpec, chunk: int = 256, first_chunk: int | None = None) -> Iterator[Chunk]:
+    """Yield the run in chunks of ``chunk`` steps (the first of ``first_chunk``, so a stream
+    can show something at once). The first chunk also carries the start point."""
+    if spec.optimizer.driver is not None:
+        yield from _iterate_driver(spec, chunk)
+    else:
+        yield from _iterate_steps(spec, chunk, first_chunk or chunk)
+
+
+class _Stepper:
+    """The state of a stepwise run between chunks: advances it ``n`` steps at a time.
+
+    Floating-point warnings are silenced per call (not across the generator's ``yield``: the
+    error state is a context variable, and a stream may resume in another thread).
+    """
+
+    def __init__(self, spec: RunSpec) -> None:
+        opt, problem = spec.optimizer, spec.problem
+        assert opt.init is not None and opt.step is not None
+        self.spec = spec
+        self.oracle = Oracle(problem)
+        self.ctx = StepContext(self.oracle, spec.seed, problem.domain)
+        hp = spec.params
+        self.lrs = spec.schedule.rates(hp["lr"], spec.stop.max_steps) if spec.schedule else None
+        self.noise = _GradientNoise(spec)
+        with np.errstate(all="ignore"):
+            self.x = spec.starts.copy()
+            self.state = opt.init(self.x, hp)
+            self.f, self.g = problem.value_and_grad(self.x)
+        self.t = 0  # index of x
+
+    def advance(self, n: int, with_start: bool) -> dict[str, Any]:
+        """Take ``n`` steps; arrays of the points reached (and of the start, if asked)."""
+        spec, opt, problem, ctx = self.spec, self.spec.optimizer, self.spec.problem, self.ctx
+        assert opt.step is not None
+        sgd = spec.stochastic
+        B, D = spec.starts.shape
+        k = n + with_start
+        P, F, G = np.empty((B, k, D)), np.empty((B, k)), np.empty((B, k, D))
+        info = {name: np.full((B, k, D), np.nan) for name in opt.info}
+        batch_loss = np.full((B, k), np.nan) if sgd.active else None
+        batches = np.full((k, sgd.batch_size), -1) if sgd.batch_size else None
+        evals = np.zeros((k, 3), dtype=int)  # (nfev, ngev, nhev) spent to reach each point
+        first = 0
+        if with_start:
+            P[:, 0], F[:, 0], G[:, 0] = self.x, self.f, self.g
+            evals[0] = (1, opt.uses_gradient, 0)
+            first = 1
+        x, state, f, g = self.x, self.state, self.f, self.g
+        with np.errstate(all="ignore"):
+            for i in range(first, k):
+                hp = spec.params if self.lrs is None else {**spec.params, "lr": self.lrs[self.t]}
+                ctx.advance()
+                if sgd.active:  # the step sees a stochastic loss and gradient at x
+                    batch = self.noise.batch(self.t)
+                    self.oracle.batch = batch
+                    f, g = (f, g) if batch is None else problem.value_and_grad(x, batch)
+                    g = self.noise.perturb(g, self.t)
+                    batch_loss[:, i] = f  # type: ignore[index]
+                    if batches is not None:
+                        batches[i, : len(batch)] = batch  # type: ignore[arg-type]
+                x, state, step_info = opt.step(hp, state, x, f, g, ctx)
+                f, g = problem.value_and_grad(x)  # the true loss, recorded and checked
+                P[:, i], F[:, i], G[:, i] = x, f, g
+                for name in opt.info:
+                    info[name][:, i] = step_info[name]
+                oracle = self.oracle  # what this step cost: its extras plus the point's f, g
+                evals[i] = (oracle.nfev + 1, oracle.ngev + opt.uses_gradient, oracle.nhev)
+                oracle.nfev = oracle.ngev = oracle.nhev = 0
+                self.t += 1
+        self.x, self.state, self.f, self.g = x, state, f, g
+        lr = None
+        if opt.uses_lr:  # the rate each step used: (B or 1, n) broadcast into (B, n)
+            lr = np.full((B, k), np.nan)
+            if self.lrs is None:
+                lr[:, first:] = np.reshape(spec.params["lr"], (-1, 1))
+            else:
+                lr[:, first:] = self.lrs[self.t - n : self.t].reshape(n, -1).T
+        return {
+            "P": P,
+            "F": F,
+            "G": G,
+            "lr": lr,
+            "info": info,
+            "batch_loss": batch_loss,
+            "batches": batches,
+            "evals": evals,
+        }
+
+
+def _iterate_steps(spec: RunSpec, chunk: int, first_chunk: int) -> Iterator[Chunk]:
+    max_steps = spec.stop.max_steps
+    chunker = Chunker(spec)
+    stepper = _Stepper(spec)
+    while True:
+        with_start = stepper.t == 0  # the first chunk carries the start point too
+        first_index = 0 if with_start else stepper.t + 1
+        n = min(first_chunk if with_start else chunk, max_steps - stepper.t)
+        arrays = stepper.advance(n, with_start)
+        out = chunker(first_index, arrays, last=stepper.t >= max_steps)
+        yield out
+        if out.done:
+            return
+
+
+def _iterate_driver(spec: RunSpec, chunk: int) -> Iterator[Chunk]:
+    """A wrapped method runs each row to its end; its path is then checked and chunked like
+    any other, so its stopping, status and counts read the same."""
+    opt, problem = spec.optimizer, spec.problem
+    assert opt.driver is not None
+    with np.errstate(all="ignore"):
+        results = [opt.driver(problem, x0, spec.params, spec.stop.max_steps) for x0 in spec.starts]
+    T = max(len(r.path) for r in results)
+    B, D = spec.starts.shape
+    P = np.empty((B, T, D))
+    for b, r in enumerate(results):
+        P[b, : len(r.path)] = r.path
+        P[b, len(r.path) :] = r.path[-1]
+    with np.errstate(all="ignore"):
+        F, G = problem.value_and_grad(P.reshape(-1, D))
+    F, G = F.reshape(B, T), G.reshape(B, T, D)
+    chunker = Chunker(spec)
+    book = chunker.book
+    book.nfev[:] = [r.nfev for r in results]
+    book.ngev[:] = [r.ngev for r in results]
+    book.nhev[:] = [r.nhev for r in results]
+    ends = np.array([len(r.path) - 1 for r in results])
+    for start in range(0, T, chunk):
+        stop = min(start + chunk, T)
+        last = stop >= T
+        raw = {
+            "P": P[:, start:stop].copy(),
+            "F": F[:, start:stop].copy(),
+            "G": G[:, start:stop].copy(),
+        }
+        out = chunker(start, raw, last)
+        if last:
+            for row in map(int, np.flatnonzero(book.active)):  # the method stopped itself
+                end = int(ends[row])
+                reached_max = end >= spec.stop.max_steps
+                out.steps[row] = book.steps[row] = end
+                out.status[row] = book.status[row] = "max_steps" if reached_max else "converged"
+                out.message[row] = book.message[row] = (
+                    f"reached max_steps = {spec.stop.max_steps}"
+                    if reached_max
+                    else f"stopped after {end} steps: {results[row].message}"
+                )
+        yield out
+        if out.done:
+            return

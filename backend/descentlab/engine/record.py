@@ -1,0 +1,263 @@
+"""What a run records: :class:`Chunk` s of consecutive points, checked against the stopping
+rules once per chunk (vectorised over its steps), and the :class:`Trajectory` they make.
+
+A row stops at the first point where it diverged (non-finite, or ``|x|`` beyond ``bound``),
+where the gradient norm fell to ``grad_tol``, or where the loss changed by at most
+``loss_tol``; otherwise at ``max_steps``. Points a row computed past its stop are discarded
+(the row is padded with its last point).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .spec import RunSpec, Stop
+
+
+@dataclass
+class Chunk:
+    """Consecutive points of every row: indices ``start`` .. ``start + k - 1``.
+
+    ``count[b]`` of the k points of row b are real; the rest repeat its last point (the row
+    stopped). ``done`` marks the last chunk; ``status``, ``message`` and ``steps`` are final then.
+    """
+
+    start: int
+    path: np.ndarray  # (B, k, D)
+    loss: np.ndarray  # (B, k)
+    grad_norm: np.ndarray  # (B, k)
+    step_size: np.ndarray  # (B, k): |x_i - x_(i-1)|, NaN at index 0
+    lr: np.ndarray | None  # (B, k) scheduled rate used to reach each point, NaN at index 0
+    info: dict[str, np.ndarray]  # name -> (B, k, D), NaN at index 0
+    batch_loss: np.ndarray | None  # (B, k) stochastic loss each step saw, NaN at index 0
+    batches: np.ndarray | None  # (k, M) the samples of each step's minibatch, -1 padded
+    count: np.ndarray  # (B,)
+    done: bool
+    steps: np.ndarray  # (B,) steps taken so far (final when done)
+    status: list[str]
+    message: list[str]
+    nfev: np.ndarray
+    ngev: np.ndarray
+    nhev: np.ndarray
+
+
+@dataclass
+class Trajectory:
+    """The result of :func:`run`: every row's path and what happened on it.
+
+    Arrays are (B, T + 1, ...) with each row padded after its ``steps[b]``; :meth:`row` gives
+    one row trimmed. For a single run, B = 1 and the convenience properties read row 0.
+    """
+
+    surface: str
+    optimizer: str
+    params: dict[str, Any]
+    schedule: dict[str, Any] | None
+    stop: Stop
+    seed: int
+    path: np.ndarray
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    step_size: np.ndarray
+    lr: np.ndarray | None
+    info: dict[str, np.ndarray]
+    batch_loss: np.ndarray | None
+    batches: np.ndarray | None
+    epoch_size: int | None
+    steps: np.ndarray
+    status: list[str]
+    message: list[str]
+    nfev: np.ndarray
+    ngev: np.ndarray
+    nhev: np.ndarray
+
+    @property
+    def x(self) -> np.ndarray:
+        """The final point of row 0."""
+        return self.path[0, self.steps[0]]
+
+    @property
+    def fun(self) -> float:
+        """The final loss of row 0."""
+        return float(self.loss[0, self.steps[0]])
+
+    @property
+    def best(self) -> int:
+        """The row with the lowest final loss (the answer of a random-restart run)."""
+        final = self.loss[np.arange(len(self.steps)), self.steps]
+        return int(
+            np.nanargmin(np.where(np.isfinite(final), final, np.nan))
+            if np.isfinite(final).any()
+            else 0
+        )
+
+    def row(self, b: int = 0) -> dict[str, Any]:
+        """Row ``b`` trimmed to its own length, as plain lists (JSON-ready)."""
+        n = int(self.steps[b]) + 1
+        out = {
+            "optimizer": self.optimizer,
+            "params": _plain(self.params),
+            "schedule": self.schedule,
+            "path": self.path[b, :n].tolist(),
+            "loss": self.loss[b, :n].tolist(),
+            "grad_norm": self.grad_norm[b, :n].tolist(),
+            "step_size": self.step_size[b, :n].tolist(),
+            "lr": None if self.lr is None else self.lr[b, :n].tolist(),
+            "info": {k: v[b, :n].tolist() for k, v in self.info.items()},
+            "batch_loss": None if self.batch_loss is None else self.batch_loss[b, :n].tolist(),
+            "batches": None if self.batches is None else self.batches[:n].tolist(),
+            "epoch_size": self.epoch_size,
+            "status": self.status[b],
+            "message": self.message[b],
+            "steps": n - 1,
+            "nfev": int(self.nfev[b]),
+            "ngev": int(self.ngev[b]),
+            "nhev": int(self.nhev[b]),
+        }
+        return out
+
+
+def _plain(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
+
+
+class Book:
+    """Per-row bookkeeping shared by both kinds of optimiser: stopping and counts."""
+
+    def __init__(self, spec: RunSpec) -> None:
+        B = spec.starts.shape[0]
+        self.spec = spec
+        self.active = np.ones(B, dtype=bool)
+        self.steps = np.zeros(B, dtype=int)
+        self.status = ["max_steps"] * B
+        self.message = [f"reached max_steps = {spec.stop.max_steps}"] * B
+        self.prev_loss = np.full(B, np.nan)
+        self.nfev = np.zeros(B, dtype=int)
+        self.ngev = np.zeros(B, dtype=int)
+        self.nhev = np.zeros(B, dtype=int)
+
+    def settle(self, start: int, P: np.ndarray, F: np.ndarray, Gn: np.ndarray) -> np.ndarray:
+        """Find where each still-active row stops among points start .. start+k-1 of this
+        chunk; pad what follows with its last point. Returns ``count`` (B,)."""
+        stop = self.spec.stop
+        k = F.shape[1]
+        count = np.where(self.active, k, 0)
+        finite = np.isfinite(F) & np.isfinite(P).all(axis=2)
+        outside = np.abs(P).max(axis=2) > stop.bound
+        diverged = ~finite | outside
+        converged = np.zeros_like(diverged)
+        if stop.grad_tol is not None and self.spec.optimizer.uses_gradient:
+            converged |= Gn <= stop.grad_tol
+        if stop.loss_tol is not None and self.spec.optimizer.family != "zeroth-order":
+            previous = np.concatenate([self.prev_loss[:, None], F[:, :-1]], axis=1)
+            change = np.abs(F - previous)
+            converged |= change <= stop.loss_tol
+            if start == 0:
+                converged[:, 0] &= False  # the start has no previous loss
+        hit = (diverged | converged) & self.active[:, None]
+        for b in np.flatnonzero(hit.any(axis=1)):
+            i = int(np.argmax(hit[b]))
+            index = start + i
+            if diverged[b, i]:
+                why = (
+                    "the loss is not finite"
+                    if not finite[b, i]
+                    else (f"|x| exceeded the bound {stop.bound:g}")
+                )
+                self.status[b], self.message[b] = "diverged", f"diverged at step {index}: {why}"
+            else:
+                by_grad = stop.grad_tol is not None and Gn[b, i] <= stop.grad_tol
+                why = (
+                    f"gradient {stop.grad_norm} norm {Gn[b, i]:.3g} <= {stop.grad_tol:g}"
+                    if by_grad
+                    else f"loss changed by at most {stop.loss_tol:g}"
+                )
+                self.status[b], self.message[b] = "converged", f"converged in {index} steps: {why}"
+            self.active[b] = False
+            self.steps[b] = index
+            count[b] = i + 1
+        self.steps[self.active] = start + k - 1
+        self.prev_loss = F[:, -1].copy()
+        return count
+
+
+def _pad(count: np.ndarray, arrays: dict[str, np.ndarray], carry: dict[str, np.ndarray]) -> None:
+    """Repeat each row's last real value over the rest of the chunk, in place; a row that
+    stopped in an earlier chunk repeats that chunk's last value (``carry``)."""
+    k = next(iter(arrays.values())).shape[1]
+    for b in np.flatnonzero(count < k):
+        c = int(count[b])
+        for name, a in arrays.items():
+            a[b, c:] = a[b, c - 1] if c > 0 else carry[name][b]
+
+
+def _norm(G: np.ndarray, which: str) -> np.ndarray:
+    if which == "l2":
+        return np.sqrt(np.einsum("...i,...i->...", G, G))
+    if which == "l1":
+        return np.abs(G).sum(axis=-1)
+    return np.abs(G).max(axis=-1)
+
+
+def _step_sizes(P: np.ndarray, previous: np.ndarray | None) -> np.ndarray:
+    before = np.concatenate([P[:, :1] if previous is None else previous[:, None], P[:, :-1]], 1)
+    sizes = np.sqrt(((P - before) ** 2).sum(axis=2))
+    if previous is None:
+        sizes[:, 0] = np.nan
+    return sizes
+
+
+class Chunker:
+    """Turns raw per-step arrays into checked, padded :class:`Chunk` s."""
+
+    def __init__(self, spec: RunSpec) -> None:
+        self.book = Book(spec)
+        self.carry: dict[str, np.ndarray] = {}
+
+    def __call__(self, start: int, raw: dict[str, Any], last: bool) -> Chunk:
+        """``raw``: P (B, k, D), F (B, k), G (B, k, D), and optionally lr, batch_loss (B, k),
+        info {name: (B, k, D)}, batches (k, M)."""
+        book = self.book
+        P, F, lr, batch_loss = raw["P"], raw["F"], raw.get("lr"), raw.get("batch_loss")
+        info = raw.get("info", {})
+        with np.errstate(all="ignore"):
+            Gn = _norm(raw["G"], book.spec.stop.grad_norm)
+            step_size = _step_sizes(P, self.carry.get("path"))
+        was_active = book.active.copy()
+        count = book.settle(start, P, F, Gn)
+        if "evals" in raw:  # charge each row only for the points it kept
+            spent = np.vstack([np.zeros((1, 3), dtype=int), np.cumsum(raw["evals"], axis=0)])
+            charged = np.where(was_active[:, None], spent[count], 0)
+            book.nfev += charged[:, 0]
+            book.ngev += charged[:, 1]
+            book.nhev += charged[:, 2]
+        padded = {"path": P, "loss": F, "grad_norm": Gn, "step_size": step_size}
+        padded.update({f"info.{name}": a for name, a in info.items()})
+        padded.update(
+            {name: a for name, a in (("lr", lr), ("batch_loss", batch_loss)) if a is not None}
+        )
+        _pad(count, padded, self.carry)
+        self.carry = {name: a[:, -1].copy() for name, a in padded.items()}
+        return Chunk(
+            start,
+            P,
+            F,
+            Gn,
+            step_size,
+            lr,
+            info,
+            batch_loss,
+            raw.get("batches"),
+            count,
+            last or not book.active.any(),
+            book.steps.copy(),
+            list(book.status),
+            list(book.message),
+            book.nfev.copy(),
+            book.ngev.copy(),
+            book.nhev.copy(),
+        )

@@ -1,0 +1,197 @@
+"""What a run is: its validated specification (problem, optimiser, hyperparameters, starts,
+stopping rules, stochastic gradients) and :func:`prepare`, which builds one from loose input."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from .. import limits
+from ..errors import DescentLabError
+from ..optimizers import REGISTRY, Optimizer
+from ..problems import Problem, make_problem
+from ..schedules import ScheduleSpec, make_schedule
+
+NORMS = {"l1": 1, "l2": 2, "inf": np.inf}
+STATUSES = ("converged", "diverged", "max_steps")
+
+
+@dataclass(frozen=True)
+class Stop:
+    """When a run ends. ``grad_norm`` picks the norm compared with ``grad_tol``: ``l1`` is the
+    lecture's ``sum |dL| > tol`` rule."""
+
+    max_steps: int = 1000
+    grad_tol: float | None = 1e-6
+    grad_norm: str = "l2"
+    loss_tol: float | None = None
+    bound: float = 1e6
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_steps, bool) or not isinstance(self.max_steps, int):
+            raise DescentLabError("max_steps", "must be a whole number")
+        if not 1 <= self.max_steps <= limits.MAX_STEPS:
+            raise DescentLabError("max_steps", f"must be between 1 and {limits.MAX_STEPS}")
+        if self.grad_norm not in NORMS:
+            raise DescentLabError("stop.grad_norm", f"must be one of {', '.join(NORMS)}")
+        for name in ("grad_tol", "loss_tol"):
+            value = getattr(self, name)
+            if value is not None and not (np.isfinite(value) and value >= 0):
+                raise DescentLabError(f"stop.{name}", "must be a finite number >= 0")
+        if not (np.isfinite(self.bound) and 0 < self.bound <= limits.MAX_BOUND):
+            raise DescentLabError("stop.bound", f"must be in (0, {limits.MAX_BOUND:g}]")
+
+
+@dataclass(frozen=True)
+class Stochastic:
+    """Stochastic gradients. ``batch_size`` M: minibatch SGD on a data-fit loss (M = n is
+    plain gradient descent); ``sampling`` "shuffle" cuts a fresh permutation into batches each
+    epoch, "replacement" draws M samples per step. ``noise`` σ adds N(0, σ²) to every
+    gradient component, on any surface: simulated noise (the notes' stochastic relaxation),
+    not minibatching. Stopping rules always use the true, full-data loss and gradient."""
+
+    batch_size: int | None = None
+    sampling: str = "shuffle"
+    noise: float = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self.batch_size is not None or self.noise > 0
+
+
+SAMPLINGS = ("shuffle", "replacement")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything a run needs, validated: built by :func:`prepare` from loose arguments."""
+
+    problem: Problem
+    optimizer: Optimizer
+    params: dict[str, Any]
+    schedule: ScheduleSpec | None
+    starts: np.ndarray  # (B, D)
+    stop: Stop = field(default_factory=Stop)
+    seed: int = 0
+    stochastic: Stochastic = field(default_factory=Stochastic)
+
+    @property
+    def epoch_size(self) -> int | None:
+        """Steps per epoch of minibatch SGD: ceil(n / M)."""
+        M = self.stochastic.batch_size
+        return None if M is None else -(-self.problem.n_data // M)
+
+
+def prepare(
+    surface: str | dict[str, Any] | Problem,
+    optimizer: str | Optimizer,
+    *,
+    start: Any = None,
+    params: Mapping[str, Any] | None = None,
+    schedule: Any = None,
+    stop: Stop | None = None,
+    seed: int = 0,
+    restarts: int = 0,
+    stochastic: Stochastic | dict[str, Any] | None = None,
+    epochs: int | None = None,
+) -> RunSpec:
+    """Validate loose arguments (ids, dicts, lists) into a :class:`RunSpec`.
+
+    ``restarts`` adds that many extra rows started uniformly at random in the surface's domain
+    (seeded): the lecture's random restarts, run side by side on the batch axis. ``epochs``
+    (minibatch SGD only) sets ``max_steps`` to epochs x ceil(n / batch_size).
+    """
+    problem = make_problem(surface)
+    opt = optimizer if isinstance(optimizer, Optimizer) else REGISTRY.get(optimizer)
+    hp = opt.resolve(params)
+    sched = make_schedule(schedule)
+    if sched is not None and not opt.uses_lr:
+        raise DescentLabError("schedule", f"{opt.id!r} has no learning rate to schedule")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise DescentLabError("seed", "must be a whole number >= 0")
+    if isinstance(restarts, bool) or not isinstance(restarts, int):
+        raise DescentLabError("restarts", "must be a whole number")
+    if not 0 <= restarts <= limits.MAX_RESTARTS:
+        raise DescentLabError("restarts", f"must be between 0 and {limits.MAX_RESTARTS}")
+    starts = _starts(problem, start, restarts, seed)
+    sgd = _stochastic(stochastic, problem, opt)
+    stop = stop or Stop()
+    if epochs is not None:
+        if sgd.batch_size is None:
+            raise DescentLabError("epochs", "needs stochastic.batch_size (minibatch SGD)")
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise DescentLabError("epochs", "must be a whole number >= 1")
+        steps = epochs * -(-problem.n_data // sgd.batch_size)
+        if steps > limits.MAX_STEPS:
+            raise DescentLabError("epochs", f"{steps} steps is over the {limits.MAX_STEPS} limit")
+        stop = replace(stop, max_steps=steps)
+    return RunSpec(problem, opt, hp, sched, starts, stop, seed, sgd)
+
+
+def _stochastic(given: Any, problem: Problem, opt: Optimizer) -> Stochastic:
+    if given is None:
+        return Stochastic()
+    if isinstance(given, dict):
+        unknown = sorted(set(given) - {"batch_size", "sampling", "noise"})
+        if unknown:
+            raise DescentLabError(f"stochastic.{unknown[0]}", "unknown field")
+        given = Stochastic(**given)
+    if not isinstance(given, Stochastic):
+        raise DescentLabError("stochastic", "must be an object")
+    M = given.batch_size
+    if M is not None:
+        if problem.data is None:
+            raise DescentLabError(
+                "stochastic.batch_size",
+                f"surface {problem.id!r} is not a sum over data; use `noise` for simulated "
+                "gradient noise",
+            )
+        if isinstance(M, bool) or not isinstance(M, int) or not 1 <= M <= problem.n_data:
+            raise DescentLabError(
+                "stochastic.batch_size", f"must be a whole number from 1 to n = {problem.n_data}"
+            )
+    if given.sampling not in SAMPLINGS:
+        raise DescentLabError("stochastic.sampling", f"must be one of {', '.join(SAMPLINGS)}")
+    noise = given.noise
+    if (
+        isinstance(noise, bool)
+        or not isinstance(noise, (int, float))
+        or not (math.isfinite(noise) and 0 <= noise <= 1e6)
+    ):
+        raise DescentLabError("stochastic.noise", "must be a number from 0 to 1e6")
+    if given.active and opt.driver is not None:
+        raise DescentLabError(
+            "stochastic", f"{opt.id!r} is scipy's deterministic method; it takes no minibatches"
+        )
+    return given
+
+
+def _starts(problem: Problem, start: Any, restarts: int, seed: int) -> np.ndarray:
+    if start is None:
+        first = problem.start[None, :]
+    else:
+        try:
+            first = np.array(start, dtype=float)
+        except (TypeError, ValueError):
+            raise DescentLabError("start", "must be a list of numbers") from None
+        if first.ndim == 0 and problem.dim == 1:
+            first = first.reshape(1, 1)
+        if first.ndim == 1:
+            first = first[None, :]
+        if first.ndim != 2 or first.shape[1] != problem.dim:
+            raise DescentLabError(
+                "start", f"must have {problem.dim} coordinate(s) for surface {problem.id!r}"
+            )
+        if not np.isfinite(first).all():
+            raise DescentLabError("start", "must be finite")
+    if restarts:
+        rng = np.random.default_rng([seed, 0xC0FFEE])
+        lo, hi = problem.domain[:, 0], problem.domain[:, 1]
+        first = np.concatenate([first, rng.uniform(lo, hi, size=(restarts, problem.dim))])
+    if first.shape[0] > limits.MAX_BATCH:
+        raise DescentLabError("start", f"at most {limits.MAX_BATCH} start points")
+    return first
