@@ -121,3 +121,32 @@ def test_minibatch_frames_carry_the_batches(client: TestClient) -> None:
     assert sum(len(f["paths"][0]) for f in frames) == 31
     assert all(len(f["batches"]) == len(f["paths"][0]) for f in frames)
     assert all("batch_losses" in f for f in frames)
+
+
+def test_a_sweep_answers_one_row_per_setting(client: TestClient) -> None:
+    body = {
+        "surface": "quadratic",
+        "max_steps": 200,
+        "optimizer": {"id": "momentum"},
+        "sweep": {"lr": [0.001, 0.005], "momentum": [0.0, 0.9]},
+    }
+    out = client.post("/api/sweeps", json=body).json()
+    assert out["names"] == ["lr", "momentum"]
+    assert out["settings"] == [[0.001, 0.0], [0.001, 0.9], [0.005, 0.0], [0.005, 0.9]]
+    assert len(out["final_loss"]) == 4 and min(out["final_loss"]) == out["final_loss"][3]
+
+
+@pytest.mark.parametrize(
+    ("sweep", "loc"),
+    [
+        ({"betas": [0.9]}, ["body", "sweep", "betas"]),
+        ({"lr": [-1.0]}, ["body", "sweep", "lr", 0]),
+        ({"lr": []}, ["body", "sweep", "lr"]),
+        ({"lr": [0.1] * 200, "eps": [1e-8] * 200}, ["body", "sweep"]),
+    ],
+)
+def test_bad_sweeps_are_422(client: TestClient, sweep, loc) -> None:
+    body = {"surface": "quadratic", "optimizer": {"id": "adam"}, "sweep": sweep}
+    r = client.post("/api/sweeps", json=body)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"][: len(loc)] == loc

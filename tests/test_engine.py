@@ -206,3 +206,32 @@ def test_bad_stopping_rules_name_the_field(kwargs, field):
     with pytest.raises(DescentLabError) as err:
         Stop(**kwargs)
     assert err.value.field == field
+
+
+def test_a_sweep_row_equals_the_run_with_that_setting():
+    sweep = {"lr": [0.001, 0.005, 0.01], "momentum": [0.0, 0.9]}
+    traj = engine.run("quadratic", "momentum", sweep=sweep, stop=Stop(max_steps=200))
+    assert traj.path.shape[0] == 6
+    for b, (lr, mu) in enumerate([(a, m) for a in sweep["lr"] for m in sweep["momentum"]]):
+        alone = engine.run(
+            "quadratic", "momentum", params={"lr": lr, "momentum": mu}, stop=Stop(max_steps=200)
+        )
+        row = traj.row(b)
+        assert row["params"]["lr"] == lr and row["params"]["momentum"] == mu
+        np.testing.assert_array_equal(row["path"], alone.row(0)["path"])
+
+
+def test_sweeps_of_wrapped_methods_run_row_by_row():
+    traj = engine.run(
+        "rosenbrock", "nelder-mead", sweep={"xatol": [1e-2, 1e-6]}, stop=Stop(max_steps=300)
+    )
+    assert traj.steps[0] < traj.steps[1]  # a looser tolerance stops sooner
+
+
+def test_sweep_limits():
+    with pytest.raises(DescentLabError) as err:
+        engine.prepare("quadratic", "adam", sweep={"lr": [1e-3] * 5000}, stop=Stop(max_steps=5000))
+    assert err.value.field == "max_steps"
+    with pytest.raises(DescentLabError) as err:
+        engine.prepare("quadratic", "adam", sweep={"lr": [1e-3]}, restarts=2)
+    assert err.value.field == "sweep"

@@ -24,13 +24,15 @@ def run(
     sampling: str = "shuffle",
     noise: float = 0.0,
     epochs: int | None = None,
+    sweep: dict[str, list[float]] | None = None,
     **kwargs: Any,
 ) -> engine.Trajectory:
     """Run ``optimizer`` on ``surface``. Keyword arguments are the optimiser's hyperparameters
     (PyTorch's names: ``lr``, ``momentum``, ``betas``, ...) or stopping rules (``max_steps``,
     ``grad_tol``, ``grad_norm``, ``loss_tol``, ``bound``). ``batch_size``, ``sampling`` and
     ``epochs`` make it minibatch SGD on a data-fit surface; ``noise`` adds simulated gradient
-    noise on any surface."""
+    noise on any surface. ``sweep={"lr": [...], "momentum": [...]}`` runs every combination
+    as one row of the batch."""
     stop = engine.Stop(**{k: kwargs.pop(k) for k in _STOP_FIELDS if k in kwargs})
     stochastic = engine.Stochastic(batch_size, sampling, noise)
     return engine.run(

@@ -89,7 +89,18 @@ export function renderCards(root, state, catalog, commit) {
     const few = rows.length <= 3;
     const more = document.createElement("details");
     more.innerHTML = "<summary>more settings</summary>";
-    for (const r of rows) (few || PRIMARY.has(r.spec.name) ? card : more).append(r.el);
+    for (const r of rows) {
+      (few || PRIMARY.has(r.spec.name) ? card : more).append(r.el);
+      if (r.spec.name === "lr") { // filled by main.js from POST /api/analysis
+        const bound = document.createElement("p");
+        bound.className = "lr-bound";
+        bound.dataset.lrBound = String(i);
+        bound.hidden = true;
+        r.el.after(bound);
+        r.el.querySelector('input[type="range"]').setAttribute("aria-describedby", `lr-bound-${i}`);
+        bound.id = `lr-bound-${i}`;
+      }
+    }
     more.open = openMore.has(i) || Boolean(o.s);
     more.addEventListener("toggle", () => (more.open ? openMore.add(i) : openMore.delete(i)));
 

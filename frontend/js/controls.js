@@ -3,6 +3,8 @@
 
 import { makeSlider, formatValue } from "./slider.js";
 import { renderCards, MAX_OPTIMIZERS } from "./cards.js";
+import { CUSTOM, MAX_RESTARTS } from "./state.js";
+import { CustomEditor, EXAMPLES } from "./custom.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -27,9 +29,38 @@ export class Controls {
       }
       if (g.children.length) sel.append(g);
     }
+    const own = document.createElement("optgroup");
+    own.label = "Typed";
+    const o = document.createElement("option");
+    o.value = CUSTOM;
+    o.textContent = "Your own…";
+    own.append(o);
+    sel.append(own);
     sel.addEventListener("change", () =>
-      commit((d) => { d.surface = sel.value; d.sp = {}; d.start = null; d.view = null; },
-        { surface: true, structure: true }));
+      commit((d) => {
+        if (sel.value === CUSTOM) {
+          d.expr = d.expr || EXAMPLES[0][1];
+        } else {
+          Object.assign(d, { expr: "", ep: {}, dom: null });
+          const data = Boolean(catalog.surfaces.get(sel.value).data);
+          if (!data) d.batch = null;
+          if (data) d.noise = 0;
+        }
+        Object.assign(d, { surface: sel.value, sp: {}, start: null, view: null });
+      }, { surface: true, structure: true }));
+    this.custom = new CustomEditor(commit, () => this.state);
+
+    const whole = (id, field, lo, hi, write) => $(id).addEventListener("change", (e) => {
+      const n = Number(e.target.value);
+      if (e.target.value.trim() === "" || !Number.isInteger(n) || n < lo || n > hi) {
+        return this.showError(field, `enter a whole number from ${lo} to ${hi}`);
+      }
+      commit((d) => write(d, n));
+    });
+    whole("#restarts", "restarts", 0, MAX_RESTARTS, (d, n) => { d.restarts = n; });
+    whole("#seed", "seed", 0, 2 ** 31 - 1, (d, n) => { d.seed = n; });
+    whole("#epochs", "epochs", 1, 20000, (d, n) => { d.epochs = n; });
+    $("#sampling").addEventListener("change", (e) => commit((d) => { d.samp = e.target.value; }));
 
     const addSel = $("#add-opt");
     for (const o of catalog.optimizers.values()) {
@@ -64,11 +95,31 @@ export class Controls {
   // being dragged keeps its focus) or when the state came from the URL.
   render(state, bound, force = false) {
     this.bound = bound;
-    const key = JSON.stringify([state.surface, state.opts.map((o) => [o.id, o.s && o.s.id])]);
+    this.state = state;
+    const n = bound.data ? Object.values(bound.data)[0].length : 0;
+    const key = JSON.stringify([state.surface, n, state.opts.map((o) => [o.id, o.s && o.s.id])]);
+    const custom = state.surface === CUSTOM;
     $("#surface").value = state.surface;
-    $("#surface-info").textContent = bound.description || "";
-    $("#surface-expr").textContent = `f = ${bound.expression}`;
+    $("#surface-info").textContent = custom ? "" : bound.description || "";
+    $("#surface-expr").textContent = custom ? "" : `f = ${bound.expression}`;
+    this.custom.render(state, custom ? bound : null);
     $("#steps").value = state.steps;
+    $("#restarts").value = state.restarts;
+    $("#seed").value = state.seed;
+    $("#stoch").hidden = !n;
+    $("#noise").hidden = Boolean(n);
+    $("#steps-row").hidden = Boolean(n);
+    if (n) {
+      const m = Math.min(state.batch ?? n, n);
+      const per = Math.ceil(n / m);
+      $("#sampling").value = state.samp;
+      $("#sampling").disabled = m >= n;
+      $("#epochs").value = state.epochs;
+      $("#epochs-steps").textContent = `= ${state.epochs * per} steps`;
+      $("#batch-note").textContent = m >= n
+        ? `M = n = ${n}: full batch = GD (one step per epoch)`
+        : `M = ${m} of n = ${n}: ${per} steps per epoch, each on a fresh minibatch`;
+    }
     const start = state.start ?? bound.start;
     $("#start-x").value = formatValue(start[0]);
     $("#start-y").value = bound.dim === 2 ? formatValue(start[1]) : "";
@@ -78,13 +129,46 @@ export class Controls {
     this.key = key;
     this.sliders = new Map();
     this.renderSurfaceParams(state, bound);
+    this.renderStochastic(state, n);
     for (const [f, s] of renderCards($("#cards"), state, this.catalog, this.commit)) this.sliders.set(f, s);
+  }
+
+  // Data-fit surfaces: the batch size M (log slider, 1 … n); others: simulated gradient noise.
+  renderStochastic(state, n) {
+    $("#batch-slot").replaceChildren();
+    $("#noise-slot").replaceChildren();
+    if (n) {
+      const spec = { name: "batch_size", low: 1, high: n, scale: "log", integer: true, default: n,
+        help: "minibatch size M: samples per step (M = n is full-batch gradient descent)" };
+      const s = makeSlider({
+        label: "batch size M", spec, value: Math.min(state.batch ?? n, n), def: n,
+        field: "stochastic.batch_size",
+        onValue: (v, { final }) => this.commit((d) => { d.batch = v >= n ? null : v; },
+          { history: final ? "push" : "replace", live: !final }),
+        onReset: () => this.commit((d) => { d.batch = null; }),
+      });
+      this.sliders.set("stochastic.batch_size", s);
+      $("#batch-slot").append(s.el);
+    } else {
+      const spec = { name: "noise", low: 0.001, high: 1000, scale: "log", default: 0,
+        help: "standard deviation σ of N(0, σ²) noise added to every gradient (↺ sets 0: none)" };
+      const s = makeSlider({
+        label: "gradient noise σ", spec, value: state.noise, def: 0, field: "stochastic.noise",
+        onValue: (v, { final }) => this.commit((d) => { d.noise = v; },
+          { history: final ? "push" : "replace", live: !final }),
+        onReset: () => this.commit((d) => { d.noise = 0; }),
+      });
+      s.el.querySelector('input[type="range"]').setAttribute("aria-describedby", "noise-note");
+      this.sliders.set("stochastic.noise", s);
+      $("#noise-slot").append(s.el);
+    }
   }
 
   renderSurfaceParams(state, bound) {
     const root = $("#surface-params");
     root.replaceChildren();
     const spec = this.catalog.surfaces.get(state.surface);
+    if (!spec) return;
     for (const p of spec.params || []) {
       const write = (d, v) => {
         if (v === undefined) delete d.sp[p.name];
@@ -116,8 +200,9 @@ export class Controls {
     let f = field || "";
     while (f) {
       if (this.sliders.has(f)) return this.sliders.get(f).setError(message);
-      const row = document.querySelector(`.panel [data-field="${CSS.escape(f)}"]`);
-      const err = row && row.querySelector(".err");
+      const row = [...document.querySelectorAll(`.panel [data-field="${CSS.escape(f)}"]`)]
+        .find((r) => r.offsetParent !== null); // a hidden control cannot show it
+      const err = row && row.querySelector(":scope > .err");
       if (err) {
         err.hidden = false;
         err.textContent = message;

@@ -127,7 +127,7 @@ export class SurfacePlot {
     if (!this.surface) return;
     const one = this.surface.dim === 1;
     const traces = [...this.base];
-    const r = this.range();
+    const rng = this.range();
     tracks.forEach((tr, i) => {
       const rows = tr.rows || [tr];
       const best = tr.best ?? 0;
@@ -152,7 +152,7 @@ export class SurfacePlot {
           opacity: emph ? 1 : 0.55,
           line: { color: colour(i), width: emph ? (big ? 3.5 : 2.2) : big ? 1.8 : 1.1 },
           marker: { color: colour(i), size: one ? (big ? 10 : 8) : big ? 5 : 3.5 },
-          text: emph && one ? numbers(xs, r.x) : undefined, textposition: "top center",
+          text: emph && one ? numbers(xs, rng.x) : undefined, textposition: "top center",
           textfont: { color: colour(i), size: big ? 16 : 11 },
           hovertemplate: `${tr.label}${what}<br>step %{pointNumber}<br>(%{x:.4g}${one ? "" : ", %{y:.4g}"})<extra></extra>`,
           cliponaxis: true,
@@ -194,10 +194,10 @@ export class SurfacePlot {
     const layout = {
       font,
       margin: { l: big ? 70 : 55, r: 10, t: big ? 44 : 32, b: big ? 60 : 45 },
-      xaxis: { range: r.x, title: { text: "x" }, zeroline: false, showgrid: one },
+      xaxis: { range: rng.x, title: { text: "x" }, zeroline: false, showgrid: one },
       yaxis: one
         ? { title: { text: "f(x)" }, range: this.curveRange(), zeroline: false }
-        : { range: r.y, title: { text: "y" }, zeroline: false, showgrid: false },
+        : { range: rng.y, title: { text: "y" }, zeroline: false, showgrid: false },
       showlegend: this.el.clientWidth > 640, // on phones the table under the plot is the legend
       legend: { orientation: "h", x: 0, y: 1.01, yanchor: "bottom", font: { size: big ? 18 : 12 } },
       hovermode: "closest",

@@ -1,27 +1,34 @@
 // The legend under the plot: one row per optimiser with its colour, status (converged in N
-// steps / diverged / still going) and final loss.
+// steps / diverged / stopped at max_steps, or "still going" while it streams) and final loss.
+// With random restarts the row reports the best of them ("best of 9").
 
 import { colour } from "./palette.js";
 import { formatValue } from "./slider.js";
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function statusText(tr, streaming) {
-  const s = tr.summary;
-  if (!s) return streaming ? `running… ${Math.max(0, tr.path.length - 1)} steps` : "—";
+export function statusText(s, steps, streaming) {
+  if (!s) return streaming ? `still going… ${Math.max(0, steps)} steps` : "—";
   if (s.status === "converged") return `converged in ${s.steps} steps`;
   if (s.status === "diverged") return `diverged after ${s.steps} steps`;
-  return `still going after ${s.steps} steps`;
+  if (s.status === "max_steps") return `stopped at max_steps (${s.steps})`;
+  return s.message || s.status;
 }
 
 export function renderSummary(root, tracks, t, streaming) {
   const rows = tracks.map((tr, i) => {
+    const many = (tr.rows || []).length > 1;
+    const row = many && tr.summary ? tr.rows[tr.best] : tr;
     const s = tr.summary;
-    const finalLoss = s ? s.loss : tr.loss[tr.loss.length - 1];
-    const shown = tr.loss[Math.min(t, tr.loss.length - 1)];
+    const finalLoss = s ? s.loss : row.loss[row.loss.length - 1];
+    const shown = row.loss[Math.min(t, row.loss.length - 1)];
+    const steps = Math.max(...(tr.rows || [tr]).map((r) => r.path.length)) - 1;
+    const best = many
+      ? `<span class="best"> · best of ${tr.rows.length}${s ? ` (${tr.best === 0 ? "the start given" : `restart ${tr.best}`})` : ""}</span>`
+      : "";
     return `<tr data-status="${s ? s.status : "running"}">
       <td><span class="swatch" style="--c:${colour(i)}"></span>${esc(tr.label)}</td>
-      <td class="st">${statusText(tr, streaming)}</td>
+      <td class="st">${statusText(s, steps, streaming)}${best}</td>
       <td class="num">${formatValue(shown ?? NaN) || "—"}</td>
       <td class="num">${formatValue(finalLoss ?? NaN) || (s ? "overflow" : "—")}</td></tr>`;
   });

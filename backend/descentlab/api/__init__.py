@@ -16,7 +16,7 @@ import descentlab
 
 from .guards import BodyLimit, install_handlers
 from .responses import JSON
-from .routes import analysis, catalogs, expressions, health, runs, surfaces
+from .routes import analysis, catalogs, expressions, health, runs, surfaces, sweeps
 from .settings import Settings
 from .static import mount_frontend
 from .ws import router as ws_router
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.pool = ThreadPoolExecutor(settings.threads, thread_name_prefix="descentlab")
     install_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    for module in (health, surfaces, catalogs, runs, analysis, expressions):
+    for module in (health, surfaces, catalogs, runs, sweeps, analysis, expressions):
         app.include_router(module.router)
     app.include_router(surfaces.grid_router)
     app.include_router(ws_router)

@@ -134,3 +134,23 @@ class CancelMessage(Model):
 
 
 ClientMessage = Annotated[RunMessage | CancelMessage, Field(discriminator="type")]
+
+
+SweepValues = Annotated[list[Number], Field(min_length=1, max_length=limits.MAX_SWEEP_POINTS)]
+
+
+class SweepBody(Model):
+    """``POST /api/sweeps``: one optimiser over a grid of hyperparameter settings."""
+
+    surface: SurfaceSpec
+    start: Annotated[list[Number], Field(min_length=1, max_length=2)] | None = None
+    max_steps: int = Field(default=500, ge=1, le=limits.MAX_STEPS)
+    stop: StopRule = Field(default_factory=StopRule)
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    optimizer: OptimizerRef
+    sweep: Annotated[
+        dict[
+            Name, Annotated[list[Number], Field(min_length=1, max_length=limits.MAX_SWEEP_POINTS)]
+        ],
+        Field(min_length=1, max_length=3),
+    ]

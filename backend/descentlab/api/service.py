@@ -19,7 +19,7 @@ from ..errors import DescentLabError
 from ..optimizers import REGISTRY
 from ..problems import Problem, make_problem
 from .responses import dumps
-from .schemas import RunBody, ScheduleRef, surface_spec
+from .schemas import RunBody, ScheduleRef, SweepBody, surface_spec
 
 T = TypeVar("T")
 
@@ -79,6 +79,41 @@ def run_result(body: RunBody) -> dict[str, Any]:
         rows = [traj.row(b) for b in range(len(traj.steps))]
         runs.append({**rows[0], "restarts": rows[1:], "best": traj.best})
     return {"surface": problem.describe(), "runs": runs}
+
+
+def sweep_result(body: SweepBody) -> dict[str, Any]:
+    """Final results of every setting of a sweep (no paths: there may be 10,000 of them)."""
+    problem = make_problem(surface_spec(body.surface))
+    ref = body.optimizer
+    schedule = ref.schedule.model_dump() if isinstance(ref.schedule, ScheduleRef) else ref.schedule
+    try:
+        spec = engine.prepare(
+            problem,
+            REGISTRY.get(ref.id, "optimizer.id"),
+            start=body.start,
+            params=ref.params,
+            schedule=schedule,
+            stop=engine.Stop(max_steps=body.max_steps, **body.stop.model_dump()),
+            seed=body.seed,
+            sweep=body.sweep,
+        )
+    except DescentLabError as err:
+        if err.field.split(".")[0] in ("params", "schedule"):
+            raise err.within("optimizer") from None
+        raise
+    traj = engine.run(spec)
+    rows = np.arange(len(traj.steps))
+    return {
+        "surface": problem.describe(),
+        "optimizer": ref.id,
+        "names": list(body.sweep),
+        "settings": [[float(spec.params[n].reshape(-1)[b]) for n in body.sweep] for b in rows],
+        "final_loss": traj.loss[rows, traj.steps],
+        "final_grad_norm": traj.grad_norm[rows, traj.steps],
+        "final_point": traj.path[rows, traj.steps],
+        "steps": traj.steps,
+        "status": traj.status,
+    }
 
 
 def run_json(body: RunBody) -> bytes:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..optimizers.base import Oracle, StepContext
 from .record import Chunk, Chunker, Trajectory
-from .spec import RunSpec, prepare
+from .spec import RunSpec, prepare, row_params
 
 
 class _GradientNoise:
@@ -202,7 +202,10 @@ def _iterate_driver(spec: RunSpec, chunk: int) -> Iterator[Chunk]:
     opt, problem = spec.optimizer, spec.problem
     assert opt.driver is not None
     with np.errstate(all="ignore"):
-        results = [opt.driver(problem, x0, spec.params, spec.stop.max_steps) for x0 in spec.starts]
+        results = [
+            opt.driver(problem, x0, row_params(spec.params, b), spec.stop.max_steps)
+            for b, x0 in enumerate(spec.starts)
+        ]
     T = max(len(r.path) for r in results)
     B, D = spec.starts.shape
     P = np.empty((B, T, D))

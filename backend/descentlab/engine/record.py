@@ -9,13 +9,12 @@ where the gradient norm fell to ``grad_tol``, or where the loss changed by at mo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .spec import RunSpec, Stop
+from .spec import RunSpec, Stop, row_params
 
 
 @dataclass
@@ -100,7 +99,7 @@ class Trajectory:
         n = int(self.steps[b]) + 1
         out = {
             "optimizer": self.optimizer,
-            "params": _plain(self.params),
+            "params": row_params(self.params, b),
             "schedule": self.schedule,
             "path": self.path[b, :n].tolist(),
             "loss": self.loss[b, :n].tolist(),
@@ -119,10 +118,6 @@ class Trajectory:
             "nhev": int(self.nhev[b]),
         }
         return out
-
-
-def _plain(params: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
 
 
 class Book:

@@ -4,7 +4,7 @@ stopping rules, stochastic gradients) and :func:`prepare`, which builds one from
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -98,11 +98,14 @@ def prepare(
     restarts: int = 0,
     stochastic: Stochastic | dict[str, Any] | None = None,
     epochs: int | None = None,
+    sweep: Mapping[str, Sequence[float]] | None = None,
 ) -> RunSpec:
     """Validate loose arguments (ids, dicts, lists) into a :class:`RunSpec`.
 
     ``restarts`` adds that many extra rows started uniformly at random in the surface's domain
-    (seeded): the lecture's random restarts, run side by side on the batch axis. ``epochs``
+    (seeded): the lecture's random restarts, run side by side on the batch axis. ``sweep``
+    maps hyperparameter names to lists of values: every combination is one row (the grid in
+    the order given, the last name varying fastest), all from the one start. ``epochs``
     (minibatch SGD only) sets ``max_steps`` to epochs x ceil(n / batch_size).
     """
     problem = make_problem(surface)
@@ -118,6 +121,12 @@ def prepare(
     if not 0 <= restarts <= limits.MAX_RESTARTS:
         raise DescentLabError("restarts", f"must be between 0 and {limits.MAX_RESTARTS}")
     starts = _starts(problem, start, restarts, seed)
+    if sweep:
+        if restarts:
+            raise DescentLabError("sweep", "cannot be combined with restarts")
+        hp = _sweep(opt, hp, sweep)
+        rows = int(np.size(next(v for k, v in hp.items() if k in sweep)))
+        starts = np.repeat(starts, rows, axis=0)
     sgd = _stochastic(stochastic, problem, opt)
     stop = stop or Stop()
     if epochs is not None:
@@ -129,7 +138,44 @@ def prepare(
         if steps > limits.MAX_STEPS:
             raise DescentLabError("epochs", f"{steps} steps is over the {limits.MAX_STEPS} limit")
         stop = replace(stop, max_steps=steps)
+    if sweep and starts.shape[0] * (stop.max_steps + 1) > limits.MAX_SWEEP_STEP_POINTS:
+        raise DescentLabError(
+            "max_steps",
+            f"{starts.shape[0]} settings x {stop.max_steps + 1} points is over the "
+            f"{limits.MAX_SWEEP_STEP_POINTS:,} limit of one sweep",
+        )
     return RunSpec(problem, opt, hp, sched, starts, stop, seed, sgd)
+
+
+def _sweep(opt: Optimizer, hp: dict[str, Any], sweep: Mapping[str, Sequence[float]]) -> dict:
+    """``hp`` with each swept name replaced by a (B, 1) column over the grid of settings."""
+    axes = []
+    for name, values in sweep.items():
+        field_path = f"sweep.{name}"
+        hyper = opt.hyper_by_name.get(name)
+        if hyper is None or hyper.size > 1:
+            scalar = [h.name for h in opt.hypers if h.size == 1]
+            raise DescentLabError(
+                field_path, f"not a number hyperparameter of {opt.id!r} (those: {scalar})"
+            )
+        if not isinstance(values, (list, tuple)) or not values:
+            raise DescentLabError(field_path, "must be a non-empty list of numbers")
+        axes.append([hyper.check(v, f"{field_path}.{i}") for i, v in enumerate(values)])
+    rows = math.prod(len(a) for a in axes)
+    if rows > limits.MAX_SWEEP_POINTS:
+        raise DescentLabError("sweep", f"{rows} settings; the limit is {limits.MAX_SWEEP_POINTS}")
+    grids = np.meshgrid(*[np.asarray(a, dtype=float) for a in axes], indexing="ij")
+    return {**hp, **{name: g.reshape(-1, 1) for name, g in zip(sweep, grids, strict=True)}}
+
+
+def row_params(params: Mapping[str, Any], b: int) -> dict[str, Any]:
+    """The hyperparameters of batch row ``b`` as plain numbers (a sweep's (B, 1) columns too)."""
+    out = {}
+    for name, value in params.items():
+        if isinstance(value, np.ndarray):
+            value = float(value.reshape(-1)[b if value.size > 1 else 0])
+        out[name] = list(value) if isinstance(value, tuple) else value
+    return out
 
 
 def _stochastic(given: Any, problem: Problem, opt: Optimizer) -> Stochastic:

@@ -1,0 +1,22 @@
+"""``POST /api/sweeps``: one optimiser over a grid of hyperparameters, on the batch axis."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from ..responses import StrictJSONRoute, dumps
+from ..schemas import SweepBody
+from ..service import offload, sweep_result
+from ..settings import PoolDep
+
+router = APIRouter(prefix="/api/sweeps", tags=["runs"], route_class=StrictJSONRoute)
+
+
+def _sweep_json(body: SweepBody) -> bytes:
+    return dumps(sweep_result(body))
+
+
+@router.post("")
+async def create_sweep(body: SweepBody, pool: PoolDep) -> Response:
+    """Every combination of the listed values is one row; answers final values per row."""
+    return Response(await offload(pool, _sweep_json, body), media_type="application/json")
