@@ -117,8 +117,9 @@ def main() -> None:
     parser.add_argument("--runs-each", type=int, default=5)
     args = parser.parse_args()
 
-    spec = engine.prepare("rosenbrock", "adam", params={"lr": 0.01},
-                          stop=Stop(max_steps=1000, grad_tol=None))
+    spec = engine.prepare(
+        "rosenbrock", "adam", params={"lr": 0.01}, stop=Stop(max_steps=1000, grad_tol=None)
+    )
     baseline = []
     for _ in range(args.runs):
         t0 = time.perf_counter()
@@ -147,8 +148,10 @@ def main() -> None:
     base95 = percentile(baseline, 95)
     for name, values in rows:
         p50, p95 = statistics.median(values), percentile(values, 95)
-        print(f"{name:<{width}}  {len(values):4d}  {p50 * 1e3:8.2f}  {p95 * 1e3:8.2f}  "
-              f"{p95 / base95:.2f}")
+        print(
+            f"{name:<{width}}  {len(values):4d}  {p50 * 1e3:8.2f}  {p95 * 1e3:8.2f}  "
+            f"{p95 / base95:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import descentlab
 from descentlab import engine
 from descentlab.engine import Stop
 from descentlab.errors import DescentLabError
+from descentlab.optimizers import REGISTRY
 from descentlab.schedules import SCHEDULES, make_schedule
 
 
@@ -235,3 +236,37 @@ def test_sweep_limits():
     with pytest.raises(DescentLabError) as err:
         engine.prepare("quadratic", "adam", sweep={"lr": [1e-3]}, restarts=2)
     assert err.value.field == "sweep"
+
+
+ELEMENTWISE = [o.id for o in REGISTRY.optimizers if o.elementwise]
+
+
+@pytest.mark.parametrize("optimizer", ELEMENTWISE)
+@pytest.mark.parametrize("surface", ["rosenbrock", "nightmare", "ackley"])
+def test_the_float_fast_path_equals_the_array_path(optimizer, surface):
+    """A single trajectory runs on plain floats; row 0 of a batch of two runs on arrays."""
+    problem = descentlab.make_problem(surface)
+    starts = np.array([problem.start, problem.start + 0.3])
+    params = {"lr": 0.01}
+    schedule = {"id": "cosine", "params": {"T_max": 100}}
+    stop = Stop(max_steps=150, grad_tol=None)
+    alone = engine.run(surface, optimizer, params=params, schedule=schedule, stop=stop)
+    batch = engine.run(
+        surface, optimizer, start=starts, params=params, schedule=schedule, stop=stop
+    )
+    np.testing.assert_allclose(alone.path[0], batch.path[0], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(alone.loss[0], batch.loss[0], rtol=1e-12, atol=1e-15)
+    for name in alone.info:
+        np.testing.assert_allclose(alone.info[name][0], batch.info[name][0], rtol=1e-12, atol=1e-15)
+    assert alone.status[0] == batch.status[0] and alone.steps[0] == batch.steps[0]
+    assert alone.nfev[0] == batch.nfev[0] == alone.ngev[0] == alone.steps[0] + 1
+
+
+def test_the_fast_path_diverges_cleanly():
+    traj = descentlab.run({"expression": "exp(x^2)"}, "gd", start=3, lr=1.0, max_steps=20)
+    assert traj.status == ["diverged"] and "not finite" in traj.message[0]
+    assert traj.steps[0] == 1
+    traj = descentlab.run(
+        {"expression": "log(x) + y^2", "start": [0.5, 1.0]}, "adam", lr=1.0, max_steps=50
+    )
+    assert traj.status == ["diverged"]

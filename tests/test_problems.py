@@ -3,12 +3,16 @@ its metadata against itself, and the expression machinery they are all built fro
 
 from __future__ import annotations
 
+import itertools
+
 import autograd
 import numpy as np
 import pytest
 
 from descentlab.errors import DescentLabError
 from descentlab.problems import CATALOG, make_problem
+from descentlab.problems.expr import FUNCTIONS
+from descentlab.problems.scalar import SCALAR
 
 SURFACE_IDS = [s.id for s in CATALOG.surfaces]
 
@@ -121,3 +125,52 @@ def test_batch_evaluation_matches_row_by_row():
         v1, g1 = problem.value_and_grad(X[i : i + 1])
         assert v1[0] == value[i]
         np.testing.assert_array_equal(g1[0], grad[i])
+
+
+SPECIAL = [
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -2.5,
+    3.0,
+    1e-300,
+    1e300,
+    -1e300,
+    710.0,
+    -710.0,
+    float("inf"),
+    float("-inf"),
+    float("nan"),
+]
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_scalar_functions_follow_numpy_everywhere(name):
+    """The float fast path gives numpy's answer, non-finite ones included, and never raises."""
+    arity = FUNCTIONS[name].arity
+    inputs = (
+        list(itertools.product(SPECIAL, repeat=arity))
+        if arity <= 2
+        else [tuple(np.random.default_rng(i).choice(SPECIAL, size=arity)) for i in range(200)]
+    )
+    for args in inputs:
+        with np.errstate(all="ignore"):
+            expected = float(FUNCTIONS[name].numpy(*(np.float64(a) for a in args)))
+        got = SCALAR[name](*args)
+        if np.isnan(expected):
+            assert np.isnan(got), (name, args, got)
+        else:
+            assert got == pytest.approx(expected, rel=1e-15, abs=0), (name, args, got, expected)
+
+
+@pytest.mark.parametrize("surface_id", [s.id for s in CATALOG.surfaces if s.make_data is None])
+def test_the_float_tape_equals_the_array_tape(surface_id):
+    problem = make_problem(surface_id)
+    X = _random_points(problem, n=20, seed=5)
+    value, grad = problem.value_and_grad(X)
+    for i, x in enumerate(X):
+        f, *g = problem.value_and_grad_scalar(x.tolist())
+        assert f == pytest.approx(value[i], rel=1e-14, abs=1e-300)
+        np.testing.assert_allclose(g, grad[i], rtol=1e-13, atol=1e-300)

@@ -187,15 +187,20 @@ export class CustomEditor {
     const custom = state.surface === CUSTOM;
     $("#custom").hidden = !custom;
     if (!custom) return;
-    if (document.activeElement !== this.input && this.input.value !== state.expr) {
-      this.input.value = state.expr;
-      this.check();
-    }
     const names = Object.keys(state.ep);
+    let stale = false;
     if (document.activeElement !== this.paramsBox) {
       const parsed = parseDeclared(this.paramsBox.value).params;
-      if (!parsed || JSON.stringify(Object.keys(parsed)) !== JSON.stringify(names)) this.paramsBox.value = fmtDeclared(state.ep);
+      if (!parsed || JSON.stringify(parsed) !== JSON.stringify(state.ep)) {
+        this.paramsBox.value = fmtDeclared(state.ep);
+        stale = true;
+      }
     }
+    if (document.activeElement !== this.input && this.input.value !== state.expr) {
+      this.input.value = state.expr;
+      stale = true;
+    }
+    if (stale) this.check();
     if (JSON.stringify(names) !== JSON.stringify(this.names)) this.renderSliders(state);
     else for (const [k, s] of this.sliders) s.set(state.ep[k]);
     const one = bound && bound.dim === 1;

@@ -17,7 +17,7 @@ export async function exportRuns(body, format) {
   const path = format === "csv" ? "/api/runs?format=csv" : "/api/runs";
   const resp = await postRaw(path, body);
   const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
-  const name = `descentlab-${body.surface.id}-${stamp}.${format}`;
+  const name = `descentlab-${body.surface.id ?? "custom"}-${stamp}.${format}`;
   save(await resp.blob(), name);
 }
 

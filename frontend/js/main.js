@@ -1,8 +1,8 @@
 // Wiring: load the catalogs, then connect state -> controls, state -> surface + grid fetches,
 // state -> streamed runs, runs + player -> figures. No logic of its own beyond the glue.
 
-import { getJSON, RunSocket, ApiError } from "./api.js";
-import { Store, sanitise } from "./state.js";
+import { getJSON, postRaw, RunSocket, ApiError } from "./api.js";
+import { Store, sanitise, CUSTOM } from "./state.js";
 import { Runs } from "./runs.js";
 import { Controls } from "./controls.js";
 import { SurfacePlot } from "./plot.js";
@@ -12,6 +12,9 @@ import { renderPresets } from "./presets.js";
 import { exportRuns, exportPNG } from "./export.js";
 import { renderSummary } from "./summary.js";
 import { formatValue } from "./slider.js";
+import { validate } from "./custom.js";
+import { drawData } from "./datapanel.js";
+import { LrBound, Inspector } from "./analysis.js";
 
 const $ = (sel) => document.querySelector(sel);
 const app = $("#app");
@@ -49,13 +52,54 @@ const catalog = await loadCatalog();
 const store = new Store();
 store.normalise(sanitise(store.state, catalog));
 const runs = new Runs();
-let bound = catalog.surfaces.get(store.state.surface); // the surface with its params bound
 let surfaceToken = 0;
 let online = false;
+
+// A typed surface, as the views need it: from the validator's answer (or a guess until then).
+function customBound(s, answer = null) {
+  const dim = answer ? answer.dim : s.dom ? s.dom.length / 2 : (s.start?.length ?? 2);
+  const domain = s.dom ? (dim === 1 ? [s.dom.slice(0, 2)] : [s.dom.slice(0, 2), s.dom.slice(2, 4)])
+    : answer ? answer.domain : Array.from({ length: dim }, () => [-5, 5]);
+  return {
+    id: CUSTOM, name: "Your own", expression: s.expr, dim, domain,
+    start: domain.map(([lo, hi]) => lo + 0.8 * (hi - lo)), // the server's default start
+    minima: [], log_contours: false, params: [], data: null, description: "",
+    latex: answer ? answer.latex : "",
+  };
+}
+const boundFor = (s) => (s.surface === CUSTOM ? customBound(s) : catalog.surfaces.get(s.surface));
+let bound = boundFor(store.state); // the surface with its params bound
+
+// What the server is told the surface is: a catalog id with params, or a typed spec.
+function surfaceSpec(s) {
+  if (s.surface !== CUSTOM) return { id: s.surface, params: s.sp };
+  const spec = { expression: s.expr, params: s.ep };
+  if (s.dom) spec.domain = s.dom.length === 2 ? [s.dom] : [s.dom.slice(0, 2), s.dom.slice(2, 4)];
+  return spec;
+}
+const startOf = (s) => (s.start && s.start.length === bound.dim ? s.start : bound.start);
+const dataSize = () => (bound.data ? Object.values(bound.data)[0].length : 0);
+const batchOf = (s) => Math.min(s.batch ?? dataSize(), dataSize());
+let inspected = null;
 
 const plot = new SurfacePlot($("#contour"), {
   onStart: (p) => store.commit((d) => { d.start = p.map((v) => Number(v.toPrecision(4))); }),
   onView: (v) => store.commit((d) => { d.view = v; }, { history: "replace", view: true }),
+  onInspect: (p) => inspector.inspect(p),
+});
+const lrBound = new LrBound();
+const inspector = new Inspector({
+  spec: () => surfaceSpec(store.state),
+  dim: () => bound.dim,
+  onPoint: (p) => { inspected = p; draw(); },
+});
+inspector.onToggle = (on) => { plot.inspecting = on; };
+$("#inspect-toggle").addEventListener("click", () => {
+  const on = $("#inspect-toggle").getAttribute("aria-pressed") !== "true";
+  $("#inspect-toggle").setAttribute("aria-pressed", String(on));
+  plot.inspecting = on;
+  if (on) inspector.open();
+  else inspector.close();
 });
 const controls = new Controls(catalog, (fn, opts) => store.commit(fn, opts));
 renderPresets($("#presets"), catalog.presets, (fn, opts) => store.commit(fn, opts));
@@ -69,10 +113,17 @@ function draw() {
     drawQueued = false;
     const s = store.state;
     const t = player.t;
-    const start = s.start ?? bound.start;
+    const start = startOf(s);
     const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: label(s.opts[i]) }));
-    if (plot.surface) plot.draw(tracks, t, start, s.big);
-    drawLoss($("#lossplot"), tracks, t, s.big);
+    if (plot.surface) plot.draw(tracks, t, start, s.big, { inspect: inspected });
+    drawLoss($("#lossplot"), tracks, t, s.big, runs.meta.epochSize || 0);
+    const dp = $("#datapanel");
+    const data = plot.surface && plot.surface.data && plot.surface.id === s.surface;
+    if (dp.hidden === Boolean(data)) {
+      dp.hidden = !data;
+      $("#views").classList.toggle("with-data", Boolean(data));
+    }
+    if (data) drawData(dp, plot.surface, tracks, t, s.big);
     renderSummary($("#summary"), tracks, t, !runs.done);
     const total = runs.length;
     $("#scrub").max = total;
@@ -113,13 +164,23 @@ player.setSpeed(store.state.speed);
 // ---- runs over the WebSocket ----
 function runBody(s) {
   const body = {
-    surface: { id: s.surface, params: s.sp },
+    surface: surfaceSpec(s),
     max_steps: s.steps,
     optimizers: s.opts.map((o) => ({
       id: o.id, params: o.p, schedule: o.s ? { id: o.s.id, params: o.s.p } : null,
     })),
   };
-  if (s.start) body.start = s.start;
+  if (s.start && s.start.length === bound.dim) body.start = s.start;
+  if (s.restarts) body.restarts = s.restarts;
+  if (s.seed) body.seed = s.seed;
+  if (bound.data) {
+    const m = batchOf(s);
+    body.stochastic = { batch_size: m, sampling: m < dataSize() ? s.samp : "shuffle" };
+    body.epochs = s.epochs;
+    delete body.max_steps;
+  } else if (s.noise > 0) {
+    body.stochastic = { noise: s.noise };
+  }
   return body;
 }
 
@@ -132,7 +193,9 @@ function queueRun(live) {
 
 function sendRun(live) {
   if (runs.id && !runs.done) socket.send({ type: "cancel", id: runs.id });
-  const id = runs.begin(store.state.opts.length);
+  const s = store.state;
+  const n = dataSize();
+  const id = runs.begin(s.opts.length, { epochSize: n ? Math.ceil(n / batchOf(s)) : 0 });
   runs.unsent = !socket.send({ type: "run", id, ...runBody(store.state), frame_points: 64 });
   if (live) player.follow();
   else player.restart();
@@ -173,22 +236,36 @@ const socket = new RunSocket({
 async function refreshSurface({ rebind = true } = {}) {
   const s = store.state;
   const token = ++surfaceToken;
+  const custom = s.surface === CUSTOM;
   const params = JSON.stringify(s.sp);
-  const one = catalog.surfaces.get(s.surface).dim === 1;
-  const q = one ? { nx: 400, params } : { nx: 150, ny: 150, params };
-  if (s.view) {
-    [q.xmin, q.xmax] = s.view;
-    if (!one) [q.ymin, q.ymax] = s.view.slice(2);
-  }
   try {
-    const [b, g] = await Promise.all([
-      rebind ? getJSON(`/api/surfaces/${s.surface}`, { params }) : Promise.resolve(bound),
-      getJSON(`/api/surfaces/${s.surface}/grid`, q),
+    let b = bound;
+    if (custom && rebind) {
+      const answer = await validate(s.expr, s.ep);
+      if (token !== surfaceToken) return;
+      if (!answer.valid) throw new ApiError(answer.message, { status: 422, field: answer.field });
+      b = customBound(s, answer);
+    }
+    const one = (custom ? b : catalog.surfaces.get(s.surface)).dim === 1;
+    const q = one ? { nx: 400 } : { nx: 150, ny: 150 };
+    if (s.view) {
+      [q.xmin, q.xmax] = s.view;
+      if (!one) [q.ymin, q.ymax] = s.view.slice(2);
+    }
+    const [b2, g] = await Promise.all([
+      custom || !rebind ? Promise.resolve(b) : getJSON(`/api/surfaces/${s.surface}`, { params }),
+      custom
+        ? postRaw("/api/grid", { surface: surfaceSpec(s), ...q }).then((r) => r.json())
+        : getJSON(`/api/surfaces/${s.surface}/grid`, { ...q, params }),
     ]);
     if (token !== surfaceToken) return;
-    bound = b;
-    plot.setSurface(b, g, s.view);
+    if (custom) b2.log_contours = wantsLog(g);
+    bound = b2;
+    plot.setSurface(b2, g, s.view);
     controls.render(store.state, bound);
+    lrBound.update(JSON.stringify(surfaceSpec(s)), surfaceSpec(s), bound);
+    if (inspector.point && inspector.point.length !== bound.dim) inspector.close();
+    app.dataset.surface = s.surface;
     draw();
   } catch (err) {
     if (token !== surfaceToken || !(err instanceof ApiError)) return;
@@ -197,10 +274,19 @@ async function refreshSurface({ rebind = true } = {}) {
   }
 }
 
+// Log-spaced contours when most of a typed surface lies in a sliver near its minimum (a
+// narrow valley): the median height above the minimum is under 10% of the range.
+function wantsLog(g) {
+  if (!Array.isArray(g.z[0])) return false;
+  const v = g.z.flat().filter((x) => x !== null).sort((a, b) => a - b);
+  if (v.length < 10 || !(g.zmax > g.zmin)) return false;
+  return v[v.length >> 1] - g.zmin < 0.1 * (g.zmax - g.zmin);
+}
+
 store.onChange((s, info) => {
   if (info.external) store.normalise(sanitise(s, catalog));
   const state = store.state;
-  if (state.surface !== bound.id) bound = catalog.surfaces.get(state.surface);
+  if (state.surface !== bound.id) bound = boundFor(state);
   document.body.classList.toggle("projector", state.big);
   $("#projector").setAttribute("aria-pressed", String(state.big));
   $("#speed").value = String(state.speed);
@@ -232,10 +318,11 @@ $("#projector").addEventListener("click", () => {
 });
 // Plotly's `responsive` follows the window only; the grid also changes with projector mode.
 const resizer = new ResizeObserver((entries) => {
-  for (const e of entries) if (e.target.data) Plotly.Plots.resize(e.target);
+  for (const e of entries) if (e.target.data && e.target.offsetParent) Plotly.Plots.resize(e.target);
 });
 resizer.observe($("#contour"));
 resizer.observe($("#lossplot"));
+resizer.observe($("#datapanel"));
 
 document.addEventListener("keydown", (e) => {
   const tag = e.target.tagName;
@@ -262,6 +349,7 @@ async function guarded(fn) {
 $("#export-csv").addEventListener("click", () => guarded(() => exportRuns(runBody(store.state), "csv")));
 $("#export-json").addEventListener("click", () => guarded(() => exportRuns(runBody(store.state), "json")));
 $("#export-png").addEventListener("click", () => guarded(() => exportPNG($("#contour"), store.state.surface)));
+$("#contour").addEventListener("keydown", (e) => { if (e.key === "Escape") inspector.close(); });
 
 // ---- start ----
 document.body.classList.toggle("projector", store.state.big);

@@ -62,7 +62,7 @@ def test_run_animates_to_done(page: Any) -> None:
     assert shown < total == 80
     expect(page.locator("#scrub")).to_have_value("80")
     expect(page.locator("#step-out")).to_have_text("80 / 80")
-    assert "still going after 80 steps" in page.locator("#summary").inner_text()
+    assert "stopped at max_steps (80)" in page.locator("#summary").inner_text()
     # restart plays again from step 0; the scrubber and the arrow keys move one step
     page.click("#back")
     expect(page.locator("#scrub")).to_have_value("79")

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..optimizers.base import Oracle, StepContext
+from ..optimizers.base import Oracle, ScalarOps, StepContext
 from .record import Chunk, Chunker, Trajectory
 from .spec import RunSpec, prepare, row_params
 
@@ -121,6 +121,14 @@ class _Stepper:
             self.state = opt.init(self.x, hp)
             self.f, self.g = problem.value_and_grad(self.x)
         self.t = 0  # index of x
+        self.scalar = _runs_on_floats(spec)
+        if self.scalar:  # one state of plain floats per coordinate
+            self.ctx.ops = ScalarOps
+            fields = [np.asarray(a) for a in self.state]
+            self.coordinate_states = [
+                type(self.state)(*(float(a[0, min(c, a.shape[1] - 1)]) for a in fields))
+                for c in range(self.x.shape[1])
+            ]
 
     def advance(self, n: int, with_start: bool) -> dict[str, Any]:
         """Take ``n`` steps; arrays of the points reached (and of the start, if asked)."""
@@ -139,9 +147,12 @@ class _Stepper:
             P[:, 0], F[:, 0], G[:, 0] = self.x, self.f, self.g
             evals[0] = (1, opt.uses_gradient, 0)
             first = 1
+        if self.scalar:
+            self._advance_on_floats(first, k, P, F, G, info)
+            evals[first:] = (1, 1, 0)  # an elementwise rule asks the oracle for nothing
         x, state, f, g = self.x, self.state, self.f, self.g
         with np.errstate(all="ignore"):
-            for i in range(first, k):
+            for i in range(first, 0 if self.scalar else k):
                 hp = spec.params if self.lrs is None else {**spec.params, "lr": self.lrs[self.t]}
                 ctx.advance()
                 if sgd.active:  # the step sees a stochastic loss and gradient at x
@@ -179,6 +190,63 @@ class _Stepper:
             "batches": batches,
             "evals": evals,
         }
+
+    def _advance_on_floats(
+        self,
+        first: int,
+        k: int,
+        P: np.ndarray,
+        F: np.ndarray,
+        G: np.ndarray,
+        info: dict[str, np.ndarray],
+    ) -> None:
+        """The same steps as :meth:`advance`, for one row on plain floats: the rule runs on
+        each coordinate (it is elementwise) and the surface's tape on floats, ten times faster
+        than numpy on arrays of two numbers. Fills rows first..k-1 of the arrays."""
+        spec, ctx, states = self.spec, self.ctx, self.coordinate_states
+        step, names = spec.optimizer.step, spec.optimizer.info
+        assert step is not None
+        value_and_grad = spec.problem.value_and_grad_scalar
+        params, lrs = spec.params, self.lrs
+        hp = params
+        xs: list[float] = self.x[0].tolist()
+        f: float = self.f[0].item()
+        gs: list[float] = self.g[0].tolist()
+        points: list[list[float]] = []
+        losses: list[float] = []
+        grads: list[list[float]] = []
+        infos: dict[str, list[list[float]]] = {name: [] for name in names}
+        coordinates = range(len(xs))
+        for _ in range(first, k):
+            if lrs is not None:
+                hp = {**params, "lr": float(lrs[self.t])}
+            ctx.advance()
+            moved = [step(hp, states[c], xs[c], f, gs[c], ctx) for c in coordinates]
+            xs = [m[0] for m in moved]
+            states[:] = [m[1] for m in moved]
+            f, *gs = value_and_grad(xs)
+            points.append(xs)
+            losses.append(f)
+            grads.append(gs)
+            for name in names:
+                infos[name].append([m[2][name] for m in moved])
+            self.t += 1
+        if k > first:
+            P[0, first:], F[0, first:], G[0, first:] = points, losses, grads
+            for name in names:
+                info[name][0, first:] = infos[name]
+            self.x, self.f, self.g = P[:, -1].copy(), F[:, -1].copy(), G[:, -1].copy()
+
+
+def _runs_on_floats(spec: RunSpec) -> bool:
+    """A single deterministic trajectory of an elementwise rule on a plain surface."""
+    return (
+        spec.starts.shape[0] == 1
+        and spec.optimizer.elementwise
+        and not spec.stochastic.active
+        and spec.problem.data is None
+        and not any(isinstance(v, np.ndarray) for v in spec.params.values())
+    )
 
 
 def _iterate_steps(spec: RunSpec, chunk: int, first_chunk: int) -> Iterator[Chunk]:

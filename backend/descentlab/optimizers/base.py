@@ -16,6 +16,7 @@ time and their callback records the path.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,15 +110,34 @@ class Oracle:
         return self.problem.hess(X, self.batch)
 
 
+class ScalarOps:
+    """The array functions elementwise rules use, for plain floats: a single trajectory runs
+    its rule on each coordinate's floats. NaN propagates as in numpy; nothing raises."""
+
+    @staticmethod
+    def sqrt(a: float) -> float:
+        return math.sqrt(a) if a >= 0.0 else math.nan
+
+    @staticmethod
+    def maximum(a: float, b: float) -> float:
+        return a if a >= b or a != a else b
+
+    @staticmethod
+    def where(condition: bool, a: float, b: float) -> float:
+        return a if condition else b
+
+
 class StepContext:
-    """What a step may use besides its state: step count, oracle, randomness, the domain."""
+    """What a step may use besides its state: step count, oracle, randomness, the domain, and
+    the array functions (``ops``: numpy, or :class:`ScalarOps` on plain floats)."""
 
-    __slots__ = ("_rng", "domain", "oracle", "seed", "t")
+    __slots__ = ("_rng", "domain", "ops", "oracle", "seed", "t")
 
-    def __init__(self, oracle: Oracle, seed: int, domain: np.ndarray) -> None:
+    def __init__(self, oracle: Oracle, seed: int, domain: np.ndarray, ops: Any = np) -> None:
         self.oracle = oracle
         self.seed = seed
         self.domain = domain  # (D, 2): the surface's view box, for global random search
+        self.ops = ops
         self.t = 0  # 1 on the first step, as torch.optim counts
         self._rng: np.random.Generator | None = None
 
@@ -134,11 +154,11 @@ class StepContext:
 
 
 State = Any
-StepResult = tuple[np.ndarray, State, Mapping[str, np.ndarray]]
+# x, f, g (and what a step returns) are arrays over the batch, or plain floats when an
+# elementwise rule runs one coordinate of a single trajectory (see ScalarOps).
+StepResult = tuple[Any, State, Mapping[str, Any]]
 InitFn = Callable[[np.ndarray, Mapping[str, Any]], State]
-StepFn = Callable[
-    [Mapping[str, Any], State, np.ndarray, np.ndarray, np.ndarray, StepContext], StepResult
-]
+StepFn = Callable[[Mapping[str, Any], State, Any, Any, Any, StepContext], StepResult]
 
 
 @dataclass(frozen=True)
@@ -172,6 +192,9 @@ class Optimizer:
     torch: str | None = None  # the torch.optim class it equals, if any
     uses_gradient: bool = True
     info: tuple[str, ...] = ()  # names of the per-step state it reports (each (B, D))
+    # The step treats each coordinate on its own (written with arithmetic and ctx.ops only),
+    # so a single trajectory may run it on plain floats, coordinate by coordinate.
+    elementwise: bool = False
     hyper_by_name: dict[str, Hyper] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

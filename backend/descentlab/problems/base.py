@@ -177,6 +177,12 @@ class Problem:
         )
         return out[:, 0], out[:, 1:]
 
+    def value_and_grad_scalar(self, x: Any) -> list[float]:
+        """``[f, df/dx_0, ...]`` at one point given as plain floats: the single-trajectory fast
+        path (data-fit losses excluded). Agrees with :meth:`value_and_grad` up to rounding of
+        the transcendental functions (math's versus numpy's)."""
+        return self._value_grad_tape.scalar(x)
+
     def grad(self, X: np.ndarray, batch: np.ndarray | None = None) -> np.ndarray:
         return self.value_and_grad(X, batch)[1]
 

@@ -8,21 +8,28 @@ no tracing on the per-step path.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .expr import FUNCTIONS, Node
+from .scalar import SCALAR
 
 _UNARY, _NARY = -1, -2  # markers in an instruction's second argument slot
 
 
-def _instruction(node: Node, out: int, args: tuple[int, ...]) -> tuple[Any, int, Any, int]:
-    """(function, output slot, first argument slot, second slot or a marker)."""
-    fn = FUNCTIONS[node.op].numpy
-    if node.op == "pow" and node.args[1].op == "const" and node.args[1].value == 2.0:
-        return np.square, out, args[0], _UNARY  # x^2 is everywhere; square is the cheap ufunc
+def _instruction(node: Node, out: int, args: tuple[int, ...], scalar: bool) -> tuple[Any, ...]:
+    """(function, output slot, first argument slot, second slot or a marker), for numpy
+    arrays or (``scalar``) for plain floats."""
+    op = node.op
+    if op == "pow" and node.args[1].op == "const" and node.args[1].value == 2.0:
+        op = "square"  # x^2 is everywhere, and squaring is cheaper than a power
+        args = args[:1]
+    if scalar and op == "square":  # a * a with the C-level multiply: no Python-level call
+        return operator.mul, out, args[0], args[0]
+    fn = SCALAR[op] if scalar else (np.square if op == "square" else FUNCTIONS[op].numpy)
     if len(args) == 1:
         return fn, out, args[0], _UNARY
     if len(args) == 2:
@@ -39,7 +46,8 @@ class Tape:
         template: list[Any] = []
         variables: list[tuple[int, int]] = []
         columns: list[tuple[int, str]] = []
-        program: list[tuple[Any, int, Any, int]] = []
+        program: list[tuple[Any, ...]] = []
+        scalar_program: list[tuple[Any, ...]] = []
         for out in outputs:
             for node in out.walk():
                 if id(node) in slot_of_node:
@@ -59,12 +67,15 @@ class Tape:
                     elif node.op == "param":
                         raise ValueError(f"parameter {node.name!r} has no value")
                     else:
-                        program.append(_instruction(node, slot, args))
+                        program.append(_instruction(node, slot, args, scalar=False))
+                        scalar_program.append(_instruction(node, slot, args, scalar=True))
                 slot_of_node[id(node)] = slot
         self._template = template
         self._variables = variables
         self._columns = columns
         self._program = program
+        self._scalar_program = scalar_program
+        self._scalar_template: list[Any] = [None if v is None else float(v) for v in template]
         self._outputs = [slot_of_node[id(o)] for o in outputs]
         self.size = len(program)  # numpy calls per evaluation
 
@@ -102,3 +113,20 @@ class Tape:
             return out
         shape = X.shape[:1]
         return [np.broadcast_to(v, shape).astype(float) for v in values]
+
+    def scalar(self, x: Any) -> list[Any]:
+        """The outputs at one point ``x`` (a sequence of D floats), evaluated on plain floats:
+        the fast path of a single trajectory. Not for data-fit losses."""
+        if self._columns:
+            raise ValueError("a data-fit loss is evaluated on arrays")
+        slots = self._scalar_template.copy()
+        for slot, k in self._variables:
+            slots[slot] = x[k]
+        for fn, o, a, b in self._scalar_program:
+            if b >= 0:
+                slots[o] = fn(slots[a], slots[b])
+            elif b == _UNARY:
+                slots[o] = fn(slots[a])
+            else:
+                slots[o] = fn(*[slots[i] for i in a])
+        return [slots[s] for s in self._outputs]

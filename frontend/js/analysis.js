@@ -1,0 +1,123 @@
+// POST /api/analysis, twice over: at the surface's known minimum, for the step-size bound shown
+// under every learning-rate slider (λmax, 2/λmax; the notes' 1/λmax for least squares), and at
+// a point the user inspects (shift-click, or the Inspect toggle then a click, or typed x, y).
+
+import { postRaw } from "./api.js";
+import { formatValue } from "./slider.js";
+
+const $ = (sel) => document.querySelector(sel);
+const esc = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+const fv = (v) => (v === null || v === undefined ? "—" : formatValue(v));
+const vec = (v) => `(${v.map(fv).join(", ")})`;
+
+export async function analyse(surface, point) {
+  return (await postRaw("/api/analysis", { surface, point })).json();
+}
+
+// The bound for the surface now shown; `key` identifies it, so a stale answer is dropped.
+export class LrBound {
+  constructor() {
+    this.key = null;
+    this.answer = null;
+  }
+
+  async update(key, spec, bound) {
+    if (key === this.key) return this.render(bound);
+    this.key = key;
+    this.answer = null;
+    this.render(bound);
+    const m = bound.minima && bound.minima[0];
+    if (!m) return;
+    try {
+      const a = await analyse(spec, m);
+      if (key !== this.key) return;
+      this.answer = a;
+    } catch {
+      this.answer = null;
+    }
+    this.render(bound);
+  }
+
+  text(bound) {
+    const a = this.answer;
+    if (!a || !a.eigenvalues) return "";
+    const lmax = a.eigenvalues[a.eigenvalues.length - 1];
+    if (!(lmax > 0) || !a.max_stable_lr) return `At the minimum λmax = ${fv(lmax)}: no step-size bound.`;
+    let t = `λmax = ${fv(lmax)} at the minimum: stable GD steps need lr < 2/λmax = ${fv(a.max_stable_lr)}`;
+    if (bound.id === "linear-regression") t += `; the notes advise η = 1/λmax = ${fv(1 / lmax)}`;
+    return t + ".";
+  }
+
+  render(bound) {
+    const t = this.text(bound);
+    for (const el of document.querySelectorAll("[data-lr-bound]")) {
+      el.hidden = !t;
+      el.textContent = t;
+    }
+    document.querySelector("#app").dataset.analysis = t ? "ready" : "none";
+  }
+}
+
+// The inspector panel. onPoint(p | null) reports the inspected point (for the marker).
+export class Inspector {
+  constructor({ spec, dim, onPoint }) {
+    this.spec = spec;
+    this.dim = dim;
+    this.onPoint = onPoint;
+    this.point = null;
+    this.seq = 0;
+    $("#ins-go").addEventListener("click", () => {
+      const p = [Number($("#ins-x").value), Number($("#ins-y").value)].slice(0, this.dim());
+      if (p.every(Number.isFinite)) this.inspect(p);
+    });
+    for (const id of ["#ins-x", "#ins-y"]) {
+      $(id).addEventListener("keydown", (e) => { if (e.key === "Enter") $("#ins-go").click(); });
+    }
+    $("#ins-close").addEventListener("click", () => this.close());
+  }
+
+  open() {
+    $("#inspect").hidden = false;
+    $("#ins-y-wrap").hidden = this.dim() !== 2;
+  }
+
+  close() {
+    $("#inspect").hidden = true;
+    this.point = null;
+    this.onPoint(null);
+    $("#inspect-toggle").setAttribute("aria-pressed", "false");
+    this.onToggle?.(false);
+  }
+
+  async inspect(p) {
+    this.open();
+    const seq = ++this.seq;
+    this.point = p;
+    this.onPoint(p);
+    $("#ins-x").value = formatValue(p[0]);
+    if (p.length > 1) $("#ins-y").value = formatValue(p[1]);
+    const out = $("#ins-out");
+    out.dataset.state = "loading";
+    let a;
+    try {
+      a = await analyse(this.spec(), p.map((v) => Number(v.toPrecision(6))));
+    } catch (err) {
+      if (seq !== this.seq) return;
+      out.dataset.state = "error";
+      out.textContent = err.message;
+      return;
+    }
+    if (seq !== this.seq) return;
+    out.dataset.state = "ready";
+    out.dataset.type = a.critical_point;
+    const h = a.hessian ? a.hessian.map((r) => `[${r.map(fv).join(", ")}]`).join(" ") : "—";
+    out.innerHTML = `<dl>
+      <div><dt>at</dt><dd>${vec(a.point)}, f = ${fv(a.value)}</dd></div>
+      <div><dt>gradient</dt><dd>${vec(a.gradient)}, |∇f| = ${fv(a.gradient_norm)}</dd></div>
+      <div><dt>Hessian</dt><dd>${h}</dd></div>
+      <div><dt>eigenvalues</dt><dd>${a.eigenvalues ? a.eigenvalues.map(fv).join(", ") : "—"}${a.condition_number ? ` (condition number ${fv(a.condition_number)})` : ""}</dd></div>
+      <div><dt>point type</dt><dd class="cp">${esc(a.critical_point)}</dd></div>
+      ${a.max_stable_lr ? `<div><dt>2/λmax</dt><dd>${fv(a.max_stable_lr)}</dd></div>` : ""}
+    </dl>`;
+  }
+}
