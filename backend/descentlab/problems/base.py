@@ -165,7 +165,7 @@ class Problem:
         return {name: column[batch] for name, column in self.data.items()}
 
     def value(self, X: np.ndarray, batch: np.ndarray | None = None) -> np.ndarray:
-        return self._value_tape(X, data=self.columns(batch))[0]
+        return self._value_tape(X, data=self.columns(batch))[:, 0]
 
     def value_and_grad(
         self, X: np.ndarray, batch: np.ndarray | None = None
@@ -187,7 +187,7 @@ class Problem:
         return self.value_and_grad(X, batch)[1]
 
     def hess(self, X: np.ndarray, batch: np.ndarray | None = None) -> np.ndarray:
-        upper = iter(self._hess_tape(X, data=self.columns(batch)))
+        upper = iter(self._hess_tape(X, data=self.columns(batch)).T)
         H = np.empty((X.shape[0], self.dim, self.dim))
         for i in range(self.dim):
             for j in range(i, self.dim):

@@ -18,6 +18,7 @@ from .expr import FUNCTIONS, Node
 from .scalar import SCALAR
 
 _UNARY, _NARY = -1, -2  # markers in an instruction's second argument slot
+DATA_BLOCK = 1 << 20  # numbers in one (points x samples) temporary of a data-fit loss
 
 
 def _instruction(node: Node, out: int, args: tuple[int, ...], scalar: bool) -> tuple[Any, ...]:
@@ -85,9 +86,21 @@ class Tape:
         out: np.ndarray | None = None,
         data: dict[str, np.ndarray] | None = None,
     ) -> Any:
-        """The outputs for points ``X`` (B, D): a list of (B,) arrays, or written into the
-        columns of ``out`` (B, n_outputs) when given. With ``data`` (columns of n samples),
-        each output is the mean over the samples: points run along axis 0, samples axis 1."""
+        """The outputs for points ``X`` (B, D), as the columns of a (B, n_outputs) array
+        (``out``, when given). With ``data`` (columns of n samples),
+        each output is the mean over the samples: points run along axis 0, samples axis 1,
+        in blocks of points so that no temporary holds more than ``DATA_BLOCK`` numbers."""
+        B = X.shape[0]
+        out = np.empty((B, len(self._outputs))) if out is None else out
+        n = len(next(iter(data.values()))) if data else 1
+        block = max(1, DATA_BLOCK // n)
+        for first in range(0, B, block):
+            rows = slice(first, min(B, first + block))
+            for column, value in enumerate(self._evaluate(X[rows], data)):
+                out[rows, column] = value  # broadcasts a constant output too
+        return out
+
+    def _evaluate(self, X: np.ndarray, data: dict[str, np.ndarray] | None) -> list[Any]:
         slots = self._template.copy()
         if data is None:
             for slot, k in self._variables:
@@ -107,12 +120,7 @@ class Tape:
         values = [slots[s] for s in self._outputs]
         if data is not None:  # average over the samples (a term free of data is (B, 1))
             values = [v.mean(axis=1) if np.ndim(v) == 2 else v for v in values]
-        if out is not None:
-            for column, v in enumerate(values):
-                out[:, column] = v  # broadcasts a constant output too
-            return out
-        shape = X.shape[:1]
-        return [np.broadcast_to(v, shape).astype(float) for v in values]
+        return values
 
     def scalar(self, x: Any) -> list[Any]:
         """The outputs at one point ``x`` (a sequence of D floats), evaluated on plain floats:
