@@ -32,6 +32,15 @@ def wait_done(page: Any, after_run: str | None = None) -> None:
     page.wait_for_selector("#app[data-status=done]")
 
 
+def wait_fitted(page: Any) -> None:
+    """Wait until every figure has re-fitted its box (before a screenshot)."""
+    page.wait_for_function(
+        "[...document.querySelectorAll('.plot')].filter(g => g.offsetParent && g._fullLayout)"
+        ".every(g => Math.abs(g._fullLayout.width - g.clientWidth) < 3"
+        " && Math.abs(g._fullLayout.height - g.clientHeight) < 3)"
+    )
+
+
 def run_id(page: Any) -> str:
     return str(page.eval_on_selector("#app", "e => e.dataset.runId"))
 
@@ -59,6 +68,7 @@ def test_restarts_preset_draws_nine_paths(page: Any, artifacts: Path) -> None:
     assert page.evaluate(
         "document.querySelector('#contour').data.filter(t => t.name === 'best start').length"
     )
+    wait_fitted(page)
     page.screenshot(path=str(artifacts / "restarts.png"))
     # back to no restarts from the control: one row again
     first = run_id(page)
@@ -83,6 +93,7 @@ def test_typed_surface_validates_runs_and_restores(page: Any, artifacts: Path) -
     caret = page.locator("#expr-status .caret").inner_text().split("\n")
     assert caret[1].index("^") == 6 and caret[0][6] == "*"
     assert page.get_attribute("#expr", "aria-invalid") == "true"
+    wait_fitted(page)
     page.screenshot(path=str(artifacts / "custom-error.png"))
     # a valid one with a declared parameter runs, and goes into the URL
     first = run_id(page)
@@ -97,6 +108,7 @@ def test_typed_surface_validates_runs_and_restores(page: Any, artifacts: Path) -
     assert page.evaluate("document.querySelector('#contour').data[0].type") == "contour"
     path = page.evaluate("window.descentlab.runs.tracks[0].path")
     assert len(path) > 10
+    wait_fitted(page)
     page.screenshot(path=str(artifacts / "custom.png"))
     # the link restores it
     page.reload()
@@ -131,7 +143,7 @@ def test_linear_regression_minibatches(page: Any, artifacts: Path) -> None:
     assert page.input_value('[data-field="stochastic.batch_size"] input.num') == "10"
     assert "10 steps per epoch" in page.locator("#batch-note").inner_text()
     panel = page.locator("#datapanel")
-    assert panel.is_visible()
+    page.wait_for_selector("#datapanel[data-step='200']")
     assert panel.get_attribute("data-batch") == "10"  # the minibatch is ringed
 
     def line_at(step: int) -> list[float]:
@@ -148,20 +160,23 @@ def test_linear_regression_minibatches(page: Any, artifacts: Path) -> None:
     assert kinds == {"loss", "batch"}  # full loss and minibatch loss
     epochs = page.evaluate("document.querySelector('#lossplot').layout.shapes.length")
     assert epochs == 19
+    wait_fitted(page)
     page.screenshot(path=str(artifacts / "linear-regression.png"))
     # M = n is full-batch gradient descent
     first = run_id(page)
     page.click('[data-field="stochastic.batch_size"] .reset')
     wait_done(page, after_run=first)
     assert "full batch = GD" in page.locator("#batch-note").inner_text()
-    assert panel.get_attribute("data-batch") == "100"
+    page.wait_for_selector("#datapanel[data-batch='100']")
     assert page.console.errors == []
 
 
 def test_logistic_regression_and_simulated_noise(page: Any, artifacts: Path) -> None:
     open_app(page, f"surface=logistic-regression&batch=5&epochs=5&opt=adam(lr:0.05)&{FAST}")
+    page.wait_for_selector("#datapanel[data-step='100']")
     names = page.evaluate("document.querySelector('#datapanel').data.map(t => t.name)")
     assert "t = +1" in names and "t = −1" in names and "minibatch" in names
+    wait_fitted(page)
     page.screenshot(path=str(artifacts / "logistic-regression.png"))
     first = run_id(page)
     page.select_option("#surface", "booth")
@@ -202,6 +217,7 @@ def test_step_size_analysis_and_inspector(page: Any, artifacts: Path) -> None:
     page.press("#ins-y", "Enter")
     page.wait_for_function("document.querySelector('#ins-out').dataset.type === 'minimum'")
     assert "minimum" in page.locator("#ins-out .cp").inner_text()
+    wait_fitted(page)
     page.screenshot(path=str(artifacts / "inspect.png"))
     # linear regression: the notes' advice 1/λmax
     first = run_id(page)
@@ -230,6 +246,7 @@ def test_new_views_on_phone_and_projector(browser: Any, server_url: str, artifac
             pg.goto(f"/#surface=linear-regression&batch=10&epochs=10&restarts=2{extra}&{FAST}")
             wait_done(pg)
             assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+            wait_fitted(pg)
             pg.screenshot(path=str(artifacts / name), full_page=viewport["width"] < 500)
         finally:
             ctx.close()

@@ -29,6 +29,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A pool per serving lifetime: an app served, stopped and served again (tests do)
+        # gets a fresh pool rather than a shut-down one.
+        app.state.pool = ThreadPoolExecutor(settings.threads, thread_name_prefix="descentlab")
         yield
         app.state.pool.shutdown(wait=False, cancel_futures=True)
 

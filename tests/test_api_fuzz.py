@@ -1,0 +1,18 @@
+"""Property-based fuzzing of every route from the OpenAPI schema: nothing a client sends may
+answer a 5xx (schemathesis generates valid and invalid bodies, queries and paths)."""
+
+from __future__ import annotations
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from descentlab.api import create_app
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
+
+
+@schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_request_answers_5xx(case: schemathesis.Case) -> None:
+    response = case.call()
+    assert response.status_code < 500, (case.method, case.path, response.text[:300])
