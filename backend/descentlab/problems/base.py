@@ -71,6 +71,8 @@ class Surface:
     make_data: Callable[[dict[str, float]], dict[str, np.ndarray]] | None = None
     solve: Callable[[Problem], np.ndarray] | None = None  # the exact minimiser, if known
     formula_latex: str = ""  # shown instead of the generated LaTeX (a sum over samples)
+    display: str = ""  # the formula in plain Unicode for the UI, when not the expression
+    labels: tuple[str, ...] = ("x", "y")  # names of the coordinates, for the axes
 
     @functools.cached_property
     def parsed(self) -> Parsed:
@@ -206,6 +208,8 @@ class Problem:
             "name": s.name,
             "expression": s.expression,
             "formula": s.formula,
+            "display": s.display or s.expression,
+            "labels": list(s.labels[: self.dim]),
             "dim": self.dim,
             "domain": self.domain.tolist(),
             "start": self.start.tolist(),

@@ -67,6 +67,8 @@ DATA_SURFACES: tuple[Surface, ...] = (
         make_data=_linear_data,
         solve=_least_squares,
         formula_latex=r"\frac{1}{n}\sum_{i=1}^{n} \left(\theta_0 + \theta_1 x_i - y_i\right)^2",
+        display="L(θ₀, θ₁) = (1/n) Σᵢ (θ₀ + θ₁·xᵢ − yᵢ)²",
+        labels=("θ₀ (intercept)", "θ₁ (slope)"),
         params=(_SIZE, ParamSpec("noise", 1.0, 0.0, 5.0, "standard deviation of y's noise"), _SEED),
         domain=((-1.0, 9.0), (-2.0, 8.0)),
         start=(0.0, 0.0),
@@ -84,6 +86,8 @@ DATA_SURFACES: tuple[Surface, ...] = (
         solve=_newton,
         formula_latex=r"\frac{1}{n}\sum_{i=1}^{n} \log\left(1 + e^{-t_i (w_1 u_i + w_2 v_i)}"
         r"\right) + \frac{\lambda}{2}\lVert w \rVert^2",
+        display="L(w₁, w₂) = (1/n) Σᵢ log(1 + exp(−tᵢ (w₁uᵢ + w₂vᵢ))) + (λ/2)‖w‖²",
+        labels=("w₁", "w₂"),
         params=(
             _SIZE,
             ParamSpec("noise", 1.0, 0.05, 5.0, "spread of each class's cloud"),
