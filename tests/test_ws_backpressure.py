@@ -70,6 +70,8 @@ def test_a_stalled_reader_pauses_its_run(monkeypatch: pytest.MonkeyPatch) -> Non
         assert sum(len(f["paths"][0]) for f in frames) == 2001
         return stalled_at
 
-    stalled_at = asyncio.run(scenario())
+    # A thread of its own: the browser tests' Playwright keeps an event loop in this one.
+    with ThreadPoolExecutor(1) as runner:
+        stalled_at = runner.submit(asyncio.run, scenario()).result(timeout=60)
     # Held back: the queue, the frame being sent, and the chunk being computed.
     assert stalled_at <= queue_size + 3 < 200

@@ -101,7 +101,8 @@ export class Controls {
     const custom = state.surface === CUSTOM;
     $("#surface").value = state.surface;
     $("#surface-info").textContent = custom ? "" : bound.description || "";
-    $("#surface-expr").textContent = custom ? "" : `f = ${bound.expression}`;
+    // The catalog's plain-Unicode formula (for regression, a mean over the data).
+    $("#surface-expr").textContent = custom ? "" : bound.display;
     this.custom.render(state, custom ? bound : null);
     $("#steps").value = state.steps;
     $("#restarts").value = state.restarts;

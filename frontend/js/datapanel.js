@@ -73,7 +73,7 @@ export function drawData(el, surface, tracks, t, big = false) {
   const layout = {
     font,
     margin: { l: big ? 60 : 45, r: 8, t: big ? 40 : 30, b: big ? 55 : 40 },
-    title: { text: `${linear ? "data and fits" : "data and boundaries"} at step ${t}${inBatch.length ? ` · ○ minibatch (${tracks[0].label})` : ""}`,
+    title: { text: `${linear ? "fits" : "boundaries"} at step ${t}${inBatch.length ? " · ○ minibatch" : ""}`,
       font: { size: big ? 18 : 12 }, x: 0.02, xanchor: "left", y: 0.99, yanchor: "top" },
     xaxis: { range: xr, title: { text: linear ? "x" : "u" }, zeroline: false, fixedrange: true },
     yaxis: { range: yr, title: { text: linear ? "y" : "v" }, zeroline: false, fixedrange: true },

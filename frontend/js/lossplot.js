@@ -1,6 +1,7 @@
 // Loss against step for every optimiser, up to the player's step. The y axis is logarithmic
 // when every loss shown is positive (it is linear otherwise: log of a negative loss is no use).
-// Stochastic runs add the minibatch (or noisy) loss, dotted and thinner, and epoch boundaries.
+// Minibatch runs add the minibatch loss each step saw, dotted and thinner, and epoch boundaries
+// (simulated gradient noise leaves the loss exact, so it adds nothing here).
 // With restarts the curve is the best row's (row 0 while streaming).
 
 import { colour } from "./palette.js";
@@ -41,10 +42,10 @@ export function drawLoss(el, tracks, t, big = false, epochSize = 0) {
       const b = row.batchLoss.slice(0, n);
       for (const v of b) if (v !== null && v <= 0) positive = false;
       traces.push({
-        type: "scatter", mode: "lines", x, y: b, name: `${tr.label} (${epochSize ? "minibatch" : "noisy"})`,
+        type: "scatter", mode: "lines", x, y: b, name: `${tr.label} (minibatch)`,
         legendgroup: `o${i}`, connectgaps: false, opacity: 0.8,
         line: { color: colour(i), width: big ? 1.8 : 1, dash: "dot" },
-        hovertemplate: `${tr.label}<br>step %{x}: %{y:.4g} (${epochSize ? "minibatch" : "noisy"} loss)<extra></extra>`,
+        hovertemplate: `${tr.label}<br>step %{x}: %{y:.4g} (minibatch loss)<extra></extra>`,
         meta: { kind: "batch", run: i },
       });
     }
@@ -69,7 +70,7 @@ export function drawLoss(el, tracks, t, big = false, epochSize = 0) {
     },
     shapes,
     annotations: stoch ? [{ xref: "paper", yref: "paper", x: 0, y: 1, yanchor: "bottom", xanchor: "left",
-      showarrow: false, text: `solid: full loss · dotted: ${epochSize ? "minibatch" : "noisy (simulated)"} loss`, font: { size: big ? 16 : 11, color: "#5b6470" } }] : [],
+      showarrow: false, text: "solid: full loss · dotted: minibatch loss", font: { size: big ? 16 : 11, color: "#5b6470" } }] : [],
     showlegend: false,
     hovermode: "closest",
     plot_bgcolor: "#fff",

@@ -53,6 +53,7 @@ const store = new Store();
 store.normalise(sanitise(store.state, catalog));
 const runs = new Runs();
 let surfaceToken = 0;
+let surfacePending = false;
 let online = false;
 
 // A typed surface, as the views need it: from the validator's answer (or a guess until then).
@@ -115,14 +116,15 @@ function draw() {
     const t = player.t;
     const start = startOf(s);
     const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: label(s.opts[i]) }));
+    const dp = $("#datapanel");
+    const data = Boolean(plot.surface && plot.surface.data && plot.surface.id === s.surface);
+    if (dp.hidden === data) { // the contour's box changes: re-fit it once the layout settles
+      dp.hidden = !data;
+      $("#views").classList.toggle("with-data", data);
+      requestAnimationFrame(() => { if ($("#contour").data) Plotly.Plots.resize($("#contour")); });
+    }
     if (plot.surface) plot.draw(tracks, t, start, s.big, { inspect: inspected });
     drawLoss($("#lossplot"), tracks, t, s.big, runs.meta.epochSize || 0);
-    const dp = $("#datapanel");
-    const data = plot.surface && plot.surface.data && plot.surface.id === s.surface;
-    if (dp.hidden === Boolean(data)) {
-      dp.hidden = !data;
-      $("#views").classList.toggle("with-data", Boolean(data));
-    }
     if (data) drawData(dp, plot.surface, tracks, t, s.big);
     renderSummary($("#summary"), tracks, t, !runs.done);
     const total = runs.length;
@@ -145,6 +147,7 @@ function setStatus(playerState = player.state()) {
   if (!online) status = "offline";
   else if (runs.error) status = "error";
   else if (!runs.done) status = "running";
+  else if (surfacePending) status = "loading"; // the figures wait for the surface's grid
   else status = playerState === "done" ? "done" : playerState;
   app.dataset.status = status;
   app.dataset.player = playerState;
@@ -236,6 +239,7 @@ const socket = new RunSocket({
 async function refreshSurface({ rebind = true } = {}) {
   const s = store.state;
   const token = ++surfaceToken;
+  surfacePending = true;
   const custom = s.surface === CUSTOM;
   const params = JSON.stringify(s.sp);
   try {
@@ -266,9 +270,14 @@ async function refreshSurface({ rebind = true } = {}) {
     lrBound.update(JSON.stringify(surfaceSpec(s)), surfaceSpec(s), bound);
     if (inspector.point && inspector.point.length !== bound.dim) inspector.close();
     app.dataset.surface = s.surface;
+    surfacePending = false;
+    setStatus();
     draw();
   } catch (err) {
-    if (token !== surfaceToken || !(err instanceof ApiError)) return;
+    if (token !== surfaceToken) return;
+    surfacePending = false;
+    setStatus();
+    if (!(err instanceof ApiError)) return;
     if (err.status === 0) banner(`Cannot reach the server: ${err.message}`);
     else controls.showError(err.field && !err.field.startsWith("surface") ? `surface.${err.field}` : err.field ?? "surface", err.message);
   }

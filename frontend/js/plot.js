@@ -191,13 +191,14 @@ export class SurfacePlot {
           xanchor: start[0], yanchor: start[1], x0: -9, x1: 9, y0: -9, y1: 9,
           line: { color: "#000", width: 2.5 }, fillcolor: "rgba(255,255,255,0.85)",
           editable: true, name: "start" };
+    const [xLabel, yLabel] = this.surface.labels || ["x", "y"]; // θ₀, θ₁ for regression
     const layout = {
       font,
       margin: { l: big ? 70 : 55, r: 10, t: big ? 44 : 32, b: big ? 60 : 45 },
-      xaxis: { range: rng.x, title: { text: "x" }, zeroline: false, showgrid: one },
+      xaxis: { range: rng.x, title: { text: xLabel }, zeroline: false, showgrid: one },
       yaxis: one
-        ? { title: { text: "f(x)" }, range: this.curveRange(), zeroline: false }
-        : { range: rng.y, title: { text: "y" }, zeroline: false, showgrid: false },
+        ? { title: { text: `f(${xLabel})` }, range: this.curveRange(), zeroline: false }
+        : { range: rng.y, title: { text: yLabel }, zeroline: false, showgrid: false },
       showlegend: this.el.clientWidth > 640, // on phones the table under the plot is the legend
       legend: { orientation: "h", x: 0, y: 1.01, yanchor: "bottom", font: { size: big ? 18 : 12 } },
       hovermode: "closest",

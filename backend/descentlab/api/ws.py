@@ -150,7 +150,10 @@ class Session:
         try:
             _, specs = await offload(self.pool, prepare_runs, msg)
             n = msg.frame_points
-            streams = [Stream(s.optimizer.id, engine.iterate(s, n, min(n, 32))) for s in specs]
+            streams = [
+                Stream(s.optimizer.id, engine.iterate(s, n, min(n, 32)), s.epoch_size)
+                for s in specs
+            ]
             finals: list[dict[str, Any] | None] = [None] * len(streams)
             while any(f is None for f in finals):
                 for i, stream in enumerate(streams):  # round robin: the paths grow together
@@ -183,9 +186,12 @@ class Stream:
     runs).
     """
 
-    def __init__(self, optimizer: str, chunks: Iterator[engine.Chunk]) -> None:
+    def __init__(
+        self, optimizer: str, chunks: Iterator[engine.Chunk], epoch_size: int | None = None
+    ) -> None:
         self.optimizer = optimizer
         self.chunks = chunks
+        self.epoch_size = epoch_size
         self.lock = threading.Lock()
 
     def next(self) -> engine.Chunk:
@@ -241,4 +247,11 @@ def _next_frame(
         for b in range(len(counts))
     ]
     best = int(np.argmin(np.where(finite, final, np.inf))) if finite.any() else 0
-    return text, {"run": index, "optimizer": stream.optimizer, "best": best, "rows": rows}
+    summary = {
+        "run": index,
+        "optimizer": stream.optimizer,
+        "best": best,
+        "rows": rows,
+        "epoch_size": stream.epoch_size,
+    }
+    return text, summary

@@ -139,7 +139,9 @@ class _Stepper:
         k = n + with_start
         P, F, G = np.empty((B, k, D)), np.empty((B, k)), np.empty((B, k, D))
         info = {name: np.full((B, k, D), np.nan) for name in opt.info}
-        batch_loss = np.full((B, k), np.nan) if sgd.active else None
+        # Only a minibatch makes the loss a step sees differ from the true loss (simulated
+        # noise perturbs the gradient alone), so only minibatch runs record it.
+        batch_loss = np.full((B, k), np.nan) if sgd.batch_size else None
         batches = np.full((k, sgd.batch_size), -1) if sgd.batch_size else None
         evals = np.zeros((k, 3), dtype=int)  # (nfev, ngev, nhev) spent to reach each point
         first = 0
@@ -160,8 +162,8 @@ class _Stepper:
                     self.oracle.batch = batch
                     f, g = (f, g) if batch is None else problem.value_and_grad(x, batch)
                     g = self.noise.perturb(g, self.t)
-                    batch_loss[:, i] = f  # type: ignore[index]
-                    if batches is not None:
+                    if batch_loss is not None and batches is not None:
+                        batch_loss[:, i] = f
                         batches[i, : len(batch)] = batch  # type: ignore[arg-type]
                 x, state, step_info = opt.step(hp, state, x, f, g, ctx)
                 f, g = problem.value_and_grad(x)  # the true loss, recorded and checked

@@ -208,7 +208,7 @@ class Problem:
             "name": s.name,
             "expression": s.expression,
             "formula": s.formula,
-            "display": s.display or s.expression,
+            "display": s.display or f"f({', '.join(s.labels[: self.dim])}) = {s.expression}",
             "labels": list(s.labels[: self.dim]),
             "dim": self.dim,
             "domain": self.domain.tolist(),
