@@ -41,6 +41,8 @@ SURFACES: tuple[Surface, ...] = (
             ParamSpec("kappa", 100.0, 1.0, 1000.0, "condition number λmax/λmin", "log"),
             ParamSpec("angle", 0.0, 0.0, 180.0, "rotation of the bowl's axes, in degrees"),
         ),
+        display="f(x, y) = u² + κ·v²,  u = x·cos φ + y·sin φ,  v = −x·sin φ + y·cos φ  "
+        "(κ = kappa, φ = angle)",
         domain=((-10.0, 10.0), (-4.0, 4.0)),
         start=(-9.0, 3.0),
         minima=(("0", "0"),),

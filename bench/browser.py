@@ -1,0 +1,141 @@
+"""Browser benchmarks: the real page in headless Chromium (Debian's) against a loopback server.
+
+- first load: navigation start to the contour drawn, in the page's own clock;
+- slider change -> new path drawn: an lr slider step on a 1,000-step run until the new run's
+  path is on screen (the page's `data-run-id` changes and its status is `done`);
+- animation: frames per second while 5 optimisers animate.
+The baseline row is the same 1,000-step run through the engine in-process, measured in the same
+run. ``--screenshot PATH`` also saves the README's picture (the lecture's bowl preset).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from descentlab import engine
+from descentlab.engine import Stop
+
+sys.path.insert(0, str(Path(__file__).parent))
+from server import free_port, percentile, serve
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+RUN_1000 = "surface=rosenbrock&steps=1000&opt=adam(lr:0.01)&speed=Infinity"
+FIVE = (
+    "surface=rosenbrock&steps=1000&speed=100&opt=gd(lr:0.001)&opt=momentum(lr:0.001)"
+    "&opt=nesterov(lr:0.001)&opt=rmsprop(lr:0.01)&opt=adam(lr:0.05)"
+)
+DONE = "#app[data-status=done]"
+
+SLIDER_STEP = """async ([selector, up]) => {
+  const app = document.querySelector('#app');
+  const before = app.dataset.runId;
+  const slider = document.querySelector(selector);
+  const t0 = performance.now();
+  slider.value = String(Number(slider.value) + (up ? 1 : -1) * Number(slider.step || 1));
+  slider.dispatchEvent(new Event('input', {bubbles: true}));
+  slider.dispatchEvent(new Event('change', {bubbles: true}));
+  await new Promise((resolve) => {
+    const poll = () => (app.dataset.runId !== before && app.dataset.status === 'done')
+      ? requestAnimationFrame(() => resolve()) : requestAnimationFrame(poll);
+    poll();
+  });
+  return performance.now() - t0;
+}"""
+
+COUNT_FRAMES = """async (ms) => {
+  let frames = 0;
+  const t0 = performance.now();
+  await new Promise((resolve) => {
+    const tick = () => { frames++; performance.now() - t0 < ms ? requestAnimationFrame(tick)
+                                                              : resolve(); };
+    requestAnimationFrame(tick);
+  });
+  return frames / ((performance.now() - t0) / 1000);
+}"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--loads", type=int, default=10)
+    parser.add_argument("--slides", type=int, default=40)
+    parser.add_argument("--screenshot", type=Path, help="save the README screenshot here")
+    args = parser.parse_args()
+
+    spec = engine.prepare(
+        "rosenbrock", "adam", params={"lr": 0.01}, stop=Stop(max_steps=1000, grad_tol=None)
+    )
+    baseline = []
+    for _ in range(args.slides):
+        t0 = time.perf_counter()
+        engine.run(spec)
+        baseline.append((time.perf_counter() - t0) * 1e3)
+
+    port = free_port()
+    server = serve(port)
+    base = f"http://127.0.0.1:{port}"
+    loads, slides, fps = [], [], []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+            )
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(f"{base}/#{RUN_1000}")  # warm the server's caches and the HTTP cache
+            page.wait_for_selector(DONE)
+            for _ in range(args.loads):
+                context = browser.new_context(viewport={"width": 1280, "height": 800})
+                fresh = context.new_page()
+                fresh.goto(f"{base}/#{RUN_1000}")
+                fresh.wait_for_function(
+                    "document.querySelector('#contour').data?.some(t => t.type === 'contour')"
+                )
+                loads.append(fresh.evaluate("performance.now()"))
+                context.close()
+            slider = '.card [data-field="optimizers.0.params.lr"] input[type=range]'
+            page.wait_for_selector(slider)
+            for i in range(args.slides):
+                slides.append(page.evaluate(SLIDER_STEP, [slider, i % 2 == 0]))
+            page.goto(f"{base}/#{FIVE}")
+            page.reload()
+            page.wait_for_selector(DONE)
+            for _ in range(3):
+                page.click("#restart")
+                page.click("#play")
+                fps.append(page.evaluate(COUNT_FRAMES, 3000))
+                page.click("#play")
+            if args.screenshot:
+                page.goto(f"{base}/#{FIVE}")
+                page.reload()
+                page.wait_for_selector(DONE)
+                page.locator("#presets .preset", has_text="100y").click()
+                page.wait_for_selector(DONE)
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(args.screenshot))
+            browser.close()
+    finally:
+        server.should_exit = True
+
+    print(f"{'benchmark':<52}  {'n':>3}  {'p50':>8}  {'p95':>8}")
+    rows = [
+        ("baseline: the 1000-step run in-process (ms)", baseline, percentile(baseline, 95)),
+        ("first load to a drawn contour (ms)", loads, percentile(loads, 95)),
+        ("slider change -> new 1000-step path drawn (ms)", slides, percentile(slides, 95)),
+        ("5 optimisers animating (frames/s; p95 = 5th pct)", fps, percentile(fps, 5)),
+    ]
+    for name, values, p95 in rows:
+        print(f"{name:<52}  {len(values):3d}  {statistics.median(values):8.1f}  {p95:8.1f}")
+
+
+if __name__ == "__main__":
+    main()
