@@ -13,6 +13,8 @@ import asyncio
 import itertools
 import socket
 import statistics
+import subprocess
+import sys
 import threading
 import time
 
@@ -44,6 +46,40 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class _Subprocess:
+    """`descentlab serve --workers N` in a child process (uvicorn's workers are processes)."""
+
+    def __init__(self, port: int, workers: int) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "descentlab",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ]
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).raise_for_status()
+                return
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("server did not start") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
 
 
 def serve(port: int) -> uvicorn.Server:
@@ -115,6 +151,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="sequential runs measured")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--runs-each", type=int, default=5)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="> 1: serve with `descentlab serve --workers N` in a child process",
+    )
     args = parser.parse_args()
 
     spec = engine.prepare(
@@ -127,20 +169,27 @@ def main() -> None:
         baseline.append(time.perf_counter() - t0)
 
     port = free_port()
-    server = serve(port)
+    child = _Subprocess(port, args.workers) if args.workers > 1 else None
+    server = None if child else serve(port)
     url = f"ws://127.0.0.1:{port}/ws/runs"
     try:
         firsts, wholes = asyncio.run(sequential(url, args.runs))
         crowd = asyncio.run(concurrent(url, args.clients, args.runs_each))
         grids = grid_times(f"http://127.0.0.1:{port}", args.runs)
     finally:
-        server.should_exit = True
+        if server:
+            server.should_exit = True
+        if child:
+            child.stop()
 
     rows = [
         ("baseline: the same run in-process, no transport", baseline),
         ("WebSocket: first frame of a 1000-step run", firsts),
         ("WebSocket: whole 1000-step run delivered", wholes),
-        (f"WebSocket: whole run, {args.clients} clients back-to-back", crowd),
+        (
+            f"WebSocket: whole run, {args.clients} clients back-to-back, {args.workers} worker(s)",
+            crowd,
+        ),
         ("GET a 200x200 grid", grids),
     ]
     width = max(len(name) for name, _ in rows)
