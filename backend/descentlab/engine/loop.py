@@ -137,8 +137,11 @@ class _Stepper:
         sgd = spec.stochastic
         B, D = spec.starts.shape
         k = n + with_start
-        P, F, G = np.empty((B, k, D)), np.empty((B, k)), np.empty((B, k, D))
-        info = {name: np.full((B, k, D), np.nan) for name in opt.info}
+        # Step-major storage, seen through (B, k, ...) views: each step writes one contiguous
+        # block instead of B strided rows.
+        P, G = np.empty((k, B, D)).transpose(1, 0, 2), np.empty((k, B, D)).transpose(1, 0, 2)
+        F = np.empty((k, B)).T
+        info = {name: np.full((k, B, D), np.nan).transpose(1, 0, 2) for name in opt.info}
         # Only a minibatch makes the loss a step sees differ from the true loss (simulated
         # noise perturbs the gradient alone), so only minibatch runs record it.
         batch_loss = np.full((B, k), np.nan) if sgd.batch_size else None

@@ -9,6 +9,7 @@ where the gradient norm fell to ``grad_tol``, or where the loss changed by at mo
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,9 +142,12 @@ class Book:
         stop = self.spec.stop
         k = F.shape[1]
         count = np.where(self.active, k, 0)
-        finite = np.isfinite(F) & np.isfinite(P).all(axis=2)
-        outside = np.abs(P).max(axis=2) > stop.bound
-        diverged = ~finite | outside
+        # |x_d| <= bound is False for NaN too: one pass per coordinate finds both failures
+        # (numpy reduces a trailing axis of length 2 slowly, so no .all(axis=2) here).
+        inside = np.isfinite(F)
+        for d in range(P.shape[2]):
+            inside &= np.abs(P[:, :, d]) <= stop.bound
+        diverged = ~inside
         converged = np.zeros_like(diverged)
         if stop.grad_tol is not None and self.spec.optimizer.uses_gradient:
             converged |= Gn <= stop.grad_tol
@@ -158,9 +162,10 @@ class Book:
             i = int(np.argmax(hit[b]))
             index = start + i
             if diverged[b, i]:
+                finite = np.isfinite(F[b, i]) and np.isfinite(P[b, i]).all()
                 why = (
                     "the loss is not finite"
-                    if not finite[b, i]
+                    if not finite
                     else (f"|x| exceeded the bound {stop.bound:g}")
                 )
                 self.status[b], self.message[b] = "diverged", f"diverged at step {index}: {why}"
@@ -191,16 +196,19 @@ def _pad(count: np.ndarray, arrays: dict[str, np.ndarray], carry: dict[str, np.n
 
 
 def _norm(G: np.ndarray, which: str) -> np.ndarray:
-    if which == "l2":
-        return np.sqrt(np.einsum("...i,...i->...", G, G))
+    """The norm over the last axis, coordinate by coordinate (D is 1 or 2: a loop over it
+    beats numpy's reduction of a short trailing axis)."""
+    parts = [np.abs(G[..., d]) for d in range(G.shape[-1])]
+    if which == "inf":
+        return functools.reduce(np.maximum, parts)
     if which == "l1":
-        return np.abs(G).sum(axis=-1)
-    return np.abs(G).max(axis=-1)
+        return functools.reduce(np.add, parts)
+    return np.sqrt(functools.reduce(np.add, [p * p for p in parts]))
 
 
 def _step_sizes(P: np.ndarray, previous: np.ndarray | None) -> np.ndarray:
     before = np.concatenate([P[:, :1] if previous is None else previous[:, None], P[:, :-1]], 1)
-    sizes = np.sqrt(((P - before) ** 2).sum(axis=2))
+    sizes = _norm(P - before, "l2")
     if previous is None:
         sizes[:, 0] = np.nan
     return sizes
