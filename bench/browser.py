@@ -22,7 +22,7 @@ from descentlab import engine
 from descentlab.engine import Stop
 
 sys.path.insert(0, str(Path(__file__).parent))
-from server import free_port, percentile, serve
+from server import Server, free_port, percentile
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -82,7 +82,7 @@ def main() -> None:
         baseline.append((time.perf_counter() - t0) * 1e3)
 
     port = free_port()
-    server = serve(port)
+    server = Server(port)
     base = f"http://127.0.0.1:{port}"
     loads, slides, fps = [], [], []
     try:
@@ -124,7 +124,7 @@ def main() -> None:
                 page.screenshot(path=str(args.screenshot))
             browser.close()
     finally:
-        server.should_exit = True
+        server.stop()
 
     print(f"{'benchmark':<52}  {'n':>3}  {'p50':>8}  {'p95':>8}")
     rows = [

@@ -1,9 +1,9 @@
 """Server benchmarks on loopback: WebSocket latency, concurrency, and the contour grid.
 
-Starts the app with uvicorn on 127.0.0.1 (a free port) in this process, drives it with
-`websockets` and `httpx` clients, prints a table of p50/p95 in milliseconds. Bounded in count
-and time; touches nothing but loopback. The baseline row is the same 1,000-step run computed
-in-process (no transport), measured in the same run.
+Starts `descentlab serve` on 127.0.0.1 (a free port) in a child process, drives it with
+`websockets` and `httpx` clients from this one, prints a table of p50/p95 in milliseconds.
+Bounded in count and time; touches nothing but loopback. The baseline row is the same
+1,000-step run computed in-process (no transport), measured in the same run.
 """
 
 from __future__ import annotations
@@ -15,16 +15,13 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 
 import httpx
 import orjson
-import uvicorn
 import websockets
 
 from descentlab import engine
-from descentlab.api import create_app
 from descentlab.engine import Stop
 
 RUN = {
@@ -48,10 +45,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class _Subprocess:
-    """`descentlab serve --workers N` in a child process (uvicorn's workers are processes)."""
+class Server:
+    """`descentlab serve` in a child process, as deployed (uvicorn's workers are processes):
+    the clients measuring it do not share its interpreter."""
 
-    def __init__(self, port: int, workers: int) -> None:
+    def __init__(self, port: int, workers: int = 1) -> None:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -80,18 +78,6 @@ class _Subprocess:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
-
-
-def serve(port: int) -> uvicorn.Server:
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    threading.Thread(target=server.run, daemon=True).start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
-    return server
 
 
 async def one_run(ws: websockets.ClientConnection) -> tuple[float, float]:
@@ -169,18 +155,14 @@ def main() -> None:
         baseline.append(time.perf_counter() - t0)
 
     port = free_port()
-    child = _Subprocess(port, args.workers) if args.workers > 1 else None
-    server = None if child else serve(port)
+    server = Server(port, args.workers)
     url = f"ws://127.0.0.1:{port}/ws/runs"
     try:
         firsts, wholes = asyncio.run(sequential(url, args.runs))
         crowd = asyncio.run(concurrent(url, args.clients, args.runs_each))
         grids = grid_times(f"http://127.0.0.1:{port}", args.runs)
     finally:
-        if server:
-            server.should_exit = True
-        if child:
-            child.stop()
+        server.stop()
 
     rows = [
         ("baseline: the same run in-process, no transport", baseline),
