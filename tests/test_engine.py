@@ -155,7 +155,7 @@ def test_schedules_scale_the_learning_rate():
     for lr in lrs:
         x = x - lr * 2 * x
     assert traj.x[0] == pytest.approx(x, rel=1e-15)
-    assert set(SCHEDULES) == {"constant", "inverse_time", "step", "exponential", "cosine"}
+    assert set(SCHEDULES.by_id) == {"constant", "inverse_time", "step", "exponential", "cosine"}
 
 
 def test_step_size_and_info_are_recorded():
@@ -238,7 +238,7 @@ def test_sweep_limits():
     assert err.value.field == "sweep"
 
 
-ELEMENTWISE = [o.id for o in REGISTRY.optimizers if o.elementwise]
+ELEMENTWISE = [o.id for o in REGISTRY if o.elementwise]
 
 
 @pytest.mark.parametrize("optimizer", ELEMENTWISE)

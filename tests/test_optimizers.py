@@ -20,14 +20,14 @@ from descentlab.optimizers.base import Oracle, StepContext
 from descentlab.optimizers.second_order import solve_rows
 from descentlab.problems import Problem, Surface, make_problem
 
-STEPWISE = [o.id for o in REGISTRY.optimizers if o.step is not None]
-DRIVERS = [o.id for o in REGISTRY.optimizers if o.driver is not None]
-ZEROTH = [o.id for o in REGISTRY.optimizers if o.family == "zeroth-order" and o.step]
+STEPWISE = [o.id for o in REGISTRY if o.step is not None]
+DRIVERS = [o.id for o in REGISTRY if o.driver is not None]
+ZEROTH = [o.id for o in REGISTRY if o.family == "zeroth-order" and o.step]
 WITH_LR = [i for i in STEPWISE if REGISTRY.get(i).uses_lr]
 
 
 def test_registry_holds_the_canonical_ids_in_order():
-    assert [o.id for o in REGISTRY.optimizers] == [
+    assert [o.id for o in REGISTRY] == [
         "gd",
         "momentum",
         "nesterov",

@@ -14,7 +14,7 @@ from descentlab.problems import CATALOG, make_problem
 from descentlab.problems.expr import FUNCTIONS
 from descentlab.problems.scalar import SCALAR
 
-SURFACE_IDS = [s.id for s in CATALOG.surfaces]
+SURFACE_IDS = [s.id for s in CATALOG]
 
 
 def _random_points(problem, n=12, seed=0):
@@ -165,7 +165,7 @@ def test_scalar_functions_follow_numpy_everywhere(name):
             assert got == pytest.approx(expected, rel=1e-15, abs=0), (name, args, got, expected)
 
 
-@pytest.mark.parametrize("surface_id", [s.id for s in CATALOG.surfaces if s.make_data is None])
+@pytest.mark.parametrize("surface_id", [s.id for s in CATALOG if s.make_data is None])
 def test_the_float_tape_equals_the_array_tape(surface_id):
     problem = make_problem(surface_id)
     X = _random_points(problem, n=20, seed=5)

@@ -72,7 +72,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "amsgrad": {"amsgrad": True},
 }
 
-TORCH_BACKED = [o.id for o in REGISTRY.optimizers if o.torch]
+TORCH_BACKED = [o.id for o in REGISTRY if o.torch]
 
 # Non-default hyperparameters and schedules, declared as data: (optimizer, params, surface,
 # schedule). Every torch-backed rule also runs with its defaults on every surface.

@@ -61,4 +61,4 @@ def optimizers() -> dict[str, Optimizer]:
 
 def schedules() -> dict[str, Schedule]:
     """The learning-rate schedules, by id."""
-    return dict(SCHEDULES)
+    return dict(SCHEDULES.by_id)

@@ -130,7 +130,7 @@ def _run(args: argparse.Namespace) -> int:
 def _surfaces(args: argparse.Namespace) -> int:
     from .problems import CATALOG
 
-    for s in CATALOG.surfaces:
+    for s in CATALOG:
         params = ", ".join(f"{p.name}={p.default:g}" for p in s.params)
         print(f"{s.id:18} {s.dim}-D  {s.name}" + (f"  ({params})" if params else ""))
     return 0
@@ -139,7 +139,7 @@ def _surfaces(args: argparse.Namespace) -> int:
 def _optimizers(args: argparse.Namespace) -> int:
     from .optimizers import REGISTRY
 
-    for o in REGISTRY.optimizers:
+    for o in REGISTRY:
         hypers = ", ".join(f"{h.name}={_show(h.default)}" for h in o.hypers)
         print(f"{o.id:20} {o.family:13} {hypers}")
     return 0

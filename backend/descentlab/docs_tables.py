@@ -10,12 +10,13 @@ import re
 import sys
 from pathlib import Path
 
-from .optimizers import REGISTRY, Hyper
+from .optimizers import REGISTRY
+from .params import Param
 from .problems import CATALOG
 from .schedules import SCHEDULES
 
 
-def _hyper_text(h: Hyper) -> str:
+def _hyper_text(h: Param) -> str:
     if isinstance(h.default, tuple):
         return f"`{h.name}`=({', '.join(f'{v:g}' for v in h.default)})"
     return f"`{h.name}`={h.default:g}"
@@ -23,7 +24,7 @@ def _hyper_text(h: Hyper) -> str:
 
 def surfaces_table() -> str:
     lines = ["| id | name | dim | parameters | lecture |", "|---|---|---|---|---|"]
-    for s in CATALOG.surfaces:
+    for s in CATALOG:
         params = ", ".join(f"`{p.name}`={p.default:g}" for p in s.params) or "–"
         lines.append(f"| `{s.id}` | {s.name} | {s.dim} | {params} | {'yes' if s.lecture else ''} |")
     return "\n".join(lines)
@@ -34,7 +35,7 @@ def optimizers_table() -> str:
         "| id | name | family | hyperparameters (defaults) | equals |",
         "|---|---|---|---|---|",
     ]
-    for o in REGISTRY.optimizers:
+    for o in REGISTRY:
         hypers = ", ".join(_hyper_text(h) for h in o.hypers) or "–"
         equals = f"`torch.optim.{o.torch}`" if o.torch else ("scipy" if o.driver else "")
         lines.append(f"| `{o.id}` | {o.name} | {o.family} | {hypers} | {equals} |")
@@ -43,7 +44,7 @@ def optimizers_table() -> str:
 
 def schedules_table() -> str:
     lines = ["| id | parameters (defaults) | equals |", "|---|---|---|"]
-    for s in SCHEDULES.values():
+    for s in SCHEDULES:
         params = ", ".join(_hyper_text(h) for h in s.hypers) or "–"
         equals = f"`torch.optim.lr_scheduler.{s.torch}`" if s.torch else ""
         lines.append(f"| `{s.id}` | {params} | {equals} |")

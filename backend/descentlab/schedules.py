@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from .errors import DescentLabError
-from .optimizers.base import Hyper
+from .params import Param, resolve
+from .registry import Registry
 
 
 def _constant(lr: Any, t: np.ndarray) -> Any:
@@ -50,26 +51,15 @@ class Schedule:
     id: str
     name: str
     fn: Callable[..., Any]
-    hypers: tuple[Hyper, ...] = ()
+    hypers: tuple[Param, ...] = ()
     torch: str | None = None
 
     @property
     def formula(self) -> str:
         return (self.fn.__doc__ or "").strip()
 
-    def resolve(self, given: Mapping[str, Any] | None, prefix: str) -> dict[str, float]:
-        given = dict(given or {})
-        known = {h.name: h for h in self.hypers}
-        unknown = sorted(set(given) - set(known))
-        if unknown:
-            raise DescentLabError(
-                f"{prefix}.{unknown[0]}",
-                f"unknown parameter of schedule {self.id!r} (known: {', '.join(known) or 'none'})",
-            )
-        return {
-            n: float(h.check(given[n], f"{prefix}.{n}")) if n in given else float(h.default)  # type: ignore[arg-type]
-            for n, h in known.items()
-        }
+    def resolve(self, given: Mapping[str, Any] | None, prefix: str) -> dict[str, Any]:
+        return resolve(self.hypers, given, prefix, f"schedule {self.id!r}")
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -81,23 +71,23 @@ class Schedule:
         }
 
 
-SCHEDULES: dict[str, Schedule] = {
-    s.id: s
-    for s in (
+SCHEDULES: Registry[Schedule] = Registry(
+    "schedule",
+    (
         Schedule("constant", "Constant", _constant),
         Schedule(
             "inverse_time",
             "Inverse time (lecture)",
             _inverse_time,
-            (Hyper("t1", 50.0, 1.0, 1e5, "log", "steps until the rate has halved"),),
+            (Param("t1", 50.0, 1.0, 1e5, "log", "steps until the rate has halved"),),
         ),
         Schedule(
             "step",
             "Step decay",
             _step,
             (
-                Hyper("step_size", 100.0, 1.0, 1e5, "log", "steps between decays", integer=True),
-                Hyper("gamma", 0.1, 1e-4, 1.0, "log", "factor applied at each decay"),
+                Param("step_size", 100.0, 1.0, 1e5, "log", "steps between decays", integer=True),
+                Param("gamma", 0.1, 1e-4, 1.0, "log", "factor applied at each decay"),
             ),
             torch="StepLR",
         ),
@@ -105,7 +95,7 @@ SCHEDULES: dict[str, Schedule] = {
             "exponential",
             "Exponential decay",
             _exponential,
-            (Hyper("gamma", 0.99, 0.5, 1.0, "linear", "factor applied every step"),),
+            (Param("gamma", 0.99, 0.5, 1.0, "linear", "factor applied every step"),),
             torch="ExponentialLR",
         ),
         Schedule(
@@ -113,13 +103,13 @@ SCHEDULES: dict[str, Schedule] = {
             "Cosine annealing",
             _cosine,
             (
-                Hyper("T_max", 1000.0, 1.0, 1e5, "log", "steps of one half-period", integer=True),
-                Hyper("eta_min", 0.0, 0.0, 10.0, "linear", "the rate at the trough"),
+                Param("T_max", 1000.0, 1.0, 1e5, "log", "steps of one half-period", integer=True),
+                Param("eta_min", 0.0, 0.0, 10.0, "linear", "the rate at the trough"),
             ),
             torch="CosineAnnealingLR",
         ),
-    )
-}
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -127,7 +117,7 @@ class ScheduleSpec:
     """A schedule with its parameters resolved: ``rates(lr, n)`` -> the first n rates."""
 
     schedule: Schedule
-    params: dict[str, float]
+    params: dict[str, Any]
 
     def rates(self, lr: Any, n: int) -> np.ndarray:
         t = np.arange(n, dtype=float)
@@ -150,12 +140,7 @@ def make_schedule(spec: Any, field_path: str = "schedule") -> ScheduleSpec | Non
     extra = sorted(set(spec) - {"id", "params"})
     if extra:
         raise DescentLabError(f"{field_path}.{extra[0]}", "unknown field")
-    schedule = SCHEDULES.get(spec["id"])
-    if schedule is None:
-        raise DescentLabError(
-            f"{field_path}.id",
-            f"unknown schedule {spec['id']!r} (known: {', '.join(SCHEDULES)})",
-        )
+    schedule = SCHEDULES.get(spec["id"], f"{field_path}.id")
     if schedule.id == "constant":
         return None
     return ScheduleSpec(schedule, schedule.resolve(spec.get("params"), f"{field_path}.params"))

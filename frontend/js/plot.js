@@ -1,10 +1,18 @@
 // The surface figure: contours of a 2-D surface (log-scaled levels when it asks), or the curve
 // of a 1-D one, with the known minima, a draggable start marker and the optimisers' paths up
 // to the player's step. onStart(point) and onView(range | null) report what the user did.
+//
+// Two Plotly figures stacked in one box, with the same size, margins and axis ranges:
+// underneath (`base`, static) the filled contours and colour bar, redrawn only when the surface,
+// its grid, the view or the projector mode change; on top (`el`, transparent, interactive) the
+// paths, minima, start marker, legend, axes and an invisible copy of the surface for hover and
+// clicks. A path update redraws only the top: finding 28 contour levels on the grid costs far
+// more than the paths (measured in bench/browser.py).
 
 import { colour } from "./palette.js";
 
 const EPS = 1e-3;
+const MARKERS_UP_TO = 300; // a dot per step on shorter paths (thousands of SVG dots are slow)
 const CONFIG = {
   responsive: true,
   displaylogo: false,
@@ -49,8 +57,10 @@ function numbers(xs, range) {
 }
 
 export class SurfacePlot {
-  constructor(el, { onStart, onView, onInspect }) {
+  constructor(base, el, { onStart, onView, onInspect }) {
+    this.base = base;
     this.el = el;
+    this.baseKey = null;
     this.onStart = onStart;
     this.onInspect = onInspect;
     this.inspecting = false; // a plain click inspects instead of moving the start
@@ -64,7 +74,42 @@ export class SurfacePlot {
     this.surface = surface;
     this.grid = grid;
     this.view = view;
-    this.base = surface.dim === 1 ? this.curveTraces() : this.contourTraces();
+    this.under = surface.dim === 1 ? this.curveTraces() : this.contourTraces();
+    this.baseKey = null;
+  }
+
+  margin(big) {
+    const cbar = this.surface && this.surface.dim === 2;
+    return { l: big ? 70 : 55, r: cbar ? (big ? 128 : 86) : 10, t: big ? 44 : 32, b: big ? 60 : 45,
+      autoexpand: false };
+  }
+
+  // The figure underneath: contours and colour bar (or the 1-D curve), axes hidden (the top
+  // figure draws them). Redrawn only when what it shows changes.
+  drawBase(big) {
+    const rng = this.range();
+    const one = this.surface.dim === 1;
+    const yr = one ? this.curveRange() : rng.y;
+    const w = this.base.clientWidth, h = this.base.clientHeight;
+    const key = JSON.stringify([rng, yr, big, w, h]);
+    if (key === this.baseKey && this.base.data) return;
+    this.baseKey = key;
+    const layout = {
+      font: { size: big ? 20 : 13, family: "system-ui, sans-serif" },
+      margin: this.margin(big),
+      xaxis: { range: rng.x, visible: false, fixedrange: true },
+      yaxis: { range: yr, visible: false, fixedrange: true },
+      showlegend: false,
+      plot_bgcolor: "#fff",
+      paper_bgcolor: "rgba(0,0,0,0)",
+    };
+    Plotly.react(this.base, this.under, layout, { staticPlot: true, responsive: false });
+  }
+
+  resize() {
+    this.baseKey = null;
+    if (this.base.data) Plotly.Plots.resize(this.base);
+    if (this.el.data) Plotly.Plots.resize(this.el);
   }
 
   range() {
@@ -91,42 +136,52 @@ export class SurfacePlot {
       contours: { coloring: "fill", showlines: true },
       line: { color: "rgba(60,60,60,0.35)", width: 0.7 },
       colorbar: {
-        title: { text: t.title, side: "right" }, thickness: 12, len: 0.9,
+        title: { text: t.title, side: "right" }, thickness: 12, len: 0.9, x: 1, xpad: 8,
         tickvals: t.tickvals, ticktext: t.ticktext, outlinewidth: 0,
       },
+      hoverinfo: "skip",
+    };
+    // The top figure's copy: no levels drawn, only there to answer hover and clicks.
+    this.hoverSurface = {
+      type: "contour", x: g.x, y: g.y, z: t.z, name: "surface", showlegend: false, showscale: false,
+      ncontours: 1, connectgaps: false, contours: { coloring: "none", showlines: false },
+      line: { width: 0 }, meta: { hover: "surface" },
       hovertemplate: `x=%{x:.3g}<br>y=%{y:.3g}<br>${this.surface.log_contours ? "log₁₀(f−f<sub>min</sub>)" : "f"}=%{z:.3g}<extra></extra>`,
     };
-    const minima = {
+    this.minima = {
       type: "scatter", mode: "markers", name: "minimum",
       x: this.surface.minima.map((m) => m[0]), y: this.surface.minima.map((m) => m[1]),
       marker: { symbol: "star", size: 15, color: "#ffffff", line: { color: "#000", width: 1.5 } },
       hovertemplate: "minimum (%{x:.3g}, %{y:.3g})<extra></extra>",
     };
-    return [contour, minima];
+    return [contour];
   }
 
   curveTraces() {
     const g = this.grid;
     const curve = {
       type: "scatter", mode: "lines", x: g.x, y: g.z, name: "f", showlegend: false,
-      line: { color: "#555", width: 2 }, hovertemplate: "x=%{x:.3g}<br>f=%{y:.4g}<extra></extra>",
+      line: { color: "#555", width: 2 }, hoverinfo: "skip",
     };
-    const minima = {
+    this.hoverSurface = { ...curve, line: { width: 0 }, opacity: 0, meta: { hover: "surface" },
+      hoverinfo: undefined, hovertemplate: "x=%{x:.3g}<br>f=%{y:.4g}<extra></extra>" };
+    this.minima = {
       type: "scatter", mode: "markers", name: "minimum",
       x: this.surface.minima.map((m) => m[0]),
       y: this.surface.minima.map((m) => interp(g, m[0])),
       marker: { symbol: "star", size: 15, color: "#ffffff", line: { color: "#000", width: 1.5 } },
       hovertemplate: "minimum x=%{x:.3g}<extra></extra>",
     };
-    return [curve, minima];
+    return [curve];
   }
 
   // tracks: [{rows: [{path, loss}], best, label}], t: the player's step, start: the start
   // point; extra.inspect: a point to mark.
   draw(tracks, t, start, big = false, extra = {}) {
     if (!this.surface) return;
+    this.drawBase(big);
     const one = this.surface.dim === 1;
-    const traces = [...this.base];
+    const traces = [this.hoverSurface, this.minima];
     const rng = this.range();
     tracks.forEach((tr, i) => {
       const rows = tr.rows || [tr];
@@ -145,9 +200,10 @@ export class SurfacePlot {
           ys[k] = one ? row.loss[k] : row.path[k][1];
         }
         const name = emph ? tr.label : `${tr.label}, restart ${r}`;
+        const dots = one || n <= MARKERS_UP_TO;
         const what = many ? (r === 0 ? " (start given)" : ` (restart ${r})`) + (emph ? " best" : "") : "";
         traces.push({
-          type: "scatter", mode: emph ? (one ? "lines+markers+text" : "lines+markers") : "lines",
+          type: "scatter", mode: emph ? (one ? "lines+markers+text" : dots ? "lines+markers" : "lines") : "lines",
           x: xs, y: ys, name, legendgroup: `o${i}`, showlegend: emph,
           opacity: emph ? 1 : 0.55,
           line: { color: colour(i), width: emph ? (big ? 3.5 : 2.2) : big ? 1.8 : 1.1 },
@@ -194,7 +250,7 @@ export class SurfacePlot {
     const [xLabel, yLabel] = this.surface.labels || ["x", "y"]; // θ₀, θ₁ for regression
     const layout = {
       font,
-      margin: { l: big ? 70 : 55, r: 10, t: big ? 44 : 32, b: big ? 60 : 45 },
+      margin: this.margin(big),
       xaxis: { range: rng.x, title: { text: xLabel }, zeroline: false, showgrid: one },
       yaxis: one
         ? { title: { text: `f(${xLabel})` }, range: this.curveRange(), zeroline: false }
@@ -204,7 +260,7 @@ export class SurfacePlot {
       hovermode: "closest",
       shapes: [startShape],
       dragmode: "zoom",
-      plot_bgcolor: "#fff",
+      plot_bgcolor: "rgba(0,0,0,0)",
       paper_bgcolor: "rgba(0,0,0,0)",
     };
     const p = Plotly.react(this.el, traces, layout, CONFIG);
@@ -237,11 +293,34 @@ export class SurfacePlot {
         return;
       }
       if (keys.some((k) => k.startsWith("xaxis") || k.startsWith("yaxis"))) {
-        if (ev["xaxis.autorange"] || ev["yaxis.autorange"]) return this.onView(null);
+        if (ev["xaxis.autorange"] || ev["yaxis.autorange"]) {
+          this.view = null;
+          return this.onView(null);
+        }
         const fl = el._fullLayout;
         const v = this.surface.dim === 1 ? [...fl.xaxis.range] : [...fl.xaxis.range, ...fl.yaxis.range];
-        this.onView(v.map(Number));
+        this.view = v.map(Number);
+        this.followView();
+        this.onView(this.view);
       }
     });
+    // While panning or zooming, the contours underneath follow (once a frame).
+    el.on("plotly_relayouting", () => {
+      if (this.following) return;
+      this.following = requestAnimationFrame(() => {
+        this.following = null;
+        this.followView();
+      });
+    });
+  }
+
+  // Move the figure underneath to the top figure's axis ranges (before the new grid arrives).
+  followView() {
+    const fl = this.el._fullLayout;
+    if (!fl || !this.base.data) return;
+    const upd = { "xaxis.range": [...fl.xaxis.range] };
+    if (this.surface.dim === 2) upd["yaxis.range"] = [...fl.yaxis.range];
+    this.baseKey = null;
+    Plotly.relayout(this.base, upd);
   }
 }

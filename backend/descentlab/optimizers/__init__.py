@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from ..registry import Registry
 from . import first_order, scipy_methods, second_order, zeroth_order
-from .base import Hyper, Optimizer, Registry
+from .base import Optimizer
 
-REGISTRY = Registry(
+REGISTRY: Registry[Optimizer] = Registry(
+    "optimizer",
     first_order.OPTIMIZERS
     + second_order.OPTIMIZERS
     + scipy_methods.OPTIMIZERS
-    + zeroth_order.OPTIMIZERS
+    + zeroth_order.OPTIMIZERS,
 )
 
-__all__ = ["REGISTRY", "Hyper", "Optimizer", "Registry"]
+__all__ = ["REGISTRY", "Optimizer"]

@@ -23,61 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DescentLabError
+from ..params import Param, resolve
 from ..problems import Problem
-
-HyperValue = float | tuple[float, ...]
-
-
-@dataclass(frozen=True)
-class Hyper:
-    """One hyperparameter, declared once: validation, the API schema and the UI's slider."""
-
-    name: str
-    default: HyperValue
-    low: float
-    high: float
-    scale: str = "linear"  # "log" for learning rates and epsilons
-    help: str = ""
-    integer: bool = False
-
-    @property
-    def size(self) -> int:
-        """1 for a number; the length of a tuple-valued one such as Adam's ``betas``."""
-        return len(self.default) if isinstance(self.default, tuple) else 1
-
-    def check(self, value: Any, field_path: str) -> HyperValue:
-        if self.size > 1:
-            if not isinstance(value, (list, tuple)) or len(value) != self.size:
-                raise DescentLabError(field_path, f"must be a list of {self.size} numbers")
-            return tuple(self._check_one(v, f"{field_path}.{i}") for i, v in enumerate(value))
-        return self._check_one(value, field_path)
-
-    def _check_one(self, value: Any, field_path: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-            raise DescentLabError(field_path, "must be a number")
-        value = float(value)
-        if not np.isfinite(value):
-            raise DescentLabError(field_path, "must be finite")
-        if not self.low <= value <= self.high:
-            raise DescentLabError(
-                field_path, f"must be between {self.low:g} and {self.high:g}, got {value:g}"
-            )
-        if self.integer and not value.is_integer():
-            raise DescentLabError(field_path, "must be a whole number")
-        return value
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "default": list(self.default) if isinstance(self.default, tuple) else self.default,
-            "low": self.low,
-            "high": self.high,
-            "scale": self.scale,
-            "help": self.help,
-            "integer": self.integer,
-            "size": self.size,
-        }
 
 
 class Oracle:
@@ -183,7 +130,7 @@ class Optimizer:
     id: str
     name: str
     family: str  # first-order | second-order | quasi-newton | zeroth-order
-    hypers: tuple[Hyper, ...]
+    hypers: tuple[Param, ...]
     formula: str  # the update rule in LaTeX, as the docstring states it
     description: str
     init: InitFn | None = None
@@ -195,7 +142,7 @@ class Optimizer:
     # The step treats each coordinate on its own (written with arithmetic and ctx.ops only),
     # so a single trajectory may run it on plain floats, coordinate by coordinate.
     elementwise: bool = False
-    hyper_by_name: dict[str, Hyper] = field(init=False, repr=False, compare=False)
+    hyper_by_name: dict[str, Param] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if (self.driver is None) == (self.step is None or self.init is None):
@@ -208,18 +155,7 @@ class Optimizer:
 
     def resolve(self, given: Mapping[str, Any] | None, prefix: str = "params") -> dict[str, Any]:
         """Defaults filled in, every value checked; errors name ``prefix.<name>``."""
-        given = dict(given or {})
-        unknown = sorted(set(given) - set(self.hyper_by_name))
-        if unknown:
-            known = ", ".join(self.hyper_by_name) or "none"
-            raise DescentLabError(
-                f"{prefix}.{unknown[0]}",
-                f"unknown hyperparameter of {self.id!r} (known: {known})",
-            )
-        return {
-            h.name: h.check(given[h.name], f"{prefix}.{h.name}") if h.name in given else h.default
-            for h in self.hypers
-        }
+        return resolve(self.hypers, given, prefix, f"optimizer {self.id!r}")
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -234,21 +170,3 @@ class Optimizer:
             "info": list(self.info),
             "hyperparameters": [h.describe() for h in self.hypers],
         }
-
-
-@dataclass(frozen=True)
-class Registry:
-    optimizers: tuple[Optimizer, ...]
-    by_id: dict[str, Optimizer] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "by_id", {o.id: o for o in self.optimizers})
-
-    def get(self, optimizer_id: str, field_path: str = "optimizer") -> Optimizer:
-        try:
-            return self.by_id[optimizer_id]
-        except KeyError:
-            raise DescentLabError(
-                field_path,
-                f"unknown optimizer {optimizer_id!r} (known: {', '.join(self.by_id)})",
-            ) from None

@@ -17,7 +17,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .base import Hyper, Optimizer, StepContext
+from ..params import Param
+from .base import Optimizer, StepContext
 
 LR_HELP = "learning rate η: the step is η times the (scaled) gradient"
 
@@ -30,12 +31,12 @@ def _with_decay(g: np.ndarray, x: np.ndarray, wd: Any) -> np.ndarray:
     return g + wd * x
 
 
-def _lr(default: float) -> Hyper:
-    return Hyper("lr", default, 1e-6, 10.0, "log", LR_HELP)
+def _lr(default: float) -> Param:
+    return Param("lr", default, 1e-6, 10.0, "log", LR_HELP)
 
 
-def _eps(default: float) -> Hyper:
-    return Hyper("eps", default, 1e-12, 1.0, "log", "ε added to the denominator")
+def _eps(default: float) -> Param:
+    return Param("eps", default, 1e-12, 1.0, "log", "ε added to the denominator")
 
 
 # --- SGD: gd, momentum, nesterov -------------------------------------------------------------
@@ -85,9 +86,9 @@ def _nesterov_step(
     return sgd_step({**hp, "nesterov": True}, state, x, f, g, ctx)
 
 
-_WD = Hyper("weight_decay", 0.0, 0.0, 1.0, "linear", "L2 penalty λ added to the gradient as λx")
-_MOMENTUM = Hyper("momentum", 0.9, 0.0, 0.999, "linear", "momentum factor μ")
-_DAMPENING = Hyper("dampening", 0.0, 0.0, 1.0, "linear", "dampening τ of the gradient's share")
+_WD = Param("weight_decay", 0.0, 0.0, 1.0, "linear", "L2 penalty λ added to the gradient as λx")
+_MOMENTUM = Param("momentum", 0.9, 0.0, 0.999, "linear", "momentum factor μ")
+_DAMPENING = Param("dampening", 0.0, 0.0, 1.0, "linear", "dampening τ of the gradient's share")
 
 
 # --- Adagrad, RMSprop, Adadelta: per-coordinate scaling by past squared gradients -------------
@@ -309,13 +310,13 @@ def nadam_step(
     )
 
 
-_BETAS = Hyper("betas", (0.9, 0.999), 0.0, 0.9999, "linear", "decay rates (β1, β2) of the moments")
+_BETAS = Param("betas", (0.9, 0.999), 0.0, 0.9999, "linear", "decay rates (β1, β2) of the moments")
 _ADAM_EPS = _eps(1e-8)
 
 _ADAMW_WD = replace(_WD, default=1e-2, help="decoupled decay λ: x shrinks by ηλx each step")
-_ALPHA = Hyper("alpha", 0.99, 0.0, 0.9999, "linear", "smoothing α of the running mean of g²")
-_RHO = Hyper("rho", 0.9, 0.0, 0.9999, "linear", "decay ρ of the running means")
-_CENTERED = Hyper(
+_ALPHA = Param("alpha", 0.99, 0.0, 0.9999, "linear", "smoothing α of the running mean of g²")
+_RHO = Param("rho", 0.9, 0.0, 0.9999, "linear", "decay ρ of the running means")
+_CENTERED = Param(
     "centered",
     0.0,
     0.0,
@@ -376,9 +377,9 @@ OPTIMIZERS: tuple[Optimizer, ...] = (
         elementwise=True,
         hypers=(
             _lr(1e-2),
-            Hyper("lr_decay", 0.0, 0.0, 1.0, "linear", "δ: the rate at step t is η/(1 + (t-1)δ)"),
+            Param("lr_decay", 0.0, 0.0, 1.0, "linear", "δ: the rate at step t is η/(1 + (t-1)δ)"),
             _WD,
-            Hyper(
+            Param(
                 "initial_accumulator_value",
                 0.0,
                 0.0,
@@ -465,7 +466,7 @@ OPTIMIZERS: tuple[Optimizer, ...] = (
             _BETAS,
             _ADAM_EPS,
             _WD,
-            Hyper("momentum_decay", 4e-3, 0.0, 0.1, "linear", "ψ of the momentum schedule μ_t"),
+            Param("momentum_decay", 4e-3, 0.0, 0.1, "linear", "ψ of the momentum schedule μ_t"),
         ),
         formula=r"x_{t+1} = x_t - \eta \frac{\frac{1-\mu_t}{1-\Pi_t} g_t + "
         r"\frac{\mu_{t+1}}{1-\Pi_{t+1}} m_t}{\sqrt{\hat v_t} + \epsilon}",

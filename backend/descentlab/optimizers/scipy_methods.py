@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 from scipy.optimize import OptimizeResult, minimize
 
+from ..params import Param
 from ..problems import Problem
-from .base import DriverResult, Hyper, Optimizer
+from .base import DriverResult, Optimizer
 
 
 class _NonFinite(Exception):
@@ -131,7 +132,7 @@ def _nelder_mead_options(hp: Any, x0: np.ndarray) -> dict[str, Any]:
     return options
 
 
-_GTOL = Hyper("gtol", 1e-5, 1e-12, 1.0, "log", "stop when the gradient's norm is below this")
+_GTOL = Param("gtol", 1e-5, 1e-12, 1.0, "log", "stop when the gradient's norm is below this")
 
 OPTIMIZERS: tuple[Optimizer, ...] = (
     Optimizer(
@@ -140,7 +141,7 @@ OPTIMIZERS: tuple[Optimizer, ...] = (
         family="quasi-newton",
         hypers=(
             _GTOL,
-            Hyper("xrtol", 0.0, 0.0, 1.0, "linear", "stop when a step is this small relative to x"),
+            Param("xrtol", 0.0, 0.0, 1.0, "linear", "stop when a step is this small relative to x"),
         ),
         formula=r"x_{t+1} = x_t - \alpha_t B_t^{-1} \nabla L(x_t)",
         description="Builds up an inverse-Hessian estimate B⁻¹ from successive gradients; a line "
@@ -152,10 +153,10 @@ OPTIMIZERS: tuple[Optimizer, ...] = (
         name="L-BFGS-B",
         family="quasi-newton",
         hypers=(
-            Hyper("maxcor", 10.0, 1.0, 100.0, "linear", "gradient pairs remembered", integer=True),
-            Hyper("ftol", 2.220446049250313e-09, 1e-15, 1.0, "log", "relative loss reduction tol"),
+            Param("maxcor", 10.0, 1.0, 100.0, "linear", "gradient pairs remembered", integer=True),
+            Param("ftol", 2.220446049250313e-09, 1e-15, 1.0, "log", "relative loss reduction tol"),
             _GTOL,
-            Hyper("maxls", 20.0, 1.0, 100.0, "linear", "line-search steps at most", integer=True),
+            Param("maxls", 20.0, 1.0, 100.0, "linear", "line-search steps at most", integer=True),
         ),
         formula=r"x_{t+1} = x_t - \alpha_t H_t \nabla L(x_t),\; H_t \text{ from the last } m "
         r"\text{ pairs } (s_i, y_i)",
@@ -168,7 +169,7 @@ OPTIMIZERS: tuple[Optimizer, ...] = (
         name="Newton-CG",
         family="second-order",
         hypers=(
-            Hyper("xtol", 1e-5, 1e-12, 1.0, "log", "stop when the step's mean size is below this"),
+            Param("xtol", 1e-5, 1e-12, 1.0, "log", "stop when the step's mean size is below this"),
         ),
         formula=r"\nabla^2 L(x_t)\, p_t \approx -\nabla L(x_t) \text{ by CG},\; "
         r"x_{t+1} = x_t + \alpha_t p_t",
@@ -182,9 +183,9 @@ OPTIMIZERS: tuple[Optimizer, ...] = (
         name="Nelder-Mead",
         family="zeroth-order",
         hypers=(
-            Hyper("xatol", 1e-4, 1e-12, 1.0, "log", "stop when the simplex is this small"),
-            Hyper("fatol", 1e-4, 1e-12, 1.0, "log", "stop when its losses differ by this"),
-            Hyper(
+            Param("xatol", 1e-4, 1e-12, 1.0, "log", "stop when the simplex is this small"),
+            Param("fatol", 1e-4, 1e-12, 1.0, "log", "stop when its losses differ by this"),
+            Param(
                 "adaptive",
                 0.0,
                 0.0,
@@ -193,7 +194,7 @@ OPTIMIZERS: tuple[Optimizer, ...] = (
                 "1 adapts the moves to the dimension",
                 integer=True,
             ),
-            Hyper(
+            Param(
                 "simplex_size",
                 0.0,
                 0.0,

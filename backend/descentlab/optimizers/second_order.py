@@ -6,7 +6,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .base import Hyper, Optimizer, StepContext
+from ..params import Param
+from .base import Optimizer, StepContext
 
 # Below this reciprocal condition number a row's system is treated as singular: a plain solve
 # would "succeed" with a step of 1e16 that only rounding decided.
@@ -67,8 +68,8 @@ OPTIMIZERS: tuple[Optimizer, ...] = (
         name="Newton's method",
         family="second-order",
         hypers=(
-            Hyper("lr", 1.0, 1e-6, 10.0, "log", "step length η along the Newton direction"),
-            Hyper(
+            Param("lr", 1.0, 1e-6, 10.0, "log", "step length η along the Newton direction"),
+            Param(
                 "damping",
                 0.0,
                 0.0,

@@ -11,7 +11,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .base import Hyper, Optimizer, StepContext
+from ..params import Param
+from .base import Optimizer, StepContext
 
 
 class NoState(NamedTuple):
@@ -96,8 +97,8 @@ def simulated_annealing_step(
     return x_new, state, {"velocity": x_new - x, "proposal": proposal}
 
 
-_SAMPLES = Hyper("samples", 20.0, 1.0, 1000.0, "log", "candidates drawn per step", integer=True)
-_SIGMA = Hyper("sigma", 0.1, 1e-4, 10.0, "log", "standard deviation σ of the proposals")
+_SAMPLES = Param("samples", 20.0, 1.0, 1000.0, "log", "candidates drawn per step", integer=True)
+_SIGMA = Param("sigma", 0.1, 1e-4, 10.0, "log", "standard deviation σ of the proposals")
 
 OPTIMIZERS: tuple[Optimizer, ...] = (
     Optimizer(
@@ -131,8 +132,8 @@ OPTIMIZERS: tuple[Optimizer, ...] = (
         name="Simulated annealing",
         family="zeroth-order",
         hypers=(
-            Hyper("T0", 1.0, 1e-4, 1e4, "log", "starting temperature T₀"),
-            Hyper("cooling", 0.99, 0.5, 1.0, "linear", "T is multiplied by this every step"),
+            Param("T0", 1.0, 1e-4, 1e4, "log", "starting temperature T₀"),
+            Param("cooling", 0.99, 0.5, 1.0, "linear", "T is multiplied by this every step"),
             replace(_SIGMA, default=0.25),
         ),
         formula=r"x_{t+1} = y \text{ with prob. } \min(1, e^{-(L(y) - L(x_t))/T_t}),\; "

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import DescentLabError
-from .base import Catalog, ParamSpec, Problem, Surface
+from ..registry import Registry
+from .base import Problem, Surface
 from .catalog import SURFACES
 from .datafit import DATA_SURFACES
 from .typed import typed_problem
 
-CATALOG = Catalog(SURFACES + DATA_SURFACES)
+CATALOG: Registry[Surface] = Registry("surface", SURFACES + DATA_SURFACES)
 
-__all__ = ["CATALOG", "ParamSpec", "Problem", "Surface", "make_problem"]
+__all__ = ["CATALOG", "Problem", "Surface", "make_problem"]
 
 
 def make_problem(spec: str | dict[str, Any] | Problem, field_path: str = "surface") -> Problem:

@@ -11,43 +11,17 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..errors import DescentLabError
+from ..params import Param, resolve
 from . import expr
 from .latex import to_latex
 from .parse import Parsed, parse
 from .tape import Tape
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    """A surface parameter: the UI makes a slider of it, the API validates against it."""
-
-    name: str
-    default: float
-    low: float
-    high: float
-    help: str = ""
-    scale: str = "linear"  # or "log"
-    integer: bool = False
-
-    def check(self, value: Any, field_path: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise DescentLabError(field_path, "must be a number")
-        value = float(value)
-        if not np.isfinite(value):
-            raise DescentLabError(field_path, "must be finite")
-        if not self.low <= value <= self.high:
-            raise DescentLabError(
-                field_path, f"must be between {self.low:g} and {self.high:g}, got {value:g}"
-            )
-        if self.integer and not value.is_integer():
-            raise DescentLabError(field_path, "must be a whole number")
-        return value
 
 
 @dataclass(frozen=True)
@@ -59,7 +33,7 @@ class Surface:
     expression: str
     domain: tuple[tuple[float, float], ...]  # (low, high) per coordinate: the default view
     start: tuple[float, ...]  # a good default start
-    params: tuple[ParamSpec, ...] = ()
+    params: tuple[Param, ...] = ()
     minima: tuple[tuple[str, ...], ...] = ()  # known minimisers, each coordinate an expression
     log_contours: bool = False  # contours read better on a log scale
     description: str = ""
@@ -88,19 +62,7 @@ class Surface:
         return self.formula_latex or to_latex(self.parsed.tree)
 
     def resolve_params(self, given: dict[str, Any] | None, prefix: str = "params") -> dict:
-        given = dict(given or {})
-        specs = {p.name: p for p in self.params}
-        unknown = sorted(set(given) - set(specs))
-        if unknown:
-            known = ", ".join(specs) or "none"
-            raise DescentLabError(
-                f"{prefix}.{unknown[0]}",
-                f"unknown parameter of surface {self.id!r} (known: {known})",
-            )
-        return {
-            name: spec.check(given[name], f"{prefix}.{name}") if name in given else spec.default
-            for name, spec in specs.items()
-        }
+        return resolve(self.params, given, prefix, f"surface {self.id!r}")
 
     def bind(self, params: dict[str, Any] | None = None) -> Problem:
         values = self.resolve_params(params)
@@ -217,7 +179,7 @@ class Problem:
             "log_contours": s.log_contours,
             "description": s.description,
             "lecture": s.lecture,
-            "params": [{**vars(p), "value": self.params[p.name]} for p in s.params],
+            "params": [{**p.describe(), "value": self.params[p.name]} for p in s.params],
             "data": None if self.data is None else {k: v.tolist() for k, v in self.data.items()},
         }
 
@@ -228,22 +190,3 @@ def _evaluate_constant(text: str, surface: Surface, params: dict[str, float]) ->
     if not expr.is_const(tree):
         raise ValueError(f"surface {surface.id}: minimum {text!r} is not a constant")
     return tree.value
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """The registry of surfaces, declared as a tuple of data."""
-
-    surfaces: tuple[Surface, ...]
-    by_id: dict[str, Surface] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "by_id", {s.id: s for s in self.surfaces})
-
-    def get(self, surface_id: str, field_path: str = "surface") -> Surface:
-        try:
-            return self.by_id[surface_id]
-        except KeyError:
-            raise DescentLabError(
-                field_path, f"unknown surface {surface_id!r} (known: {', '.join(self.by_id)})"
-            ) from None

@@ -6,7 +6,8 @@ catalog and typed surfaces are one mechanism: one parser, one differentiator, on
 
 from __future__ import annotations
 
-from .base import ParamSpec, Surface
+from ..params import Param
+from .base import Surface
 
 _ROTATE_U = "(cos(angle*pi/180)*x + sin(angle*pi/180)*y)"
 _ROTATE_V = "(-sin(angle*pi/180)*x + cos(angle*pi/180)*y)"
@@ -38,8 +39,8 @@ SURFACES: tuple[Surface, ...] = (
         name="Ill-conditioned bowl",
         expression=f"{_ROTATE_U}^2 + kappa*{_ROTATE_V}^2",
         params=(
-            ParamSpec("kappa", 100.0, 1.0, 1000.0, "condition number λmax/λmin", "log"),
-            ParamSpec("angle", 0.0, 0.0, 180.0, "rotation of the bowl's axes, in degrees"),
+            Param("kappa", 100.0, 1.0, 1000.0, "log", help="condition number λmax/λmin"),
+            Param("angle", 0.0, 0.0, 180.0, help="rotation of the bowl's axes, in degrees"),
         ),
         display="f(x, y) = u² + κ·v²,  u = x·cos φ + y·sin φ,  v = −x·sin φ + y·cos φ  "
         "(κ = kappa, φ = angle)",
@@ -56,8 +57,8 @@ SURFACES: tuple[Surface, ...] = (
         name="Rosenbrock",
         expression="(a - x)^2 + b*(y - x^2)^2",
         params=(
-            ParamSpec("a", 1.0, -3.0, 3.0, "the minimum is at (a, a²)"),
-            ParamSpec("b", 100.0, 0.1, 1000.0, "steepness of the valley walls", "log"),
+            Param("a", 1.0, -3.0, 3.0, help="the minimum is at (a, a²)"),
+            Param("b", 100.0, 0.1, 1000.0, "log", help="steepness of the valley walls"),
         ),
         domain=((-2.0, 2.0), (-1.0, 3.0)),
         start=(-1.5, 2.0),
@@ -126,7 +127,7 @@ SURFACES: tuple[Surface, ...] = (
         id="rastrigin",
         name="Rastrigin",
         expression="2*A + x^2 - A*cos(2*pi*x) + y^2 - A*cos(2*pi*y)",
-        params=(ParamSpec("A", 10.0, 0.0, 20.0, "height of the ripples"),),
+        params=(Param("A", 10.0, 0.0, 20.0, help="height of the ripples"),),
         domain=((-5.12, 5.12), (-5.12, 5.12)),
         start=(4.2, 3.7),
         minima=(("0", "0"),),

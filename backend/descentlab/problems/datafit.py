@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .base import ParamSpec, Surface
+from ..params import Param
+from .base import Surface
 
 if TYPE_CHECKING:
     from .base import Problem
 
-_SIZE = ParamSpec("n", 100, 2, 10_000, "number of data points", "log", integer=True)
-_SEED = ParamSpec("seed", 42, 0, 1_000_000, "seed of the generated data", integer=True)
+_SIZE = Param("n", 100, 2, 10_000, "log", help="number of data points", integer=True)
+_SEED = Param("seed", 42, 0, 1_000_000, help="seed of the generated data", integer=True)
 
 
 def _linear_data(params: dict[str, float]) -> dict[str, np.ndarray]:
@@ -69,7 +70,11 @@ DATA_SURFACES: tuple[Surface, ...] = (
         formula_latex=r"\frac{1}{n}\sum_{i=1}^{n} \left(\theta_0 + \theta_1 x_i - y_i\right)^2",
         display="L(θ₀, θ₁) = (1/n) Σᵢ (θ₀ + θ₁·xᵢ − yᵢ)²",
         labels=("θ₀ (intercept)", "θ₁ (slope)"),
-        params=(_SIZE, ParamSpec("noise", 1.0, 0.0, 5.0, "standard deviation of y's noise"), _SEED),
+        params=(
+            _SIZE,
+            Param("noise", 1.0, 0.0, 5.0, help="standard deviation of y's noise"),
+            _SEED,
+        ),
         domain=((-1.0, 9.0), (-2.0, 8.0)),
         start=(0.0, 0.0),
         description="The notes' regression y = 4 + 3x + noise on 100 points: the mean squared "
@@ -90,8 +95,8 @@ DATA_SURFACES: tuple[Surface, ...] = (
         labels=("w₁", "w₂"),
         params=(
             _SIZE,
-            ParamSpec("noise", 1.0, 0.05, 5.0, "spread of each class's cloud"),
-            ParamSpec("lam", 0.01, 0.0, 10.0, "L2 penalty λ"),
+            Param("noise", 1.0, 0.05, 5.0, help="spread of each class's cloud"),
+            Param("lam", 0.01, 0.0, 10.0, help="L2 penalty λ"),
             _SEED,
         ),
         domain=((-2.0, 6.0), (-2.0, 6.0)),

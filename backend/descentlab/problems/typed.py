@@ -13,7 +13,8 @@ from typing import Any
 
 from .. import limits
 from ..errors import DescentLabError
-from .base import ParamSpec, Problem, Surface
+from ..params import Param
+from .base import Problem, Surface
 from .parse import parse
 
 FIELDS = ("expression", "params", "domain", "start", "name")
@@ -31,7 +32,7 @@ def _number(value: Any, field_path: str) -> float:
     return value
 
 
-def _params(given: Any, field_path: str) -> tuple[ParamSpec, ...]:
+def _params(given: Any, field_path: str) -> tuple[Param, ...]:
     if given is None:
         return ()
     if not isinstance(given, dict):
@@ -40,12 +41,12 @@ def _params(given: Any, field_path: str) -> tuple[ParamSpec, ...]:
         raise DescentLabError(field_path, f"at most {limits.MAX_PARAMETERS} parameters")
     bound = limits.EXPRESSION_MAX_ABS
     return tuple(
-        ParamSpec(
+        Param(
             str(name),
             _number(value, f"{field_path}.{name}"),
             -bound,
             bound,
-            "declared with the expression",
+            help="declared with the expression",
         )
         for name, value in given.items()
     )

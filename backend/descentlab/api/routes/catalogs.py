@@ -16,12 +16,12 @@ router = APIRouter(prefix="/api", tags=["catalogs"], route_class=StrictJSONRoute
 
 @router.get("/optimizers")
 def list_optimizers() -> dict[str, Any]:
-    return {"optimizers": [o.describe() for o in REGISTRY.optimizers]}
+    return {"optimizers": [o.describe() for o in REGISTRY]}
 
 
 @router.get("/schedules")
 def list_schedules() -> dict[str, Any]:
-    return {"schedules": [s.describe() for s in SCHEDULES.values()]}
+    return {"schedules": [s.describe() for s in SCHEDULES]}
 
 
 @router.get("/presets")

@@ -43,7 +43,7 @@ def bind(surface_id: str, params: str | None) -> Problem:
 
 @router.get("")
 def list_surfaces() -> dict[str, Any]:
-    return {"surfaces": [s.bind().describe() for s in CATALOG.surfaces]}
+    return {"surfaces": [s.bind().describe() for s in CATALOG]}
 
 
 @router.get("/{surface_id}")
