@@ -38,6 +38,17 @@ def _instruction(node: Node, out: int, args: tuple[int, ...], scalar: bool) -> t
     return fn, out, args, _NARY
 
 
+def _execute(program: list[tuple[Any, ...]], slots: list[Any]) -> None:
+    """Run the instructions, each writing its slot from the slots of its arguments."""
+    for fn, o, a, b in program:
+        if b >= 0:
+            slots[o] = fn(slots[a], slots[b])
+        elif b == _UNARY:
+            slots[o] = fn(slots[a])
+        else:
+            slots[o] = fn(*[slots[i] for i in a])
+
+
 class Tape:
     """Evaluates several output trees at once: ``tape(X)`` -> list of arrays of shape (B,)."""
 
@@ -110,13 +121,7 @@ class Tape:
                 slots[slot] = X[:, k, None]
             for slot, name in self._columns:
                 slots[slot] = data[name][None, :]
-        for fn, o, a, b in self._program:
-            if b >= 0:
-                slots[o] = fn(slots[a], slots[b])
-            elif b == _UNARY:
-                slots[o] = fn(slots[a])
-            else:
-                slots[o] = fn(*[slots[i] for i in a])
+        _execute(self._program, slots)
         values = [slots[s] for s in self._outputs]
         if data is not None:  # average over the samples (a term free of data is (B, 1))
             values = [v.mean(axis=1) if np.ndim(v) == 2 else v for v in values]
@@ -130,11 +135,5 @@ class Tape:
         slots = self._scalar_template.copy()
         for slot, k in self._variables:
             slots[slot] = x[k]
-        for fn, o, a, b in self._scalar_program:
-            if b >= 0:
-                slots[o] = fn(slots[a], slots[b])
-            elif b == _UNARY:
-                slots[o] = fn(slots[a])
-            else:
-                slots[o] = fn(*[slots[i] for i in a])
+        _execute(self._scalar_program, slots)
         return [slots[s] for s in self._outputs]
