@@ -348,6 +348,31 @@ class TooComplex(Exception):
     """Differentiation ran past its deadline (a typed expression's compile budget)."""
 
 
+def for_evaluation(roots: list[Node]) -> list[Node]:
+    """The trees rewritten to cost fewer numpy calls: a division by a constant becomes a
+    product with its reciprocal, and negations fold into constant factors, so chains of
+    constants collapse. Only for evaluation: the LaTeX keeps the written form. (x * (1/c) and
+    x / c may differ in the last bit.)"""
+    memo: dict[int, Node] = {}
+
+    def rebuild(node: Node) -> Node:
+        args = tuple(memo[id(a)] for a in node.args)
+        if node.op == "div" and is_const(args[1]) and args[1].value != 0:
+            return mul(const(1.0 / args[1].value), args[0])
+        if node.op == "neg" and args[0].op == "mul" and is_const(args[0].args[0]):
+            return mul(const(-args[0].args[0].value), args[0].args[1])
+        if node.op == "mul" and is_const(args[0]) and args[1].op == "neg":
+            return mul(const(-args[0].value), args[1].args[0])
+        same = all(x is y for x, y in zip(args, node.args, strict=True))
+        return node if same else call(node.op, *args)
+
+    for root in roots:
+        for node in root.walk():
+            if id(node) not in memo:
+                memo[id(node)] = rebuild(node) if node.args else node
+    return [memo[id(r)] for r in roots]
+
+
 def derivative(root: Node, index: int, deadline: float | None = None) -> Node:
     """d root / d x_index, symbolically, sharing subtrees with ``root``.
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .expr import FUNCTIONS, Node
+from .expr import FUNCTIONS, Node, for_evaluation
 from .scalar import SCALAR
 
 _UNARY, _NARY = -1, -2  # markers in an instruction's second argument slot
@@ -60,6 +60,7 @@ class Tape:
         columns: list[tuple[int, str]] = []
         program: list[tuple[Any, ...]] = []
         scalar_program: list[tuple[Any, ...]] = []
+        outputs = for_evaluation(list(outputs))
         for out in outputs:
             for node in out.walk():
                 if id(node) in slot_of_node:
