@@ -166,3 +166,12 @@ def test_stream_chunks_carry_the_batches():
     chunks = list(engine.iterate(spec, chunk=16, first_chunk=8))
     assert chunks[0].batches.shape == (9, 25) and (chunks[0].batches[0] == -1).all()
     assert all(c.batches.shape[0] == c.path.shape[1] for c in chunks)
+
+
+def test_epoch_summaries_average_what_the_steps_saw():
+    traj = descentlab.run(OLS, "gd", lr=0.05, batch_size=25, epochs=3, seed=1, grad_tol=None)
+    epochs = traj.row(0)["epochs"]
+    assert len(epochs["loss"]) == len(epochs["batch_loss_mean"]) == 3
+    np.testing.assert_allclose(epochs["batch_loss_mean"][1], traj.batch_loss[0, 5:9].mean())
+    assert epochs["loss"][2] == traj.loss[0, 12]
+    assert descentlab.run(OLS, "gd", lr=0.05, max_steps=5).row(0)["epochs"] is None

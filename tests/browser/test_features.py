@@ -45,7 +45,7 @@ def run_id(page: Any) -> str:
     return str(page.eval_on_selector("#app", "e => e.dataset.runId"))
 
 
-def traces(page: Any, el: str = "#contour") -> list[dict[str, Any]]:
+def traces(page: Any, el: str = "#paths") -> list[dict[str, Any]]:
     js = f"document.querySelector('{el}').data.map(t => ({{meta: t.meta || null, type: t.type}}))"
     return page.evaluate(js)  # type: ignore[no-any-return]
 
@@ -66,7 +66,7 @@ def test_restarts_preset_draws_nine_paths(page: Any, artifacts: Path) -> None:
     assert "still going" not in summary
     # the best row's start is marked
     assert page.evaluate(
-        "document.querySelector('#contour').data.filter(t => t.name === 'best start').length"
+        "document.querySelector('#paths').data.filter(t => t.name === 'best start').length"
     )
     wait_fitted(page)
     page.screenshot(path=str(artifacts / "restarts.png"))
@@ -206,7 +206,7 @@ def test_step_size_analysis_and_inspector(page: Any, artifacts: Path) -> None:
     assert page.locator('[data-lr-bound="1"]').is_visible()
     # shift-click a point: its gradient, Hessian eigenvalues and type
     first = run_id(page)
-    box = page.locator("#contour .nsewdrag").bounding_box()
+    box = page.locator("#paths .nsewdrag").bounding_box()
     page.keyboard.down("Shift")
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     page.keyboard.up("Shift")

@@ -98,7 +98,7 @@ def test_slider_drag_changes_path_and_url(page: Any) -> None:
 def test_click_on_plot_moves_start(page: Any) -> None:
     open_app(page, f"surface=quadratic&opt=gd(lr:0.01)&{FAST}")
     first = run_id(page)
-    box = page.locator("#contour .nsewdrag").bounding_box()
+    box = page.locator("#paths .nsewdrag").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25)
     wait_done(page, after_run=first)
     start = page.evaluate("window.descentlab.store.state.start")
@@ -107,7 +107,7 @@ def test_click_on_plot_moves_start(page: Any) -> None:
     assert float(page.input_value("#start-x")) == pytest.approx(start[0], rel=1e-3)
     # the start marker (a Plotly shape) can be dragged: left and down moves x down and y down
     first = run_id(page)
-    marker = page.locator("#contour .shapelayer path").first.bounding_box()
+    marker = page.locator("#paths .shapelayer path").first.bounding_box()
     cx, cy = marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2
     page.mouse.move(cx, cy)
     page.mouse.down()
@@ -130,7 +130,7 @@ def test_several_optimisers_compare(page: Any, artifacts: Path) -> None:
     paths = tracks(page)
     assert len(paths) == 3 and all(len(p) > 1 for p in paths)
     colours = page.evaluate(
-        "document.querySelector('#contour').data"
+        "document.querySelector('#paths').data"
         ".filter(t => t.legendgroup && t.showlegend !== false).map(t => t.line.color)"
     )
     assert len(set(colours)) == 3
@@ -183,7 +183,7 @@ def test_preset_loads_one_dimensional_figure(page: Any, artifacts: Path) -> None
     state = page.evaluate("window.descentlab.store.state")
     assert state["surface"] == "parabola" and state["opts"]
     # 1-D: a curve with the iterates numbered
-    assert page.locator("#contour g.textpoint").count() > 2
+    assert page.locator("#paths g.textpoint").count() > 2
     page.screenshot(path=str(artifacts / "preset-1d.png"))
 
 
@@ -238,7 +238,7 @@ def test_projector_and_phone_layouts(browser: Any, server_url: str, artifacts: P
         wait_done(pg)
         # both figures re-fit their boxes after the layout change
         pg.wait_for_function(
-            "['#contour', '#lossplot'].every(s => { const g = document.querySelector(s);"
+            "['#contour', '#paths', '#lossplot'].every(s => { const g = document.querySelector(s);"
             " return Math.abs(g._fullLayout.width - g.clientWidth) < 3"
             " && Math.abs(g._fullLayout.height - g.clientHeight) < 3; })"
         )

@@ -111,6 +111,7 @@ class Trajectory:
             "batch_loss": None if self.batch_loss is None else self.batch_loss[b, :n].tolist(),
             "batches": None if self.batches is None else self.batches[:n].tolist(),
             "epoch_size": self.epoch_size,
+            "epochs": self.epochs(b),
             "status": self.status[b],
             "message": self.message[b],
             "steps": n - 1,
@@ -119,6 +120,18 @@ class Trajectory:
             "nhev": int(self.nhev[b]),
         }
         return out
+
+    def epochs(self, b: int = 0) -> dict[str, list[float]] | None:
+        """Minibatch SGD, epoch by epoch (complete epochs of row ``b``): the mean minibatch loss
+        its steps saw (the usual training curve) and the full loss at its end."""
+        if self.epoch_size is None or self.batch_loss is None:
+            return None
+        E, n = int(self.steps[b]) // self.epoch_size, self.epoch_size
+        seen = self.batch_loss[b, 1 : E * n + 1].reshape(E, n)
+        return {
+            "batch_loss_mean": seen.mean(axis=1).tolist(),
+            "loss": self.loss[b, n : E * n + 1 : n].tolist(),
+        }
 
 
 class Book:

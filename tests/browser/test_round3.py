@@ -1,0 +1,120 @@
+"""Browser tests for stopping rules, the data panel's ringed minibatch and typed-surface
+parameter errors, against the real server.
+
+Like the other browser tests, these wait on attributes the app sets instead of sleeping.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+FAST = "speed=Infinity"
+
+
+def open_app(page: Any, hash_: str) -> None:
+    page.goto("/#" + hash_)
+    page.wait_for_selector("#app[data-status=done]")
+
+
+def run_id(page: Any) -> str:
+    return str(page.eval_on_selector("#app", "e => e.dataset.runId"))
+
+
+def wait_done(page: Any, after_run: str) -> None:
+    page.wait_for_function(
+        "id => document.querySelector('#app').dataset.runId !== id", arg=after_run
+    )
+    page.wait_for_selector("#app[data-status=done]")
+
+
+def test_stopping_rules_from_presets_controls_and_url(page: Any, artifacts: Path) -> None:
+    open_app(page, f"surface=rosenbrock&opt=gd(lr:0.001)&{FAST}")
+    assert page.is_checked('[data-field="stop.grad_tol"] input.on')
+    assert page.input_value("#grad-norm") == "l2"
+    assert not page.is_checked('[data-field="stop.loss_tol"] input.on')
+    # the lecture's parabola preset stops on sum |dL| < 1e-6 (the l1 norm)
+    first = run_id(page)
+    page.locator("#presets .preset", has_text="step 0.25").click()
+    wait_done(page, first)
+    assert "converged in 25 steps" in page.locator("#summary").inner_text()
+    assert page.input_value("#grad-norm") == "l1"
+    assert "gnorm=l1" in page.evaluate("location.hash")
+    sent = page.evaluate("window.descentlab.store.state")
+    assert (sent["gtol"], sent["gnorm"], sent["ltol"]) == (1e-6, "l1", None)
+    page.screenshot(path=str(artifacts / "stopping.png"))
+    # another norm re-runs, and is in the URL
+    first = run_id(page)
+    page.select_option("#grad-norm", "inf")
+    wait_done(page, first)
+    assert "gnorm=inf" in page.evaluate("location.hash")
+    # switching the gradient rule off runs to max_steps; a loss tolerance stops it again
+    first = run_id(page)
+    page.uncheck('[data-field="stop.grad_tol"] input.on')
+    wait_done(page, first)
+    assert "gtol=off" in page.evaluate("location.hash")
+    assert "stopped at max_steps" in page.locator("#summary").inner_text()
+    assert page.is_disabled("#grad-norm")
+    first = run_id(page)
+    page.check('[data-field="stop.loss_tol"] input.on')
+    wait_done(page, first)
+    assert "ltol=1e-9" in page.evaluate("location.hash")
+    assert "converged in" in page.locator("#summary").inner_text()
+    # the link restores the rules
+    page.reload()
+    page.wait_for_selector("#app[data-status=done]")
+    assert not page.is_checked('[data-field="stop.grad_tol"] input.on')
+    assert page.is_checked('[data-field="stop.loss_tol"] input.on')
+    assert page.input_value("#grad-norm") == "inf"
+    assert page.console.errors == []
+
+
+def test_pick_whose_minibatch_is_ringed(page: Any, artifacts: Path) -> None:
+    # the second optimiser diverges early, so at the last step its last minibatch differs
+    open_app(
+        page,
+        "surface=linear-regression&batch=10&epochs=5&opt=gd(lr:0.01)&opt=gd(lr:5)&" + FAST,
+    )
+    panel = page.locator("#datapanel")
+    page.wait_for_selector("#datapanel[data-ring='0']")
+    ringed = "document.querySelector('#datapanel').data.find(t => t.name === 'minibatch').meta"
+    first = page.evaluate(ringed)
+    assert first["ring"] == 0 and first["batch"] == 10
+    rows = page.locator("#summary tbody tr[data-run]")
+    assert rows.count() == 2
+    assert rows.nth(0).get_attribute("aria-pressed") == "true"
+    rows.nth(1).click()
+    page.wait_for_selector("#datapanel[data-ring='1']")
+    second = page.evaluate(ringed)
+    assert second["ring"] == 1 and second["indices"] != first["indices"]
+    assert page.locator("#summary tbody tr[data-run='1']").get_attribute("aria-pressed") == "true"
+    assert "ring=1" in page.evaluate("location.hash")
+    assert panel.is_visible()
+    page.screenshot(path=str(artifacts / "ring.png"))
+    # the keyboard picks too
+    page.focus("#summary tbody tr[data-run='0']")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#datapanel[data-ring='0']")
+    assert page.console.errors == []
+
+
+def test_typed_parameter_error_is_shown_by_its_slider(page: Any, artifacts: Path) -> None:
+    open_app(page, f"surface=custom&expr=a*x%5E2%2By%5E2&ep=a:1&{FAST}")
+    box = page.locator('#expr-sliders [data-field="surface.params.a"] input.num')
+    box.fill("5000000")
+    box.press("Enter")
+    err = page.locator('#expr-sliders [data-field="surface.params.a"] .err')
+    err.wait_for(state="visible")
+    assert "1e+06" in err.inner_text()
+    assert page.locator("#panel-error").is_hidden()
+    assert page.locator('#expr-status[data-state="invalid"]').count() == 0
+    page.screenshot(path=str(artifacts / "typed-param-error.png"))
+    first = run_id(page)
+    box.fill("2")
+    box.press("Enter")
+    wait_done(page, first)
+    assert err.is_hidden()
