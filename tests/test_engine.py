@@ -270,3 +270,23 @@ def test_the_fast_path_diverges_cleanly():
         {"expression": "log(x) + y^2", "start": [0.5, 1.0]}, "adam", lr=1.0, max_steps=50
     )
     assert traj.status == ["diverged"]
+
+
+@pytest.mark.parametrize("optimizer", [o.id for o in REGISTRY])
+def test_every_sweepable_hyperparameter_sweeps(optimizer):
+    """Each number hyperparameter a sweep may vary runs with two values, one per row; the
+    others are refused by name (never an error from inside the run)."""
+    opt = REGISTRY.get(optimizer)
+    for h in opt.hypers:
+        values = (
+            [float(h.default), float(h.low if h.low != h.default else h.high)]
+            if (h.size == 1)
+            else None
+        )
+        if values is None or not h.per_row:
+            with pytest.raises(DescentLabError) as err:
+                engine.prepare("rosenbrock", opt, sweep={h.name: [h.low]})
+            assert err.value.field == f"sweep.{h.name}"
+            continue
+        traj = engine.run("rosenbrock", opt, sweep={h.name: values}, stop=Stop(max_steps=5))
+        assert traj.path.shape[0] == 2

@@ -28,6 +28,7 @@ class Param:
     scale: str = "linear"  # "log" for learning rates, epsilons, sizes spanning decades
     help: str = ""
     integer: bool = False
+    per_row: bool = True  # False: it shapes every row's step alike (a count), so no sweep
 
     @property
     def size(self) -> int:

@@ -153,10 +153,12 @@ def _sweep(opt: Optimizer, hp: dict[str, Any], sweep: Mapping[str, Sequence[floa
     for name, values in sweep.items():
         field_path = f"sweep.{name}"
         hyper = opt.hyper_by_name.get(name)
-        if hyper is None or hyper.size > 1:
-            scalar = [h.name for h in opt.hypers if h.size == 1]
+        if hyper is None or hyper.size > 1 or not hyper.per_row:
+            sweepable = [h.name for h in opt.hypers if h.size == 1 and h.per_row]
             raise DescentLabError(
-                field_path, f"not a number hyperparameter of {opt.id!r} (those: {scalar})"
+                field_path,
+                f"not a hyperparameter of {opt.id!r} that a sweep can vary "
+                f"(those are: {', '.join(sweepable) or 'none'})",
             )
         if not isinstance(values, (list, tuple)) or not values:
             raise DescentLabError(field_path, "must be a non-empty list of numbers")

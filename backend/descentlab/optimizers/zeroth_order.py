@@ -97,7 +97,9 @@ def simulated_annealing_step(
     return x_new, state, {"velocity": x_new - x, "proposal": proposal}
 
 
-_SAMPLES = Param("samples", 20.0, 1.0, 1000.0, "log", "candidates drawn per step", integer=True)
+_SAMPLES = Param(
+    "samples", 20.0, 1.0, 1000.0, "log", "candidates drawn per step", integer=True, per_row=False
+)
 _SIGMA = Param("sigma", 0.1, 1e-4, 10.0, "log", "standard deviation σ of the proposals")
 
 OPTIMIZERS: tuple[Optimizer, ...] = (
