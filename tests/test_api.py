@@ -202,3 +202,12 @@ def test_bad_analysis(client: TestClient, body: dict) -> None:
 
 def test_unknown_route(client: TestClient) -> None:
     assert client.get("/api/nothing").status_code == 404
+
+
+def test_plotly_travels_gzipped_when_the_browser_accepts_it(client: TestClient) -> None:
+    url = client.app.state.frontend.plotly_url  # type: ignore[attr-defined]
+    zipped = client.get(url, headers={"accept-encoding": "gzip"})
+    plain = client.get(url, headers={"accept-encoding": "identity"})
+    assert zipped.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+    assert zipped.content == plain.content  # the client undoes the encoding
+    assert int(zipped.headers["content-length"]) < len(plain.content) / 2

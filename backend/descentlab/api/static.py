@@ -7,13 +7,15 @@ Plotly.js comes from the installed ``plotly`` package: no CDN, works offline.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import plotly
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -41,6 +43,11 @@ def plotly_js_version() -> str:
         return "missing"
     found = re.search(r"plotly\.js v(\d+\.\d+\.\d+\S*)", head)
     return found.group(1) if found else "unknown"
+
+
+@functools.cache
+def _gzipped(path: Path) -> bytes:
+    return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
 
 
 class ImmutableFiles(StaticFiles):
@@ -92,10 +99,14 @@ def mount_frontend(app: FastAPI, root: Path) -> Frontend:
         return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
 
     @router.api_route(frontend.plotly_url, methods=["GET", "HEAD"])
-    def plotly_js() -> FileResponse:
-        return FileResponse(
-            PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": IMMUTABLE}
-        )
+    def plotly_js(request: Request) -> Response:
+        headers = {"Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            # 4.8 MB -> 1.4 MB for a classroom's Wi-Fi; compressed once, then kept.
+            body = _gzipped(PLOTLY_JS)
+            headers["Content-Encoding"] = "gzip"
+            return Response(body, media_type="text/javascript", headers=headers)
+        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers=headers)
 
     app.include_router(router)
     if root.is_dir():
