@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -62,7 +64,8 @@ class Server:
                 str(workers),
                 "--log-level",
                 "warning",
-            ]
+            ],
+            start_new_session=True,
         )
         deadline = time.monotonic() + 30
         while True:
@@ -76,7 +79,8 @@ class Server:
                 time.sleep(0.2)
 
     def stop(self) -> None:
-        self.proc.terminate()
+        # The whole process group: uvicorn's worker processes too, not only its supervisor.
+        os.killpg(self.proc.pid, signal.SIGTERM)
         self.proc.wait(timeout=10)
 
 

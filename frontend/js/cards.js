@@ -78,7 +78,11 @@ export function renderCards(root, state, catalog, commit) {
     rm.textContent = "×";
     rm.setAttribute("aria-label", `remove optimiser ${i + 1}`);
     rm.disabled = state.opts.length <= 1;
-    rm.addEventListener("click", () => commit((d) => { d.opts.splice(i, 1); }, { structure: true }));
+    rm.addEventListener("click", () => commit((d) => {
+      d.opts.splice(i, 1);
+      if (d.ring === i) d.ring = 0;
+      else if (d.ring > i) d.ring -= 1;
+    }, { structure: true }));
     head.append(sw, pick, rm);
     card.append(head);
     if (spec.description) card.title = spec.description;

@@ -5,6 +5,7 @@ import { makeSlider, formatValue } from "./slider.js";
 import { renderCards, MAX_OPTIMIZERS } from "./cards.js";
 import { CUSTOM, MAX_RESTARTS } from "./state.js";
 import { CustomEditor, EXAMPLES } from "./custom.js";
+import { StopControls } from "./stopping.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -14,6 +15,8 @@ export class Controls {
     this.catalog = catalog;
     this.commit = commit;
     this.sliders = new Map();
+    this.fixed = new Map(); // sliders that are never rebuilt: the stopping rules
+    this.stop = new StopControls($("#stop-rules"), commit, this.fixed);
     this.key = null;
     const sel = $("#surface");
     const groups = { true: "Lecture", false: "More surfaces" };
@@ -126,6 +129,7 @@ export class Controls {
     $("#start-y").value = bound.dim === 2 ? formatValue(start[1]) : "";
     $("#start-y-row").hidden = bound.dim !== 2;
     $("#add-btn").disabled = state.opts.length >= MAX_OPTIMIZERS;
+    this.stop.render(state);
     if (!force && key === this.key) return;
     this.key = key;
     this.sliders = new Map();
@@ -188,7 +192,7 @@ export class Controls {
   }
 
   clearErrors() {
-    for (const s of this.sliders.values()) s.setError(null);
+    for (const s of [...this.sliders.values(), ...this.fixed.values(), ...this.custom.sliders.values()]) s.setError(null);
     for (const el of document.querySelectorAll(".panel .err")) {
       el.hidden = true;
       el.textContent = "";
@@ -200,7 +204,9 @@ export class Controls {
   showError(field, message) {
     let f = field || "";
     while (f) {
-      if (this.sliders.has(f)) return this.sliders.get(f).setError(message);
+      const slider = this.sliders.get(f) ?? this.fixed.get(f)
+        ?? (f.startsWith("surface.params.") ? this.custom.sliders.get(f.slice(15)) : undefined);
+      if (slider) return slider.setError(message);
       const row = [...document.querySelectorAll(`.panel [data-field="${CSS.escape(f)}"]`)]
         .find((r) => r.offsetParent !== null); // a hidden control cannot show it
       const err = row && row.querySelector(":scope > .err");

@@ -148,9 +148,18 @@ export class CustomEditor {
     this.paramsBox.setAttribute("aria-invalid", msg ? "true" : "false");
   }
 
-  // The parsed form, or the message with a caret under the column it names.
+  // The parsed form, or the message with a caret under the column it names. A refused value
+  // of a declared parameter is shown by its slider instead (the expression itself is fine).
   show(answer, expression) {
     const out = $("#expr-status");
+    const param = !answer.valid && /^surface\.params\./.test(answer.field || "")
+      ? this.sliders.get(answer.field.slice("surface.params.".length)) : null;
+    if (param) {
+      param.setError(answer.message);
+      out.dataset.state = "param-error";
+      return;
+    }
+    for (const s of this.sliders.values()) s.setError(null);
     this.input.setAttribute("aria-invalid", answer.valid ? "false" : "true");
     if (answer.valid) {
       out.dataset.state = "valid";

@@ -1,7 +1,7 @@
 // The data behind a data-fit surface, beside the contour: for linear regression the points
 // (xᵢ, yᵢ) and each optimiser's fitted line y = θ₀ + θ₁x at the player's step; for logistic
 // regression the points (uᵢ, vᵢ) by label tᵢ = ±1 and each decision boundary w₁u + w₂v = 0.
-// The minibatch the first optimiser's step used is ringed.
+// The minibatch that one optimiser's step used is ringed (`ring`: its index, default the first).
 
 import { colour } from "./palette.js";
 
@@ -21,7 +21,7 @@ function thetaAt(tr, t) {
   return n ? row.path[Math.min(t, n - 1)] : null;
 }
 
-export function drawData(el, surface, tracks, t, big = false) {
+export function drawData(el, surface, tracks, t, big = false, ring = 0) {
   const d = surface.data;
   const linear = "xi" in d;
   const xs = linear ? d.xi : d.ui;
@@ -42,13 +42,16 @@ export function drawData(el, surface, tracks, t, big = false) {
         hovertemplate: `u=%{x:.3g}, v=%{y:.3g} (${name})<extra></extra>` });
     }
   }
-  // the minibatch of the first optimiser's step t
-  const batch = tracks[0] && tracks[0].batches ? tracks[0].batches[Math.min(t, tracks[0].batches.length - 1)] : null;
+  // the minibatch of the chosen optimiser's step t (its last step, once it has stopped)
+  const who = tracks[ring] ? ring : 0;
+  const tr0 = tracks[who];
+  const batch = tr0 && tr0.batches && tr0.batches.length ? tr0.batches[Math.min(t, tr0.batches.length - 1)] : null;
   const inBatch = batch ? batch.filter((k) => k >= 0 && k < xs.length) : [];
   traces.push({ type: "scatter", mode: "markers", name: "minibatch",
     x: inBatch.map((k) => xs[k]), y: inBatch.map((k) => ys[k]),
-    marker: { symbol: "circle-open", size: ms + 8, color: "#000", line: { width: big ? 3 : 2.2, color: "#000" } },
-    hovertemplate: "in this step's minibatch<extra></extra>", meta: { batch: inBatch.length } });
+    marker: { symbol: "circle-open", size: ms + 8, color: colour(who), line: { width: big ? 3 : 2.2, color: colour(who) } },
+    hovertemplate: `in this step's minibatch (${tr0 ? tr0.label : ""})<extra></extra>`,
+    meta: { batch: inBatch.length, ring: who, indices: inBatch } });
   tracks.forEach((tr, i) => {
     const th = thetaAt(tr, t);
     if (!th || th.some((v) => v === null || !Number.isFinite(v))) return;
@@ -73,7 +76,7 @@ export function drawData(el, surface, tracks, t, big = false) {
   const layout = {
     font,
     margin: { l: big ? 60 : 45, r: 8, t: big ? 40 : 30, b: big ? 55 : 40 },
-    title: { text: `${linear ? "fits" : "boundaries"} at step ${t}${inBatch.length ? " · ○ minibatch" : ""}`,
+    title: { text: `${linear ? "fits" : "boundaries"} at step ${t}${inBatch.length && tracks.length > 1 ? ` · ○ minibatch of ${who + 1}` : inBatch.length ? " · ○ minibatch" : ""}`,
       font: { size: big ? 18 : 12 }, x: 0.02, xanchor: "left", y: 0.99, yanchor: "top" },
     xaxis: { range: xr, title: { text: linear ? "x" : "u" }, zeroline: false, fixedrange: true },
     yaxis: { range: yr, title: { text: linear ? "y" : "v" }, zeroline: false, fixedrange: true },
@@ -83,6 +86,7 @@ export function drawData(el, surface, tracks, t, big = false) {
     paper_bgcolor: "rgba(0,0,0,0)",
   };
   el.dataset.batch = String(inBatch.length);
+  el.dataset.ring = String(who);
   el.dataset.step = String(t);
   return Plotly.react(el, traces, layout, { responsive: true, displaylogo: false,
     displayModeBar: false });

@@ -21,8 +21,24 @@ export async function exportRuns(body, format) {
   save(await resp.blob(), name);
 }
 
-export function exportPNG(el, surfaceId) {
-  return Plotly.downloadImage(el, {
-    format: "png", filename: `descentlab-${surfaceId}`, width: 1400, height: 1000, scale: 1,
-  });
+// layers: Plotly figures of one size, bottom first (the contours, then the paths), drawn
+// into one picture.
+export async function exportPNG(layers, surfaceId) {
+  const width = 1400, height = 1000;
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, width, height);
+  for (const el of layers) {
+    if (!el.data) continue;
+    const url = await Plotly.toImage(el, { format: "png", width, height, scale: 1 });
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    ctx.drawImage(img, 0, 0);
+  }
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+  save(blob, `descentlab-${surfaceId}.png`);
 }

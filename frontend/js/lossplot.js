@@ -3,11 +3,30 @@
 // Minibatch runs add the minibatch loss each step saw, dotted and thinner, and epoch boundaries
 // (simulated gradient noise leaves the loss exact, so it adds nothing here).
 // With restarts the curve is the best row's (row 0 while streaming).
+//
+// Like the surface figure, two stacked Plotly figures: the axes underneath (`base`, static),
+// redrawn only when their ranges change, and the curves on top (`el`). The ranges are rounded
+// (whole decades on a log axis) so that a slider drag seldom moves them.
 
 import { colour } from "./palette.js";
 
+// Rounded bounds of [lo, hi]: whole decades (log axis, in log10 units) or a 1-2-5 step.
+function niceRange(lo, hi, log) {
+  if (!(lo <= hi) || !Number.isFinite(lo) || !Number.isFinite(hi)) return log ? [-1, 1] : [0, 1];
+  if (log) {
+    const a = Math.floor(Math.log10(lo)), b = Math.ceil(Math.log10(hi));
+    return a === b ? [a - 1, b + 1] : [a, b];
+  }
+  const span = hi - lo || Math.abs(hi) || 1;
+  const mag = 10 ** Math.floor(Math.log10(span));
+  const step = [1, 2, 5, 10].map((k) => k * mag).find((k) => span / k <= 8) ?? 10 * mag;
+  return [Math.floor(lo / step) * step, Math.ceil(hi / step) * step + (hi === lo ? step : 0)];
+}
+
+const syncs = new WeakSet();
+
 // epochSize: steps per epoch (a vertical line every epochSize steps), or 0.
-export function drawLoss(el, tracks, t, big = false, epochSize = 0) {
+export function drawLoss(el, base, tracks, t, big = false, epochSize = 0) {
   let positive = true;
   const traces = [];
   let total = 1;
@@ -58,24 +77,53 @@ export function drawLoss(el, tracks, t, big = false, epochSize = 0) {
     }
   }
   const stoch = traces.some((tr) => tr.meta.kind === "batch");
+  let lo = Infinity, hi = -Infinity;
+  for (const tr of traces) {
+    for (const v of tr.y) {
+      if (v === null || !Number.isFinite(v) || (positive && v <= 0)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  const yrange = niceRange(lo, hi, positive);
   const font = { size: big ? 20 : 13, family: "system-ui, sans-serif" };
+  const margin = { l: big ? 80 : 60, r: 10, t: stoch ? (big ? 34 : 26) : 10, b: big ? 60 : 45,
+    autoexpand: false };
+  const xaxis = { title: { text: epochSize > 1 ? `step (dashed lines: epochs of ${epochSize} steps)` : "step" },
+    range: [0, total], zeroline: false };
+  const yaxis = { title: { text: positive ? "loss (log)" : "loss" }, range: yrange,
+    type: positive ? "log" : "linear", exponentformat: "e" };
+  const baseLayout = { font, margin, xaxis: { ...xaxis, fixedrange: true }, yaxis: { ...yaxis, fixedrange: true },
+    showlegend: false, plot_bgcolor: "#fff", paper_bgcolor: "rgba(0,0,0,0)" };
+  const key = JSON.stringify(baseLayout);
+  if (key !== base.dataset.key || !base.data) {
+    base.dataset.key = key;
+    Plotly.react(base, [{ type: "scatter", x: [], y: [], hoverinfo: "skip" }], baseLayout,
+      { staticPlot: true });
+  }
   const layout = {
     font,
-    margin: { l: big ? 80 : 60, r: 10, t: stoch ? (big ? 34 : 26) : 10, b: big ? 60 : 45 },
-    xaxis: { title: { text: epochSize > 1 ? `step (dashed lines: epochs of ${epochSize} steps)` : "step" },
-      range: [0, total], zeroline: false },
-    yaxis: {
-      title: { text: positive ? "loss (log)" : "loss" },
-      type: positive ? "log" : "linear", exponentformat: "e",
-    },
+    margin,
+    xaxis: { range: xaxis.range, visible: false },
+    yaxis: { range: yrange, type: yaxis.type, visible: false },
     shapes,
     annotations: stoch ? [{ xref: "paper", yref: "paper", x: 0, y: 1, yanchor: "bottom", xanchor: "left",
       showarrow: false, text: "solid: full loss · dotted: minibatch loss", font: { size: big ? 16 : 11, color: "#5b6470" } }] : [],
     showlegend: false,
     hovermode: "closest",
-    plot_bgcolor: "#fff",
+    plot_bgcolor: "rgba(0,0,0,0)",
     paper_bgcolor: "rgba(0,0,0,0)",
   };
-  return Plotly.react(el, traces, layout, { responsive: true, displaylogo: false,
+  const p = Plotly.react(el, traces, layout, { responsive: true, displaylogo: false,
     modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] });
+  if (!syncs.has(el)) { // a zoom on the curves moves the axes underneath
+    syncs.add(el);
+    el.on("plotly_relayout", () => {
+      const fl = el._fullLayout;
+      if (!fl || !base.data) return;
+      base.dataset.key = "";
+      Plotly.relayout(base, { "xaxis.range": [...fl.xaxis.range], "yaxis.range": [...fl.yaxis.range] });
+    });
+  }
+  return p;
 }

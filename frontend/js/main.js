@@ -2,7 +2,7 @@
 // state -> streamed runs, runs + player -> figures. No logic of its own beyond the glue.
 
 import { getJSON, postRaw, RunSocket, ApiError } from "./api.js";
-import { Store, sanitise, CUSTOM } from "./state.js";
+import { Store, sanitise, fromHash, CUSTOM } from "./state.js";
 import { Runs } from "./runs.js";
 import { Controls } from "./controls.js";
 import { SurfacePlot } from "./plot.js";
@@ -19,6 +19,44 @@ import { LrBound, Inspector } from "./analysis.js";
 const $ = (sel) => document.querySelector(sel);
 const app = $("#app");
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Plotly.js loads `async` beside this module: everything but drawing starts without it.
+const plotlyReady = window.Plotly ? Promise.resolve() : new Promise((resolve) => {
+  $("#plotly-js").addEventListener("load", resolve);
+  $("#plotly-js").addEventListener("error", () => banner("Could not load Plotly.js: no figures can be drawn."));
+});
+
+// The grid query for a surface: 400 points for a curve, 150 × 150 for contours, in the view.
+function gridQuery(s, one) {
+  const q = one ? { nx: 400 } : { nx: 150, ny: 150 };
+  if (s.view) {
+    [q.xmin, q.xmax] = s.view;
+    if (!one) [q.ymin, q.ymax] = s.view.slice(2);
+  }
+  return q;
+}
+
+// First load: ask for the linked surface and its grid at once, beside the catalogs (a guess
+// from the URL, checked against the catalog before use: a 2-D catalog surface).
+const early = new Map();
+function fetchOnce(path, params) {
+  const key = path + "?" + new URLSearchParams(params).toString();
+  const p = early.get(key);
+  early.delete(key);
+  return p || getJSON(path, params);
+}
+{
+  const s0 = fromHash(location.hash);
+  if (s0.surface !== CUSTOM && /^[\w-]+$/.test(s0.surface)) {
+    const params = JSON.stringify(s0.sp);
+    for (const [path, q] of [[`/api/surfaces/${s0.surface}`, { params }],
+      [`/api/surfaces/${s0.surface}/grid`, { ...gridQuery(s0, false), params }]]) {
+      const p = getJSON(path, q);
+      p.catch(() => {});
+      early.set(path + "?" + new URLSearchParams(q).toString(), p);
+    }
+  }
+}
 
 function banner(msg, kind = "error") {
   const b = $("#banner");
@@ -83,7 +121,7 @@ const dataSize = () => (bound.data ? Object.values(bound.data)[0].length : 0);
 const batchOf = (s) => Math.min(s.batch ?? dataSize(), dataSize());
 let inspected = null;
 
-const plot = new SurfacePlot($("#contour"), {
+const plot = new SurfacePlot($("#contour"), $("#paths"), {
   onStart: (p) => store.commit((d) => { d.start = p.map((v) => Number(v.toPrecision(4))); }),
   onView: (v) => store.commit((d) => { d.view = v; }, { history: "replace", view: true }),
   onInspect: (p) => inspector.inspect(p),
@@ -106,32 +144,65 @@ const controls = new Controls(catalog, (fn, opts) => store.commit(fn, opts));
 renderPresets($("#presets"), catalog.presets, (fn, opts) => store.commit(fn, opts));
 
 // ---- drawing (coalesced to one per animation frame) ----
-let drawQueued = false;
+// The paths first, in the frame; the loss plot and the data panel right after it, in their own
+// task, so that the surface figure reaches the screen without waiting for them.
+let drawQueued = false; // a frame is asked for
+let drawTimer = null; // or will be, after a live run's grace
+let secondQueued = false;
+let sentAt = 0; // when the run on screen was asked for
+const GRACE = 100; // ms: a new run's partial paths are not drawn before (the old ones stay up)
 function draw() {
   if (drawQueued) return;
+  const wait = runs.done ? 0 : sentAt + GRACE - performance.now();
+  if (wait > 0) {
+    drawTimer ??= setTimeout(() => { drawTimer = null; draw(); }, wait);
+    return;
+  }
+  if (drawTimer !== null) clearTimeout(drawTimer);
+  drawTimer = null;
   drawQueued = true;
   requestAnimationFrame(() => {
     drawQueued = false;
+    if (!window.Plotly) return; // drawn once Plotly is ready
+    drawFirst();
+    if (!secondQueued) {
+      secondQueued = true;
+      setTimeout(() => { secondQueued = false; drawSecond(); }, 0);
+    }
+  });
+}
+
+const showsData = (s) => Boolean(plot.surface && plot.surface.data && plot.surface.id === s.surface);
+
+function drawFirst() {
+  {
     const s = store.state;
     const t = player.t;
     const start = startOf(s);
     const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: label(s.opts[i]) }));
     const dp = $("#datapanel");
-    const data = Boolean(plot.surface && plot.surface.data && plot.surface.id === s.surface);
+    const data = showsData(s);
     if (dp.hidden === data) { // the contour's box changes: re-fit it once the layout settles
       dp.hidden = !data;
       $("#views").classList.toggle("with-data", data);
-      requestAnimationFrame(() => { if ($("#contour").data) Plotly.Plots.resize($("#contour")); });
+      requestAnimationFrame(() => plot.resize());
     }
     if (plot.surface) plot.draw(tracks, t, start, s.big, { inspect: inspected });
-    drawLoss($("#lossplot"), tracks, t, s.big, runs.meta.epochSize || 0);
-    if (data) drawData(dp, plot.surface, tracks, t, s.big);
-    renderSummary($("#summary"), tracks, t, !runs.done);
+    renderSummary($("#summary"), tracks, t, !runs.done, data ? s.ring : null);
     const total = runs.length;
     $("#scrub").max = total;
     $("#scrub").value = t;
     $("#step-out").textContent = `${Math.min(t, total)} / ${total}`;
-  });
+  }
+}
+
+function drawSecond() {
+  if (!window.Plotly) return;
+  const s = store.state;
+  const t = player.t;
+  const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: label(s.opts[i]) }));
+  drawLoss($("#lossplot"), $("#lossbase"), tracks, t, s.big, runs.meta.epochSize || 0);
+  if (showsData(s) && !$("#datapanel").hidden) drawData($("#datapanel"), plot.surface, tracks, t, s.big, s.ring);
 }
 
 function label(o) {
@@ -174,6 +245,7 @@ function runBody(s) {
     })),
   };
   if (s.start && s.start.length === bound.dim) body.start = s.start;
+  body.stop = { grad_tol: s.gtol, grad_norm: s.gnorm, loss_tol: s.ltol };
   if (s.restarts) body.restarts = s.restarts;
   if (s.seed) body.seed = s.seed;
   if (bound.data) {
@@ -187,11 +259,12 @@ function runBody(s) {
   return body;
 }
 
+// Changes made in one task go out as one run, at once (a microtask, not a frame later).
 let runQueued = null;
 function queueRun(live) {
   const first = runQueued === null;
   runQueued = (runQueued ?? true) && live; // a discrete change wins over a drag
-  if (first) requestAnimationFrame(() => { const l = runQueued; runQueued = null; sendRun(l); });
+  if (first) queueMicrotask(() => { const l = runQueued; runQueued = null; sendRun(l); });
 }
 
 function sendRun(live) {
@@ -199,12 +272,12 @@ function sendRun(live) {
   const s = store.state;
   const n = dataSize();
   const id = runs.begin(s.opts.length, { epochSize: n ? Math.ceil(n / batchOf(s)) : 0 });
-  runs.unsent = !socket.send({ type: "run", id, ...runBody(store.state), frame_points: 64 });
-  if (live) player.follow();
+  runs.unsent = !socket.send({ type: "run", id, ...runBody(store.state), frame_points: 512 });
+  sentAt = performance.now();
+  if (live) player.follow(); // the old paths stay up until the new ones arrive (or GRACE)
   else player.restart();
   app.dataset.runId = id;
   setStatus();
-  draw();
 }
 
 function onMessage(msg) {
@@ -251,21 +324,18 @@ async function refreshSurface({ rebind = true } = {}) {
       b = customBound(s, answer);
     }
     const one = (custom ? b : catalog.surfaces.get(s.surface)).dim === 1;
-    const q = one ? { nx: 400 } : { nx: 150, ny: 150 };
-    if (s.view) {
-      [q.xmin, q.xmax] = s.view;
-      if (!one) [q.ymin, q.ymax] = s.view.slice(2);
-    }
+    const q = gridQuery(s, one);
     const [b2, g] = await Promise.all([
-      custom || !rebind ? Promise.resolve(b) : getJSON(`/api/surfaces/${s.surface}`, { params }),
+      custom || !rebind ? Promise.resolve(b) : fetchOnce(`/api/surfaces/${s.surface}`, { params }),
       custom
         ? postRaw("/api/grid", { surface: surfaceSpec(s), ...q }).then((r) => r.json())
-        : getJSON(`/api/surfaces/${s.surface}/grid`, { ...q, params }),
+        : fetchOnce(`/api/surfaces/${s.surface}/grid`, { ...q, params }),
     ]);
     if (token !== surfaceToken) return;
     if (custom) b2.log_contours = wantsLog(g);
     bound = b2;
     plot.setSurface(b2, g, s.view);
+    if (window.Plotly) plot.drawBase(s.big); // the contours first; paths and loss next frame
     controls.render(store.state, bound);
     lrBound.update(JSON.stringify(surfaceSpec(s)), surfaceSpec(s), bound);
     if (inspector.point && inspector.point.length !== bound.dim) inspector.close();
@@ -318,6 +388,17 @@ $("#speed").value = String(store.state.speed);
 $("#speed").addEventListener("change", (e) =>
   store.commit((d) => { d.speed = Number(e.target.value); }, { history: "replace", ui: true }));
 $("#play").addEventListener("click", () => player.toggle());
+// On a data-fit surface a status row picks whose minibatch is ringed.
+function pickRing(e) {
+  const row = e.target.closest("tr[data-run]");
+  if (!row || (e.type === "keydown" && e.key !== "Enter" && e.key !== " ")) return;
+  e.preventDefault();
+  const i = Number(row.dataset.run);
+  store.commit((d) => { d.ring = i; }, { history: "replace", ui: true });
+  requestAnimationFrame(() => $(`#summary tr[data-run="${i}"]`)?.focus());
+}
+$("#summary").addEventListener("click", pickRing);
+$("#summary").addEventListener("keydown", pickRing);
 $("#restart").addEventListener("click", () => player.restart());
 $("#back").addEventListener("click", () => player.step(-1));
 $("#fwd").addEventListener("click", () => player.step(1));
@@ -327,10 +408,17 @@ $("#projector").addEventListener("click", () => {
 });
 // Plotly's `responsive` follows the window only; the grid also changes with projector mode.
 const resizer = new ResizeObserver((entries) => {
-  for (const e of entries) if (e.target.data && e.target.offsetParent) Plotly.Plots.resize(e.target);
+  if (!window.Plotly) return;
+  for (const e of entries) {
+    if (!e.target.offsetParent) continue;
+    if (e.target.id === "surface-box") plot.resize();
+    else if (e.target.id === "loss-box") {
+      for (const g of e.target.children) if (g.data) Plotly.Plots.resize(g);
+    } else if (e.target.data) Plotly.Plots.resize(e.target);
+  }
 });
-resizer.observe($("#contour"));
-resizer.observe($("#lossplot"));
+resizer.observe($("#surface-box"));
+resizer.observe($("#loss-box"));
 resizer.observe($("#datapanel"));
 
 document.addEventListener("keydown", (e) => {
@@ -357,8 +445,8 @@ async function guarded(fn) {
 }
 $("#export-csv").addEventListener("click", () => guarded(() => exportRuns(runBody(store.state), "csv")));
 $("#export-json").addEventListener("click", () => guarded(() => exportRuns(runBody(store.state), "json")));
-$("#export-png").addEventListener("click", () => guarded(() => exportPNG($("#contour"), store.state.surface)));
-$("#contour").addEventListener("keydown", (e) => { if (e.key === "Escape") inspector.close(); });
+$("#export-png").addEventListener("click", () => guarded(() => exportPNG([$("#contour"), $("#paths")], store.state.surface)));
+$("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") inspector.close(); });
 
 // ---- start ----
 document.body.classList.toggle("projector", store.state.big);
@@ -366,5 +454,9 @@ $("#projector").setAttribute("aria-pressed", String(store.state.big));
 controls.render(store.state, bound, true);
 refreshSurface();
 setStatus();
+plotlyReady.then(() => {
+  if (plot.surface) plot.drawBase(store.state.big);
+  draw();
+});
 // For tests and the curious: the live objects (read them, do not rely on them as an API).
 window.descentlab = { store, runs, player, catalog };

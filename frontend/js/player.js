@@ -88,7 +88,11 @@ export class Player {
   // New data arrived: while following (or showing the end), stay at the end.
   dataChanged() {
     if (this.following) this.t = this.pos = this.total();
-    if (!this.playing) this.emit();
+    if (this.playing && this.speed === Infinity) { // instant: at the end now, not next frame
+      this.t = this.pos = this.total();
+      if (this.finished()) this.pause();
+      else this.emit();
+    } else if (!this.playing) this.emit();
     else this.onState(this.state());
   }
 

@@ -5,9 +5,10 @@
 // Two Plotly figures stacked in one box, with the same size, margins and axis ranges:
 // underneath (`base`, static) the filled contours and colour bar, redrawn only when the surface,
 // its grid, the view or the projector mode change; on top (`el`, transparent, interactive) the
-// paths, minima, start marker, legend, axes and an invisible copy of the surface for hover and
-// clicks. A path update redraws only the top: finding 28 contour levels on the grid costs far
-// more than the paths (measured in bench/browser.py).
+// paths, minima, start marker and legend. A path update redraws only the top: finding 28 contour
+// levels on the grid, and laying out tick labels, cost far more than the paths (measured in
+// bench/browser.py). The surface itself answers the pointer without Plotly: a readout of
+// (x, y, f) from the grid under the pointer, and clicks on the plot area read from the axes.
 
 import { colour } from "./palette.js";
 
@@ -78,27 +79,26 @@ export class SurfacePlot {
     this.baseKey = null;
   }
 
-  margin(big) {
+  // The same box on both figures: fixed margins, except that the top figure's legend may push
+  // its top margin (a second row), which the figure underneath then copies (`pushed`).
+  margin(big, pushed = null) {
     const cbar = this.surface && this.surface.dim === 2;
-    return { l: big ? 70 : 55, r: cbar ? (big ? 128 : 86) : 10, t: big ? 44 : 32, b: big ? 60 : 45,
-      autoexpand: false };
+    return { l: big ? 70 : 55, r: cbar ? (big ? 128 : 86) : 10, t: pushed ?? (big ? 44 : 32),
+      b: big ? 60 : 45, autoexpand: false };
   }
 
   // The figure underneath: contours and colour bar (or the 1-D curve), axes hidden (the top
   // figure draws them). Redrawn only when what it shows changes.
   drawBase(big) {
-    const rng = this.range();
-    const one = this.surface.dim === 1;
-    const yr = one ? this.curveRange() : rng.y;
-    const w = this.base.clientWidth, h = this.base.clientHeight;
-    const key = JSON.stringify([rng, yr, big, w, h]);
+    const key = JSON.stringify([this.range(), big, this.pushed]);
     if (key === this.baseKey && this.base.data) return;
     this.baseKey = key;
+    const { xaxis, yaxis } = this.axes();
     const layout = {
       font: { size: big ? 20 : 13, family: "system-ui, sans-serif" },
-      margin: this.margin(big),
-      xaxis: { range: rng.x, visible: false, fixedrange: true },
-      yaxis: { range: yr, visible: false, fixedrange: true },
+      margin: this.margin(big, this.pushed),
+      xaxis: { ...xaxis, fixedrange: true },
+      yaxis: { ...yaxis, fixedrange: true },
       showlegend: false,
       plot_bgcolor: "#fff",
       paper_bgcolor: "rgba(0,0,0,0)",
@@ -106,8 +106,22 @@ export class SurfacePlot {
     Plotly.react(this.base, this.under, layout, { staticPlot: true, responsive: false });
   }
 
+  // The axes, drawn underneath (tick labels are costly to lay out on every path update).
+  axes() {
+    const one = this.surface.dim === 1;
+    const rng = this.range();
+    const [xLabel, yLabel] = this.surface.labels || ["x", "y"]; // θ₀, θ₁ for regression
+    return {
+      xaxis: { range: rng.x, title: { text: xLabel }, zeroline: false, showgrid: one },
+      yaxis: one
+        ? { title: { text: `f(${xLabel})` }, range: this.curveRange(), zeroline: false }
+        : { range: rng.y, title: { text: yLabel }, zeroline: false, showgrid: false },
+    };
+  }
+
   resize() {
     this.baseKey = null;
+    this.wide = this.el.clientWidth > 640;
     if (this.base.data) Plotly.Plots.resize(this.base);
     if (this.el.data) Plotly.Plots.resize(this.el);
   }
@@ -141,13 +155,6 @@ export class SurfacePlot {
       },
       hoverinfo: "skip",
     };
-    // The top figure's copy: no levels drawn, only there to answer hover and clicks.
-    this.hoverSurface = {
-      type: "contour", x: g.x, y: g.y, z: t.z, name: "surface", showlegend: false, showscale: false,
-      ncontours: 1, connectgaps: false, contours: { coloring: "none", showlines: false },
-      line: { width: 0 }, meta: { hover: "surface" },
-      hovertemplate: `x=%{x:.3g}<br>y=%{y:.3g}<br>${this.surface.log_contours ? "log₁₀(f−f<sub>min</sub>)" : "f"}=%{z:.3g}<extra></extra>`,
-    };
     this.minima = {
       type: "scatter", mode: "markers", name: "minimum",
       x: this.surface.minima.map((m) => m[0]), y: this.surface.minima.map((m) => m[1]),
@@ -163,8 +170,6 @@ export class SurfacePlot {
       type: "scatter", mode: "lines", x: g.x, y: g.z, name: "f", showlegend: false,
       line: { color: "#555", width: 2 }, hoverinfo: "skip",
     };
-    this.hoverSurface = { ...curve, line: { width: 0 }, opacity: 0, meta: { hover: "surface" },
-      hoverinfo: undefined, hovertemplate: "x=%{x:.3g}<br>f=%{y:.4g}<extra></extra>" };
     this.minima = {
       type: "scatter", mode: "markers", name: "minimum",
       x: this.surface.minima.map((m) => m[0]),
@@ -181,7 +186,7 @@ export class SurfacePlot {
     if (!this.surface) return;
     this.drawBase(big);
     const one = this.surface.dim === 1;
-    const traces = [this.hoverSurface, this.minima];
+    const traces = [this.minima];
     const rng = this.range();
     tracks.forEach((tr, i) => {
       const rows = tr.rows || [tr];
@@ -247,15 +252,14 @@ export class SurfacePlot {
           xanchor: start[0], yanchor: start[1], x0: -9, x1: 9, y0: -9, y1: 9,
           line: { color: "#000", width: 2.5 }, fillcolor: "rgba(255,255,255,0.85)",
           editable: true, name: "start" };
-    const [xLabel, yLabel] = this.surface.labels || ["x", "y"]; // θ₀, θ₁ for regression
+    if (this.wide === undefined) this.wide = this.el.clientWidth > 640;
+    const { xaxis, yaxis } = this.axes();
     const layout = {
       font,
-      margin: this.margin(big),
-      xaxis: { range: rng.x, title: { text: xLabel }, zeroline: false, showgrid: one },
-      yaxis: one
-        ? { title: { text: `f(${xLabel})` }, range: this.curveRange(), zeroline: false }
-        : { range: rng.y, title: { text: yLabel }, zeroline: false, showgrid: false },
-      showlegend: this.el.clientWidth > 640, // on phones the table under the plot is the legend
+      margin: { ...this.margin(big), autoexpand: true },
+      xaxis: { range: xaxis.range, visible: false },
+      yaxis: { range: yaxis.range, visible: false },
+      showlegend: this.wide, // on phones the table under the plot is the legend
       legend: { orientation: "h", x: 0, y: 1.01, yanchor: "bottom", font: { size: big ? 18 : 12 } },
       hovermode: "closest",
       shapes: [startShape],
@@ -264,6 +268,11 @@ export class SurfacePlot {
       paper_bgcolor: "rgba(0,0,0,0)",
     };
     const p = Plotly.react(this.el, traces, layout, CONFIG);
+    const top = this.el._fullLayout && this.el._fullLayout._size.t;
+    if (top && top !== (this.pushed ?? layout.margin.t)) {
+      this.pushed = top === layout.margin.t ? null : top;
+      this.drawBase(big);
+    }
     if (!this.ready) {
       this.ready = true;
       this.listen();
@@ -271,18 +280,68 @@ export class SurfacePlot {
     return p;
   }
 
+  // The data point under a pointer event on the plot area, or null outside it.
+  pointAt(ev) {
+    const fl = this.el._fullLayout;
+    const drag = this.el.querySelector(".nsewdrag");
+    if (!fl || !drag) return null;
+    const box = drag.getBoundingClientRect();
+    const px = ev.clientX - box.left, py = ev.clientY - box.top;
+    if (px < 0 || py < 0 || px > box.width || py > box.height) return null;
+    const x = fl.xaxis.p2d(px);
+    return this.surface.dim === 1 ? [x] : [x, fl.yaxis.p2d(py)];
+  }
+
+  // f at a point, from the grid (the nearest node; a curve is interpolated).
+  valueAt(p) {
+    const g = this.grid;
+    if (this.surface.dim === 1) return interp(g, p[0]);
+    const near = (xs, v) => {
+      const k = Math.round(((v - xs[0]) / (xs[xs.length - 1] - xs[0])) * (xs.length - 1));
+      return k < 0 || k >= xs.length ? -1 : k;
+    };
+    const i = near(g.x, p[0]), j = near(g.y, p[1]);
+    return i < 0 || j < 0 ? null : g.z[j][i];
+  }
+
+  readout(p) {
+    let r = this.el.parentElement.querySelector(".readout");
+    if (!r) {
+      r = document.createElement("div");
+      r.className = "readout";
+      r.setAttribute("aria-hidden", "true");
+      this.el.parentElement.append(r);
+    }
+    r.hidden = !p;
+    if (!p) return;
+    const m = this.margin(document.body.classList.contains("projector"), this.pushed);
+    r.style.left = `${m.l + 6}px`;
+    r.style.top = `${m.t + 4}px`;
+    const f = this.valueAt(p);
+    const fmt = (v) => (v === null || v === undefined ? "—" : Number(v.toPrecision(4)));
+    r.textContent = p.length === 1 ? `x = ${fmt(p[0])}, f = ${fmt(f)}`
+      : `x = ${fmt(p[0])}, y = ${fmt(p[1])}, f = ${fmt(f)}`;
+  }
+
   listen() {
     const el = this.el;
-    el.on("plotly_click", (data) => {
-      const ev = data && data.event;
-      const fl = el._fullLayout;
-      if (!ev || !fl) return;
-      const box = el.querySelector(".nsewdrag").getBoundingClientRect();
-      const x = fl.xaxis.p2d(ev.clientX - box.left);
-      const p = this.surface.dim === 1 ? [x] : [x, fl.yaxis.p2d(ev.clientY - box.top)];
+    // A click on the plot area (no drag) moves the start, or inspects the point.
+    let down = null;
+    el.addEventListener("pointerdown", (ev) => {
+      const onArea = ev.button === 0 && ev.target.classList && ev.target.classList.contains("nsewdrag");
+      down = onArea ? { x: ev.clientX, y: ev.clientY, t: performance.now() } : null;
+    }, true);
+    window.addEventListener("pointerup", (ev) => {
+      const d = down;
+      down = null;
+      if (!d || Math.hypot(ev.clientX - d.x, ev.clientY - d.y) > 4 || performance.now() - d.t > 800) return;
+      const p = this.pointAt(ev);
+      if (!p) return;
       if (ev.shiftKey || this.inspecting) this.onInspect(p);
       else this.onStart(p);
-    });
+    }, true);
+    el.addEventListener("mousemove", (ev) => this.readout(this.pointAt(ev)));
+    el.addEventListener("mouseleave", () => this.readout(null));
     el.on("plotly_relayout", (ev) => {
       const keys = Object.keys(ev || {});
       const shape = keys.find((k) => k.startsWith("shapes[0]"));

@@ -1,6 +1,8 @@
 // The lecture's figures (GET /api/presets): one button each; a click turns the preset's run
 // body into app state.
 
+import { DEFAULT_GTOL } from "./state.js";
+
 function toState(preset, base) {
   const run = preset.run || {};
   const surface = typeof run.surface === "string" ? { id: run.surface, params: {} } : run.surface || {};
@@ -17,6 +19,10 @@ function toState(preset, base) {
   s.samp = st.sampling ?? "shuffle";
   s.noise = st.noise ?? 0;
   if (run.epochs) s.epochs = run.epochs;
+  const stop = run.stop || {};
+  s.gtol = "grad_tol" in stop ? stop.grad_tol : DEFAULT_GTOL;
+  s.gnorm = stop.grad_norm ?? "l2";
+  s.ltol = stop.loss_tol ?? null;
   s.opts = (run.optimizers || []).map((o) => ({
     id: o.id,
     p: { ...(o.params || {}) },

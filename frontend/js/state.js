@@ -6,6 +6,9 @@
 //  &view=-2,2,-1,3&speed=100&big=1
 // A typed surface: surface=custom&expr=<URI-encoded text>&ep=a:1&dom=-2,2,-1,3.
 // Data-fit surfaces: batch=10&sampling=replacement&epochs=20; any other: noise=0.5.
+// Stopping rules (run body `stop`): gtol=1e-4 or gtol=off (|∇f| < tol; default 1e-6),
+// gnorm=l1|l2|inf (which norm; default l2), ltol=1e-9 (|Δf| < tol; default off).
+// ring=1: on a data-fit surface, whose minibatch the data panel rings (default the first's).
 // Optimiser and surface params hold only what differs from the defaults.
 
 export const CUSTOM = "custom";
@@ -13,6 +16,8 @@ export const MAX_RESTARTS = 32;
 export const DEFAULT_EPOCHS = 100;
 
 export const DEFAULT_SPEED = 100;
+export const DEFAULT_GTOL = 1e-6;
+export const NORMS = ["l1", "l2", "inf"];
 
 export function defaultState() {
   return {
@@ -37,6 +42,10 @@ export function defaultState() {
     samp: "shuffle",
     epochs: DEFAULT_EPOCHS,
     noise: 0, // simulated gradient noise on any other surface
+    gtol: DEFAULT_GTOL, // stop when the gradient norm is below (null: never)
+    gnorm: "l2", // in this norm
+    ltol: null, // stop when the loss changes by less (null: never)
+    ring: 0, // the optimiser whose minibatch the data panel rings
   };
 }
 
@@ -92,9 +101,13 @@ export function toHash(s) {
   if (s.samp !== "shuffle") parts.push(`sampling=${s.samp}`);
   if (s.epochs !== DEFAULT_EPOCHS) parts.push(`epochs=${s.epochs}`);
   if (s.noise) parts.push(`noise=${num(s.noise)}`);
+  if (s.gtol !== DEFAULT_GTOL) parts.push(`gtol=${s.gtol === null ? "off" : num(s.gtol)}`);
+  if (s.gnorm !== "l2") parts.push(`gnorm=${s.gnorm}`);
+  if (s.ltol !== null) parts.push(`ltol=${num(s.ltol)}`);
   for (const o of s.opts) {
     parts.push(`opt=${fmtCall(o.id, o.p)}${o.s ? "~" + fmtCall(o.s.id, o.s.p) : ""}`);
   }
+  if (s.ring) parts.push(`ring=${s.ring}`);
   if (s.view) parts.push(`view=${s.view.map(num).join(",")}`);
   if (s.speed !== DEFAULT_SPEED) parts.push(`speed=${s.speed}`);
   if (s.big) parts.push("big=1");
@@ -128,6 +141,10 @@ export function fromHash(hash) {
     else if (key === "sampling" && ["shuffle", "replacement"].includes(val)) s.samp = val;
     else if (key === "epochs" && whole >= 1) s.epochs = whole;
     else if (key === "noise" && Number(val) >= 0) s.noise = Number(val);
+    else if (key === "gtol" && (val === "off" || Number(val) > 0)) s.gtol = val === "off" ? null : Number(val);
+    else if (key === "gnorm" && NORMS.includes(val)) s.gnorm = val;
+    else if (key === "ring" && whole >= 0) s.ring = whole;
+    else if (key === "ltol" && (val === "off" || Number(val) > 0)) s.ltol = val === "off" ? null : Number(val);
     else if (key === "opt") {
       const [o, sch] = val.split("~");
       const call = parseCall(o);
@@ -209,6 +226,7 @@ export function sanitise(s, catalog) {
   out.restarts = Math.min(Math.max(0, out.restarts), MAX_RESTARTS);
   out.epochs = Math.min(Math.max(1, out.epochs), 20000);
   out.steps = Math.min(Math.max(1, out.steps), 20000);
+  if (!NORMS.includes(out.gnorm)) out.gnorm = "l2";
   const keep = (params, specs) => {
     const known = new Map(specs.map((h) => [h.name, h]));
     for (const [k, v] of Object.entries(params)) {
@@ -223,5 +241,6 @@ export function sanitise(s, catalog) {
     if (o.s) keep(o.s.p, catalog.schedules.get(o.s.id).params || []);
   }
   if (!out.opts.length) out.opts = defaultState().opts.filter((o) => catalog.optimizers.has(o.id));
+  if (!(out.ring < out.opts.length)) out.ring = 0;
   return out;
 }

@@ -1,6 +1,7 @@
 // The legend under the plot: one row per optimiser with its colour, status (converged in N
 // steps / diverged / stopped at max_steps, or "still going" while it streams) and final loss.
-// With random restarts the row reports the best of them ("best of 9").
+// With random restarts the row reports the best of them ("best of 9"). On a data-fit surface
+// (`ring` a number) a row is a button: it picks whose minibatch the data panel rings.
 
 import { colour } from "./palette.js";
 import { formatValue } from "./slider.js";
@@ -15,7 +16,7 @@ export function statusText(s, steps, streaming) {
   return s.message || s.status;
 }
 
-export function renderSummary(root, tracks, t, streaming) {
+export function renderSummary(root, tracks, t, streaming, ring = null) {
   const rows = tracks.map((tr, i) => {
     const many = (tr.rows || []).length > 1;
     const row = many && tr.summary ? tr.rows[tr.best] : tr;
@@ -26,8 +27,12 @@ export function renderSummary(root, tracks, t, streaming) {
     const best = many
       ? `<span class="best"> · best of ${tr.rows.length}${s ? ` (${tr.best === 0 ? "the start given" : `restart ${tr.best}`})` : ""}</span>`
       : "";
-    return `<tr data-status="${s ? s.status : "running"}">
-      <td><span class="swatch" style="--c:${colour(i)}"></span>${esc(tr.label)}</td>
+    const pick = ring !== null && tracks.length > 1
+      ? ` data-run="${i}" tabindex="0" class="pick" aria-pressed="${i === ring}" title="ring this optimiser's minibatch in the data panel"`
+      : "";
+    const ringed = pick && i === ring ? ` <span class="ringed" aria-hidden="true">○</span>` : "";
+    return `<tr data-status="${s ? s.status : "running"}"${pick}>
+      <td><span class="swatch" style="--c:${colour(i)}"></span>${esc(tr.label)}${ringed}</td>
       <td class="st">${statusText(s, steps, streaming)}${best}</td>
       <td class="num">${formatValue(shown ?? NaN) || "—"}</td>
       <td class="num">${formatValue(finalLoss ?? NaN) || (s ? "overflow" : "—")}</td></tr>`;

@@ -35,7 +35,8 @@ def wait_done(page: Any, after_run: str | None = None) -> None:
 def wait_fitted(page: Any) -> None:
     """Wait until every figure has re-fitted its box (before a screenshot)."""
     page.wait_for_function(
-        "[...document.querySelectorAll('.plot')].filter(g => g.offsetParent && g._fullLayout)"
+        "[...document.querySelectorAll('.plot, .layer')]"
+        ".filter(g => g.offsetParent && g._fullLayout)"
         ".every(g => Math.abs(g._fullLayout.width - g.clientWidth) < 3"
         " && Math.abs(g._fullLayout.height - g.clientHeight) < 3)"
     )
