@@ -110,10 +110,12 @@ def main() -> None:
             page.reload()
             page.wait_for_selector(DONE)
             for _ in range(3):
-                page.click("#restart")
-                page.click("#play")
+                page.click("#restart")  # back to step 0 (it may start playing by itself)
+                if page.get_attribute("#app", "data-player") != "playing":
+                    page.click("#play")
+                page.wait_for_selector("#app[data-player=playing]")
                 fps.append(page.evaluate(COUNT_FRAMES, 3000))
-                page.click("#play")
+                page.click("#play")  # pause
             if args.screenshot:
                 page.goto(f"{base}/#{FIVE}")
                 page.reload()
