@@ -187,17 +187,31 @@ function drawFirst() {
       $("#views").classList.toggle("with-data", data);
       requestAnimationFrame(() => plot.resize());
     }
-    if (plot.surface) plot.draw(tracks, t, start, s.big, { inspect: inspected });
+    // while playing, the path figure patches its SVG (the run's id says which run it shows)
+    const fast = player.playing ? runs.id : null;
+    drawnFast = fast !== null;
+    if (plot.surface) plot.draw(tracks, t, start, s.big, { inspect: inspected, fast });
     renderSummary($("#summary"), tracks, t, !runs.done, data ? s.ring : null);
     const total = runs.length;
-    $("#scrub").max = total;
-    $("#scrub").value = t;
-    $("#step-out").textContent = `${Math.min(t, total)} / ${total}`;
+    const scrub = $("#scrub");
+    if (scrub.max !== String(total)) scrub.max = total;
+    if (scrub.value !== String(t)) scrub.value = t;
+    const out = `${Math.min(t, total)} / ${total}`;
+    if ($("#step-out").textContent !== out) $("#step-out").textContent = out;
   }
 }
 
+// While playing, the loss figure and the data panel (summaries) are redrawn at most every
+// SECOND_EVERY ms; the frame after the player stops draws them in full.
+const SECOND_EVERY = 100;
+let secondAt = -Infinity;
+let drawnFast = false; // the last frame was drawn while playing
+
 function drawSecond() {
   if (!window.Plotly) return;
+  const now = performance.now();
+  if (player.playing && now - secondAt < SECOND_EVERY) return;
+  secondAt = player.playing ? now : -Infinity;
   const s = store.state;
   const t = player.t;
   const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: label(s.opts[i]) }));
@@ -222,6 +236,7 @@ function setStatus(playerState = player.state()) {
   else status = playerState === "done" ? "done" : playerState;
   app.dataset.status = status;
   app.dataset.player = playerState;
+  if (drawnFast && !player.playing) draw(); // stopped at the end: draw it in full
   const playing = player.playing;
   $("#play").classList.toggle("playing", playing);
   $("#play").setAttribute("aria-label", playing ? "pause" : "play");
@@ -445,7 +460,13 @@ async function guarded(fn) {
 }
 $("#export-csv").addEventListener("click", () => guarded(() => exportRuns(runBody(store.state), "csv")));
 $("#export-json").addEventListener("click", () => guarded(() => exportRuns(runBody(store.state), "json")));
-$("#export-png").addEventListener("click", () => guarded(() => exportPNG([$("#contour"), $("#paths")], store.state.surface)));
+$("#export-png").addEventListener("click", () => guarded(async () => {
+  if (player.playing) { // the figure patched while playing: pause, and let it redraw in full
+    player.pause();
+    await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  }
+  await exportPNG([$("#contour"), $("#paths")], store.state.surface);
+}));
 $("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") inspector.close(); });
 
 // ---- start ----

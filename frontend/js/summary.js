@@ -16,6 +16,8 @@ export function statusText(s, steps, streaming) {
   return s.message || s.status;
 }
 
+const shown = new WeakMap(); // root -> the HTML it shows
+
 export function renderSummary(root, tracks, t, streaming, ring = null) {
   const rows = tracks.map((tr, i) => {
     const many = (tr.rows || []).length > 1;
@@ -37,7 +39,10 @@ export function renderSummary(root, tracks, t, streaming, ring = null) {
       <td class="num">${formatValue(shown ?? NaN) || "—"}</td>
       <td class="num">${formatValue(finalLoss ?? NaN) || (s ? "overflow" : "—")}</td></tr>`;
   });
-  root.innerHTML = `<table><thead><tr><th>optimiser</th><th>status</th>
+  const html = `<table><thead><tr><th>optimiser</th><th>status</th>
     <th class="num">loss (step ${t})</th><th class="num">final loss</th></tr></thead>
     <tbody>${rows.join("")}</tbody></table>`;
+  if (html === shown.get(root)) return; // unchanged: keep the DOM (and any focus) as it is
+  shown.set(root, html);
+  root.innerHTML = html;
 }

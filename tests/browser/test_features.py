@@ -12,43 +12,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from uiutil import FAST, open_app, run_id, traces, wait_done, wait_fitted
 
 pytestmark = pytest.mark.browser
-
-FAST = "speed=Infinity"
-
-
-def open_app(page: Any, hash_: str = FAST) -> None:
-    page.goto("/#" + hash_)
-    wait_done(page)
-
-
-def wait_done(page: Any, after_run: str | None = None) -> None:
-    """Wait until the current run has streamed and the player shows its last step."""
-    if after_run is not None:
-        page.wait_for_function(
-            "id => document.querySelector('#app').dataset.runId !== id", arg=after_run
-        )
-    page.wait_for_selector("#app[data-status=done]")
-
-
-def wait_fitted(page: Any) -> None:
-    """Wait until every figure has re-fitted its box (before a screenshot)."""
-    page.wait_for_function(
-        "[...document.querySelectorAll('.plot, .layer')]"
-        ".filter(g => g.offsetParent && g._fullLayout)"
-        ".every(g => Math.abs(g._fullLayout.width - g.clientWidth) < 3"
-        " && Math.abs(g._fullLayout.height - g.clientHeight) < 3)"
-    )
-
-
-def run_id(page: Any) -> str:
-    return str(page.eval_on_selector("#app", "e => e.dataset.runId"))
-
-
-def traces(page: Any, el: str = "#paths") -> list[dict[str, Any]]:
-    js = f"document.querySelector('{el}').data.map(t => ({{meta: t.meta || null, type: t.type}}))"
-    return page.evaluate(js)  # type: ignore[no-any-return]
 
 
 def test_restarts_preset_draws_nine_paths(page: Any, artifacts: Path) -> None:

@@ -10,26 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from uiutil import FAST, open_app, run_id, wait_done
 
 pytestmark = pytest.mark.browser
-
-FAST = "speed=Infinity"
-
-
-def open_app(page: Any, hash_: str) -> None:
-    page.goto("/#" + hash_)
-    page.wait_for_selector("#app[data-status=done]")
-
-
-def run_id(page: Any) -> str:
-    return str(page.eval_on_selector("#app", "e => e.dataset.runId"))
-
-
-def wait_done(page: Any, after_run: str) -> None:
-    page.wait_for_function(
-        "id => document.querySelector('#app').dataset.runId !== id", arg=after_run
-    )
-    page.wait_for_selector("#app[data-status=done]")
 
 
 def test_stopping_rules_from_presets_controls_and_url(page: Any, artifacts: Path) -> None:

@@ -12,32 +12,9 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from uiutil import FAST, open_app, run_id, tracks, wait_done
 
 pytestmark = pytest.mark.browser
-
-FAST = "speed=Infinity"
-
-
-def open_app(page: Any, hash_: str = FAST) -> None:
-    page.goto("/#" + hash_)
-    wait_done(page)
-
-
-def wait_done(page: Any, after_run: str | None = None) -> None:
-    """Wait until the current run has streamed and the player shows its last step."""
-    if after_run is not None:
-        page.wait_for_function(
-            "id => document.querySelector('#app').dataset.runId !== id", arg=after_run
-        )
-    page.wait_for_selector("#app[data-status=done]")
-
-
-def run_id(page: Any) -> str:
-    return str(page.eval_on_selector("#app", "e => e.dataset.runId"))
-
-
-def tracks(page: Any) -> list[list[list[float]]]:
-    return page.evaluate("window.descentlab.runs.tracks.map(t => t.path)")  # type: ignore[no-any-return]
 
 
 def test_page_loads_draws_contour_without_console_errors(page: Any, artifacts: Path) -> None:
@@ -76,6 +53,37 @@ def test_run_animates_to_done(page: Any) -> None:
     page.click("#restart")
     assert page.evaluate("window.descentlab.player.t") < 80
     page.wait_for_selector("#app[data-status=done]")
+
+
+# The dots of each path on screen and the step they stand for, read in an animation frame.
+SHOWN = """() => new Promise((resolve) => requestAnimationFrame(() => {
+  const gd = document.querySelector('#paths');
+  const dots = [...gd.querySelectorAll('.scatterlayer > g.trace')]
+    .filter((g) => g.__data__[0].trace.meta)
+    .map((g) => g.querySelectorAll('path.point').length);
+  const data = gd.data.filter((t) => t.meta).map((t) => t.x.length);
+  resolve({dots, data, t: window.descentlab.player.t});
+}))"""
+
+
+def test_playing_moves_every_path_then_redraws_in_full(page: Any) -> None:
+    # while playing, the paths move without a full Plotly redraw; at the end, a full one
+    opts = "&".join(f"opt={o}(lr:0.001)" for o in ("gd", "momentum", "nesterov"))
+    page.goto(f"/#surface=rosenbrock&steps=150&{opts}&speed=100")
+    page.wait_for_function("window.descentlab.player.playing && window.descentlab.player.t > 40")
+    shown = page.evaluate(SHOWN)
+    assert len(shown["dots"]) == 3
+    for n in shown["dots"]:  # a dot per step shown (the clock may be a frame ahead)
+        assert 0 <= shown["t"] + 1 - n <= 12
+    page.wait_for_selector("#app[data-status=done]")
+    page.wait_for_function(
+        "document.querySelector('#lossplot').data"
+        ".filter(t => t.meta).every(t => t.x.length === 151)"
+    )
+    done = page.evaluate(SHOWN)
+    assert done["dots"] == [151] * 3
+    assert done["data"] == [151] * 3
+    assert page.console.errors == []
 
 
 def test_slider_drag_changes_path_and_url(page: Any) -> None:

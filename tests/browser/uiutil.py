@@ -1,0 +1,51 @@
+"""Helpers shared by the browser tests: open the app, wait on the attributes it sets
+(`#app[data-status]`, `data-run-id`) instead of sleeping, and read what it shows.
+
+Imported as a plain module (`from uiutil import ...`): pytest's default import mode puts this
+directory on sys.path (there is no __init__.py here).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FAST = "speed=Infinity"  # a run shows its end at once where the animation is not the point
+
+
+def open_app(page: Any, hash_: str = FAST) -> None:
+    page.goto("/#" + hash_)
+    wait_done(page)
+
+
+def wait_done(page: Any, after_run: str | None = None) -> None:
+    """Wait until the current run has streamed and the player shows its last step."""
+    if after_run is not None:
+        page.wait_for_function(
+            "id => document.querySelector('#app').dataset.runId !== id", arg=after_run
+        )
+    page.wait_for_selector("#app[data-status=done]")
+
+
+def wait_fitted(page: Any) -> None:
+    """Wait until every figure has re-fitted its box (before a screenshot)."""
+    page.wait_for_function(
+        "[...document.querySelectorAll('.plot, .layer')]"
+        ".filter(g => g.offsetParent && g._fullLayout)"
+        ".every(g => Math.abs(g._fullLayout.width - g.clientWidth) < 3"
+        " && Math.abs(g._fullLayout.height - g.clientHeight) < 3)"
+    )
+
+
+def run_id(page: Any) -> str:
+    return str(page.eval_on_selector("#app", "e => e.dataset.runId"))
+
+
+def tracks(page: Any) -> list[list[list[float]]]:
+    """Each optimiser's path (row 0), as the app holds it."""
+    return page.evaluate("window.descentlab.runs.tracks.map(t => t.path)")  # type: ignore[no-any-return]
+
+
+def traces(page: Any, el: str = "#paths") -> list[dict[str, Any]]:
+    """The traces of a figure: their meta and type."""
+    js = f"document.querySelector('{el}').data.map(t => ({{meta: t.meta || null, type: t.type}}))"
+    return page.evaluate(js)  # type: ignore[no-any-return]
