@@ -25,6 +25,20 @@ function niceRange(lo, hi, log) {
 
 const syncs = new WeakSet();
 
+// The mean minibatch loss over each complete epoch shown, plotted at the epoch's last step
+// (index 0 is the start, which no minibatch reached).
+function epochMeans(batchLoss, epochSize, n) {
+  const x = [], y = [];
+  for (let end = epochSize; epochSize > 1 && end < n; end += epochSize) {
+    let sum = 0, count = 0;
+    for (let k = end - epochSize + 1; k <= end; k++) {
+      if (batchLoss[k] !== null && Number.isFinite(batchLoss[k])) { sum += batchLoss[k]; count++; }
+    }
+    if (count) { x.push(end); y.push(sum / count); }
+  }
+  return { x, y };
+}
+
 // epochSize: steps per epoch (a vertical line every epochSize steps), or 0.
 export function drawLoss(el, base, tracks, t, big = false, epochSize = 0) {
   let positive = true;
@@ -67,6 +81,16 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0) {
         hovertemplate: `${tr.label}<br>step %{x}: %{y:.4g} (minibatch loss)<extra></extra>`,
         meta: { kind: "batch", run: i },
       });
+      const epochs = epochMeans(row.batchLoss, epochSize, n);
+      if (epochs.x.length) {
+        traces.push({ // the usual training curve: the mean minibatch loss of each epoch
+          type: "scatter", mode: "lines+markers", x: epochs.x, y: epochs.y,
+          name: `${tr.label} (epoch mean)`, legendgroup: `o${i}`, line: { color: colour(i),
+            width: big ? 2.4 : 1.5 }, marker: { size: big ? 8 : 5, symbol: "square" },
+          hovertemplate: `${tr.label}<br>epoch ending at step %{x}: mean minibatch loss %{y:.4g}<extra></extra>`,
+          meta: { kind: "epoch", run: i },
+        });
+      }
     }
   });
   const shapes = [];
@@ -108,7 +132,7 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0) {
     yaxis: { range: yrange, type: yaxis.type, visible: false },
     shapes,
     annotations: stoch ? [{ xref: "paper", yref: "paper", x: 0, y: 1, yanchor: "bottom", xanchor: "left",
-      showarrow: false, text: "solid: full loss · dotted: minibatch loss", font: { size: big ? 16 : 11, color: "#5b6470" } }] : [],
+      showarrow: false, text: "solid: full loss · dotted: minibatch loss · squares: epoch mean", font: { size: big ? 16 : 11, color: "#5b6470" } }] : [],
     showlegend: false,
     hovermode: "closest",
     plot_bgcolor: "rgba(0,0,0,0)",

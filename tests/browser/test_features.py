@@ -124,7 +124,13 @@ def test_linear_regression_minibatches(page: Any, artifacts: Path) -> None:
     early, late = line_at(3), line_at(150)
     assert early != late  # the fitted line moves with the animation
     kinds = {t["meta"]["kind"] for t in traces(page, "#lossplot")}
-    assert kinds == {"loss", "batch"}  # full loss and minibatch loss
+    assert kinds == {"loss", "batch", "epoch"}  # full loss, minibatch loss, epoch means
+    batch, epoch = page.evaluate(
+        "['batch', 'epoch'].map(k => document.querySelector('#lossplot').data"
+        ".find(t => t.meta.kind === k)).map(t => ({x: Array.from(t.x), y: Array.from(t.y)}))"
+    )
+    assert epoch["x"][:2] == [10, 20] and len(epoch["x"]) == 15  # complete epochs to step 150
+    assert epoch["y"][0] == pytest.approx(sum(batch["y"][1:11]) / 10)
     epochs = page.evaluate("document.querySelector('#lossplot').layout.shapes.length")
     assert epochs == 19
     wait_fitted(page)
