@@ -46,15 +46,9 @@ class Settings(BaseModel):
         )
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 def get_pool(request: Request) -> Executor:
     pool: Executor = request.app.state.pool
     return pool
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 PoolDep = Annotated[Executor, Depends(get_pool)]

@@ -395,11 +395,6 @@ def derivative(root: Node, index: int, deadline: float | None = None) -> Node:
     return memo[id(root)]
 
 
-def free_names(root: Node) -> set[str]:
-    """Names of the params still in the tree."""
-    return {n.name for n in root.walk() if n.op == "param"}
-
-
 def to_autograd(root: Node, columns: dict[str, Any] | None = None) -> Callable[[Any], Any]:
     """The tree as a function of a 1-D array ``x``, built from autograd.numpy (averaged over
     the data ``columns`` for a data-fit loss).
