@@ -13,16 +13,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from descentlab import engine
-from descentlab.engine import Stop
-
 sys.path.insert(0, str(Path(__file__).parent))
-from server import Server, free_port, percentile
+from server import Server, baseline_runs, free_port, percentile
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -72,14 +68,7 @@ def main() -> None:
     parser.add_argument("--screenshot", type=Path, help="save the README screenshot here")
     args = parser.parse_args()
 
-    spec = engine.prepare(
-        "rosenbrock", "adam", params={"lr": 0.01}, stop=Stop(max_steps=1000, grad_tol=None)
-    )
-    baseline = []
-    for _ in range(args.slides):
-        t0 = time.perf_counter()
-        engine.run(spec)
-        baseline.append((time.perf_counter() - t0) * 1e3)
+    baseline = [seconds * 1e3 for seconds in baseline_runs(args.slides)]
 
     port = free_port()
     server = Server(port)

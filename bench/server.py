@@ -36,6 +36,20 @@ RUN = {
 _ids = itertools.count()
 
 
+def baseline_runs(n: int) -> list[float]:
+    """Seconds of ``n`` runs of the benchmark's 1,000-step Adam run, in-process: the baseline
+    every transport figure is compared with."""
+    spec = engine.prepare(
+        "rosenbrock", "adam", params={"lr": 0.01}, stop=Stop(max_steps=1000, grad_tol=None)
+    )
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        engine.run(spec)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
@@ -145,18 +159,11 @@ def main() -> None:
         "--workers",
         type=int,
         default=1,
-        help="> 1: serve with `descentlab serve --workers N` in a child process",
+        help="`descentlab serve --workers N`",
     )
     args = parser.parse_args()
 
-    spec = engine.prepare(
-        "rosenbrock", "adam", params={"lr": 0.01}, stop=Stop(max_steps=1000, grad_tol=None)
-    )
-    baseline = []
-    for _ in range(args.runs):
-        t0 = time.perf_counter()
-        engine.run(spec)
-        baseline.append(time.perf_counter() - t0)
+    baseline = baseline_runs(args.runs)
 
     port = free_port()
     server = Server(port, args.workers)

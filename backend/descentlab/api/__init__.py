@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Also without a lifespan (TestClient outside a `with`); threads start only when used.
     app.state.pool = ThreadPoolExecutor(settings.threads, thread_name_prefix="descentlab")
     install_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

@@ -82,12 +82,17 @@ class StopRule(Model):
     bound: float = Field(default=1e6, gt=0, le=limits.MAX_BOUND)
 
 
-class RunBody(Model):
+class RunSettings(Model):
+    """What every run request states: the problem, where to start, when to stop, the seed."""
+
     surface: SurfaceSpec
     start: Annotated[list[Number], Field(min_length=1, max_length=2)] | None = None
     max_steps: int = Field(default=1000, ge=1, le=limits.MAX_STEPS)
     stop: StopRule = Field(default_factory=StopRule)
     seed: int = Field(default=0, ge=0, lt=2**63)
+
+
+class RunBody(RunSettings):
     restarts: int = Field(default=0, ge=0, le=limits.MAX_RESTARTS)
     stochastic: Stochastic | None = None
     epochs: int | None = Field(
@@ -139,14 +144,10 @@ ClientMessage = Annotated[RunMessage | CancelMessage, Field(discriminator="type"
 SweepValues = Annotated[list[Number], Field(min_length=1, max_length=limits.MAX_SWEEP_POINTS)]
 
 
-class SweepBody(Model):
+class SweepBody(RunSettings):
     """``POST /api/sweeps``: one optimiser over a grid of hyperparameter settings."""
 
-    surface: SurfaceSpec
-    start: Annotated[list[Number], Field(min_length=1, max_length=2)] | None = None
     max_steps: int = Field(default=500, ge=1, le=limits.MAX_STEPS)
-    stop: StopRule = Field(default_factory=StopRule)
-    seed: int = Field(default=0, ge=0, lt=2**63)
     optimizer: OptimizerRef
     sweep: Annotated[
         dict[
