@@ -21,7 +21,7 @@ from ..params import Param, resolve
 from . import expr
 from .latex import to_latex
 from .parse import Parsed, parse
-from .tape import Tape
+from .tape import Listing, Tape
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,10 @@ class Problem:
         path (data-fit losses excluded). Agrees with :meth:`value_and_grad` up to rounding of
         the transcendental functions (math's versus numpy's)."""
         return self._value_grad_tape.scalar(x)
+
+    def value_grad_listing(self) -> Listing:
+        """The float program of :meth:`value_and_grad_scalar`, for the engine to compile."""
+        return self._value_grad_tape.listing()
 
     def grad(self, X: np.ndarray, batch: np.ndarray | None = None) -> np.ndarray:
         return self.value_and_grad(X, batch)[1]

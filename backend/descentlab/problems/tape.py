@@ -9,7 +9,8 @@ no tracing on the per-step path.
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,18 @@ def _execute(program: list[tuple[Any, ...]], slots: list[Any]) -> None:
             slots[o] = fn(slots[a])
         else:
             slots[o] = fn(*[slots[i] for i in a])
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The float program as data, for :mod:`~descentlab.engine.kernel` to compile: each
+    instruction ``(function, output slot, argument slots)``; slots hold a constant, a
+    coordinate of the point, or an instruction's result."""
+
+    instructions: tuple[tuple[Callable[..., Any], int, tuple[int, ...]], ...]
+    constants: dict[int, float]
+    variables: dict[int, int]  # slot -> coordinate
+    outputs: tuple[int, ...]
 
 
 class Tape:
@@ -127,6 +140,19 @@ class Tape:
         if data is not None:  # average over the samples (a term free of data is (B, 1))
             values = [v.mean(axis=1) if np.ndim(v) == 2 else v for v in values]
         return values
+
+    def listing(self) -> Listing:
+        """The float program (as :meth:`scalar` runs it). Not for data-fit losses."""
+        if self._columns:
+            raise ValueError("a data-fit loss is evaluated on arrays")
+        instructions = tuple(
+            (fn, o, (a, b) if b >= 0 else (a,) if b == _UNARY else tuple(a))
+            for fn, o, a, b in self._scalar_program
+        )
+        constants = {
+            slot: value for slot, value in enumerate(self._scalar_template) if value is not None
+        }
+        return Listing(instructions, constants, dict(self._variables), tuple(self._outputs))
 
     def scalar(self, x: Any) -> list[Any]:
         """The outputs at one point ``x`` (a sequence of D floats), evaluated on plain floats:

@@ -1,0 +1,285 @@
+"""A single trajectory compiled into one Python function: the rule and the surface fused.
+
+A single trajectory of an elementwise rule runs on plain floats, where numpy's per-call cost
+would dwarf the arithmetic on two numbers. Interpreted, each step still pays for calling the
+rule once per coordinate (building its state tuple and info dict) and for dispatching every
+tape instruction. Here the rule's trace (:mod:`.trace`), repeated for each coordinate, and the
+surface's float program (:meth:`~..problems.tape.Tape.listing`) become the body of one loop over
+steps: straight-line code on local variables, performing the same float operations in the same
+order as the interpreted path, so the path is the same to the last bit.
+
+Safety: the function is assembled as a Python syntax tree, never as text. Its names are this
+module's own (``x0``, ``r1_7``, ``c3``); every number (hyperparameters, surface constants) is an
+argument, not part of the code; every function it calls comes from our tables (the surface
+functions of :mod:`..problems.scalar`, :class:`~..optimizers.base.ScalarOps`). Nothing a user
+typed reaches the compiler: an expression only decides which of our instructions are strung
+together. Because numbers are arguments, one compiled function serves every value of the
+hyperparameters and surface parameters of the same structure: a slider drag compiles nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import operator
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from ..optimizers.base import StepFn
+from ..problems import Problem
+from ..problems.tape import Listing
+from .spec import RunSpec
+from .trace import Op, OpFn, RuleTrace, Sym, Untraceable, trace_rule
+
+_BINARY: dict[str, type[ast.operator]] = {
+    "+": ast.Add,
+    "-": ast.Sub,
+    "*": ast.Mult,
+    "/": ast.Div,
+    "**": ast.Pow,
+}
+# Tape functions that are plain operators (the same result on floats): written as operators.
+_OPERATORS: dict[Callable[..., Any], str] = {
+    operator.add: "+",
+    operator.sub: "-",
+    operator.mul: "*",
+    operator.neg: "neg",
+}
+
+Line = tuple[str, OpFn | None, tuple[str, ...]]  # target, function (None: a copy), arguments
+
+
+class _Builder:
+    """Collects the lines of one step, with every number as a named argument ``c<k>``."""
+
+    def __init__(self, constants: list[float | int]) -> None:
+        self.constants = list(constants)
+        self.lines: list[Line] = []
+
+    def constant(self, value: float | int) -> str:
+        # float() drops subclasses (numpy scalars): the interpreted path's hyperparameters
+        # are floats, and these must behave as they do
+        self.constants.append(value if type(value) is int else float(value))
+        return f"c{len(self.constants) - 1}"
+
+    def rule(self, trace: RuleTrace, c: int, n_state: int) -> list[str]:
+        """Coordinate ``c``'s step, ending with the new x and state in their carried names;
+        returns the names of its info values."""
+        names: dict[int, str] = {
+            id(trace.inputs["x"]): f"x{c}",
+            id(trace.inputs["f"]): "f",
+            id(trace.inputs["g"]): f"g{c}",
+            id(trace.inputs["t"]): "t",
+        }
+        if "lr" in trace.inputs:
+            names[id(trace.inputs["lr"])] = "lr"
+        for j in range(n_state):
+            names[id(trace.inputs[f"state{j}"])] = f"s{j}_{c}"
+
+        def operand(a: Any) -> str:
+            return names[id(a)] if isinstance(a, Sym) else self.constant(a)
+
+        for k, op in enumerate(_live(trace)):
+            names[id(op.out)] = f"r{c}_{k}"
+            self.lines.append((f"r{c}_{k}", op.fn, tuple(operand(a) for a in op.args)))
+        carried = [f"x{c}", *(f"s{j}_{c}" for j in range(n_state))]
+        outputs = []
+        for k, out in enumerate(trace.outputs):
+            name = operand(out)
+            if not name.startswith("r") and (k >= len(carried) or name != carried[k]):
+                # an input or a number: copied before the carried names are overwritten
+                self.lines.append((f"o{c}_{k}", None, (name,)))
+                name = f"o{c}_{k}"
+            outputs.append(name)
+        for target, name in zip(carried, outputs, strict=False):
+            if name != target:
+                self.lines.append((target, None, (name,)))
+        return outputs[len(carried) :]
+
+    def surface(self, listing: Listing, dim: int) -> None:
+        """``f, g0, g1, ...`` at the new point, by the surface's float program."""
+        names = {slot: f"x{k}" for slot, k in listing.variables.items()}
+        for slot, value in listing.constants.items():
+            names[slot] = self.constant(value)
+        for fn, out, args in listing.instructions:
+            names[out] = f"e{out}"
+            self.lines.append((f"e{out}", _OPERATORS.get(fn, fn), tuple(names[a] for a in args)))
+        targets = ["f", *(f"g{k}" for k in range(dim))]
+        for target, slot in zip(targets, listing.outputs, strict=True):
+            self.lines.append((target, None, (names[slot],)))
+
+
+def _live(trace: RuleTrace) -> list[Op]:
+    """The ops some output depends on (a `where` evaluates both sides; one is dead)."""
+    needed = {id(o) for o in trace.outputs if isinstance(o, Sym)}
+    kept = []
+    for op in reversed(trace.ops):
+        if id(op.out) in needed:
+            kept.append(op)
+            needed.update(id(a) for a in op.args if isinstance(a, Sym))
+    return kept[::-1]
+
+
+class FloatKernel:
+    """Runs steps t >= :data:`~.trace.FIRST_TRACED_STEP` of one trajectory, extending flat
+    lists of the points, losses, gradients and info values (info-major, then coordinate):
+    numpy reads a flat list of floats several times faster than a list of tuples."""
+
+    def __init__(self, fn: Callable[..., Any], constants: tuple[Any, ...], dim: int) -> None:
+        self._fn = fn
+        self._constants = constants
+        self._dim = dim
+
+    def __call__(
+        self,
+        n: int,
+        t: int,
+        xs: list[float],
+        f: float,
+        gs: list[float],
+        states: list[tuple[float, ...]],
+        lrs: list[float] | None,
+        records: tuple[list[Any], list[Any], list[Any], list[Any]],
+    ) -> tuple[int, list[float], float, list[float], list[list[float]]]:
+        carry = (t, *xs, f, *gs, *(v for state in states for v in state))
+        out = list(self._fn(n, self._constants, carry, lrs, *records))
+        D = self._dim
+        t, f = out[0], out[1 + D]
+        xs, gs, flat = out[1 : 1 + D], out[2 + D : 2 + 2 * D], out[2 + 2 * D :]
+        S = len(flat) // D
+        return t, xs, f, gs, [flat[c * S : (c + 1) * S] for c in range(D)]
+
+
+def float_kernel(spec: RunSpec, state_type: Callable[..., Any], n_state: int) -> FloatKernel | None:
+    """The compiled loop for ``spec`` (a single trajectory on floats), or None when its rule
+    cannot be traced; then the interpreted path runs it, with the same result."""
+    opt = spec.optimizer
+    assert opt.step is not None
+    scheduled = spec.schedule is not None
+    hp = tuple(sorted(spec.params.items()))
+    return _kernel(spec.problem, opt.step, opt.info, state_type, n_state, scheduled, hp)
+
+
+@functools.lru_cache(maxsize=256)
+def _kernel(
+    problem: Problem,
+    step: StepFn,
+    info: tuple[str, ...],
+    state_type: Callable[..., Any],
+    n_state: int,
+    scheduled: bool,
+    hp: tuple[tuple[str, Any], ...],
+) -> FloatKernel | None:
+    """Cached: a repeated run (same problem, rule and values) neither traces nor compiles."""
+    try:
+        trace = trace_rule(step, dict(hp), state_type, n_state, info, scheduled)
+    except (Untraceable, TypeError, AttributeError, KeyError):
+        return None
+    surface_lines, surface_constants = _surface_part(problem)
+    build = _Builder(surface_constants)  # so the surface's lines keep their constant names
+    infos = [build.rule(trace, c, n_state) for c in range(problem.dim)]
+    build.lines += surface_lines
+    info_order = tuple(infos[c][k] for k in range(len(info)) for c in range(problem.dim))
+    plan = (
+        problem.dim,
+        n_state,
+        len(build.constants),
+        scheduled,
+        tuple(build.lines),
+        info_order,
+    )
+    return FloatKernel(_compile(plan), tuple(build.constants), problem.dim)
+
+
+@functools.lru_cache(maxsize=64)
+def _surface_part(problem: Problem) -> tuple[list[Line], list[float | int]]:
+    """The surface's lines and constants (``c0`` ...), the same whatever the rule."""
+    build = _Builder([])
+    build.surface(problem.value_grad_listing(), problem.dim)
+    return build.lines, build.constants
+
+
+@functools.lru_cache(maxsize=128)
+def _compile(plan: tuple[Any, ...]) -> Callable[..., Any]:
+    dim, n_state, n_constants, scheduled, lines, info = plan
+    functions: dict[Any, str] = {}
+
+    def name(n: str) -> ast.Name:
+        return ast.Name(n, ast.Load())
+
+    def assign(target: str, value: ast.expr) -> ast.Assign:
+        return ast.Assign([ast.Name(target, ast.Store())], value)
+
+    def tuple_of(names: Any) -> ast.Tuple:
+        return ast.Tuple([name(n) for n in names], ast.Load())
+
+    def unpack(names: list[str], source: str) -> ast.Assign:
+        targets = ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())
+        return ast.Assign([targets], name(source))
+
+    def call(fn: str, *args: ast.expr) -> ast.Call:
+        return ast.Call(name(fn), list(args), [])
+
+    def expression(fn: OpFn | None, args: tuple[str, ...]) -> ast.expr:
+        if fn is None:
+            return name(args[0])
+        if fn == "neg":
+            return ast.UnaryOp(ast.USub(), name(args[0]))
+        if isinstance(fn, str):
+            return ast.BinOp(name(args[0]), _BINARY[fn](), name(args[1]))
+        label = functions.setdefault(fn, f"_f{len(functions)}")
+        return call(label, *(name(a) for a in args))
+
+    carry = [
+        "t",
+        *(f"x{c}" for c in range(dim)),
+        "f",
+        *(f"g{c}" for c in range(dim)),
+        *(f"s{j}_{c}" for c in range(dim) for j in range(n_state)),
+    ]
+    step: list[ast.stmt] = []
+    if scheduled:
+        step.append(assign("lr", ast.Subscript(name("lrs"), name("t"), ast.Load())))
+    step.append(assign("t", ast.BinOp(name("t"), ast.Add(), ast.Constant(1))))
+    step += [assign(target, expression(fn, args)) for target, fn, args in lines]
+    records = [
+        ("record_point", tuple_of(f"x{c}" for c in range(dim))),
+        ("record_loss", name("f")),
+        ("record_grad", tuple_of(f"g{c}" for c in range(dim))),
+    ]
+    if info:
+        records.append(("record_info", tuple_of(info)))
+    step += [ast.Expr(call(fn, value)) for fn, value in records]
+    body: list[ast.stmt] = []
+    if n_constants:
+        body.append(unpack([f"c{k}" for k in range(n_constants)], "constants"))
+    body.append(unpack(carry, "carry"))
+    for fn, source, method in (
+        ("record_point", "points", "extend"),
+        ("record_loss", "losses", "append"),
+        ("record_grad", "grads", "extend"),
+        ("record_info", "infos", "extend"),
+    ):
+        body.append(assign(fn, ast.Attribute(name(source), method, ast.Load())))
+    body.append(ast.For(ast.Name("_", ast.Store()), call("range", name("n")), step, []))
+    body.append(ast.Return(tuple_of(carry)))
+    arguments = ["n", "constants", "carry", "lrs", "points", "losses", "grads", "infos"]
+    signature = ast.arguments(
+        posonlyargs=[],
+        args=[ast.arg(a) for a in arguments],
+        kwonlyargs=[],
+        kw_defaults=[],
+        defaults=[],
+    )
+    function = ast.FunctionDef(
+        name="kernel", args=signature, body=body, decorator_list=[], returns=None
+    )
+    if sys.version_info >= (3, 12):
+        function.type_params = []  # a field 3.12 added; compile() wants it present
+    module = ast.fix_missing_locations(ast.Module([function], []))
+    namespace: dict[str, Any] = {"__builtins__": {}, "range": range}
+    namespace.update((label, fn) for fn, label in functions.items())
+    # Our own syntax tree (the module docstring says why this is safe), never text.
+    exec(compile(module, "<descentlab kernel>", "exec"), namespace)
+    return namespace["kernel"]
