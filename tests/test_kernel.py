@@ -93,8 +93,8 @@ ARGUMENTS = {"n", "constants", "carry", "lrs", "points", "losses", "grads", "inf
 @pytest.mark.parametrize("surface", SURFACES, ids=lambda s: str(s)[:20])
 def test_compiled_code_holds_only_our_names_and_no_numbers(surface):
     """The code object of a kernel: its locals are our generated names, its globals our
-    function table (and the lists' append and extend), and no number of the problem is in its constants: the
-    numbers are arguments."""
+    function table (and the lists' append and extend), and no number of the problem is in its
+    constants: the numbers are arguments."""
     spec = engine.prepare(surface, "adam", params={"lr": 0.0123456789})
     code = loop._Stepper(spec).kernel._fn.__code__
     for name in code.co_varnames:
