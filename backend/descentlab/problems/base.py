@@ -137,7 +137,7 @@ class Problem:
         """Loss and gradient at ``X``; for a data-fit loss, over the samples ``batch`` only
         (a minibatch) when given, else over all of them."""
         out = self._value_grad_tape(
-            X, np.empty((X.shape[0], self.dim + 1)), data=self.columns(batch)
+            X, np.empty((X.shape[0], self.dim + 1), order="F"), data=self.columns(batch)
         )
         return out[:, 0], out[:, 1:]
 

@@ -116,7 +116,8 @@ class Tape:
         each output is the mean over the samples: points run along axis 0, samples axis 1,
         in blocks of points so that no temporary holds more than ``DATA_BLOCK`` numbers."""
         B = X.shape[0]
-        out = np.empty((B, len(self._outputs))) if out is None else out
+        # column-major: each output is written as one contiguous column
+        out = np.empty((B, len(self._outputs)), order="F") if out is None else out
         n = len(next(iter(data.values()))) if data else 1
         block = max(1, DATA_BLOCK // n)
         for first in range(0, B, block):
