@@ -17,7 +17,7 @@ import numpy as np
 import orjson
 
 from descentlab import engine
-from descentlab.engine import RunSpec, Stop
+from descentlab.engine import RunSpec, Stop, loop
 from descentlab.optimizers import REGISTRY
 from descentlab.problems import make_problem
 
@@ -62,11 +62,39 @@ def adam_torch(steps: int) -> None:
         opt.step()
 
 
-def adam_engine(surface: str, steps: int) -> Callable[[], object]:
+def adam_floats(steps: int) -> None:
+    """Reference: Adam on Rosenbrock written by hand on plain floats (what a compiled
+    trajectory is measured against; it records nothing)."""
+    x, y = -1.5, 2.0
+    mx = my = vx = vy = 0.0
+    for t in range(1, steps + 1):
+        r = y - x * x
+        gx, gy = -2 * (1 - x) - 400 * x * r, 200 * r
+        mx, my = 0.9 * mx + 0.1 * gx, 0.9 * my + 0.1 * gy
+        vx, vy = 0.999 * vx + 0.001 * gx * gx, 0.999 * vy + 0.001 * gy * gy
+        bc1, bc2 = 1 - 0.9**t, (1 - 0.999**t) ** 0.5
+        x -= 0.01 / bc1 * mx / ((vx**0.5) / bc2 + 1e-8)
+        y -= 0.01 / bc1 * my / ((vy**0.5) / bc2 + 1e-8)
+
+
+def adam_engine(surface: str, steps: int, compiled: bool = True) -> Callable[[], object]:
+    """The engine's run; ``compiled=False`` keeps the single trajectory on the interpreted
+    float path (what the compiled kernel replaces)."""
     spec = engine.prepare(
         surface, "adam", params={"lr": 0.01}, stop=Stop(max_steps=steps, grad_tol=None)
     )
-    return lambda: engine.run(spec)
+    if compiled:
+        return lambda: engine.run(spec)
+
+    def interpreted() -> object:
+        saved = loop.float_kernel
+        loop.float_kernel = lambda *args: None
+        try:
+            return engine.run(spec)
+        finally:
+            loop.float_kernel = saved
+
+    return interpreted
 
 
 def sweep_engine(n: int, steps: int) -> Callable[[], object]:
@@ -104,6 +132,12 @@ def main() -> None:
     base_torch = best_of(lambda: adam_torch(1000), max(1, r // 2))
     rows.append(("baseline: Adam 1000 steps, numpy + autograd.grad", base_autograd, ""))
     rows.append(("baseline: torch.optim.Adam 1000 steps, eager", base_torch, ""))
+    t = best_of(lambda: adam_floats(1000), r)
+    rows.append(("reference: Adam 1000 steps by hand on floats", t, f"{base_torch / t:.1f}x torch"))
+    t = best_of(adam_engine("rosenbrock", 1000, compiled=False), r)
+    rows.append(
+        ("engine, interpreted floats: Adam on rosenbrock", t, f"{base_torch / t:.1f}x torch")
+    )
     for surface in ("rosenbrock", "nightmare"):
         t = best_of(adam_engine(surface, 1000), r)
         rows.append(
