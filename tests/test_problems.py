@@ -12,6 +12,8 @@ import pytest
 from descentlab.errors import DescentLabError
 from descentlab.problems import CATALOG, make_problem
 from descentlab.problems.expr import FUNCTIONS
+from descentlab.problems.latex import to_latex
+from descentlab.problems.parse import parse
 from descentlab.problems.scalar import SCALAR
 
 SURFACE_IDS = [s.id for s in CATALOG]
@@ -174,3 +176,21 @@ def test_the_float_tape_equals_the_array_tape(surface_id):
         f, *g = problem.value_and_grad_scalar(x.tolist())
         assert f == pytest.approx(value[i], rel=1e-14, abs=1e-300)
         np.testing.assert_allclose(g, grad[i], rtol=1e-13, atol=1e-300)
+
+
+@pytest.mark.parametrize(
+    ("text", "latex"),
+    [
+        ("-x*y", "-x y"),
+        ("-sin(x)*y", r"-\sin\left(x\right) y"),
+        ("x*-y", r"x \left(-y\right)"),
+        ("y - -x*y", r"y - \left(-x y\right)"),
+        ("y + -x*y", r"y + \left(-x y\right)"),
+        ("(-x*y)^2", r"{\left(-x y\right)}^{2}"),
+        ("x - (y - x)", r"x - \left(y - x\right)"),
+        ("x + (y + x)", "x + y + x"),
+    ],
+)
+def test_latex_signs(text, latex):
+    """A product led by a minus prints without parentheses; after + or - it keeps them."""
+    assert to_latex(parse(text, []).tree) == latex

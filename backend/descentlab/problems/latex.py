@@ -22,9 +22,16 @@ def _number(value: float) -> str:
     return text
 
 
+def _leading_minus(node: Node) -> bool:
+    """Prints starting with a minus: -x, -2, and a product led by one (-x y)."""
+    if node.op == "const":
+        return node.value < 0
+    return node.op == "neg" or (node.op == "mul" and _leading_minus(node.args[0]))
+
+
 def _precedence(node: Node) -> int:
-    if node.op == "const" and node.value < 0:
-        return 2  # prints with a leading minus, like neg
+    if _leading_minus(node):
+        return 2  # binds like neg
     return _PRECEDENCE.get(node.op, _ATOM)
 
 
@@ -43,16 +50,23 @@ def to_latex(node: Node) -> str:
         weaker = _precedence(child) < prec or (stronger and _precedence(child) == prec)
         return rf"\left({text}\right)" if weaker else text
 
+    def term(child: Node, stronger: bool) -> str:  # right of + or -: a + (-b), never a + -b
+        if _leading_minus(child):
+            return rf"\left({to_latex(child)}\right)"
+        return wrap(child, stronger)
+
     if op == "add":
-        return f"{to_latex(node.args[0])} + {wrap(node.args[1])}"
+        return f"{to_latex(node.args[0])} + {term(node.args[1], False)}"
     if op == "sub":
-        return f"{to_latex(node.args[0])} - {wrap(node.args[1], stronger=True)}"
+        return f"{to_latex(node.args[0])} - {term(node.args[1], True)}"
     if op == "neg":
         return f"-{wrap(node.args[0])}"
     if op == "mul":
         a, b = node.args
-        sep = r" \cdot " if is_const(b) or (is_const(a) and b.op == "neg") else " "
-        return f"{wrap(a)}{sep}{wrap(b)}"
+        sep = r" \cdot " if is_const(b) or (is_const(a) and _leading_minus(b)) else " "
+        # a leading minus needs no parentheses: (-x) y = -(x y) prints as -x y
+        left = to_latex(a) if _leading_minus(a) else wrap(a)
+        return f"{left}{sep}{wrap(b)}"
     if op == "div":
         return rf"\frac{{{to_latex(node.args[0])}}}{{{to_latex(node.args[1])}}}"
     if op == "pow":
