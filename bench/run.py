@@ -97,8 +97,9 @@ def adam_engine(surface: str, steps: int, compiled: bool = True) -> Callable[[],
     return interpreted
 
 
-def sweep_engine(n: int, steps: int) -> Callable[[], object]:
-    """An n x n grid of (lr, beta1) for Adam on Rosenbrock: n^2 rows of the batch axis."""
+def sweep_engine(n: int, steps: int, final: bool = False) -> Callable[[], object]:
+    """An n x n grid of (lr, beta1) for Adam on Rosenbrock: n^2 rows of the batch axis,
+    every path recorded (``engine.run``) or the final values only (``engine.final``)."""
     problem = make_problem("rosenbrock")
     lr, b1 = np.meshgrid(np.logspace(-4, 0, n), np.linspace(0.0, 0.99, n))
     params = {
@@ -111,7 +112,7 @@ def sweep_engine(n: int, steps: int) -> Callable[[], object]:
     spec = RunSpec(
         problem, REGISTRY.get("adam"), params, None, starts, Stop(max_steps=steps, grad_tol=None)
     )
-    return lambda: engine.run(spec)
+    return lambda: (engine.final if final else engine.run)(spec)
 
 
 def grid(n: int) -> Callable[[], object]:
@@ -147,14 +148,15 @@ def main() -> None:
                 f"{base_torch / t:.1f}x torch, {base_autograd / t:.1f}x autograd",
             )
         )
-    t = best_of(sweep_engine(100, 500), max(1, r // 2))
-    rows.append(
-        (
-            "engine: 100x100 (lr, beta1) sweep x 500 steps",
-            t,
-            f"{10_000 * 500 / t / 1e6:.1f} M steps/s",
+    for final, label in ((False, "every path"), (True, "final values")):
+        t = best_of(sweep_engine(100, 500, final), max(1, r // 2))
+        rows.append(
+            (
+                f"engine: 100x100 (lr, beta1) sweep x 500 steps, {label}",
+                t,
+                f"{10_000 * 500 / t / 1e6:.1f} M steps/s",
+            )
         )
-    )
     t = best_of(grid(200), r * 4)
     rows.append(("contour grid 200x200 on rosenbrock", t, ""))
 

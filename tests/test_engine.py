@@ -290,3 +290,22 @@ def test_every_sweepable_hyperparameter_sweeps(optimizer):
             continue
         traj = engine.run("rosenbrock", opt, sweep={h.name: values}, stop=Stop(max_steps=5))
         assert traj.path.shape[0] == 2
+
+
+def test_final_keeps_each_rows_final_values():
+    """engine.final (what a sweep reports) equals the last point of each row of engine.run,
+    rows that converge, diverge and run out of steps alike."""
+    spec = engine.prepare(
+        "rosenbrock",
+        "gd",
+        sweep={"lr": [1e-4, 1e-3, 2e-3, 0.5]},
+        stop=Stop(max_steps=300, grad_tol=1.0),
+    )
+    full = engine.run(spec)
+    last = engine.final(spec, chunk=32)
+    assert set(full.status) == {"converged", "diverged", "max_steps"}
+    rows = np.arange(4)
+    np.testing.assert_array_equal(last.path[:, -1], full.path[rows, full.steps])
+    np.testing.assert_array_equal(last.loss[:, -1], full.loss[rows, full.steps])
+    np.testing.assert_array_equal(last.grad_norm[:, -1], full.grad_norm[rows, full.steps])
+    assert list(last.steps) == list(full.steps) and last.status == full.status

@@ -1,10 +1,11 @@
 """The engine: run an optimiser on a problem, as a single run, a batch or a stream.
 
 ``prepare`` validates loose input into a :class:`RunSpec`; ``iterate`` yields :class:`Chunk` s;
-``run`` collects them into a :class:`Trajectory`. See :mod:`.spec`, :mod:`.record`, :mod:`.loop`.
+``run`` collects them into a :class:`Trajectory`; ``final`` keeps only the
+last chunk (each row's final values). See :mod:`.spec`, :mod:`.record`, :mod:`.loop`.
 """
 
-from .loop import iterate, run
+from .loop import final, iterate, run
 from .record import Chunk, Trajectory
 from .spec import NORMS, SAMPLINGS, STATUSES, RunSpec, Stochastic, Stop, prepare
 
@@ -17,6 +18,7 @@ __all__ = [
     "Stochastic",
     "Stop",
     "Trajectory",
+    "final",
     "iterate",
     "prepare",
     "run",

@@ -7,6 +7,7 @@ The WebSocket streams the same chunks.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -94,6 +95,15 @@ def run(*args: Any, chunk: int | None = None, **kwargs: Any) -> Trajectory:
         ngev=last.ngev,
         nhev=last.nhev,
     )
+
+
+def final(*args: Any, chunk: int = 64, **kwargs: Any) -> Chunk:
+    """Run to the end keeping only the last chunk, whose last column holds every row's final
+    values (a row that stopped is padded with its last point): what a sweep reports, in
+    memory bounded by one chunk instead of the whole (B, T, D) record."""
+    spec = args[0] if args and isinstance(args[0], RunSpec) else prepare(*args, **kwargs)
+    # a deque of one: each chunk is dropped as the next arrives
+    return deque(iterate(spec, chunk=chunk), maxlen=1).pop()
 
 
 def iterate(spec: RunSpec, chunk: int = 256, first_chunk: int | None = None) -> Iterator[Chunk]:
