@@ -3,7 +3,9 @@
 Starts `descentlab serve` on 127.0.0.1 (a free port) in a child process, drives it with
 `websockets` and `httpx` clients from this one, prints a table of p50/p95 in milliseconds.
 Bounded in count and time; touches nothing but loopback. The baseline row is the same
-1,000-step run computed in-process (no transport), measured in the same run.
+1,000-step run computed in-process (no transport), measured in the same run. The clients share
+the machine's cores with the server, so the CPU each side spent on the concurrent runs is
+printed too: with ``--workers 2`` on two cores, the clients' share is what the server lacks.
 """
 
 from __future__ import annotations
@@ -92,6 +94,20 @@ class Server:
                     raise RuntimeError("server did not start") from None
                 time.sleep(0.2)
 
+    def cpu_seconds(self) -> float:
+        """CPU time of the server and its worker processes so far (Linux; 0 elsewhere)."""
+        total, pending = 0.0, [self.proc.pid]
+        try:
+            while pending:
+                pid = pending.pop()
+                fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                children = open(f"/proc/{pid}/task/{pid}/children").read().split()
+                pending.extend(map(int, children))
+        except OSError:
+            return 0.0
+        return total
+
     def stop(self) -> None:
         # The whole process group: uvicorn's worker processes too, not only its supervisor.
         os.killpg(self.proc.pid, signal.SIGTERM)
@@ -159,7 +175,7 @@ def main() -> None:
         "--workers",
         type=int,
         default=1,
-        help="`descentlab serve --workers N`",
+        help="`descentlab serve --workers N` (serve's own default is one per core)",
     )
     args = parser.parse_args()
 
@@ -170,7 +186,11 @@ def main() -> None:
     url = f"ws://127.0.0.1:{port}/ws/runs"
     try:
         firsts, wholes = asyncio.run(sequential(url, args.runs))
+        # The clients share the server's cores: what each side spent is printed with the table.
+        server_cpu, client_cpu = server.cpu_seconds(), time.process_time()
         crowd = asyncio.run(concurrent(url, args.clients, args.runs_each))
+        server_cpu = server.cpu_seconds() - server_cpu
+        client_cpu = time.process_time() - client_cpu
         grids = grid_times(f"http://127.0.0.1:{port}", args.runs)
     finally:
         server.stop()
@@ -194,6 +214,10 @@ def main() -> None:
             f"{name:<{width}}  {len(values):4d}  {p50 * 1e3:8.2f}  {p95 * 1e3:8.2f}  "
             f"{p95 / base95:.2f}"
         )
+    print(
+        f"concurrent runs, CPU per run: server {server_cpu / len(crowd) * 1e3:.2f} ms, "
+        f"clients {client_cpu / len(crowd) * 1e3:.2f} ms, on {os.cpu_count()} cores"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+import descentlab
 from descentlab.api import create_app
 
 
@@ -134,6 +135,10 @@ def test_a_sweep_answers_one_row_per_setting(client: TestClient) -> None:
     assert out["names"] == ["lr", "momentum"]
     assert out["settings"] == [[0.001, 0.0], [0.001, 0.9], [0.005, 0.0], [0.005, 0.9]]
     assert len(out["final_loss"]) == 4 and min(out["final_loss"]) == out["final_loss"][3]
+    alone = descentlab.run("quadratic", "momentum", lr=0.005, momentum=0.9, max_steps=200)
+    assert out["steps"][3] == alone.steps[0]  # a row of the batch is the single run
+    assert out["final_point"][3] == pytest.approx(alone.x.tolist(), rel=1e-12)
+    assert out["final_loss"][3] == pytest.approx(alone.loss[0, alone.steps[0]], rel=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -56,11 +57,21 @@ def test_frames_then_done(client: TestClient) -> None:
     for i, run in enumerate(done["runs"]):
         mine = [f for f in frames if f["run"] == i]
         assert mine[0]["start"] == 0 and len(mine[0]["paths"]) == 3
+        assert all(len(p) <= 16 for f in mine for p in f["paths"])  # frame_points
         assert mine[0]["paths"][0][0] == [-1.5, 2.0]
-        points = sum(len(f["paths"][0]) for f in mine)
-        assert points == run["rows"][0]["steps"] + 1
+        for r, row in enumerate(run["rows"]):  # each row's frames hold its real points only
+            assert sum(len(f["paths"][r]) for f in mine) == row["steps"] + 1
         starts = [f["start"] for f in mine]
         assert starts == sorted(starts)
+
+
+def test_first_frame_is_small_and_frames_are_contiguous(client: TestClient) -> None:
+    with client.websocket_connect("/ws/runs") as ws:
+        ws.send_text(run_msg("big", max_steps=1000, frame_points=300, stop={"grad_tol": None}))
+        frames, _ = until_done(ws, "big")
+    sizes = [len(f["paths"][0]) for f in frames]
+    assert sizes[0] <= 32 and max(sizes) <= 300 and sum(sizes) == 1001
+    assert [f["start"] for f in frames] == [sum(sizes[:i]) for i in range(len(sizes))]
 
 
 def test_replace_and_cancel(client: TestClient) -> None:
@@ -89,6 +100,34 @@ def test_several_runs_on_one_socket(client: TestClient) -> None:
             if m["type"] == "done":
                 done.add(m["id"])
     assert done == {"x", "y", "z"}
+
+
+def test_a_long_run_does_not_hold_up_a_short_one(client: TestClient) -> None:
+    with client.websocket_connect("/ws/runs") as ws:
+        ws.send_text(run_msg("long", **LONG))
+        ws.send_text(run_msg("short"))
+        while (m := ws.receive_json())["type"] != "done":
+            pass
+        # the pool is shared in batches: the short run ends while the long one streams
+        assert (m["id"], m["status"]) == ("short", "complete")
+        ws.send_text(json.dumps({"type": "cancel", "id": "long"}))
+        assert until_done(ws, "long")[1]["status"] == "cancelled"
+
+
+def test_streams_do_not_wait_for_whole_result_requests() -> None:
+    app = create_app()
+    with TestClient(app) as client:
+        gate = threading.Event()
+        busy = [  # every thread that answers POST /api/runs and /api/sweeps, held
+            app.state.batch_pool.submit(gate.wait, 30) for _ in range(app.state.settings.threads)
+        ]
+        try:
+            with client.websocket_connect("/ws/runs") as ws:
+                ws.send_text(run_msg("free"))
+                assert until_done(ws, "free")[1]["status"] == "complete"
+            assert not any(f.done() for f in busy)  # the run did not wait for them
+        finally:
+            gate.set()
 
 
 def test_too_many_runs(client: TestClient) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from descentlab import engine
 from descentlab.api.settings import Settings
+from descentlab.api.stream import SINGLE_CHUNK
 from descentlab.api.ws import Session
 
 
@@ -35,13 +36,13 @@ class StalledSocket:
 
 
 def test_a_stalled_reader_pauses_its_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    produced = 0
+    produced = 0  # points the engine computed
     original = engine.iterate
 
     def counting(*args: Any, **kwargs: Any):
         nonlocal produced
         for chunk in original(*args, **kwargs):
-            produced += 1
+            produced += chunk.path.shape[1]
             yield chunk
 
     monkeypatch.setattr(engine, "iterate", counting)
@@ -49,29 +50,29 @@ def test_a_stalled_reader_pauses_its_run(monkeypatch: pytest.MonkeyPatch) -> Non
         "type": "run",
         "id": "slow",
         "surface": "rosenbrock",
-        "max_steps": 2000,
+        "max_steps": 20_000,
         "frame_points": 10,
         "stop": {"grad_tol": None},
         "optimizers": [{"id": "gd", "params": {"lr": 1e-4}}],
     }
     settings = Settings.from_env()
-    queue_size = settings.ws_queue_frames
 
     async def scenario() -> int:
         socket = StalledSocket([run])
         with ThreadPoolExecutor(2) as pool:
             session = asyncio.create_task(Session(socket, settings, pool).serve())  # type: ignore[arg-type]
-            await asyncio.sleep(1.0)  # plenty of time to compute all 200 chunks, were it free to
+            await asyncio.sleep(1.0)  # plenty of time to compute all 20,000 steps, were it free to
             stalled_at = produced
             socket.released.set()  # the reader comes back: everything arrives, in order
             await asyncio.wait_for(session, timeout=30)
         frames = [m for m in socket.sent if m["type"] == "frames"]
         assert socket.sent[-1]["type"] == "done"
-        assert sum(len(f["paths"][0]) for f in frames) == 2001
+        assert sum(len(f["paths"][0]) for f in frames) == 20_001
         return stalled_at
 
     # A thread of its own: the browser tests' Playwright keeps an event loop in this one.
     with ThreadPoolExecutor(1) as runner:
         stalled_at = runner.submit(asyncio.run, scenario()).result(timeout=60)
-    # Held back: the queue, the frame being sent, and the chunk being computed.
-    assert stalled_at <= queue_size + 3 < 200
+    # Held back: the frame being sent, the queue, one batch and the engine chunk it was cut from.
+    held = 1 + settings.ws_queue_frames + settings.ws_batch_frames
+    assert stalled_at <= held * run["frame_points"] + SINGLE_CHUNK < 20_001

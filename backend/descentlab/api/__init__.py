@@ -1,7 +1,11 @@
 """The FastAPI application: :func:`create_app` builds it (uvicorn calls it as a factory).
 
-CPU work (runs, grids, analysis) goes to one thread pool owned by the app, never the event
-loop; the WebSocket and the REST routes share it.
+CPU work never runs on the event loop: it goes to two thread pools owned by the app. ``pool``
+does what a user waits on while using the page (WebSocket streams, contour grids, analysis,
+expression checks), in pieces of at most a few tens of milliseconds; ``batch_pool`` does
+whole-result requests (``POST /api/runs``, ``/api/sweeps``), which may take seconds, so that
+a few of them cannot occupy every thread the page needs. (The GIL still shares one core
+between the two; several worker processes, ``descentlab serve --workers``, use several.)
 """
 
 from __future__ import annotations
@@ -29,11 +33,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # A pool per serving lifetime: an app served, stopped and served again (tests do)
-        # gets a fresh pool rather than a shut-down one.
-        app.state.pool = ThreadPoolExecutor(settings.threads, thread_name_prefix="descentlab")
+        # Pools per serving lifetime: an app served, stopped and served again (tests do)
+        # gets fresh pools rather than shut-down ones.
+        _pools(app, settings)
         yield
-        app.state.pool.shutdown(wait=False, cancel_futures=True)
+        for pool in (app.state.pool, app.state.batch_pool):
+            pool.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
         title="DescentLab",
@@ -44,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     # Also without a lifespan (TestClient outside a `with`); threads start only when used.
-    app.state.pool = ThreadPoolExecutor(settings.threads, thread_name_prefix="descentlab")
+    _pools(app, settings)
     install_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     for module in (health, surfaces, catalogs, runs, sweeps, analysis, expressions):
@@ -53,3 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ws_router)
     app.state.frontend = mount_frontend(app, settings.frontend_dir)
     return app
+
+
+def _pools(app: FastAPI, settings: Settings) -> None:
+    app.state.pool = ThreadPoolExecutor(settings.threads, thread_name_prefix="descentlab")
+    app.state.batch_pool = ThreadPoolExecutor(settings.threads, thread_name_prefix="batch")

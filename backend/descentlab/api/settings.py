@@ -35,7 +35,12 @@ class Settings(BaseModel):
     max_body_bytes: int = MAX_BODY_BYTES
     max_ws_runs: int = MAX_WS_RUNS
     ws_queue_frames: int = 8  # frames a socket may hold unsent before its runs pause
-    threads: int = min(8, os.cpu_count() or 1)  # the pool that does all CPU work
+    # One pool call of a streamed run (after its first frame) makes at most this many frames
+    # and stops after about this long: a stalled reader makes the server hold at most the
+    # queue and one batch, a long run gives the pool up every few tens of milliseconds.
+    ws_batch_frames: int = 16
+    ws_batch_seconds: float = 0.02
+    threads: int = min(8, os.cpu_count() or 1)  # threads of each of the app's two pools
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -51,4 +56,10 @@ def get_pool(request: Request) -> Executor:
     return pool
 
 
-PoolDep = Annotated[Executor, Depends(get_pool)]
+def get_batch_pool(request: Request) -> Executor:
+    pool: Executor = request.app.state.batch_pool
+    return pool
+
+
+PoolDep = Annotated[Executor, Depends(get_pool)]  # interactive work (see create_app)
+BatchPoolDep = Annotated[Executor, Depends(get_batch_pool)]  # whole-result requests

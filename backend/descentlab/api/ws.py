@@ -1,9 +1,10 @@
 """``/ws/runs``: stream runs as frames over one socket (docs/api.md, "WebSocket").
 
 One :class:`Session` per socket: a receive loop validates messages and starts, replaces or
-cancels run tasks; each run task pulls one chunk per thread-pool call (so a cancel lands between
-chunks) and puts encoded frames on a bounded queue; one sender task drains the queue. A client
-that stops reading fills the queue, which pauses the producers: memory stays bounded.
+cancels run tasks; each run task asks the thread pool for its frames a batch at a time
+(:class:`~.stream.RunFrames`: the first frame alone, then bounded batches) and puts them on a
+bounded queue; one sender task drains the queue. A client that stops reading fills the queue,
+which pauses the producers: memory stays bounded.
 
 A replaced or cancelled run's frames still waiting in the queue are dropped (each frame carries
 its run's generation), so a slider drag never waits for stale frames to flush.
@@ -14,23 +15,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
-from collections.abc import Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import orjson
 from fastapi import APIRouter, WebSocket
 from pydantic import TypeAdapter, ValidationError
 
-from .. import engine
 from ..errors import DescentLabError
 from .responses import dumps
 from .schemas import ClientMessage, RunMessage
-from .service import offload, prepare_runs
+from .service import offload
 from .settings import Settings
+from .stream import RunFrames
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["websocket"])
@@ -61,6 +59,7 @@ class Session:
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.generation: dict[str, int] = {}
         self.counter = 0
+        self.turn = asyncio.Lock()  # held while one of this socket's runs is in the pool
 
     async def serve(self) -> None:
         sender = asyncio.create_task(self._send_loop())
@@ -146,25 +145,18 @@ class Session:
         await self.queue.put(Outgoing(dumps(body).decode()))
 
     async def _run(self, msg: RunMessage, generation: int) -> None:
-        streams: list[Stream] = []
+        run = RunFrames(msg)
+        most, seconds = 1, 0.0  # the first frame leaves as soon as it is made
         try:
-            _, specs = await offload(self.pool, prepare_runs, msg)
-            n = msg.frame_points
-            streams = [
-                Stream(s.optimizer.id, engine.iterate(s, n, min(n, 32)), s.epoch_size)
-                for s in specs
-            ]
-            finals: list[dict[str, Any] | None] = [None] * len(streams)
-            while any(f is None for f in finals):
-                for i, stream in enumerate(streams):  # round robin: the paths grow together
-                    if finals[i] is not None:
-                        continue
-                    text, final = await offload(self.pool, _next_frame, msg.id, i, stream)
-                    finals[i] = final
-                    if text is not None:
-                        await self.queue.put(Outgoing(text, msg.id, generation))
-            done = {"type": "done", "id": msg.id, "status": "complete", "runs": finals}
-            await self.queue.put(Outgoing(dumps(done).decode(), msg.id, generation, last=True))
+            while not run.finished:
+                # One pool call per socket at a time, so a socket with many runs gets no more
+                # of the pool than one with a single run; its own runs take turns (FIFO lock).
+                async with self.turn:
+                    texts = await offload(self.pool, run.take, most, seconds)
+                for k, text in enumerate(texts):
+                    last = run.finished and k == len(texts) - 1  # the `done` text
+                    await self.queue.put(Outgoing(text, msg.id, generation, last))
+                most, seconds = self.settings.ws_batch_frames, self.settings.ws_batch_seconds
         except DescentLabError as err:
             await self._error(msg.id, "invalid", err.field, err.message)
         except asyncio.CancelledError:
@@ -173,85 +165,7 @@ class Session:
             log.exception("run %r failed", msg.id)
             await self._error(msg.id, "internal", None, "the run failed on the server")
         finally:
-            for stream in streams:
+            run.cancel()
+            if not run.finished:  # a finished run's generators hold nothing to release
                 with contextlib.suppress(RuntimeError):  # the pool is shut down: the app exits
-                    self.pool.submit(stream.close)
-
-
-class Stream:
-    """An engine generator advanced from pool threads one chunk at a time.
-
-    A cancelled run's task stops awaiting, but the chunk it asked for may still be computing
-    in the pool: the lock makes the close wait for it (a generator cannot be closed while it
-    runs).
-    """
-
-    def __init__(
-        self, optimizer: str, chunks: Iterator[engine.Chunk], epoch_size: int | None = None
-    ) -> None:
-        self.optimizer = optimizer
-        self.chunks = chunks
-        self.epoch_size = epoch_size
-        self.lock = threading.Lock()
-
-    def next(self) -> engine.Chunk:
-        with self.lock:
-            return next(self.chunks)
-
-    def close(self) -> None:
-        with self.lock:
-            getattr(self.chunks, "close", lambda: None)()
-
-
-def _next_frame(
-    run_id: str, index: int, stream: Stream
-) -> tuple[str | None, dict[str, Any] | None]:
-    """One chunk of one optimiser, encoded (in the pool: numpy and orjson work off the loop).
-    Returns the frames text (None if no row moved) and, after the last chunk, the summary."""
-    chunk = stream.next()
-    counts = [int(c) for c in chunk.count]
-    text = None
-    if any(counts):
-        frame = {
-            "type": "frames",
-            "id": run_id,
-            "run": index,
-            "start": chunk.start,
-            "paths": [np.ascontiguousarray(chunk.path[b, :c]) for b, c in enumerate(counts)],
-            "losses": [np.ascontiguousarray(chunk.loss[b, :c]) for b, c in enumerate(counts)],
-            "grad_norms": [
-                np.ascontiguousarray(chunk.grad_norm[b, :c]) for b, c in enumerate(counts)
-            ],
-        }
-        if chunk.batch_loss is not None:  # stochastic runs: what each step saw
-            frame["batch_losses"] = [
-                np.ascontiguousarray(chunk.batch_loss[b, :c]) for b, c in enumerate(counts)
-            ]
-        if chunk.batches is not None:  # minibatch SGD: the samples of each step (shared)
-            frame["batches"] = np.ascontiguousarray(chunk.batches[: max(counts)])
-        text = dumps(frame).decode()
-    if not chunk.done:
-        return text, None
-    final = chunk.loss[:, -1]
-    finite = np.isfinite(final)
-    rows = [
-        {
-            "status": chunk.status[b],
-            "message": chunk.message[b],
-            "steps": int(chunk.steps[b]),
-            "loss": float(final[b]),
-            "nfev": int(chunk.nfev[b]),
-            "ngev": int(chunk.ngev[b]),
-            "nhev": int(chunk.nhev[b]),
-        }
-        for b in range(len(counts))
-    ]
-    best = int(np.argmin(np.where(finite, final, np.inf))) if finite.any() else 0
-    summary = {
-        "run": index,
-        "optimizer": stream.optimizer,
-        "best": best,
-        "rows": rows,
-        "epoch_size": stream.epoch_size,
-    }
-    return text, summary
+                    self.pool.submit(run.close)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Response
 from ..responses import StrictJSONRoute
 from ..schemas import RunBody
 from ..service import offload, run_csv, run_json
-from ..settings import PoolDep
+from ..settings import BatchPoolDep
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], route_class=StrictJSONRoute)
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/runs", tags=["runs"], route_class=StrictJSONRout
 @router.post("")
 async def create_run(
     body: RunBody,
-    pool: PoolDep,
+    pool: BatchPoolDep,
     format: Annotated[Literal["json", "csv"] | None, Query()] = None,
     accept: Annotated[str, Header()] = "",
 ) -> Response:

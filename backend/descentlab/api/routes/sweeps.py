@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from ..responses import StrictJSONRoute, dumps
 from ..schemas import SweepBody
 from ..service import offload, sweep_result
-from ..settings import PoolDep
+from ..settings import BatchPoolDep
 
 router = APIRouter(prefix="/api/sweeps", tags=["runs"], route_class=StrictJSONRoute)
 
@@ -17,6 +17,6 @@ def _sweep_json(body: SweepBody) -> bytes:
 
 
 @router.post("")
-async def create_sweep(body: SweepBody, pool: PoolDep) -> Response:
+async def create_sweep(body: SweepBody, pool: BatchPoolDep) -> Response:
     """Every combination of the listed values is one row; answers final values per row."""
     return Response(await offload(pool, _sweep_json, body), media_type="application/json")
