@@ -4,6 +4,9 @@ structure; and bypassed (never wrong) for a rule it cannot trace."""
 
 from __future__ import annotations
 
+import ast
+import itertools
+import math
 import re
 
 import numpy as np
@@ -100,8 +103,9 @@ def test_compiled_code_holds_only_our_names_and_no_numbers(surface):
     for name in code.co_varnames:
         assert name in ARGUMENTS or NAME.match(name), name
     for name in code.co_names:
-        assert name in ("range", "append", "extend") or re.match(r"^_f\d+$", name), name
-    assert set(code.co_consts) <= {None, 1}, code.co_consts
+        allowed = ("range", "append", "extend", *kernel._INLINE_NAMES)
+        assert name in allowed or re.match(r"^_f\d+$", name), name
+    assert set(code.co_consts) <= {None, 1, 0.0}, code.co_consts  # t + 1, sqrt's a >= 0.0
 
 
 def test_a_new_value_compiles_nothing():
@@ -144,3 +148,23 @@ def test_an_untraceable_rule_runs_interpreted():
     assert loop._Stepper(spec).kernel is None
     traj = engine.run(spec)
     np.testing.assert_allclose(np.abs(np.diff(traj.path[0], axis=0)), 0.1)
+
+
+FLOATS = [-math.inf, -2.5, -0.0, 0.0, 5e-324, 1e-300, 2.0, 1e300, math.inf, math.nan]
+
+
+@pytest.mark.parametrize("fn", list(kernel._INLINE), ids=lambda f: f.__name__)
+def test_inlined_functions_equal_theirs(fn):
+    """A rule's float function written into the loop gives what calling it gives."""
+    n = fn.__code__.co_argcount
+    names = [f"a{i}" for i in range(n)]
+    body = kernel._INLINE[fn](*(ast.Name(a, ast.Load()) for a in names))
+    tree = ast.Expression(
+        ast.Lambda(ast.arguments([], [ast.arg(a) for a in names], None, [], [], None, []), body)
+    )
+    inlined = eval(
+        compile(ast.fix_missing_locations(tree), "<test>", "eval"), dict(kernel._INLINE_NAMES)
+    )
+    for args in itertools.product(FLOATS, repeat=n):
+        expected, got = fn(*args), inlined(*args)
+        assert repr(got) == repr(expected), args  # the same value, sign of zero and NaN alike

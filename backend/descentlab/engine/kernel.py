@@ -11,7 +11,8 @@ order as the interpreted path, so the path is the same to the last bit.
 Safety: the function is assembled as a Python syntax tree, never as text. Its names are this
 module's own (``x0``, ``r1_7``, ``c3``); every number (hyperparameters, surface constants) is an
 argument, not part of the code; every function it calls comes from our tables (the surface
-functions of :mod:`..problems.scalar`, :class:`~..optimizers.base.ScalarOps`). Nothing a user
+functions of :mod:`..problems.scalar`, :class:`~..optimizers.base.ScalarOps`, inlined with
+``math.sqrt``). Nothing a user
 typed reaches the compiler: an expression only decides which of our instructions are strung
 together. Because numbers are arguments, one compiled function serves every value of the
 hyperparameters and surface parameters of the same structure: a slider drag compiles nothing.
@@ -21,12 +22,13 @@ from __future__ import annotations
 
 import ast
 import functools
+import math
 import operator
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..optimizers.base import StepFn
+from ..optimizers.base import ScalarOps, StepFn
 from ..problems import Problem
 from ..problems.tape import Listing
 from .spec import RunSpec
@@ -46,6 +48,33 @@ _OPERATORS: dict[Callable[..., Any], str] = {
     operator.mul: "*",
     operator.neg: "neg",
 }
+
+
+def _inline_sqrt(a: ast.expr) -> ast.expr:
+    """``ScalarOps.sqrt`` without its Python frame: ``_sqrt(a) if a >= 0.0 else _nan``."""
+    return ast.IfExp(
+        ast.Compare(a, [ast.GtE()], [ast.Constant(0.0)]),
+        ast.Call(ast.Name("_sqrt", ast.Load()), [a], []),
+        ast.Name("_nan", ast.Load()),
+    )
+
+
+def _inline_maximum(a: ast.expr, b: ast.expr) -> ast.expr:
+    """``ScalarOps.maximum`` without its Python frame: ``a if a >= b or a != a else b``."""
+    test = ast.BoolOp(
+        ast.Or(), [ast.Compare(a, [ast.GtE()], [b]), ast.Compare(a, [ast.NotEq()], [a])]
+    )
+    return ast.IfExp(test, a, b)
+
+
+# The rules' float functions, written into the loop as expressions: they run once or twice per
+# coordinate per step, and a Python call costs as much as the arithmetic (tests check each
+# against its function on every kind of float).
+_INLINE: dict[Any, Callable[..., ast.expr]] = {
+    ScalarOps.sqrt: _inline_sqrt,
+    ScalarOps.maximum: _inline_maximum,
+}
+_INLINE_NAMES = {"_sqrt": math.sqrt, "_nan": math.nan}
 
 Line = tuple[str, OpFn | None, tuple[str, ...]]  # target, function (None: a copy), arguments
 
@@ -228,6 +257,8 @@ def _compile(plan: tuple[Any, ...]) -> Callable[..., Any]:
             return ast.UnaryOp(ast.USub(), name(args[0]))
         if isinstance(fn, str):
             return ast.BinOp(name(args[0]), _BINARY[fn](), name(args[1]))
+        if fn in _INLINE:
+            return _INLINE[fn](*(name(a) for a in args))
         label = functions.setdefault(fn, f"_f{len(functions)}")
         return call(label, *(name(a) for a in args))
 
@@ -278,7 +309,7 @@ def _compile(plan: tuple[Any, ...]) -> Callable[..., Any]:
     if sys.version_info >= (3, 12):
         function.type_params = []  # a field 3.12 added; compile() wants it present
     module = ast.fix_missing_locations(ast.Module([function], []))
-    namespace: dict[str, Any] = {"__builtins__": {}, "range": range}
+    namespace: dict[str, Any] = {"__builtins__": {}, "range": range, **_INLINE_NAMES}
     namespace.update((label, fn) for fn, label in functions.items())
     # Our own syntax tree (the module docstring says why this is safe), never text.
     exec(compile(module, "<descentlab kernel>", "exec"), namespace)
