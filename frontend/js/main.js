@@ -3,7 +3,7 @@
 
 import { getJSON, postRaw, RunSocket, ApiError } from "./api.js";
 import { Store, sanitise, fromHash, CUSTOM } from "./state.js";
-import { Runs } from "./runs.js";
+import { Runs, emptyTrack } from "./runs.js";
 import { Controls } from "./controls.js";
 import { SurfacePlot } from "./plot.js";
 import { drawLoss } from "./lossplot.js";
@@ -144,8 +144,9 @@ const controls = new Controls(catalog, (fn, opts) => store.commit(fn, opts));
 renderPresets($("#presets"), catalog.presets, (fn, opts) => store.commit(fn, opts));
 
 // ---- drawing (coalesced to one per animation frame) ----
-// The paths first, in the frame; the loss plot and the data panel right after it, in their own
-// task, so that the surface figure reaches the screen without waiting for them.
+// The paths first, in the frame; the loss plot and the data panel once that frame and the next
+// have begun (in their own task), so that new paths reach the screen without waiting for them
+// even when drawing the paths takes most of a frame.
 let drawQueued = false; // a frame is asked for
 let drawTimer = null; // or will be, after a live run's grace
 let secondQueued = false;
@@ -163,11 +164,11 @@ function draw() {
   drawQueued = true;
   requestAnimationFrame(() => {
     drawQueued = false;
-    if (!window.Plotly) return; // drawn once Plotly is ready
     drawFirst();
+    if (!window.Plotly) return; // the figures are drawn once Plotly is ready
     if (!secondQueued) {
       secondQueued = true;
-      setTimeout(() => { secondQueued = false; drawSecond(); }, 0);
+      requestAnimationFrame(() => setTimeout(() => { secondQueued = false; drawSecond(); }, 0));
     }
   });
 }
@@ -175,30 +176,39 @@ function draw() {
 const showsData = (s) => Boolean(plot.surface && plot.surface.data && plot.surface.id === s.surface);
 
 function drawFirst() {
-  {
-    const s = store.state;
-    const t = player.t;
-    const start = startOf(s);
-    const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: label(s.opts[i]) }));
-    const dp = $("#datapanel");
-    const data = showsData(s);
-    if (dp.hidden === data) { // the contour's box changes: re-fit it once the layout settles
-      dp.hidden = !data;
-      $("#views").classList.toggle("with-data", data);
-      requestAnimationFrame(() => plot.resize());
-    }
-    // while playing, the path figure patches its SVG (the run's id says which run it shows)
-    const fast = player.playing ? runs.id : null;
-    drawnFast = fast !== null;
-    if (plot.surface) plot.draw(tracks, t, start, s.big, { inspect: inspected, fast });
-    renderSummary($("#summary"), tracks, t, !runs.done, data ? s.ring : null);
-    const total = runs.length;
-    const scrub = $("#scrub");
-    if (scrub.max !== String(total)) scrub.max = total;
-    if (scrub.value !== String(t)) scrub.value = t;
-    const out = `${Math.min(t, total)} / ${total}`;
-    if ($("#step-out").textContent !== out) $("#step-out").textContent = out;
+  const s = store.state;
+  const t = player.t;
+  const tracks = drawPage(s, t);
+  // while playing, the path figure patches its SVG (the run's id says which run it shows)
+  const fast = player.playing ? runs.id : null;
+  drawnFast = fast !== null;
+  if (plot.surface && window.Plotly) {
+    plot.draw(tracks, t, startOf(s), s.big, { inspect: inspected, fast });
   }
+}
+
+// The plain DOM around the figures: the data panel shown or not, the status table, the step
+// counter. Done before any figure is drawn (and without waiting for Plotly), so the figures are
+// drawn at their final size: a box that changes size later redraws them in full.
+function drawPage(s = store.state, t = player.t) {
+  const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: label(s.opts[i]) }));
+  const dp = $("#datapanel");
+  const data = showsData(s);
+  if (dp.hidden === data) { // the contour's box changes: re-fit it once the layout settles
+    dp.hidden = !data;
+    $("#views").classList.toggle("with-data", data);
+    requestAnimationFrame(() => plot.resize());
+  }
+  // before the first run is sent, a row per optimiser all the same
+  const rows = runs.id ? tracks : s.opts.map((o) => ({ ...emptyTrack(), label: label(o) }));
+  renderSummary($("#summary"), rows, t, !runs.done, data ? s.ring : null);
+  const total = runs.length;
+  const scrub = $("#scrub");
+  if (scrub.max !== String(total)) scrub.max = total;
+  if (scrub.value !== String(t)) scrub.value = t;
+  const out = `${Math.min(t, total)} / ${total}`;
+  if ($("#step-out").textContent !== out) $("#step-out").textContent = out;
+  return tracks;
 }
 
 // While playing, the loss figure and the data panel (summaries) are redrawn at most every
@@ -290,7 +300,11 @@ function sendRun(live) {
   runs.unsent = !socket.send({ type: "run", id, ...runBody(store.state), frame_points: 512 });
   sentAt = performance.now();
   if (live) player.follow(); // the old paths stay up until the new ones arrive (or GRACE)
-  else player.restart();
+  else if (window.Plotly) player.restart();
+  else { // the first run can arrive before Plotly has run: it plays once it can be seen
+    player.seek(0);
+    plotlyReady.then(() => { if (runs.id === id) player.restart(); });
+  }
   app.dataset.runId = id;
   setStatus();
 }
@@ -350,7 +364,10 @@ async function refreshSurface({ rebind = true } = {}) {
     if (custom) b2.log_contours = wantsLog(g);
     bound = b2;
     plot.setSurface(b2, g, s.view);
-    if (window.Plotly) plot.drawBase(s.big); // the contours first; paths and loss next frame
+    if (window.Plotly) { // the contours first; paths and loss next frame
+      drawPage();
+      plot.drawBase(s.big);
+    }
     controls.render(store.state, bound);
     lrBound.update(JSON.stringify(surfaceSpec(s)), surfaceSpec(s), bound);
     if (inspector.point && inspector.point.length !== bound.dim) inspector.close();
@@ -422,14 +439,19 @@ $("#projector").addEventListener("click", () => {
   store.commit((d) => { d.big = !d.big; }, { history: "replace", ui: true });
 });
 // Plotly's `responsive` follows the window only; the grid also changes with projector mode.
+// A figure drawn after its box last changed already has the box's size: resizing it would
+// only lay it out again (for the contours, ~100 ms).
+const stale = (gd) => gd.data && gd._fullLayout
+  && (gd._fullLayout.width !== gd.clientWidth || gd._fullLayout.height !== gd.clientHeight);
 const resizer = new ResizeObserver((entries) => {
   if (!window.Plotly) return;
   for (const e of entries) {
     if (!e.target.offsetParent) continue;
-    if (e.target.id === "surface-box") plot.resize();
-    else if (e.target.id === "loss-box") {
-      for (const g of e.target.children) if (g.data) Plotly.Plots.resize(g);
-    } else if (e.target.data) Plotly.Plots.resize(e.target);
+    if (e.target.id === "surface-box") {
+      if (stale(plot.base) || stale(plot.el)) plot.resize();
+    } else if (e.target.id === "loss-box") {
+      for (const g of e.target.children) if (stale(g)) Plotly.Plots.resize(g);
+    } else if (stale(e.target)) Plotly.Plots.resize(e.target);
   }
 });
 resizer.observe($("#surface-box"));
@@ -476,7 +498,10 @@ controls.render(store.state, bound, true);
 refreshSurface();
 setStatus();
 plotlyReady.then(() => {
-  if (plot.surface) plot.drawBase(store.state.big);
+  if (plot.surface) {
+    drawPage();
+    plot.drawBase(store.state.big);
+  }
   draw();
 });
 // For tests and the curious: the live objects (read them, do not rely on them as an API).

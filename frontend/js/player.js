@@ -104,7 +104,8 @@ export class Player {
     if (this.raf) cancelAnimationFrame(this.raf);
     const tick = (now) => {
       if (!this.playing) return;
-      const dt = Math.min(0.1, (now - this.last) / 1000);
+      // (a frame's time can precede a play() called after that frame began: never negative)
+      const dt = Math.max(0, Math.min(0.1, (now - this.last) / 1000));
       this.last = now;
       const total = this.total();
       this.pos = this.speed === Infinity ? total : Math.min(total, this.pos + this.speed * dt);

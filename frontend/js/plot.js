@@ -79,18 +79,27 @@ export class SurfacePlot {
     this.baseKey = null;
   }
 
-  // The same box on both figures: fixed margins, except that the top figure's legend may push
-  // its top margin (a second row), which the figure underneath then copies (`pushed`).
+  // The same box on both figures: fixed margins, the top one with room for one row of the top
+  // figure's legend (41 / 49 px: what Plotly asks for a row at font 12 / 18), so the contours
+  // are drawn once. A second legend row pushes the top figure's margin, and the figure
+  // underneath then copies it (`pushed`) — a second draw of the contours.
   margin(big, pushed = null) {
     const cbar = this.surface && this.surface.dim === 2;
-    return { l: big ? 70 : 55, r: cbar ? (big ? 128 : 86) : 10, t: pushed ?? (big ? 44 : 32),
+    const t = this.legend() ? (big ? 49 : 41) : big ? 44 : 32;
+    return { l: big ? 70 : 55, r: cbar ? (big ? 128 : 86) : 10, t: pushed ?? t,
       b: big ? 60 : 45, autoexpand: false };
+  }
+
+  // On phones the table under the plot is the legend.
+  legend() {
+    if (this.wide === undefined) this.wide = this.el.clientWidth > 640;
+    return this.wide;
   }
 
   // The figure underneath: contours and colour bar (or the 1-D curve), axes hidden (the top
   // figure draws them). Redrawn only when what it shows changes.
   drawBase(big) {
-    const key = JSON.stringify([this.range(), big, this.pushed]);
+    const key = JSON.stringify([this.range(), big, this.pushed, this.legend()]);
     if (key === this.baseKey && this.base.data) return;
     this.baseKey = key;
     const { xaxis, yaxis } = this.axes();
@@ -252,15 +261,14 @@ export class SurfacePlot {
           xanchor: start[0], yanchor: start[1], x0: -9, x1: 9, y0: -9, y1: 9,
           line: { color: "#000", width: 2.5 }, fillcolor: "rgba(255,255,255,0.85)",
           editable: true, name: "start" };
-    if (this.wide === undefined) this.wide = this.el.clientWidth > 640;
     const { xaxis, yaxis } = this.axes();
     const layout = {
       font,
       margin: { ...this.margin(big), autoexpand: true },
       xaxis: { range: xaxis.range, visible: false },
       yaxis: { range: yaxis.range, visible: false },
-      showlegend: this.wide, // on phones the table under the plot is the legend
-      legend: { orientation: "h", x: 0, y: 1.01, yanchor: "bottom", font: { size: big ? 18 : 12 } },
+      showlegend: this.legend(),
+      legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", font: { size: big ? 18 : 12 } },
       hovermode: "closest",
       shapes: [startShape],
       dragmode: "zoom",
@@ -276,7 +284,8 @@ export class SurfacePlot {
     this.token = token;
     this.key = key;
     const p = Plotly.react(this.el, traces, layout, CONFIG);
-    const top = this.el._fullLayout && this.el._fullLayout._size.t;
+    // (rounded: Plotly's pushed margin can be a fraction of a pixel off from one draw to the next)
+    const top = this.el._fullLayout && Math.round(this.el._fullLayout._size.t);
     if (top && top !== (this.pushed ?? layout.margin.t)) {
       this.pushed = top === layout.margin.t ? null : top;
       this.drawBase(big);

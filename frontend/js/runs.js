@@ -5,6 +5,10 @@
 // per step) are shared by the rows, and after `done` `best` names the lowest final loss.
 
 const emptyRow = () => ({ path: [], loss: [], gradNorm: [], batchLoss: [], summary: null });
+export function emptyTrack() {
+  const row = emptyRow();
+  return { rows: [row], ...row, batches: [], best: 0, summary: null, stochastic: false };
+}
 
 export class Runs {
   constructor() {
@@ -25,10 +29,7 @@ export class Runs {
     this.id = `r${this.seq}`;
     this.count = count;
     this.meta = meta;
-    this.tracks = Array.from({ length: count }, () => {
-      const row = emptyRow();
-      return { rows: [row], ...row, batches: [], best: 0, summary: null, stochastic: false };
-    });
+    this.tracks = Array.from({ length: count }, emptyTrack);
     this.done = false;
     this.error = null;
     return this.id;
