@@ -75,8 +75,14 @@ class RunFrames:
         _, specs = prepare_runs(msg)  # a DescentLabError surfaces from the first take
         n = msg.frame_points
         first = max(1, min(n, FIRST_FRAME_POINTS) - 1)  # steps: the first chunk adds the start
+        # Frames carry no optimiser state (velocity, ...): the engine need not record it.
         self.chunks = [
-            engine.iterate(s, max(n, SINGLE_CHUNK if len(s.starts) == 1 else BATCH_CHUNK), first)
+            engine.iterate(
+                s,
+                max(n, SINGLE_CHUNK if len(s.starts) == 1 else BATCH_CHUNK),
+                first,
+                info=False,
+            )
             for s in specs
         ]
         finals: list[dict[str, Any] | None] = [None] * len(specs)

@@ -180,14 +180,17 @@ class FloatKernel:
         return t, xs, f, gs, [flat[c * S : (c + 1) * S] for c in range(D)]
 
 
-def float_kernel(spec: RunSpec, state_type: Callable[..., Any], n_state: int) -> FloatKernel | None:
-    """The compiled loop for ``spec`` (a single trajectory on floats), or None when its rule
-    cannot be traced; then the interpreted path runs it, with the same result."""
+def float_kernel(
+    spec: RunSpec, state_type: Callable[..., Any], n_state: int, info: tuple[str, ...]
+) -> FloatKernel | None:
+    """The compiled loop for ``spec`` (a single trajectory on floats) recording the ``info``
+    values, or None when its rule cannot be traced; then the interpreted path runs it, with
+    the same result. (Info not recorded is not computed: its operations are dead code.)"""
     opt = spec.optimizer
     assert opt.step is not None
     scheduled = spec.schedule is not None
     hp = tuple(sorted(spec.params.items()))
-    return _kernel(spec.problem, opt.step, opt.info, state_type, n_state, scheduled, hp)
+    return _kernel(spec.problem, opt.step, info, state_type, n_state, scheduled, hp)
 
 
 @functools.lru_cache(maxsize=256)

@@ -103,16 +103,20 @@ def final(*args: Any, chunk: int = 64, **kwargs: Any) -> Chunk:
     memory bounded by one chunk instead of the whole (B, T, D) record."""
     spec = args[0] if args and isinstance(args[0], RunSpec) else prepare(*args, **kwargs)
     # a deque of one: each chunk is dropped as the next arrives
-    return deque(iterate(spec, chunk=chunk), maxlen=1).pop()
+    return deque(iterate(spec, chunk=chunk, info=False), maxlen=1).pop()
 
 
-def iterate(spec: RunSpec, chunk: int = 256, first_chunk: int | None = None) -> Iterator[Chunk]:
+def iterate(
+    spec: RunSpec, chunk: int = 256, first_chunk: int | None = None, info: bool = True
+) -> Iterator[Chunk]:
     """Yield the run in chunks of ``chunk`` steps (the first of ``first_chunk``, so a stream
-    can show something at once). The first chunk also carries the start point."""
+    can show something at once). The first chunk also carries the start point. With
+    ``info=False`` the optimiser's per-step state is not recorded (``Chunk.info`` is empty):
+    a consumer that does not show it saves its arithmetic and its arrays."""
     if spec.optimizer.driver is not None:
         yield from _iterate_driver(spec, chunk)
     else:
-        yield from _iterate_steps(spec, chunk, first_chunk or chunk)
+        yield from _iterate_steps(spec, chunk, first_chunk or chunk, info)
 
 
 class _Stepper:
@@ -122,10 +126,11 @@ class _Stepper:
     error state is a context variable, and a stream may resume in another thread).
     """
 
-    def __init__(self, spec: RunSpec) -> None:
+    def __init__(self, spec: RunSpec, info: bool = True) -> None:
         opt, problem = spec.optimizer, spec.problem
         assert opt.init is not None and opt.step is not None
         self.spec = spec
+        self.info = opt.info if info else ()  # the per-step state recorded
         self.oracle = Oracle(problem)
         self.ctx = StepContext(self.oracle, spec.seed, problem.domain)
         hp = spec.params
@@ -147,7 +152,7 @@ class _Stepper:
                 type(self.state)(*(float(a[0, min(c, a.shape[1] - 1)]) for a in fields))
                 for c in range(self.x.shape[1])
             ]
-            self.kernel = float_kernel(spec, type(self.state), len(fields))
+            self.kernel = float_kernel(spec, type(self.state), len(fields), self.info)
             self.lr_list = None if self.lrs is None else self.lrs.tolist()
 
     def advance(self, n: int, with_start: bool) -> dict[str, Any]:
@@ -161,7 +166,7 @@ class _Stepper:
         # copies the column-major x, f, g as one contiguous block, not B strided rows.
         P, G = np.empty((k, D, B)).transpose(2, 0, 1), np.empty((k, D, B)).transpose(2, 0, 1)
         F = np.empty((k, B)).T
-        info = {name: np.full((k, D, B), np.nan).transpose(2, 0, 1) for name in opt.info}
+        info = {name: np.full((k, D, B), np.nan).transpose(2, 0, 1) for name in self.info}
         # Only a minibatch makes the loss a step sees differ from the true loss (simulated
         # noise perturbs the gradient alone), so only minibatch runs record it.
         batch_loss = np.full((B, k), np.nan) if sgd.batch_size else None
@@ -191,7 +196,7 @@ class _Stepper:
                 x, state, step_info = opt.step(hp, state, x, f, g, ctx)
                 f, g = problem.value_and_grad(x)  # the true loss, recorded and checked
                 P[:, i], F[:, i], G[:, i] = x, f, g
-                for name in opt.info:
+                for name in self.info:
                     info[name][:, i] = step_info[name]
                 oracle = self.oracle  # what this step cost: its extras plus the point's f, g
                 evals[i] = (oracle.nfev + 1, oracle.ngev + opt.uses_gradient, oracle.nhev)
@@ -231,7 +236,7 @@ class _Stepper:
         tape fused, :mod:`.kernel`) takes the same steps several times faster again. Fills rows
         first..k-1 of the arrays."""
         spec, ctx, states = self.spec, self.ctx, self.coordinate_states
-        step, names = spec.optimizer.step, spec.optimizer.info
+        step, names = spec.optimizer.step, self.info
         assert step is not None
         value_and_grad = spec.problem.value_and_grad_scalar
         params, lrs = spec.params, self.lrs
@@ -287,10 +292,10 @@ def _runs_on_floats(spec: RunSpec) -> bool:
     )
 
 
-def _iterate_steps(spec: RunSpec, chunk: int, first_chunk: int) -> Iterator[Chunk]:
+def _iterate_steps(spec: RunSpec, chunk: int, first_chunk: int, info: bool) -> Iterator[Chunk]:
     max_steps = spec.stop.max_steps
     chunker = Chunker(spec)
-    stepper = _Stepper(spec)
+    stepper = _Stepper(spec, info)
     while True:
         with_start = stepper.t == 0  # the first chunk carries the start point too
         first_index = 0 if with_start else stepper.t + 1
