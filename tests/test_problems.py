@@ -194,3 +194,15 @@ def test_the_float_tape_equals_the_array_tape(surface_id):
 def test_latex_signs(text, latex):
     """A product led by a minus prints without parentheses; after + or - it keeps them."""
     assert to_latex(parse(text, []).tree) == latex
+
+
+@pytest.mark.parametrize("surface", [s.id for s in CATALOG])
+def test_values_on_a_grid_equal_values_at_its_points(surface):
+    """value_on_grid (the contour grid, broadcast from the axes) is value() at the points."""
+    problem = make_problem(surface)
+    axes = [np.linspace(lo, hi, n) for (lo, hi), n in zip(problem.domain, (7, 5), strict=False)]
+    mesh = np.meshgrid(*axes)
+    points = np.column_stack([m.ravel() for m in mesh])
+    with np.errstate(all="ignore"):
+        expected = problem.value(points).reshape(mesh[0].shape)
+        np.testing.assert_allclose(problem.value_on_grid(axes), expected, rtol=1e-13, atol=0)

@@ -160,18 +160,12 @@ def grid(problem: Problem, nx: int, ny: int, box: list[tuple[float | None, float
             name = "xy"[axis]
             raise DescentLabError(f"{name}min", f"must be below {name}max ({lo:g} >= {hi:g})")
         ranges.append((lo, hi))
-    x = np.linspace(*ranges[0], nx)
-    shape: tuple[int, ...]
-    if problem.dim == 1:
-        X, shape = x[:, None], (nx,)
-        out: dict[str, Any] = {"x": x}
-    else:
-        y = np.linspace(*ranges[1], ny)
-        XX, YY = np.meshgrid(x, y)
-        X, shape = np.column_stack([XX.ravel(), YY.ravel()]), (ny, nx)
-        out = {"x": x, "y": y}
+    axes = [np.linspace(*ranges[0], nx)]
+    if problem.dim == 2:
+        axes.append(np.linspace(*ranges[1], ny))
+    out: dict[str, Any] = dict(zip("xy", axes, strict=False))
     with np.errstate(all="ignore"):
-        Z = np.broadcast_to(np.asarray(problem.value(X), dtype=float), len(X)).reshape(shape)
+        Z = np.asarray(problem.value_on_grid(axes), dtype=float)  # (nx,) or (ny, nx)
     finite = np.isfinite(Z)
     # float32 is plenty for a contour and halves the bytes on the wire (~9 digits, not 17)
     out["z"] = np.where(finite, Z, np.nan).astype(np.float32)

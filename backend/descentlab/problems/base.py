@@ -131,6 +131,15 @@ class Problem:
     def value(self, X: np.ndarray, batch: np.ndarray | None = None) -> np.ndarray:
         return self._value_tape(X, data=self.columns(batch))[:, 0]
 
+    def value_on_grid(self, axes: list[np.ndarray]) -> np.ndarray:
+        """Values on the grid spanned by ``axes`` (one 1-D array per coordinate), shaped as
+        ``np.meshgrid`` orders it: (ny, nx) in 2-D. Cheaper than :meth:`value` on the grid's
+        points (nothing of shape (N, D) is built); a data-fit loss takes that path."""
+        if self.data is not None:
+            mesh = np.meshgrid(*axes)
+            return self.value(np.column_stack([m.ravel() for m in mesh])).reshape(mesh[0].shape)
+        return self._value_tape.on_grid(axes)[0]
+
     def value_and_grad(
         self, X: np.ndarray, batch: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:

@@ -142,6 +142,21 @@ class Tape:
             values = [v.mean(axis=1) if np.ndim(v) == 2 else v for v in values]
         return values
 
+    def on_grid(self, axes: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """The outputs on the grid spanned by ``axes`` (one 1-D array per coordinate), each of
+        shape (len(axes[-1]), ..., len(axes[0])) as ``np.meshgrid`` orders a 2-D grid: every
+        instruction broadcasts the axes against each other, so no (N, D) array of points is
+        built. Not for data-fit losses."""
+        if self._columns:
+            raise ValueError("a data-fit loss is evaluated on arrays")
+        D = len(axes)
+        shape = tuple(len(a) for a in reversed(axes))
+        slots = self._template.copy()
+        for slot, k in self._variables:
+            slots[slot] = np.reshape(axes[k], [-1 if i == D - 1 - k else 1 for i in range(D)])
+        _execute(self._program, slots)
+        return [np.broadcast_to(slots[s], shape) for s in self._outputs]
+
     def listing(self) -> Listing:
         """The float program (as :meth:`scalar` runs it). Not for data-fit losses."""
         if self._columns:
