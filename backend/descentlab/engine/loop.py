@@ -271,11 +271,15 @@ class _Stepper:
             ctx.t = self.t = t
         if n > 0:
             D = len(xs)
-            P[0, first:] = np.array(points).reshape(n, D)
-            F[0, first:] = losses
-            G[0, first:] = np.array(grads).reshape(n, D)
+
+            def array(values: list[float]) -> np.ndarray:  # fromiter: ~2x np.array on a list
+                return np.fromiter(values, float, len(values))
+
+            P[0, first:] = array(points).reshape(n, D)
+            F[0, first:] = array(losses)
+            G[0, first:] = array(grads).reshape(n, D)
             if names:
-                values = np.array(infos).reshape(n, len(names), D)
+                values = array(infos).reshape(n, len(names), D)
                 for j, name in enumerate(names):
                     info[name][0, first:] = values[:, j]
             self.x, self.f, self.g = P[:, -1].copy(), F[:, -1].copy(), G[:, -1].copy()
