@@ -8,6 +8,7 @@ import ast
 import itertools
 import math
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -168,3 +169,14 @@ def test_inlined_functions_equal_theirs(fn):
     for args in itertools.product(FLOATS, repeat=n):
         expected, got = fn(*args), inlined(*args)
         assert repr(got) == repr(expected), args  # the same value, sign of zero and NaN alike
+
+
+def test_concurrent_first_runs_compile_once():
+    """A classroom's first runs arrive together: one of them builds the kernel."""
+    kernel._kernel.cache_clear()
+    kernel._compile.cache_clear()
+    spec = engine.prepare("himmelblau", "nadam", params={"lr": 0.0321})
+    with ThreadPoolExecutor(8) as pool:
+        kernels = list(pool.map(lambda _: loop._Stepper(spec).kernel, range(8)))
+    assert kernel._compile.cache_info().misses == 1
+    assert all(k is kernels[0] for k in kernels)

@@ -25,6 +25,7 @@ import functools
 import math
 import operator
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -151,8 +152,8 @@ def _live(trace: RuleTrace) -> list[Op]:
 
 
 class FloatKernel:
-    """Runs steps t >= :data:`~.trace.FIRST_TRACED_STEP` of one trajectory, extending flat
-    lists of the points, losses, gradients and info values (info-major, then coordinate):
+    """Runs steps t >= :data:`~.trace.FIRST_TRACED_STEP` of one trajectory, appending to flat
+    lists the points, losses, gradients and info values (info-major, then coordinate):
     numpy reads a flat list of floats several times faster than a list of tuples."""
 
     def __init__(self, fn: Callable[..., Any], constants: tuple[Any, ...], dim: int) -> None:
@@ -190,7 +191,13 @@ def float_kernel(
     assert opt.step is not None
     scheduled = spec.schedule is not None
     hp = tuple(sorted(spec.params.items()))
-    return _kernel(spec.problem, opt.step, info, state_type, n_state, scheduled, hp)
+    # One build at a time: a classroom's first runs arrive together, and each would otherwise
+    # trace and compile the same kernel (lru_cache does not hold back concurrent misses).
+    with _BUILDING:
+        return _kernel(spec.problem, opt.step, info, state_type, n_state, scheduled, hp)
+
+
+_BUILDING = threading.Lock()
 
 
 @functools.lru_cache(maxsize=256)
@@ -277,25 +284,25 @@ def _compile(plan: tuple[Any, ...]) -> Callable[..., Any]:
         step.append(assign("lr", ast.Subscript(name("lrs"), name("t"), ast.Load())))
     step.append(assign("t", ast.BinOp(name("t"), ast.Add(), ast.Constant(1))))
     step += [assign(target, expression(fn, args)) for target, fn, args in lines]
+    # one append per value: cheaper than extending by a tuple, and numpy reads flat lists fast
     records = [
-        ("record_point", tuple_of(f"x{c}" for c in range(dim))),
-        ("record_loss", name("f")),
-        ("record_grad", tuple_of(f"g{c}" for c in range(dim))),
+        *(("record_point", f"x{c}") for c in range(dim)),
+        ("record_loss", "f"),
+        *(("record_grad", f"g{c}") for c in range(dim)),
+        *(("record_info", value) for value in info),
     ]
-    if info:
-        records.append(("record_info", tuple_of(info)))
-    step += [ast.Expr(call(fn, value)) for fn, value in records]
+    step += [ast.Expr(call(fn, name(value))) for fn, value in records]
     body: list[ast.stmt] = []
     if n_constants:
         body.append(unpack([f"c{k}" for k in range(n_constants)], "constants"))
     body.append(unpack(carry, "carry"))
-    for fn, source, method in (
-        ("record_point", "points", "extend"),
-        ("record_loss", "losses", "append"),
-        ("record_grad", "grads", "extend"),
-        ("record_info", "infos", "extend"),
+    for fn, source in (
+        ("record_point", "points"),
+        ("record_loss", "losses"),
+        ("record_grad", "grads"),
+        ("record_info", "infos"),
     ):
-        body.append(assign(fn, ast.Attribute(name(source), method, ast.Load())))
+        body.append(assign(fn, ast.Attribute(name(source), "append", ast.Load())))
     body.append(ast.For(ast.Name("_", ast.Store()), call("range", name("n")), step, []))
     body.append(ast.Return(tuple_of(carry)))
     arguments = ["n", "constants", "carry", "lrs", "points", "losses", "grads", "infos"]
