@@ -36,11 +36,14 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cores() -> int:
-    """The cores this process may use (a container's CPU set, not the host's count)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+MAX_DEFAULT_WORKERS = 4  # each worker process holds ~110 MB; more is a deliberate --workers
+
+
+def _default_workers() -> int:
+    """One worker per core this process may use (a container's CPU set, not the host's count),
+    at most MAX_DEFAULT_WORKERS."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(MAX_DEFAULT_WORKERS, cores or 1))
 
 
 def _numbers(text: str, field: str) -> float | list[float]:
@@ -171,8 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers",
         type=int,
-        default=_cores(),
-        help="worker processes (default: one per core; the GIL gives a process one core)",
+        default=_default_workers(),
+        help="worker processes (default: one per core, at most 4; the GIL gives a process "
+        "one core, and each holds ~110 MB)",
     )
     serve.add_argument("--log-level", default="info")
     serve.add_argument(
