@@ -26,6 +26,7 @@ import orjson
 import websockets
 
 from descentlab import engine
+from descentlab.cli import default_workers
 from descentlab.engine import Stop
 
 RUN = {
@@ -174,8 +175,8 @@ def main() -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="`descentlab serve --workers N` (serve's own default is one per core)",
+        default=default_workers(),
+        help="`descentlab serve --workers N` (default: serve's own, one per core up to 4)",
     )
     args = parser.parse_args()
 

@@ -39,7 +39,7 @@ def _serve(args: argparse.Namespace) -> int:
 MAX_DEFAULT_WORKERS = 4  # each worker process holds ~110 MB; more is a deliberate --workers
 
 
-def _default_workers() -> int:
+def default_workers() -> int:
     """One worker per core this process may use (a container's CPU set, not the host's count),
     at most MAX_DEFAULT_WORKERS."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers",
         type=int,
-        default=_default_workers(),
+        default=default_workers(),
         help="worker processes (default: one per core, at most 4; the GIL gives a process "
         "one core, and each holds ~110 MB)",
     )
