@@ -311,16 +311,17 @@ def test_final_keeps_each_rows_final_values():
     assert list(last.steps) == list(full.steps) and last.status == full.status
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "newton", "random-search"])
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "newton", "random-search", "bfgs"])
 @pytest.mark.parametrize("starts", [1, 3])
-def test_a_run_without_info_is_the_same_run(optimizer, starts):
-    """iterate(info=False), as the WebSocket streams it: the same points, no per-step state."""
+def test_a_run_without_extras_is_the_same_run(optimizer, starts):
+    """iterate(extras=False), as the WebSocket streams it: the same points and statuses, no
+    per-step state or step sizes."""
     problem = descentlab.make_problem("rosenbrock")
     start = problem.start + 0.1 * np.arange(starts)[:, None]
     spec = engine.prepare(problem, optimizer, start=start, stop=Stop(max_steps=60), seed=3)
     full = engine.run(spec)
-    chunks = list(engine.iterate(spec, chunk=16, info=False))
-    assert all(c.info == {} for c in chunks)
+    chunks = list(engine.iterate(spec, chunk=16, extras=False))
+    assert all(c.info == {} and c.step_size is None for c in chunks)
     path = np.concatenate([c.path for c in chunks], axis=1)[:, : full.path.shape[1]]
     np.testing.assert_array_equal(path, full.path)
     assert chunks[-1].status == full.status and list(chunks[-1].steps) == list(full.steps)

@@ -75,13 +75,13 @@ class RunFrames:
         _, specs = prepare_runs(msg)  # a DescentLabError surfaces from the first take
         n = msg.frame_points
         first = max(1, min(n, FIRST_FRAME_POINTS) - 1)  # steps: the first chunk adds the start
-        # Frames carry no optimiser state (velocity, ...): the engine need not record it.
+        # Frames carry neither the optimiser's state nor step sizes: the engine skips them.
         self.chunks = [
             engine.iterate(
                 s,
                 max(n, SINGLE_CHUNK if len(s.starts) == 1 else BATCH_CHUNK),
                 first,
-                info=False,
+                extras=False,
             )
             for s in specs
         ]

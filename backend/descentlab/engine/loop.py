@@ -103,20 +103,21 @@ def final(*args: Any, chunk: int = 64, **kwargs: Any) -> Chunk:
     memory bounded by one chunk instead of the whole (B, T, D) record."""
     spec = args[0] if args and isinstance(args[0], RunSpec) else prepare(*args, **kwargs)
     # a deque of one: each chunk is dropped as the next arrives
-    return deque(iterate(spec, chunk=chunk, info=False), maxlen=1).pop()
+    return deque(iterate(spec, chunk=chunk, extras=False), maxlen=1).pop()
 
 
 def iterate(
-    spec: RunSpec, chunk: int = 256, first_chunk: int | None = None, info: bool = True
+    spec: RunSpec, chunk: int = 256, first_chunk: int | None = None, extras: bool = True
 ) -> Iterator[Chunk]:
     """Yield the run in chunks of ``chunk`` steps (the first of ``first_chunk``, so a stream
     can show something at once). The first chunk also carries the start point. With
-    ``info=False`` the optimiser's per-step state is not recorded (``Chunk.info`` is empty):
-    a consumer that does not show it saves its arithmetic and its arrays."""
+    ``extras=False`` neither the optimiser's per-step state nor the step sizes are recorded
+    (``Chunk.info`` is empty, ``Chunk.step_size`` None): a consumer that shows neither (the
+    WebSocket, a sweep) saves their arithmetic and their arrays."""
     if spec.optimizer.driver is not None:
-        yield from _iterate_driver(spec, chunk)
+        yield from _iterate_driver(spec, chunk, extras)
     else:
-        yield from _iterate_steps(spec, chunk, first_chunk or chunk, info)
+        yield from _iterate_steps(spec, chunk, first_chunk or chunk, extras)
 
 
 class _Stepper:
@@ -296,10 +297,10 @@ def _runs_on_floats(spec: RunSpec) -> bool:
     )
 
 
-def _iterate_steps(spec: RunSpec, chunk: int, first_chunk: int, info: bool) -> Iterator[Chunk]:
+def _iterate_steps(spec: RunSpec, chunk: int, first_chunk: int, extras: bool) -> Iterator[Chunk]:
     max_steps = spec.stop.max_steps
-    chunker = Chunker(spec)
-    stepper = _Stepper(spec, info)
+    chunker = Chunker(spec, step_sizes=extras)
+    stepper = _Stepper(spec, info=extras)
     while True:
         with_start = stepper.t == 0  # the first chunk carries the start point too
         first_index = 0 if with_start else stepper.t + 1
@@ -311,7 +312,7 @@ def _iterate_steps(spec: RunSpec, chunk: int, first_chunk: int, info: bool) -> I
             return
 
 
-def _iterate_driver(spec: RunSpec, chunk: int) -> Iterator[Chunk]:
+def _iterate_driver(spec: RunSpec, chunk: int, extras: bool) -> Iterator[Chunk]:
     """A wrapped method runs each row to its end; its path is then checked and chunked like
     any other, so its stopping, status and counts read the same."""
     opt, problem = spec.optimizer, spec.problem
@@ -330,7 +331,7 @@ def _iterate_driver(spec: RunSpec, chunk: int) -> Iterator[Chunk]:
     with np.errstate(all="ignore"):
         F, G = problem.value_and_grad(P.reshape(-1, D))
     F, G = F.reshape(B, T), G.reshape(B, T, D)
-    chunker = Chunker(spec)
+    chunker = Chunker(spec, step_sizes=extras)
     book = chunker.book
     book.nfev[:] = [r.nfev for r in results]
     book.ngev[:] = [r.ngev for r in results]

@@ -30,7 +30,7 @@ class Chunk:
     path: np.ndarray  # (B, k, D)
     loss: np.ndarray  # (B, k)
     grad_norm: np.ndarray  # (B, k)
-    step_size: np.ndarray  # (B, k): |x_i - x_(i-1)|, NaN at index 0
+    step_size: np.ndarray | None  # (B, k): |x_i - x_(i-1)|, NaN at index 0 (None: not kept)
     lr: np.ndarray | None  # (B, k) scheduled rate used to reach each point, NaN at index 0
     info: dict[str, np.ndarray]  # name -> (B, k, D), NaN at index 0
     batch_loss: np.ndarray | None  # (B, k) stochastic loss each step saw, NaN at index 0
@@ -228,11 +228,13 @@ def _step_sizes(P: np.ndarray, previous: np.ndarray | None) -> np.ndarray:
 
 
 class Chunker:
-    """Turns raw per-step arrays into checked, padded :class:`Chunk` s."""
+    """Turns raw per-step arrays into checked, padded :class:`Chunk` s (with the step sizes,
+    unless ``step_sizes`` is False: nothing stops on them)."""
 
-    def __init__(self, spec: RunSpec) -> None:
+    def __init__(self, spec: RunSpec, step_sizes: bool = True) -> None:
         self.book = Book(spec)
         self.carry: dict[str, np.ndarray] = {}
+        self.step_sizes = step_sizes
 
     def __call__(self, start: int, raw: dict[str, Any], last: bool) -> Chunk:
         """``raw``: P (B, k, D), F (B, k), G (B, k, D), and optionally lr, batch_loss (B, k),
@@ -242,7 +244,7 @@ class Chunker:
         info = raw.get("info", {})
         with np.errstate(all="ignore"):
             Gn = _norm(raw["G"], book.spec.stop.grad_norm)
-            step_size = _step_sizes(P, self.carry.get("path"))
+            step_size = _step_sizes(P, self.carry.get("path")) if self.step_sizes else None
         was_active = book.active.copy()
         count = book.settle(start, P, F, Gn)
         if "evals" in raw:  # charge each row only for the points it kept
@@ -251,7 +253,9 @@ class Chunker:
             book.nfev += charged[:, 0]
             book.ngev += charged[:, 1]
             book.nhev += charged[:, 2]
-        padded = {"path": P, "loss": F, "grad_norm": Gn, "step_size": step_size}
+        padded = {"path": P, "loss": F, "grad_norm": Gn}
+        if step_size is not None:
+            padded["step_size"] = step_size
         padded.update({f"info.{name}": a for name, a in info.items()})
         padded.update(
             {name: a for name, a in (("lr", lr), ("batch_loss", batch_loss)) if a is not None}
