@@ -18,8 +18,7 @@ import numpy as np
 import orjson
 
 from descentlab import engine
-from descentlab.engine import RunSpec, Stop, loop
-from descentlab.optimizers import REGISTRY
+from descentlab.engine import Stop, loop
 from descentlab.problems import make_problem
 
 
@@ -99,19 +98,16 @@ def adam_engine(surface: str, steps: int, compiled: bool = True) -> Callable[[],
 
 
 def sweep_engine(n: int, steps: int, final: bool = False) -> Callable[[], object]:
-    """An n x n grid of (lr, beta1) for Adam on Rosenbrock: n^2 rows of the batch axis,
-    every path recorded (``engine.run``) or the final values only (``engine.final``)."""
-    problem = make_problem("rosenbrock")
-    lr, b1 = np.meshgrid(np.logspace(-4, 0, n), np.linspace(0.0, 0.99, n))
-    params = {
-        "lr": lr.reshape(-1, 1),
-        "betas": (b1.reshape(-1, 1), 0.999),
-        "eps": 1e-8,
-        "weight_decay": 0.0,
-    }
-    starts = np.tile(problem.start, (n * n, 1))
-    spec = RunSpec(
-        problem, REGISTRY.get("adam"), params, None, starts, Stop(max_steps=steps, grad_tol=None)
+    """An n x n grid of (lr, beta1) for Adam on Rosenbrock, prepared as ``POST /api/sweeps``
+    prepares it: n^2 rows of the batch axis, every path recorded (``engine.run``) or the final
+    values only (``engine.final``, what the route uses)."""
+    lrs = np.logspace(-4, 0, n).tolist()
+    betas = [[b1, 0.999] for b1 in np.linspace(0.0, 0.99, n).tolist()]
+    spec = engine.prepare(
+        "rosenbrock",
+        "adam",
+        sweep={"lr": lrs, "betas": betas},
+        stop=Stop(max_steps=steps, grad_tol=None),
     )
     return lambda: (engine.final if final else engine.run)(spec)
 

@@ -141,10 +141,25 @@ def test_a_sweep_answers_one_row_per_setting(client: TestClient) -> None:
     assert out["final_loss"][3] == pytest.approx(alone.loss[0, alone.steps[0]], rel=1e-12)
 
 
+def test_a_sweep_varies_a_pair_as_pairs(client: TestClient) -> None:
+    body = {
+        "surface": "rosenbrock",
+        "max_steps": 50,
+        "optimizer": {"id": "adam"},
+        "sweep": {"lr": [0.01, 0.02], "betas": [[0.9, 0.999], [0.5, 0.99]]},
+    }
+    out = client.post("/api/sweeps", json=body).json()
+    assert out["settings"][1] == [0.01, [0.5, 0.99]]
+    alone = descentlab.run("rosenbrock", "adam", lr=0.01, betas=(0.5, 0.99), max_steps=50)
+    assert out["final_point"][1] == pytest.approx(alone.x.tolist(), rel=1e-12)
+
+
 @pytest.mark.parametrize(
     ("sweep", "loc"),
     [
         ({"betas": [0.9]}, ["body", "sweep", "betas"]),
+        ({"betas": [[0.9, 0.999, 0.5]]}, ["body", "sweep", "betas", 0]),
+        ({"lr": [[0.1, 0.2]]}, ["body", "sweep", "lr", 0]),
         ({"lr": [-1.0]}, ["body", "sweep", "lr", 0]),
         ({"lr": []}, ["body", "sweep", "lr"]),
         ({"lr": [0.1] * 200, "eps": [1e-8] * 200}, ["body", "sweep"]),

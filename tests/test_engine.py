@@ -8,6 +8,7 @@ import pytest
 import descentlab
 from descentlab import engine
 from descentlab.engine import Stop
+from descentlab.engine.spec import row_params
 from descentlab.errors import DescentLabError
 from descentlab.optimizers import REGISTRY
 from descentlab.schedules import SCHEDULES, make_schedule
@@ -274,22 +275,24 @@ def test_the_fast_path_diverges_cleanly():
 
 @pytest.mark.parametrize("optimizer", [o.id for o in REGISTRY])
 def test_every_sweepable_hyperparameter_sweeps(optimizer):
-    """Each number hyperparameter a sweep may vary runs with two values, one per row; the
-    others are refused by name (never an error from inside the run)."""
+    """Each hyperparameter a sweep may vary runs with two values, one per row (a pair such as
+    betas with two pairs); the others are refused by name (never an error from the run)."""
     opt = REGISTRY.get(optimizer)
     for h in opt.hypers:
-        values = (
-            [float(h.default), float(h.low if h.low != h.default else h.high)]
-            if (h.size == 1)
-            else None
-        )
-        if values is None or not h.per_row:
+        if not h.per_row:
             with pytest.raises(DescentLabError) as err:
                 engine.prepare("rosenbrock", opt, sweep={h.name: [h.low]})
             assert err.value.field == f"sweep.{h.name}"
             continue
+        other = h.low if h.low != h.default else h.high
+        values = (
+            [float(h.default), float(other)]
+            if h.size == 1
+            else [list(h.default), [float(other)] * h.size]
+        )
         traj = engine.run("rosenbrock", opt, sweep={h.name: values}, stop=Stop(max_steps=5))
         assert traj.path.shape[0] == 2
+        assert [row_params(traj.params, b)[h.name] for b in (0, 1)] == values
 
 
 def test_final_keeps_each_rows_final_values():

@@ -16,7 +16,7 @@ from descentlab import engine
 from descentlab.engine import RunSpec, Stop
 from descentlab.errors import DescentLabError
 from descentlab.optimizers import REGISTRY
-from descentlab.optimizers.base import Oracle, StepContext
+from descentlab.optimizers.base import ArrayOps, Oracle, StepContext
 from descentlab.optimizers.second_order import solve_rows
 from descentlab.problems import Problem, Surface, make_problem
 
@@ -576,3 +576,43 @@ def test_wrapped_methods_survive_a_nan_objective(optimizer_id):
     assert np.isfinite(path[:-1]).all() and np.isfinite(traj.loss[0, : traj.steps[0]]).all()
     if not np.isfinite(traj.loss[0, traj.steps[0]]):
         assert traj.status[0] == "diverged"
+
+
+def test_array_power_is_a_to_the_b_bit_for_bit():
+    """ArrayOps.power takes a sweep column's power once per distinct value: the same numbers
+    as a ** b, zeros of either sign kept apart."""
+    ops = ArrayOps()
+    rng = np.random.default_rng(0)
+    column = rng.choice([0.0, -0.0, 0.5, 0.9, 0.99, 1e-300], size=(1000, 1))
+    distinct = rng.uniform(0, 1, size=(1000, 1))
+    for a in (column, distinct, column[:10], 0.9):
+        for b in (1, 7, 250, 0.5):
+            expected, got = a**b, ops.power(a, b)
+            assert np.array_equal(np.signbit(got), np.signbit(expected))
+            np.testing.assert_array_equal(got, expected)
+    exponents = np.arange(1000.0).reshape(-1, 1)  # an array exponent: plain a ** b
+    np.testing.assert_array_equal(ops.power(column, exponents), column**exponents)
+
+
+def test_a_large_sweep_is_the_same_with_plain_powers(monkeypatch):
+    """A 300-row Adam sweep over (lr, betas), where ArrayOps factors the beta columns, equals
+    the same sweep with plain a ** b; and its rows are the single runs with those settings."""
+    lrs = list(np.linspace(1e-3, 0.1, 20))
+    betas = [[b1, 0.99] for b1 in np.linspace(0.0, 0.95, 15)]
+    spec = engine.prepare(
+        "rosenbrock", "adam", sweep={"lr": lrs, "betas": betas}, stop=engine.Stop(max_steps=60)
+    )
+    assert spec.starts.shape[0] == 300 and spec.params["betas"][0].shape == (300, 1)
+    factored = engine.run(spec)
+    for b in (0, 17, 299):
+        lr, (b1, b2) = lrs[b // 15], betas[b % 15]
+        alone = engine.run(
+            "rosenbrock",
+            "adam",
+            params={"lr": lr, "betas": (b1, b2)},
+            stop=engine.Stop(max_steps=60),
+        )
+        np.testing.assert_allclose(factored.path[b], alone.path[0], rtol=1e-12, atol=1e-15)
+    monkeypatch.setattr(ArrayOps, "power", lambda self, a, b: a**b)
+    plain = engine.run(spec)
+    np.testing.assert_array_equal(factored.path, plain.path)

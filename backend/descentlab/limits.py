@@ -11,7 +11,7 @@ MAX_RESTARTS = 256  # random restarts of one run
 MAX_OPTIMIZERS = 8  # optimisers compared in one request
 MAX_GRID_POINTS = 500  # per axis of a contour grid (so at most 500 x 500 values)
 MAX_SWEEP_POINTS = 10_000  # settings in one hyperparameter sweep
-MAX_SWEEP_STEP_POINTS = 5_000_000  # settings x (max_steps + 1) of one sweep (memory)
+MAX_SWEEP_STEPS = 5_000_000  # settings x max_steps of one sweep (10,000 x 500: time, memory)
 MAX_BOUND = 1e12  # divergence bound: |x| beyond this stops a run as diverged
 # Points one run request may ask for, (1 + restarts) x (steps + 1) summed over optimisers: the
 # per-field limits multiply to ~4e7, which no response (or browser) should carry.

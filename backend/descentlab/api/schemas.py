@@ -141,7 +141,9 @@ class CancelMessage(Model):
 ClientMessage = Annotated[RunMessage | CancelMessage, Field(discriminator="type")]
 
 
-SweepValues = Annotated[list[Number], Field(min_length=1, max_length=limits.MAX_SWEEP_POINTS)]
+# A number, or for a pair such as `betas`, a list of numbers.
+SweepValue = Number | Annotated[list[Number], Field(min_length=1, max_length=8)]
+SweepValues = Annotated[list[SweepValue], Field(min_length=1, max_length=limits.MAX_SWEEP_POINTS)]
 
 
 class SweepBody(RunSettings):
@@ -149,9 +151,4 @@ class SweepBody(RunSettings):
 
     max_steps: int = Field(default=500, ge=1, le=limits.MAX_STEPS)
     optimizer: OptimizerRef
-    sweep: Annotated[
-        dict[
-            Name, Annotated[list[Number], Field(min_length=1, max_length=limits.MAX_SWEEP_POINTS)]
-        ],
-        Field(min_length=1, max_length=3),
-    ]
+    sweep: Annotated[dict[Name, SweepValues], Field(min_length=1, max_length=3)]

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from .. import engine, limits
+from ..engine.spec import row_params
 from ..errors import DescentLabError
 from ..optimizers import REGISTRY
 from ..problems import Problem, make_problem
@@ -107,7 +108,7 @@ def sweep_result(body: SweepBody) -> dict[str, Any]:
         "surface": problem.describe(),
         "optimizer": ref.id,
         "names": list(body.sweep),
-        "settings": [[float(spec.params[n].reshape(-1)[b]) for n in body.sweep] for b in rows],
+        "settings": [[row_params(spec.params, int(b))[n] for n in body.sweep] for b in rows],
         "final_loss": np.ascontiguousarray(last.loss[:, -1]),
         "final_grad_norm": np.ascontiguousarray(last.grad_norm[:, -1]),
         "final_point": np.ascontiguousarray(last.path[:, -1]),

@@ -98,14 +98,15 @@ def prepare(
     restarts: int = 0,
     stochastic: Stochastic | dict[str, Any] | None = None,
     epochs: int | None = None,
-    sweep: Mapping[str, Sequence[float]] | None = None,
+    sweep: Mapping[str, Sequence[Any]] | None = None,
 ) -> RunSpec:
     """Validate loose arguments (ids, dicts, lists) into a :class:`RunSpec`.
 
     ``restarts`` adds that many extra rows started uniformly at random in the surface's domain
     (seeded): the lecture's random restarts, run side by side on the batch axis. ``sweep``
-    maps hyperparameter names to lists of values: every combination is one row (the grid in
-    the order given, the last name varying fastest), all from the one start. ``epochs``
+    maps hyperparameter names to lists of values (a pair such as ``betas``: a list of pairs):
+    every combination is one row (the grid in the order given, the last name varying fastest),
+    all from the one start. ``epochs``
     (minibatch SGD only) sets ``max_steps`` to epochs x ceil(n / batch_size).
     """
     problem = make_problem(surface)
@@ -124,8 +125,7 @@ def prepare(
     if sweep:
         if restarts:
             raise DescentLabError("sweep", "cannot be combined with restarts")
-        hp = _sweep(opt, hp, sweep)
-        rows = int(np.size(next(v for k, v in hp.items() if k in sweep)))
+        hp, rows = _sweep(opt, hp, sweep)
         starts = np.repeat(starts, rows, axis=0)
     sgd = _stochastic(stochastic, problem, opt)
     stop = stop or Stop()
@@ -138,46 +138,62 @@ def prepare(
         if steps > limits.MAX_STEPS:
             raise DescentLabError("epochs", f"{steps} steps is over the {limits.MAX_STEPS} limit")
         stop = replace(stop, max_steps=steps)
-    if sweep and starts.shape[0] * (stop.max_steps + 1) > limits.MAX_SWEEP_STEP_POINTS:
+    if sweep and starts.shape[0] * stop.max_steps > limits.MAX_SWEEP_STEPS:
         raise DescentLabError(
             "max_steps",
-            f"{starts.shape[0]} settings x {stop.max_steps + 1} points is over the "
-            f"{limits.MAX_SWEEP_STEP_POINTS:,} limit of one sweep",
+            f"{starts.shape[0]} settings x {stop.max_steps} steps is over the "
+            f"{limits.MAX_SWEEP_STEPS:,} limit of one sweep",
         )
     return RunSpec(problem, opt, hp, sched, starts, stop, seed, sgd)
 
 
-def _sweep(opt: Optimizer, hp: dict[str, Any], sweep: Mapping[str, Sequence[float]]) -> dict:
-    """``hp`` with each swept name replaced by a (B, 1) column over the grid of settings."""
+def _sweep(
+    opt: Optimizer, hp: dict[str, Any], sweep: Mapping[str, Sequence[Any]]
+) -> tuple[dict[str, Any], int]:
+    """``hp`` with each swept name replaced by a (B, 1) column over the grid of settings (a
+    pair such as ``betas``, swept as a list of pairs, by a pair of columns); and B."""
     axes = []
     for name, values in sweep.items():
         field_path = f"sweep.{name}"
         hyper = opt.hyper_by_name.get(name)
-        if hyper is None or hyper.size > 1 or not hyper.per_row:
-            sweepable = [h.name for h in opt.hypers if h.size == 1 and h.per_row]
+        if hyper is None or not hyper.per_row:
+            sweepable = [h.name for h in opt.hypers if h.per_row]
             raise DescentLabError(
                 field_path,
                 f"not a hyperparameter of {opt.id!r} that a sweep can vary "
                 f"(those are: {', '.join(sweepable) or 'none'})",
             )
         if not isinstance(values, (list, tuple)) or not values:
-            raise DescentLabError(field_path, "must be a non-empty list of numbers")
-        axes.append([hyper.check(v, f"{field_path}.{i}") for i, v in enumerate(values)])
+            what = "numbers" if hyper.size == 1 else f"lists of {hyper.size} numbers"
+            raise DescentLabError(field_path, f"must be a non-empty list of {what}")
+        checked = [hyper.check(v, f"{field_path}.{i}") for i, v in enumerate(values)]
+        axes.append(np.asarray(checked, dtype=float))  # (n,) or (n, size)
     rows = math.prod(len(a) for a in axes)
     if rows > limits.MAX_SWEEP_POINTS:
         raise DescentLabError("sweep", f"{rows} settings; the limit is {limits.MAX_SWEEP_POINTS}")
-    grids = np.meshgrid(*[np.asarray(a, dtype=float) for a in axes], indexing="ij")
-    return {**hp, **{name: g.reshape(-1, 1) for name, g in zip(sweep, grids, strict=True)}}
+    grids = np.meshgrid(*[np.arange(len(a)) for a in axes], indexing="ij")  # the last fastest
+    out = dict(hp)
+    for name, a, grid in zip(sweep, axes, grids, strict=True):
+        column = a[grid.reshape(-1)]
+        if a.ndim == 1:
+            out[name] = column[:, None]
+        else:  # a part of the pair that the sweep holds fixed stays one number
+            out[name] = tuple(float(c[0]) if (c == c[0]).all() else c[:, None] for c in column.T)
+    return out, rows
 
 
 def row_params(params: Mapping[str, Any], b: int) -> dict[str, Any]:
     """The hyperparameters of batch row ``b`` as plain numbers (a sweep's (B, 1) columns too)."""
-    out = {}
-    for name, value in params.items():
+
+    def number(value: Any) -> Any:
         if isinstance(value, np.ndarray):
-            value = float(value.reshape(-1)[b if value.size > 1 else 0])
-        out[name] = list(value) if isinstance(value, tuple) else value
-    return out
+            return float(value.reshape(-1)[b if value.size > 1 else 0])
+        return value
+
+    return {
+        name: [number(v) for v in value] if isinstance(value, tuple) else number(value)
+        for name, value in params.items()
+    }
 
 
 def _stochastic(given: Any, problem: Problem, opt: Optimizer) -> Stochastic:

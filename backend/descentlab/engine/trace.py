@@ -121,6 +121,9 @@ class TraceOps:
             return self.rec.emit(ScalarOps.maximum, a, b)
         return ScalarOps.maximum(a, b)
 
+    def power(self, a: Operand, b: Operand) -> Operand:  # ScalarOps.power is a ** b
+        return self.rec.emit("**", a, b) if isinstance(a, Sym) or isinstance(b, Sym) else a**b
+
     @staticmethod
     def where(condition: Any, a: Operand, b: Operand) -> Operand:
         if isinstance(condition, Sym) or not isinstance(condition, bool):

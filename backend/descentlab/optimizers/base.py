@@ -57,9 +57,43 @@ class Oracle:
         return self.problem.hess(X, self.batch)
 
 
+class ArrayOps:
+    """The array functions elementwise rules use, on (B, D) arrays: numpy's, and ``power``
+    (``a ** b``) computed once per distinct base when the base is a sweep's (B, 1) column: a grid
+    axis holds few values, and ``beta ** t`` on 10,000 rows is the costliest op of an Adam step.
+    The same function on the same numbers: results are those of ``a ** b``, bit for bit."""
+
+    sqrt = staticmethod(np.sqrt)
+    maximum = staticmethod(np.maximum)
+    where = staticmethod(np.where)
+
+    def __init__(self) -> None:
+        # id(base) -> (base, its distinct values or None, where each row's value is)
+        self._factors: dict[int, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = {}
+
+    def power(self, a: Any, b: Any) -> Any:
+        if not isinstance(a, np.ndarray) or a.size < 256 or a.dtype != np.float64 or np.ndim(b):
+            return a**b
+        known = self._factors.get(id(a))
+        if known is None or known[0] is not a:
+            # distinct by bit pattern, so that -0.0 and 0.0 stay apart
+            bits, inverse = np.unique(np.ascontiguousarray(a).view(np.int64), return_inverse=True)
+            if 4 * len(bits) > a.size:
+                known = (a, None, None)  # hardly repeats: not worth a gather
+            else:
+                known = (a, bits.view(np.float64), inverse.reshape(a.shape))
+            self._factors[id(a)] = known
+        _, levels, where = known
+        return a**b if levels is None or where is None else (levels**b)[where]
+
+
 class ScalarOps:
     """The array functions elementwise rules use, for plain floats: a single trajectory runs
     its rule on each coordinate's floats. NaN propagates as in numpy; nothing raises."""
+
+    @staticmethod
+    def power(a: float, b: float) -> float:
+        return a**b
 
     @staticmethod
     def sqrt(a: float) -> float:
@@ -76,15 +110,15 @@ class ScalarOps:
 
 class StepContext:
     """What a step may use besides its state: step count, oracle, randomness, the domain, and
-    the array functions (``ops``: numpy, or :class:`ScalarOps` on plain floats)."""
+    the array functions (``ops``: :class:`ArrayOps`, or :class:`ScalarOps` on plain floats)."""
 
     __slots__ = ("_rng", "domain", "ops", "oracle", "seed", "t")
 
-    def __init__(self, oracle: Oracle, seed: int, domain: np.ndarray, ops: Any = np) -> None:
+    def __init__(self, oracle: Oracle, seed: int, domain: np.ndarray, ops: Any = None) -> None:
         self.oracle = oracle
         self.seed = seed
         self.domain = domain  # (D, 2): the surface's view box, for global random search
-        self.ops = ops
+        self.ops: Any = ArrayOps() if ops is None else ops
         self.t = 0  # 1 on the first step, as torch.optim counts
         self._rng: np.random.Generator | None = None
 

@@ -5,9 +5,10 @@ floats or (B, 1) arrays. ``g`` is the gradient at ``x``, ``t`` (``ctx.t``) count
 The minus sign of descent is applied in one place per rule, on the last line.
 
 The rules are elementwise: written with arithmetic and ``ctx.ops`` (``sqrt``, ``maximum``,
-``where``) only, the same step runs on (B, D) arrays (``ops`` is numpy) and, for a single
-trajectory, on each coordinate's plain floats (``ops`` is :class:`~.base.ScalarOps`), which is
-many times faster than numpy on arrays of two numbers.
+``where``, ``power``) only, the same step runs on (B, D) arrays (``ops`` is
+:class:`~.base.ArrayOps`, numpy's) and, for a single trajectory, on each coordinate's plain
+floats (``ops`` is :class:`~.base.ScalarOps`), which is many times faster than numpy on arrays
+of two numbers.
 """
 
 from __future__ import annotations
@@ -231,7 +232,7 @@ def adam_step(
     m = b1 * state.m + (1.0 - b1) * g
     v = b2 * state.v + (1.0 - b2) * (g * g)
     vmax = ctx.ops.maximum(state.vmax, v) if hp.get("amsgrad") else state.vmax
-    bc1, bc2 = 1.0 - b1**t, 1.0 - b2**t
+    bc1, bc2 = 1.0 - ctx.ops.power(b1, t), 1.0 - ctx.ops.power(b2, t)
     denom = ctx.ops.sqrt(vmax if hp.get("amsgrad") else v) / ctx.ops.sqrt(bc2) + eps
     step = (hp["lr"] / bc1) * m / denom
     return (
@@ -295,7 +296,7 @@ def nadam_step(
     mu_product = state.mu_product * mu
     m = b1 * state.m + (1.0 - b1) * g
     v = b2 * state.v + (1.0 - b2) * (g * g)
-    denom = ctx.ops.sqrt(v / (1.0 - b2**t)) + hp["eps"]
+    denom = ctx.ops.sqrt(v / (1.0 - ctx.ops.power(b2, t))) + hp["eps"]
     lr = hp["lr"]
     # two separate updates, in torch's order, so the float64 paths agree to the last bits
     x_new = x - (lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
