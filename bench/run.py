@@ -113,10 +113,10 @@ def sweep_engine(n: int, steps: int, final: bool = False) -> Callable[[], object
 
 
 def grid(n: int) -> Callable[[], object]:
+    """The values of an n x n contour grid, as the grid route computes them."""
     problem = make_problem("rosenbrock")
-    xs, ys = np.meshgrid(np.linspace(-2, 2, n), np.linspace(-1, 3, n))
-    X = np.column_stack([xs.ravel(), ys.ravel()])
-    return lambda: problem.value(X).reshape(n, n)
+    axes = [np.linspace(-2, 2, n), np.linspace(-1, 3, n)]
+    return lambda: problem.value_on_grid(axes)
 
 
 def main() -> None:
