@@ -12,10 +12,10 @@ Safety: the function is assembled as a Python syntax tree, never as text. Its na
 module's own (``x0``, ``r1_7``, ``c3``); every number (hyperparameters, surface constants) is an
 argument, not part of the code; every function it calls comes from our tables (the surface
 functions of :mod:`..problems.scalar`, :class:`~..optimizers.base.ScalarOps`, inlined with
-``math.sqrt``). Nothing a user
-typed reaches the compiler: an expression only decides which of our instructions are strung
-together. Because numbers are arguments, one compiled function serves every value of the
-hyperparameters and surface parameters of the same structure: a slider drag compiles nothing.
+``math.sqrt``). Nothing a user typed reaches the compiler: an expression only decides which of
+our instructions are strung together. Because numbers are arguments, one compiled function
+serves every value of the hyperparameters and surface parameters of the same structure: a
+slider drag compiles nothing.
 """
 
 from __future__ import annotations
@@ -241,6 +241,8 @@ def _surface_part(problem: Problem) -> tuple[list[Line], list[float | int]]:
 
 @functools.lru_cache(maxsize=128)
 def _compile(plan: tuple[Any, ...]) -> Callable[..., Any]:
+    """The plan's function: ``kernel(n, constants, carry, lrs, points, losses, grads, infos)``
+    takes n steps from ``carry`` (t, x, f, g, state) and returns the carry it reached."""
     dim, n_state, n_constants, scheduled, lines, info = plan
     functions: dict[Any, str] = {}
 
