@@ -106,8 +106,8 @@ def prepare(
     (seeded): the lecture's random restarts, run side by side on the batch axis. ``sweep``
     maps hyperparameter names to lists of values (a pair such as ``betas``: a list of pairs):
     every combination is one row (the grid in the order given, the last name varying fastest),
-    all from the one start. ``epochs``
-    (minibatch SGD only) sets ``max_steps`` to epochs x ceil(n / batch_size).
+    all from the one start. ``epochs`` (minibatch SGD only) sets ``max_steps`` to
+    epochs x ceil(n / batch_size).
     """
     problem = make_problem(surface)
     opt = optimizer if isinstance(optimizer, Optimizer) else REGISTRY.get(optimizer)
