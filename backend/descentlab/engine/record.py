@@ -211,12 +211,11 @@ def _pad(count: np.ndarray, arrays: dict[str, np.ndarray], carry: dict[str, np.n
 def _norm(G: np.ndarray, which: str) -> np.ndarray:
     """The norm over the last axis, coordinate by coordinate (D is 1 or 2: a loop over it
     beats numpy's reduction of a short trailing axis)."""
-    parts = [np.abs(G[..., d]) for d in range(G.shape[-1])]
-    if which == "inf":
-        return functools.reduce(np.maximum, parts)
-    if which == "l1":
-        return functools.reduce(np.add, parts)
-    return np.sqrt(functools.reduce(np.add, [p * p for p in parts]))
+    columns = [G[..., d] for d in range(G.shape[-1])]
+    if which == "l2":  # squares need no abs: |a| |a| = a a exactly
+        return np.sqrt(functools.reduce(np.add, [c * c for c in columns]))
+    parts = [np.abs(c) for c in columns]
+    return functools.reduce(np.maximum if which == "inf" else np.add, parts)
 
 
 def _step_sizes(P: np.ndarray, previous: np.ndarray | None) -> np.ndarray:
