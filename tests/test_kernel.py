@@ -12,13 +12,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+import descentlab
 from descentlab import engine
 from descentlab.engine import Stop, kernel, loop
 from descentlab.engine.trace import Untraceable, trace_rule
+from descentlab.errors import DescentLabError
 from descentlab.optimizers import REGISTRY
 from descentlab.optimizers.base import Optimizer
 from descentlab.params import Param
+from test_expressions import _trees
 
 ELEMENTWISE = [o for o in REGISTRY if o.elementwise]
 
@@ -180,3 +185,27 @@ def test_concurrent_first_runs_compile_once():
         kernels = list(pool.map(lambda _: loop._Stepper(spec).kernel, range(8)))
     assert kernel._compile.cache_info().misses == 1
     assert all(k is kernels[0] for k in kernels)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_trees(), st.sampled_from(["gd", "momentum", "adam", "rmsprop", "nadam", "adadelta"]))
+def test_fuzz_the_kernel_takes_the_interpreted_path_on_random_surfaces(text, optimizer):
+    """Any expression a user can type: the compiled loop and the interpreted one agree on
+    every point (NaN where the other has NaN), the status and the step count."""
+    try:
+        problem = descentlab.make_problem({"expression": text})
+    except DescentLabError:
+        return
+    stop = Stop(max_steps=40, grad_tol=None)
+    start = np.full(problem.dim, 0.7)
+    compiled = engine.run(problem, optimizer, start=start, params={"lr": 0.05}, stop=stop)
+    original = loop.float_kernel
+    loop.float_kernel = lambda *a: None
+    try:
+        interpreted = engine.run(problem, optimizer, start=start, params={"lr": 0.05}, stop=stop)
+    finally:
+        loop.float_kernel = original
+    np.testing.assert_array_equal(compiled.path, interpreted.path)
+    np.testing.assert_array_equal(compiled.loss, interpreted.loss)
+    assert compiled.status == interpreted.status
+    assert list(compiled.steps) == list(interpreted.steps)
