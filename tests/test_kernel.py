@@ -54,22 +54,22 @@ def variants(opt: Optimizer) -> list[dict]:
     return out
 
 
-def run_both(monkeypatch, surface, optimizer, params, schedule=None, steps=120):
-    stop = Stop(max_steps=steps, grad_tol=None)
-    args = dict(params={"lr": 0.02, **params}, schedule=schedule, stop=stop)
-    compiled = engine.run(surface, optimizer, **args)
-    with monkeypatch.context() as m:
+def run_both(surface, optimizer, params, steps=120, **kwargs):
+    """The run compiled, and the same run with the kernel switched off (interpreted)."""
+    args = dict(params={"lr": 0.02, **params}, stop=Stop(max_steps=steps, grad_tol=None))
+    compiled = engine.run(surface, optimizer, **args, **kwargs)
+    with pytest.MonkeyPatch.context() as m:
         m.setattr(loop, "float_kernel", lambda *a: None)
-        interpreted = engine.run(surface, optimizer, **args)
+        interpreted = engine.run(surface, optimizer, **args, **kwargs)
     return compiled, interpreted
 
 
 @pytest.mark.parametrize("optimizer", ELEMENTWISE, ids=lambda o: o.id)
 @pytest.mark.parametrize("surface", SURFACES, ids=lambda s: str(s)[:20])
-def test_the_kernel_takes_the_interpreted_path_exactly(monkeypatch, optimizer, surface):
+def test_the_kernel_takes_the_interpreted_path_exactly(optimizer, surface):
     for params in variants(optimizer):
         for schedule in (None, {"id": "step", "params": {"step_size": 30}}):
-            compiled, interpreted = run_both(monkeypatch, surface, optimizer, params, schedule)
+            compiled, interpreted = run_both(surface, optimizer, params, schedule=schedule)
             for name in ("path", "loss", "grad_norm", "step_size", "lr"):
                 np.testing.assert_array_equal(
                     getattr(compiled, name), getattr(interpreted, name), err_msg=name
@@ -81,9 +81,9 @@ def test_the_kernel_takes_the_interpreted_path_exactly(monkeypatch, optimizer, s
             assert list(compiled.steps) == list(interpreted.steps)
 
 
-def test_the_kernel_agrees_as_a_run_diverges(monkeypatch):
+def test_the_kernel_agrees_as_a_run_diverges():
     surface = {"expression": "exp(x^2) + y^2", "start": [1.5, 1.0]}
-    compiled, interpreted = run_both(monkeypatch, surface, "momentum", {"lr": 0.5})
+    compiled, interpreted = run_both(surface, "momentum", {"lr": 0.5})
     assert compiled.status == interpreted.status == ["diverged"]
     np.testing.assert_array_equal(compiled.path, interpreted.path)
 
@@ -196,15 +196,8 @@ def test_fuzz_the_kernel_takes_the_interpreted_path_on_random_surfaces(text, opt
         problem = descentlab.make_problem({"expression": text})
     except DescentLabError:
         return
-    stop = Stop(max_steps=40, grad_tol=None)
     start = np.full(problem.dim, 0.7)
-    compiled = engine.run(problem, optimizer, start=start, params={"lr": 0.05}, stop=stop)
-    original = loop.float_kernel
-    loop.float_kernel = lambda *a: None
-    try:
-        interpreted = engine.run(problem, optimizer, start=start, params={"lr": 0.05}, stop=stop)
-    finally:
-        loop.float_kernel = original
+    compiled, interpreted = run_both(problem, optimizer, {"lr": 0.05}, steps=40, start=start)
     np.testing.assert_array_equal(compiled.path, interpreted.path)
     np.testing.assert_array_equal(compiled.loss, interpreted.loss)
     assert compiled.status == interpreted.status

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from uiutil import FAST, open_app, run_id, wait_done
+from uiutil import FAST, open_app, run_id, type_value, wait_done
 
 pytestmark = pytest.mark.browser
 
@@ -87,17 +87,14 @@ def test_pick_whose_minibatch_is_ringed(page: Any, artifacts: Path) -> None:
 
 def test_typed_parameter_error_is_shown_by_its_slider(page: Any, artifacts: Path) -> None:
     open_app(page, f"surface=custom&expr=a*x%5E2%2By%5E2&ep=a:1&{FAST}")
-    box = page.locator('#expr-sliders [data-field="surface.params.a"] input.num')
-    box.fill("5000000")
-    box.press("Enter")
-    err = page.locator('#expr-sliders [data-field="surface.params.a"] .err')
+    a = '#expr-sliders [data-field="surface.params.a"]'
+    err = type_value(page, a, "5000000")
     err.wait_for(state="visible")
     assert "1e+06" in err.inner_text()
     assert page.locator("#panel-error").is_hidden()
     assert page.locator('#expr-status[data-state="invalid"]').count() == 0
     page.screenshot(path=str(artifacts / "typed-param-error.png"))
     first = run_id(page)
-    box.fill("2")
-    box.press("Enter")
+    type_value(page, a, "2")
     wait_done(page, first)
     assert err.is_hidden()

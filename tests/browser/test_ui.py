@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from uiutil import FAST, open_app, run_id, tracks, wait_done
+from uiutil import FAST, open_app, run_id, tracks, type_value, wait_done
 
 pytestmark = pytest.mark.browser
 
@@ -212,15 +212,12 @@ def test_export_downloads_files(page: Any) -> None:
 
 def test_refused_value_is_shown_next_to_its_control(page: Any) -> None:
     open_app(page, f"surface=rosenbrock&opt=gd(lr:0.001)&{FAST}")
-    box = page.locator('[data-field="optimizers.0.params.lr"] input.num')
-    box.fill("500")
-    box.press("Enter")
-    err = page.locator('[data-field="optimizers.0.params.lr"] .err')
+    lr = '[data-field="optimizers.0.params.lr"]'
+    err = type_value(page, lr, "500")
     err.wait_for(state="visible")
     assert "10" in err.inner_text()
     assert page.locator("#app[data-status=error]").count() == 1
-    box.fill("0.002")
-    box.press("Enter")
+    type_value(page, lr, "0.002")
     wait_done(page)
     assert err.is_hidden()
 

@@ -49,3 +49,12 @@ def traces(page: Any, el: str = "#paths") -> list[dict[str, Any]]:
     """The traces of a figure: their meta and type."""
     js = f"document.querySelector('{el}').data.map(t => ({{meta: t.meta || null, type: t.type}}))"
     return page.evaluate(js)  # type: ignore[no-any-return]
+
+
+def type_value(page: Any, field: str, value: str) -> Any:
+    """Type ``value`` into the number box of the control for ``field`` (a selector of its
+    `[data-field]` element) and press Enter; returns that control's error line."""
+    box = page.locator(f"{field} input.num")
+    box.fill(value)
+    box.press("Enter")
+    return page.locator(f"{field} .err")

@@ -154,7 +154,7 @@ class _Stepper:
                 for c in range(self.x.shape[1])
             ]
             self.kernel = float_kernel(spec, type(self.state), len(fields), self.info)
-            self.lr_list = None if self.lrs is None else self.lrs.tolist()
+            self.lr_list = None if self.lrs is None else self.lrs.tolist()  # as floats
 
     def advance(self, n: int, with_start: bool) -> dict[str, Any]:
         """Take ``n`` steps; arrays of the points reached (and of the start, if asked)."""
@@ -240,12 +240,12 @@ class _Stepper:
         step, names = spec.optimizer.step, self.info
         assert step is not None
         value_and_grad = spec.problem.value_and_grad_scalar
-        params, lrs = spec.params, self.lrs
+        params, lrs = spec.params, self.lr_list
         hp = params
         xs: list[float] = self.x[0].tolist()
         f: float = self.f[0].item()
         gs: list[float] = self.g[0].tolist()
-        # flat lists each step extends: numpy reads them several times faster than tuples
+        # flat lists of floats: numpy reads them several times faster than lists of tuples
         records: tuple[list[Any], list[Any], list[Any], list[Any]] = ([], [], [], [])
         points, losses, grads, infos = records
         coordinates = range(len(xs))
@@ -253,7 +253,7 @@ class _Stepper:
         interpreted = n if self.kernel is None else max(0, min(n, FIRST_TRACED_STEP - 1 - self.t))
         for _ in range(interpreted):
             if lrs is not None:
-                hp = {**params, "lr": float(lrs[self.t])}
+                hp = {**params, "lr": lrs[self.t]}
             ctx.advance()
             moved = [step(hp, states[c], xs[c], f, gs[c], ctx) for c in coordinates]
             xs = [m[0] for m in moved]
@@ -266,7 +266,7 @@ class _Stepper:
             self.t += 1
         if self.kernel is not None and n > interpreted:
             t, xs, f, gs, fields = self.kernel(
-                n - interpreted, self.t, xs, f, gs, states, self.lr_list, records
+                n - interpreted, self.t, xs, f, gs, states, lrs, records
             )
             states[:] = [type(self.state)(*v) for v in fields]
             ctx.t = self.t = t
