@@ -7,7 +7,6 @@ Each figure is the best of several repeats (the least disturbed by the rest of t
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import time
 from collections.abc import Callable
@@ -19,7 +18,7 @@ import numpy as np
 import orjson
 
 from descentlab import engine
-from descentlab.engine import Stop, loop
+from descentlab.engine import Stop, batch_kernel, loop
 from descentlab.problems import make_problem
 
 
@@ -98,19 +97,36 @@ def adam_engine(surface: str, steps: int, compiled: bool = True) -> Callable[[],
     return interpreted
 
 
-def sweep_engine(n: int, steps: int, final: bool = False) -> Callable[[], object]:
+def sweep_spec(n: int, steps: int) -> engine.RunSpec:
     """An n x n grid of (lr, beta1) for Adam on Rosenbrock, prepared as ``POST /api/sweeps``
-    prepares it: n^2 rows of the batch axis, every path recorded (``engine.run``) or the final
-    values only (``engine.final``, what the route uses)."""
+    prepares it: n^2 rows of the batch axis."""
     lrs = np.logspace(-4, 0, n).tolist()
     betas = [[b1, 0.999] for b1 in np.linspace(0.0, 0.99, n).tolist()]
-    spec = engine.prepare(
+    return engine.prepare(
         "rosenbrock",
         "adam",
         sweep={"lr": lrs, "betas": betas},
         stop=Stop(max_steps=steps, grad_tol=None),
     )
-    return lambda: (engine.final if final else engine.run)(spec)
+
+
+def sweep_engine(spec: engine.RunSpec, how: str) -> Callable[[], object]:
+    """Every path recorded (``engine.run``, numpy), or the final values only (``engine.final``,
+    what the route uses) on numpy or compiled (:mod:`descentlab.engine.batch_kernel`)."""
+    if how == "every path":
+        return lambda: engine.run(spec)
+    if how == "compiled":
+        return lambda: engine.final(spec)
+
+    def on_numpy() -> object:
+        saved = loop.column_kernel
+        loop.column_kernel = lambda spec: None
+        try:
+            return engine.final(spec)
+        finally:
+            loop.column_kernel = saved
+
+    return on_numpy
 
 
 def grid(n: int) -> Callable[[], object]:
@@ -146,24 +162,30 @@ def main() -> None:
                 f"{base_torch / t:.1f}x torch, {base_autograd / t:.1f}x autograd",
             )
         )
-    # The Python API runs in the caller's thread; the server runs a sweep in a pool thread,
-    # where glibc keeps freed memory for reuse (in the main thread each chunk's arrays are
-    # faulted in afresh, ~20% of this sweep here).
-    for final, label, pooled in (
-        (False, "every path", False),
-        (True, "final values", False),
-        (True, "final values, pool thread (as served)", True),
-    ):
-        with ThreadPoolExecutor(1) as pool:
-            job = functools.partial(best_of, sweep_engine(100, 500, final), max(1, r // 2))
-            t = pool.submit(job).result() if pooled else job()
-        rows.append(
-            (
-                f"engine: 100x100 (lr, beta1) sweep x 500 steps, {label}",
-                t,
-                f"{10_000 * 500 / t / 1e6:.1f} M steps/s",
-            )
+    # The server runs a sweep in a pool thread (where glibc keeps freed memory for reuse: in
+    # the main thread numpy's chunk arrays are faulted in afresh, ~20% of the numpy sweep).
+    spec = sweep_spec(100, 500)
+    t0 = time.perf_counter()
+    compiled = batch_kernel.column_kernel(spec, wait=True) is not None
+    rows.append(
+        (
+            "engine: compile the sweep's kernel (once per structure)",
+            time.perf_counter() - t0,
+            "numba import included" if compiled else "numba missing: numpy serves",
         )
+    )
+    sweeps: dict[str, float] = {}
+    for how in ("every path", "final values on numpy", "compiled"):
+        with ThreadPoolExecutor(1) as pool:
+            sweeps[how] = pool.submit(best_of, sweep_engine(spec, how), max(1, r // 2)).result()
+        t = sweeps[how]
+        rate = f"{10_000 * 500 / t / 1e6:.1f} M steps/s"
+        note = (
+            rate
+            if how != "compiled"
+            else f"{rate}, {sweeps['final values on numpy'] / t:.1f}x numpy"
+        )
+        rows.append((f"engine: 100x100 (lr, beta1) sweep x 500 steps, {how}, pool thread", t, note))
     # The server computes grids in a pool thread. In the main thread, glibc gives each large
     # temporary back to the OS and faults it in again (~10x slower here, unless something
     # long-lived sits at the top of the heap: torch's baseline above does), so both are shown.

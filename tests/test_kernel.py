@@ -109,7 +109,7 @@ def test_compiled_code_holds_only_our_names_and_no_numbers(surface):
     for name in code.co_varnames:
         assert name in ARGUMENTS or NAME.match(name), name
     for name in code.co_names:
-        allowed = ("range", "append", "extend", *kernel._INLINE_NAMES)
+        allowed = ("range", "append", "extend", *kernel.INLINE_NAMES)
         assert name in allowed or re.match(r"^_f\d+$", name), name
     assert set(code.co_consts) <= {None, 1, 0.0}, code.co_consts  # t + 1, sqrt's a >= 0.0
 
@@ -159,17 +159,17 @@ def test_an_untraceable_rule_runs_interpreted():
 FLOATS = [-math.inf, -2.5, -0.0, 0.0, 5e-324, 1e-300, 2.0, 1e300, math.inf, math.nan]
 
 
-@pytest.mark.parametrize("fn", list(kernel._INLINE), ids=lambda f: f.__name__)
+@pytest.mark.parametrize("fn", list(kernel.INLINE), ids=lambda f: f.__name__)
 def test_inlined_functions_equal_theirs(fn):
     """A rule's float function written into the loop gives what calling it gives."""
     n = fn.__code__.co_argcount
     names = [f"a{i}" for i in range(n)]
-    body = kernel._INLINE[fn](*(ast.Name(a, ast.Load()) for a in names))
+    body = kernel.INLINE[fn](*(ast.Name(a, ast.Load()) for a in names))
     tree = ast.Expression(
         ast.Lambda(ast.arguments([], [ast.arg(a) for a in names], None, [], [], None, []), body)
     )
     inlined = eval(
-        compile(ast.fix_missing_locations(tree), "<test>", "eval"), dict(kernel._INLINE_NAMES)
+        compile(ast.fix_missing_locations(tree), "<test>", "eval"), dict(kernel.INLINE_NAMES)
     )
     for args in itertools.product(FLOATS, repeat=n):
         expected, got = fn(*args), inlined(*args)

@@ -29,6 +29,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ..optimizers.base import ScalarOps, StepFn
 from ..problems import Problem
 from ..problems.tape import Listing
@@ -71,27 +73,38 @@ def _inline_maximum(a: ast.expr, b: ast.expr) -> ast.expr:
 # The rules' float functions, written into the loop as expressions: they run once or twice per
 # coordinate per step, and a Python call costs as much as the arithmetic (tests check each
 # against its function on every kind of float).
-_INLINE: dict[Any, Callable[..., ast.expr]] = {
+INLINE: dict[Any, Callable[..., ast.expr]] = {
     ScalarOps.sqrt: _inline_sqrt,
     ScalarOps.maximum: _inline_maximum,
 }
-_INLINE_NAMES = {"_sqrt": math.sqrt, "_nan": math.nan}
+INLINE_NAMES = {"_sqrt": math.sqrt, "_nan": math.nan}
 
 Line = tuple[str, OpFn | None, tuple[str, ...]]  # target, function (None: a copy), arguments
 
 
-class _Builder:
+class Builder:
     """Collects the lines of one step, with every number as a named argument ``c<k>``."""
 
-    def __init__(self, constants: list[float | int]) -> None:
+    def __init__(self, constants: list[Any]) -> None:
         self.constants = list(constants)
         self.lines: list[Line] = []
+        self._names: dict[Any, str] = {}
 
-    def constant(self, value: float | int) -> str:
-        # float() drops subclasses (numpy scalars): the interpreted path's hyperparameters
-        # are floats, and these must behave as they do
-        self.constants.append(value if type(value) is int else float(value))
-        return f"c{len(self.constants) - 1}"
+    def constant(self, value: Any) -> str:
+        """A float, an int, or (in a sweep) a 1-D array of one value per column. The same
+        number used again (every coordinate's copy of the rule uses each hyperparameter) gets
+        the same name, so the compiler sees that expressions of it repeat."""
+        if isinstance(value, np.ndarray):
+            key: Any = id(value)  # the trace holds each array, so ids stay unique
+        else:
+            # float() drops subclasses (numpy scalars): the interpreted path's
+            # hyperparameters are floats, and these must behave as they do
+            value = value if type(value) is int else float(value)
+            key = (type(value), value, math.copysign(1.0, value))  # -0.0 is not 0.0
+        if key not in self._names:
+            self.constants.append(value)
+            self._names[key] = f"c{len(self.constants) - 1}"
+        return self._names[key]
 
     def rule(self, trace: RuleTrace, c: int, n_state: int) -> list[str]:
         """Coordinate ``c``'s step, ending with the new x and state in their carried names;
@@ -138,6 +151,22 @@ class _Builder:
         targets = ["f", *(f"g{k}" for k in range(dim))]
         for target, slot in zip(targets, listing.outputs, strict=True):
             self.lines.append((target, None, (names[slot],)))
+
+
+def expression(fn: OpFn | None, args: tuple[str, ...], functions: dict[Any, str]) -> ast.expr:
+    """A line's right-hand side; a function not written inline is called by a label of
+    ``functions`` (function -> label), which the caller binds in the code's namespace."""
+    if fn is None:
+        return ast.Name(args[0], ast.Load())
+    operands: list[ast.expr] = [ast.Name(a, ast.Load()) for a in args]
+    if fn == "neg":
+        return ast.UnaryOp(ast.USub(), operands[0])
+    if isinstance(fn, str):
+        return ast.BinOp(operands[0], _BINARY[fn](), operands[1])
+    if fn in INLINE:
+        return INLINE[fn](*operands)
+    label = functions.setdefault(fn, f"_f{len(functions)}")
+    return ast.Call(ast.Name(label, ast.Load()), operands, [])
 
 
 def _live(trace: RuleTrace) -> list[Op]:
@@ -215,8 +244,8 @@ def _kernel(
         trace = trace_rule(step, dict(hp), state_type, n_state, info, scheduled)
     except (Untraceable, TypeError, AttributeError, KeyError):
         return None
-    surface_lines, surface_constants = _surface_part(problem)
-    build = _Builder(surface_constants)  # so the surface's lines keep their constant names
+    surface_lines, surface_constants = surface_part(problem)
+    build = Builder(surface_constants)  # so the surface's lines keep their constant names
     infos = [build.rule(trace, c, n_state) for c in range(problem.dim)]
     build.lines += surface_lines
     info_order = tuple(infos[c][k] for k in range(len(info)) for c in range(problem.dim))
@@ -232,9 +261,9 @@ def _kernel(
 
 
 @functools.lru_cache(maxsize=64)
-def _surface_part(problem: Problem) -> tuple[list[Line], list[float | int]]:
+def surface_part(problem: Problem) -> tuple[list[Line], list[float | int]]:
     """The surface's lines and constants (``c0`` ...), the same whatever the rule."""
-    build = _Builder([])
+    build = Builder([])
     build.surface(problem.value_grad_listing(), problem.dim)
     return build.lines, build.constants
 
@@ -262,18 +291,6 @@ def _compile(plan: tuple[Any, ...]) -> Callable[..., Any]:
     def call(fn: str, *args: ast.expr) -> ast.Call:
         return ast.Call(name(fn), list(args), [])
 
-    def expression(fn: OpFn | None, args: tuple[str, ...]) -> ast.expr:
-        if fn is None:
-            return name(args[0])
-        if fn == "neg":
-            return ast.UnaryOp(ast.USub(), name(args[0]))
-        if isinstance(fn, str):
-            return ast.BinOp(name(args[0]), _BINARY[fn](), name(args[1]))
-        if fn in _INLINE:
-            return _INLINE[fn](*(name(a) for a in args))
-        label = functions.setdefault(fn, f"_f{len(functions)}")
-        return call(label, *(name(a) for a in args))
-
     carry = [
         "t",
         *(f"x{c}" for c in range(dim)),
@@ -285,7 +302,7 @@ def _compile(plan: tuple[Any, ...]) -> Callable[..., Any]:
     if scheduled:
         step.append(assign("lr", ast.Subscript(name("lrs"), name("t"), ast.Load())))
     step.append(assign("t", ast.BinOp(name("t"), ast.Add(), ast.Constant(1))))
-    step += [assign(target, expression(fn, args)) for target, fn, args in lines]
+    step += [assign(target, expression(fn, args, functions)) for target, fn, args in lines]
     # one append per value: cheaper than extending by a tuple, and numpy reads flat lists fast
     records = [
         *(("record_point", f"x{c}") for c in range(dim)),
@@ -321,7 +338,7 @@ def _compile(plan: tuple[Any, ...]) -> Callable[..., Any]:
     if sys.version_info >= (3, 12):
         function.type_params = []  # a field 3.12 added; compile() wants it present
     module = ast.fix_missing_locations(ast.Module([function], []))
-    namespace: dict[str, Any] = {"__builtins__": {}, "range": range, **_INLINE_NAMES}
+    namespace: dict[str, Any] = {"__builtins__": {}, "range": range, **INLINE_NAMES}
     namespace.update((label, fn) for fn, label in functions.items())
     # Our own syntax tree (the module docstring says why this is safe), never text.
     exec(compile(module, "<descentlab kernel>", "exec"), namespace)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..optimizers.base import Oracle, ScalarOps, StepContext
+from .batch_kernel import column_kernel, finish
 from .kernel import float_kernel
 from .record import Chunk, Chunker, Trajectory
 from .spec import RunSpec, prepare, row_params
@@ -102,8 +103,16 @@ def final(*args: Any, chunk: int = 64, **kwargs: Any) -> Chunk:
     values (a row that stopped is padded with its last point): what a sweep reports, in
     memory bounded by one chunk instead of the whole (B, T, D) record."""
     spec = args[0] if args and isinstance(args[0], RunSpec) else prepare(*args, **kwargs)
-    # a deque of one: each chunk is dropped as the next arrives
-    return deque(iterate(spec, chunk=chunk, extras=False), maxlen=1).pop()
+    kernel = column_kernel(spec)
+    if kernel is None:
+        # a deque of one: each chunk is dropped as the next arrives
+        return deque(iterate(spec, chunk=chunk, extras=False), maxlen=1).pop()
+    # The first steps run here (rules may set their state on step 1), then each column runs
+    # to its end compiled (:mod:`.batch_kernel`).
+    stepper, chunker = _Stepper(spec, info=False), Chunker(spec, step_sizes=False)
+    n = FIRST_TRACED_STEP - 1
+    head = chunker(0, stepper.advance(n, True), last=stepper.t + n >= spec.stop.max_steps)
+    return head if head.done else finish(kernel, stepper, chunker.book, head)
 
 
 def iterate(

@@ -173,29 +173,31 @@ class Book:
         hit = (diverged | converged) & self.active[:, None]
         for b in np.flatnonzero(hit.any(axis=1)):
             i = int(np.argmax(hit[b]))
-            index = start + i
-            if diverged[b, i]:
-                finite = np.isfinite(F[b, i]) and np.isfinite(P[b, i]).all()
-                why = (
-                    "the loss is not finite"
-                    if not finite
-                    else (f"|x| exceeded the bound {stop.bound:g}")
-                )
-                self.status[b], self.message[b] = "diverged", f"diverged at step {index}: {why}"
-            else:
-                by_grad = stop.grad_tol is not None and Gn[b, i] <= stop.grad_tol
-                why = (
-                    f"gradient {stop.grad_norm} norm {Gn[b, i]:.3g} <= {stop.grad_tol:g}"
-                    if by_grad
-                    else f"loss changed by at most {stop.loss_tol:g}"
-                )
-                self.status[b], self.message[b] = "converged", f"converged in {index} steps: {why}"
-            self.active[b] = False
-            self.steps[b] = index
+            self.close(int(b), start + i, bool(diverged[b, i]), P[b, i], F[b, i], Gn[b, i])
             count[b] = i + 1
         self.steps[self.active] = start + k - 1
         self.prev_loss = F[:, -1].copy()
         return count
+
+    def close(self, b: int, index: int, diverged: bool, x: np.ndarray, f: float, gn: float) -> None:
+        """Row ``b`` stopped at point ``index`` (x, f, gn): its status and message."""
+        stop = self.spec.stop
+        if diverged:
+            finite = np.isfinite(f) and np.isfinite(x).all()
+            why = (
+                "the loss is not finite" if not finite else f"|x| exceeded the bound {stop.bound:g}"
+            )
+            self.status[b], self.message[b] = "diverged", f"diverged at step {index}: {why}"
+        else:
+            by_grad = stop.grad_tol is not None and gn <= stop.grad_tol
+            why = (
+                f"gradient {stop.grad_norm} norm {gn:.3g} <= {stop.grad_tol:g}"
+                if by_grad
+                else f"loss changed by at most {stop.loss_tol:g}"
+            )
+            self.status[b], self.message[b] = "converged", f"converged in {index} steps: {why}"
+        self.active[b] = False
+        self.steps[b] = index
 
 
 def _pad(count: np.ndarray, arrays: dict[str, np.ndarray], carry: dict[str, np.ndarray]) -> None:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
+import numpy as np
+
 from ..optimizers.base import ScalarOps, StepFn
 
 
@@ -23,7 +25,7 @@ class Untraceable(Exception):
     """The rule did something a straight-line program cannot express."""
 
 
-Operand = Union["Sym", float, int]
+Operand = Union["Sym", float, int, np.ndarray]
 OpFn = str | Callable[..., float]  # "+", "-", "*", "/", "**", "neg", or a function of floats
 
 
@@ -40,7 +42,9 @@ class Recorder:
 
     def emit(self, fn: OpFn, *args: Any) -> Sym:
         for a in args:
-            if not isinstance(a, Sym | float | int):  # an array hyperparameter, say
+            # a 1-D array: one value per column of a sweep (see :mod:`.batch_kernel`)
+            columns = isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype == np.float64
+            if not (isinstance(a, Sym | float | int) or columns):
                 raise Untraceable(f"operand of type {type(a).__name__}")
         out = Sym(self, f"op{len(self.ops)}")
         self.ops.append(Op(out, fn, args))
@@ -51,6 +55,7 @@ class Sym:
     """A float not known at trace time. Arithmetic records; comparing or testing raises."""
 
     __slots__ = ("low", "name", "rec")
+    __array_ufunc__ = None  # `column * sym` is Sym.__rmul__, not an array of Syms
 
     def __init__(self, rec: Recorder, name: str, low: int | None = None) -> None:
         self.rec = rec
@@ -114,11 +119,15 @@ class TraceOps:
         self.rec = rec
 
     def sqrt(self, a: Operand) -> Operand:
-        return self.rec.emit(ScalarOps.sqrt, a) if isinstance(a, Sym) else ScalarOps.sqrt(a)
+        if isinstance(a, Sym):
+            return self.rec.emit(ScalarOps.sqrt, a)
+        return np.sqrt(a) if isinstance(a, np.ndarray) else ScalarOps.sqrt(a)
 
     def maximum(self, a: Operand, b: Operand) -> Operand:
         if isinstance(a, Sym) or isinstance(b, Sym):
             return self.rec.emit(ScalarOps.maximum, a, b)
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            return np.maximum(a, b)
         return ScalarOps.maximum(a, b)
 
     def power(self, a: Operand, b: Operand) -> Operand:  # ScalarOps.power is a ** b
