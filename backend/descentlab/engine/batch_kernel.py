@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures
-import itertools
 import logging
 import math
 import os
@@ -393,7 +392,7 @@ def _python_function(plan: _Plan) -> Callable[..., Any]:
 
 THREADS = os.cpu_count() or 1
 _RUNNERS = concurrent.futures.ThreadPoolExecutor(THREADS, thread_name_prefix="descentlab-columns")
-MIN_COLUMNS_PER_THREAD = 256  # below this, starting a thread costs more than it saves
+COLUMNS_PER_SLICE = 512  # a few ms of work: small enough to balance, big enough to not matter
 
 
 def finish(kernel: ColumnKernel, stepper: Any, book: Book, head: Chunk) -> Chunk:
@@ -434,11 +433,22 @@ def finish(kernel: ColumnKernel, stepper: Any, book: Book, head: Chunk) -> Chunk
     code = np.zeros(B, dtype=np.int64)
     args = (T - t0, t0, constants, carry, tables, where, lrs, lr_columns, float(stop.bound),
             float(grad_tol), float(loss_tol), out, steps, code)  # fmt: skip
-    parts = max(1, min(THREADS, len(rows) // MIN_COLUMNS_PER_THREAD))
-    bounds = np.linspace(0, len(rows), parts + 1).astype(int).tolist()
-    parts_here, *parts_elsewhere = itertools.pairwise(bounds)
-    jobs = [_RUNNERS.submit(kernel.fn, rows, lo, hi, *args) for lo, hi in parts_elsewhere]
-    kernel.fn(rows, *parts_here, *args)  # one part in this thread
+    # Slices taken in turn by this thread and up to THREADS - 1 helpers: a thread the machine
+    # holds back takes fewer slices instead of holding up the whole sweep.
+    starts = iter(range(0, len(rows), COLUMNS_PER_SLICE))
+    taking = threading.Lock()
+
+    def take_slices() -> None:
+        while True:
+            with taking:
+                lo = next(starts, None)
+            if lo is None:
+                return
+            kernel.fn(rows, lo, min(lo + COLUMNS_PER_SLICE, len(rows)), *args)
+
+    helpers = min(THREADS, -(-len(rows) // COLUMNS_PER_SLICE)) - 1
+    jobs = [_RUNNERS.submit(take_slices) for _ in range(helpers)]
+    take_slices()
     for job in jobs:
         job.result()
     return _last_chunk(spec, book, head, rows, out, steps, code)
