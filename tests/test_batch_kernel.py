@@ -127,6 +127,13 @@ def test_many_starts_end_where_numpy_ends():
     assert_same_ends(compiled, numpy)
 
 
+@pytest.mark.parametrize("steps", [2, 3])
+def test_the_shortest_compiled_sweeps_end_where_numpy_ends(steps):
+    compiled, numpy = final_both("rosenbrock", "adam", steps=steps, sweep={"lr": LRS})
+    assert_same_ends(compiled, numpy)
+    assert compiled.steps.tolist() == [steps] * len(LRS)
+
+
 def test_a_sweep_serves_numpy_until_its_kernel_is_compiled():
     spec = engine.prepare("booth", "adagrad", sweep={"lr": LRS}, stop=Stop(max_steps=40))
     first = batch_kernel.column_kernel(spec)

@@ -110,8 +110,8 @@ def final(*args: Any, chunk: int = 64, **kwargs: Any) -> Chunk:
     # The first steps run here (rules may set their state on step 1), then each column runs
     # to its end compiled (:mod:`.batch_kernel`).
     stepper, chunker = _Stepper(spec, info=False), Chunker(spec, step_sizes=False)
-    n = FIRST_TRACED_STEP - 1
-    head = chunker(0, stepper.advance(n, True), last=stepper.t + n >= spec.stop.max_steps)
+    arrays = stepper.advance(FIRST_TRACED_STEP - 1, with_start=True)
+    head = chunker(0, arrays, last=stepper.t >= spec.stop.max_steps)
     return head if head.done else finish(kernel, stepper, chunker.book, head)
 
 
