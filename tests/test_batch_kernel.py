@@ -142,6 +142,19 @@ def test_a_sweep_serves_numpy_until_its_kernel_is_compiled():
     assert batch_kernel.column_kernel(spec) is not None
 
 
+def test_a_kernel_that_fails_to_compile_leaves_its_sweeps_to_numpy(monkeypatch, caplog):
+    def broken(plan):
+        raise RuntimeError("no")
+
+    monkeypatch.setattr(batch_kernel, "_python_function", broken)
+    spec = engine.prepare("beale", "nesterov", sweep={"lr": LRS}, stop=Stop(max_steps=30))
+    assert batch_kernel.column_kernel(spec) is None
+    batch_kernel._COMPILER.submit(lambda: None).result()
+    assert "could not compile a sweep kernel" in caplog.text
+    assert batch_kernel.column_kernel(spec) is None  # not retried
+    assert engine.final(spec).done
+
+
 @pytest.mark.parametrize(
     "surface, optimizer, kwargs",
     [
