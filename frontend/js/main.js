@@ -162,7 +162,11 @@ function draw() {
   if (drawTimer !== null) clearTimeout(drawTimer);
   drawTimer = null;
   drawQueued = true;
-  requestAnimationFrame(() => {
+  requestAnimationFrame(function frame(time) {
+    if (contourFrame === null || time === contourFrame) { // the first contour's frame: next one
+      requestAnimationFrame(frame);
+      return;
+    }
     drawQueued = false;
     drawFirst();
     if (!window.Plotly) return; // the figures are drawn once Plotly is ready
@@ -173,18 +177,48 @@ function draw() {
   });
 }
 
+// The first contour reaches the screen in a frame of its own: the paths are drawn in the next
+// (their first draw compiles much of Plotly's scatter code, ~100 ms on a slow machine, which
+// would hold the contour back). undefined: no contour yet; null: drawn, its frame not begun;
+// then the time of that frame (every animation-frame callback of one frame gets the same).
+let contourFrame;
+function drawContour(big) {
+  plot.drawBase(big);
+  if (contourFrame !== undefined) return;
+  contourFrame = null;
+  requestAnimationFrame((time) => { contourFrame = time; });
+}
+
 const showsData = (s) => Boolean(plot.surface && plot.surface.data && plot.surface.id === s.surface);
 
-function drawFirst() {
+function drawFirst({ full = false } = {}) {
   const s = store.state;
   const t = player.t;
   const tracks = drawPage(s, t);
-  // while playing, the path figure patches its SVG (the run's id says which run it shows)
-  const fast = player.playing ? runs.id : null;
-  drawnFast = fast !== null;
-  if (plot.surface && window.Plotly) {
-    plot.draw(tracks, t, startOf(s), s.big, { inspect: inspected, fast });
-  }
+  if (!plot.surface || !window.Plotly) return;
+  // When only the paths changed, the path figure patches its SVG (SurfacePlot.draw): while
+  // playing, one step on along the run it shows; otherwise to any new paths (a slider's run).
+  const patch = full ? null : player.playing ? "grow" : "any";
+  const drawn = plot.draw(tracks, t, startOf(s), s.big, { inspect: inspected, patch, run: runs.id });
+  if (drawn === "patched") {
+    unsettled = true;
+    settle();
+  } else if (drawn) unsettled = false;
+}
+
+// After a patched frame, the path figure is drawn in full (Plotly's hover and legend layout
+// catch up) once nothing newer waits: in a task after the next frame, unless a draw is queued
+// by then (a slider still moving: that draw settles in turn) or the player plays (it settles
+// when the player stops).
+let unsettled = false; // patched since the last full draw
+let settleQueued = false;
+function settle() {
+  if (settleQueued) return;
+  settleQueued = true;
+  requestAnimationFrame(() => setTimeout(() => {
+    settleQueued = false;
+    if (unsettled && !player.playing && !drawQueued && drawTimer === null) drawFirst({ full: true });
+  }, 0));
 }
 
 // The plain DOM around the figures: the data panel shown or not, the status table, the step
@@ -215,7 +249,6 @@ function drawPage(s = store.state, t = player.t) {
 // SECOND_EVERY ms; the frame after the player stops draws them in full.
 const SECOND_EVERY = 100;
 let secondAt = -Infinity;
-let drawnFast = false; // the last frame was drawn while playing
 
 function drawSecond() {
   if (!window.Plotly) return;
@@ -246,7 +279,7 @@ function setStatus(playerState = player.state()) {
   else status = playerState === "done" ? "done" : playerState;
   app.dataset.status = status;
   app.dataset.player = playerState;
-  if (drawnFast && !player.playing) draw(); // stopped at the end: draw it in full
+  if (unsettled && !player.playing) settle(); // stopped: draw it in full
   const playing = player.playing;
   $("#play").classList.toggle("playing", playing);
   $("#play").setAttribute("aria-label", playing ? "pause" : "play");
@@ -366,7 +399,7 @@ async function refreshSurface({ rebind = true } = {}) {
     plot.setSurface(b2, g, s.view);
     if (window.Plotly) { // the contours first; paths and loss next frame
       drawPage();
-      plot.drawBase(s.big);
+      drawContour(s.big);
     }
     controls.render(store.state, bound);
     lrBound.update(JSON.stringify(surfaceSpec(s)), surfaceSpec(s), bound);
@@ -500,7 +533,7 @@ setStatus();
 plotlyReady.then(() => {
   if (plot.surface) {
     drawPage();
-    plot.drawBase(store.state.big);
+    drawContour(store.state.big);
   }
   draw();
 });

@@ -14,6 +14,9 @@ import { colour } from "./palette.js";
 
 const EPS = 1e-3;
 const MARKERS_UP_TO = 300; // a dot per step on shorter paths (thousands of SVG dots are slow)
+// What a patch of the drawn SVG can change (SurfacePlot.draw): the points, and the labels (the
+// legend's are patched; hover texts wait for the next full draw).
+const PATCHABLE = new Set(["x", "y", "text", "name", "hovertemplate"]);
 const CONFIG = {
   responsive: true,
   displaylogo: false,
@@ -275,15 +278,25 @@ export class SurfacePlot {
       plot_bgcolor: "rgba(0,0,0,0)",
       paper_bgcolor: "rgba(0,0,0,0)",
     };
-    // While playing (extra.fast: the run's id), a frame that only moves the paths along patches
-    // the SVG Plotly drew instead of a Plotly.react: restyling a dot per step on five paths costs
-    // ~60 ms a frame in Plotly. The next draw when not playing is a full one (hover, data).
-    const key = JSON.stringify([traces, layout], (k, v) => (k === "x" || k === "y" || k === "text" ? undefined : v));
-    const token = extra.fast ?? null;
-    if (token !== null && token === this.token && key === this.key && this.patch(traces)) return;
-    this.token = token;
+    // A draw that only moves or replaces the paths patches the SVG Plotly drew (see patch())
+    // instead of a Plotly.react, which plots the whole figure again: ~15-20 ms for one path on
+    // the bench machine, ~60 ms a frame for five while playing. extra.patch: null (a full draw),
+    // "grow" (playing: the run drawn last, one step on, so the dots already drawn stay) or "any"
+    // (new paths, e.g. a slider's new run). gd.data is set as Plotly.react would set it (the
+    // export and the tests read it); Plotly's own derived state (hover, the legend's layout)
+    // waits for the next full draw, which the caller makes once nothing newer waits.
+    const key = JSON.stringify([traces, layout], (k, v) => (PATCHABLE.has(k) ? undefined : v));
+    const run = extra.run ?? null;
+    const mode = extra.patch ?? null;
+    if (mode && key === this.key && (mode === "any" || run === this.run)
+      && this.patch(traces, mode === "grow")) {
+      this.run = run;
+      this.el.data = traces;
+      return "patched";
+    }
+    this.run = run;
     this.key = key;
-    const p = Plotly.react(this.el, traces, layout, CONFIG);
+    Plotly.react(this.el, traces, layout, CONFIG);
     // (rounded: Plotly's pushed margin can be a fraction of a pixel off from one draw to the next)
     const top = this.el._fullLayout && Math.round(this.el._fullLayout._size.t);
     if (top && top !== (this.pushed ?? layout.margin.t)) {
@@ -294,14 +307,16 @@ export class SurfacePlot {
       this.ready = true;
       this.listen();
     }
-    return p;
+    return "drawn";
   }
 
-  // Move the drawn paths to `traces` (the same traces as the last full draw, longer or shorter)
-  // by editing Plotly's SVG: each line's `d`, and a dot per step added or removed (the dots
-  // drawn before stay: a path only grows while playing). False, untouched, when the SVG is not
-  // as expected (the caller then redraws with Plotly).
-  patch(traces) {
+  // Move the drawn paths to `traces` (the same traces as the last full draw but for their
+  // points and names) by editing Plotly's SVG: each line's `d`, a dot per step added, removed or
+  // moved (`grow`: the path drawn is the same run's, so the dots drawn before stay), and the
+  // legend's labels. False, untouched, when the SVG is not as expected or Plotly would draw
+  // something else (points far outside the view, which it clips; legend entries whose widths
+  // change beside others): the caller then draws with Plotly.
+  patch(traces, grow) {
     const fl = this.el._fullLayout;
     if (!fl || !fl.xaxis || !fl.yaxis) return false;
     const xa = fl.xaxis, ya = fl.yaxis;
@@ -310,6 +325,7 @@ export class SurfacePlot {
       const tr = g.__data__ && g.__data__[0] && g.__data__[0].trace;
       if (tr) groups.set(tr.index, g);
     }
+    const far = 4 * Math.max(fl.width, fl.height); // px: beyond, Plotly clips the line itself
     const jobs = [];
     for (let i = 0; i < traces.length; i++) {
       const tr = traces[i];
@@ -320,7 +336,7 @@ export class SurfacePlot {
       for (let k = 0; k < n; k++) {
         px[k] = xa.c2p(tr.x[k]);
         py[k] = ya.c2p(tr.y[k]);
-        if (!Number.isFinite(px[k]) || !Number.isFinite(py[k])) return false;
+        if (!(Math.abs(px[k]) < far && Math.abs(py[k]) < far)) return false;
       }
       const job = { px, py, n };
       if (tr.mode.includes("lines")) {
@@ -333,6 +349,21 @@ export class SurfacePlot {
       }
       jobs.push(job);
     }
+    const labels = this.relabel(traces);
+    if (!labels) return false;
+    const relabel = (which) => {
+      for (const [text, name] of labels) {
+        const before = text.textContent;
+        text.textContent = which === "new" ? name : text.dataset.before;
+        text.dataset.before = before;
+        text.setAttribute("data-unformatted", text.textContent);
+      }
+    };
+    relabel("new");
+    if (labels.length && !this.fits()) {
+      relabel("old");
+      return false;
+    }
     for (const { px, py, n, line, dots } of jobs) {
       if (line) {
         let d = `M${px[0]},${py[0]}`;
@@ -344,12 +375,38 @@ export class SurfacePlot {
         while (have.length > n) dots.lastElementChild.remove();
         const m = have.length;
         for (let k = m; k < n; k++) dots.append(dots.lastElementChild.cloneNode(false));
-        for (let k = Math.max(0, m - 1); k < n; k++) {
+        for (let k = grow ? Math.max(0, m - 1) : 0; k < n; k++) {
           have[k].setAttribute("transform", `translate(${px[k]},${py[k]})`);
         }
       }
     }
     return true;
+  }
+
+  // The legend labels that change with `traces`, as [text element, new label]; null when Plotly
+  // has to lay the legend out again: a label that is not plain text, or one with entries after
+  // it in the row (they would have to move). (A last entry that grows past the figure's edge
+  // is caught after the change: see fits().)
+  relabel(traces) {
+    const items = [...this.el.querySelectorAll(".legend .traces")];
+    const changes = [];
+    for (const [i, item] of items.entries()) {
+      const tr = item.__data__ && item.__data__[0] && item.__data__[0].trace;
+      const text = item.querySelector("text.legendtext");
+      const name = tr && traces[tr.index] ? traces[tr.index].name : undefined;
+      if (!text || typeof name !== "string") return null;
+      if (text.getAttribute("data-unformatted") === name) continue;
+      if (i < items.length - 1 || /[<>&]/.test(name) || text.childElementCount) return null;
+      changes.push([text, name]);
+    }
+    return changes;
+  }
+
+  // Whether the legend (after a label changed) still ends inside the figure.
+  fits() {
+    const legend = this.el.querySelector(".legend");
+    if (!legend) return true;
+    return legend.getBoundingClientRect().right <= this.el.getBoundingClientRect().right;
   }
 
   // The data point under a pointer event on the plot area, or null outside it.
