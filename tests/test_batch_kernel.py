@@ -109,13 +109,18 @@ def test_every_stopping_rule_stops_where_numpy_stops(stop):
     assert len(set(numpy.status)) > 1
 
 
-def test_a_schedule_and_flags_end_where_numpy_ends():
+@pytest.mark.parametrize(
+    "sweep",
+    [{"lr": LRS, "alpha": [0.9, 0.99]}, {"alpha": [0.5, 0.9, 0.99]}],
+    ids=["a rate per column", "one rate for all"],
+)
+def test_a_schedule_and_flags_end_where_numpy_ends(sweep):
     compiled, numpy = final_both(
         "rosenbrock",
         "rmsprop",
-        params={"centered": 1, "momentum": 0.5},
+        params={"centered": 1, "momentum": 0.5, "lr": 0.01},
         schedule={"id": "step", "params": {"step_size": 40}},
-        sweep={"lr": LRS, "alpha": [0.9, 0.99]},
+        sweep=sweep,
     )
     assert_same_ends(compiled, numpy)
 
@@ -228,11 +233,10 @@ def test_a_power_by_one_exponent_answers_as_numpy():
 
 
 NAME = re.compile(
-    r"^(t|_|i|[xgf]\d*_\d+|s\d+_\d+_\d+|[reo]\d+(_\d+)*|[cub]\d*_\d+|prev_\d+|alive_\d+)$"
+    # per lane (a _<lane> suffix) or shared by the lanes (none: fixed numbers, hoisted lines)
+    r"^(t|_|i|lr|c\d+|[reo]\d+(_\d+)*|([xgf]\d*|s\d+_\d+|[cub]\d*|prev|alive|lr)_\d+)$"
 )
-ARGUMENTS = set(
-    "rows lo hi n t0 C V PT PU LR lr_columns bound grad_tol loss_tol OUT STEPS CODE".split()
-)
+ARGUMENTS = set("rows lo hi n t0 C V PT PU LR bound grad_tol loss_tol OUT STEPS CODE H".split())
 
 
 def test_compiled_code_holds_only_our_names_and_no_numbers():
@@ -244,7 +248,18 @@ def test_compiled_code_holds_only_our_names_and_no_numbers():
     code = batch_kernel._python_function(plan).__code__
     for name in code.co_varnames:
         assert name in ARGUMENTS or name == "check_grad" or NAME.match(name), name
-    allowed = {"range", "min", "abs", "float", "_isfinite", "_pow", "_maximum", "_sqrt", "_nan"}
+    allowed = {
+        "range",
+        "min",
+        "abs",
+        "float",
+        "_isfinite",
+        "_pow",
+        "_maximum",
+        "_sqrt",
+        "_nan",
+        "_empty",
+    }
     for name in code.co_names:
         assert name in allowed or re.match(r"^_f\d+$", name), name
     numbers = [c for c in code.co_consts if isinstance(c, float) and not math.isnan(c)]

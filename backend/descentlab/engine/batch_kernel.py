@@ -99,6 +99,8 @@ class _Plan:
     scheduled: bool
     lines: tuple[Line, ...]
     tabled: tuple[int, ...]
+    varying: tuple[bool, ...]  # which constants differ between columns
+    lr_varies: bool  # a scheduled rate per column (the sweep varies lr)
     norm: str
     lanes: int
 
@@ -137,6 +139,8 @@ def _build(spec: RunSpec) -> tuple[_Plan, list[Any], tuple[int, ...]] | None:
         scheduled,
         tuple(build.lines),
         tabled,
+        tuple(isinstance(c, np.ndarray) for c in build.constants),
+        isinstance(spec.params.get("lr"), np.ndarray),
         spec.stop.grad_norm,
         LANES,
     )
@@ -193,13 +197,13 @@ def _warm(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Compile for the argument types every call uses (an empty range of columns)."""
     floats2, ints1 = np.zeros((1, 1)), np.zeros(1, dtype=np.int64)
     fn(ints1, 0, 0, 0, 0, floats2, floats2, np.zeros((1, 1, 1)), np.zeros((1, 1), dtype=np.int64),
-       floats2, 0, 0.0, 0.0, 0.0, floats2, ints1, ints1)  # fmt: skip
+       floats2, 0.0, 0.0, 0.0, floats2, ints1, ints1)  # fmt: skip
     return fn
 
 
 def _python_function(plan: _Plan) -> Callable[..., Any]:
     """The plan as a Python function for numba: ``kernel(rows, lo, hi, n, t0, C, V, PT, PU,
-    LR, lr_columns, bound, grad_tol, loss_tol, OUT, STEPS, CODE)`` runs columns
+    LR, bound, grad_tol, loss_tol, OUT, STEPS, CODE)`` runs columns
     ``rows[lo:hi]`` from the carry ``V`` (t0 steps taken) for at most ``n`` more steps, and
     writes each one's last point, loss, gradient and its norm to ``OUT``, the index of that
     point to ``STEPS`` and why it stopped to ``CODE`` (0: max_steps, 1: diverged,
@@ -225,13 +229,14 @@ def _python_function(plan: _Plan) -> Callable[..., Any]:
         return ast.Call(name(fn), list(args), [])
 
     def lane(n: str, l: int) -> str:
-        return n if n == "t" else f"{n}_{l}"
+        return n if n in shared else f"{n}_{l}"
 
     def line(target: str, fn: Any, args: tuple[str, ...], l: int) -> ast.stmt:
         if fn == "**":
             if args[1] == "t" and args[0].startswith("c") and int(args[0][1:]) in plan.tabled:
                 j = plan.tabled.index(int(args[0][1:]))
-                return assign(lane(target, l), item("PT", number(j), name("t"), name(f"u{j}_{l}")))
+                level = name(f"u{j}_{l}") if args[0] not in shared else number(0)
+                return assign(lane(target, l), item("PT", number(j), name("t"), level))
             # numba raises a float to an int power by multiplying; numpy calls pow()
             base: ast.expr = name(lane(args[0], l))
             power: ast.expr = name(lane(args[1], l))
@@ -251,6 +256,24 @@ def _python_function(plan: _Plan) -> Callable[..., Any]:
     for target, _, args in plan.lines:
         if args and all(a in fixed for a in args):
             fixed.add(target)
+
+    # What is the same in every column (numbers the sweep holds fixed, t, an unswept rate) is
+    # shared by the lanes, and a line of such alone is computed once per step for every
+    # column before the columns run ("hoisted": Adam's sqrt(1 - beta2^t), say).
+    shared = {f"c{k}" for k, varies in enumerate(plan.varying) if not varies} | {"t"}
+    if plan.scheduled and not plan.lr_varies:
+        shared.add("lr")
+    hoisted: list[Line] = []
+    for target, fn, args in plan.lines:
+        temporary = target[0] in "reo"  # never a carried value (x, f, g, the state)
+        if temporary and args and all(a in shared for a in args):
+            shared.add(target)
+            hoisted.append((target, fn, args))
+    hoisted_names = {target for target, _, _ in hoisted}
+    wanted = sorted(
+        {a for target, _, args in plan.lines if target not in hoisted_names for a in args}
+        & hoisted_names
+    )
 
     carry = [
         *(f"x{c}" for c in range(D)),
@@ -293,20 +316,31 @@ def _python_function(plan: _Plan) -> Callable[..., Any]:
         index = ast.BinOp(name("i"), ast.Add(), number(l))
         column.append(assign(f"b_{l}", item("rows", call("min", index, last))))
         b = name(f"b_{l}")
-        column += [assign(f"c{k}_{l}", item("C", number(k), b)) for k in range(plan.n_constants)]
-        column += [assign(f"u{j}_{l}", item("PU", number(j), b)) for j in range(len(plan.tabled))]
+        column += [
+            assign(f"c{k}_{l}", item("C", number(k), b))
+            for k in range(plan.n_constants)
+            if plan.varying[k]
+        ]
+        column += [
+            assign(f"u{j}_{l}", item("PU", number(j), b))
+            for j, k in enumerate(plan.tabled)
+            if plan.varying[k]
+        ]
         column += [assign(f"{v}_{l}", item("V", number(k), b)) for k, v in enumerate(carry)]
         column.append(assign(f"alive_{l}", ast.Constant(True)))
     column.append(assign("t", name("t0")))
 
     step: list[ast.stmt] = []
-    if plan.scheduled:
+    if plan.scheduled and plan.lr_varies:
         for l in range(L):
-            lr_column = ast.BinOp(name(f"b_{l}"), ast.Mult(), name("lr_columns"))
-            step.append(assign(f"lr_{l}", item("LR", name("t"), lr_column)))
+            step.append(assign(f"lr_{l}", item("LR", name("t"), name(f"b_{l}"))))
+    elif plan.scheduled:
+        step.append(assign("lr", item("LR", name("t"), number(0))))
     step.append(assign("t", ast.BinOp(name("t"), ast.Add(), number(1))))
+    step += [assign(h, item("H", number(k), name("t"))) for k, h in enumerate(wanted)]
     for target, fn, args in plan.lines:  # line by line across lanes: independent neighbours
-        step += [line(target, fn, args, l) for l in range(L)]
+        if target not in hoisted_names:
+            step += [line(target, fn, args, l) for l in range(L)]
     for l in range(L):
         inside = ast.BoolOp(
             ast.And(),
@@ -354,11 +388,31 @@ def _python_function(plan: _Plan) -> Callable[..., Any]:
 
     lanes = call("range", name("lo"), name("hi"), number(L))
     check_grad = ast.Compare(name("grad_tol"), [ast.Eq()], [name("grad_tol")])  # not NaN
-    body: list[ast.stmt] = [
-        assign("check_grad", check_grad),
-        ast.For(ast.Name("i", ast.Store()), lanes, column, []),
+    body: list[ast.stmt] = [assign("check_grad", check_grad)]
+    body += [
+        assign(f"c{k}", item("C", number(k), number(0)))
+        for k in range(plan.n_constants)
+        if not plan.varying[k]
     ]
-    arguments = "rows lo hi n t0 C V PT PU LR lr_columns bound grad_tol loss_tol OUT STEPS CODE"
+    # the hoisted lines, for every step this call takes: H[k, t]
+    end = ast.BinOp(ast.BinOp(name("t0"), ast.Add(), name("n")), ast.Add(), number(1))
+    body.append(
+        assign("H", call("_empty", ast.Tuple([number(max(1, len(wanted))), end], ast.Load())))
+    )
+    prologue: list[ast.stmt] = []
+    if plan.scheduled and not plan.lr_varies:  # the rate step t used
+        before = ast.BinOp(name("t"), ast.Sub(), number(1))
+        prologue.append(assign("lr", item("LR", before, number(0))))
+    prologue += [line(target, fn, args, 0) for target, fn, args in hoisted]
+    prologue += [
+        ast.Assign([item("H", number(k), name("t"), store=True)], name(h))
+        for k, h in enumerate(wanted)
+    ]
+    if hoisted:
+        first = ast.BinOp(name("t0"), ast.Add(), number(1))
+        body.append(ast.For(ast.Name("t", ast.Store()), call("range", first, end), prologue, []))
+    body.append(ast.For(ast.Name("i", ast.Store()), lanes, column, []))
+    arguments = "rows lo hi n t0 C V PT PU LR bound grad_tol loss_tol OUT STEPS CODE"
     signature = ast.arguments(
         posonlyargs=[],
         args=[ast.arg(a) for a in arguments.split()],
@@ -379,6 +433,7 @@ def _python_function(plan: _Plan) -> Callable[..., Any]:
         "abs": abs,
         "float": float,
         "_isfinite": math.isfinite,
+        "_empty": np.empty,
         "_pow": native.compiled_native(native.NATIVE["pow"]),
         "_maximum": native.compiled_native(native.NATIVE["max"]),
         **INLINE_NAMES,
@@ -419,10 +474,9 @@ def finish(kernel: ColumnKernel, stepper: Any, book: Book, head: Chunk) -> Chunk
         ]
     )
     if stepper.lrs is None:
-        lrs, lr_columns = np.zeros((1, 1)), 0
-    else:
+        lrs = np.zeros((1, 1))
+    else:  # (T, 1), or (T, B) when the sweep varies lr
         lrs = np.ascontiguousarray(np.reshape(stepper.lrs, (len(stepper.lrs), -1)))
-        lr_columns = int(lrs.shape[1] > 1)
     stop, opt = spec.stop, spec.optimizer
     grad_tol = stop.grad_tol if stop.grad_tol is not None and opt.uses_gradient else math.nan
     loss_tol = (
@@ -431,7 +485,7 @@ def finish(kernel: ColumnKernel, stepper: Any, book: Book, head: Chunk) -> Chunk
     out = np.empty((2 * D + 2, B))
     steps = np.zeros(B, dtype=np.int64)
     code = np.zeros(B, dtype=np.int64)
-    args = (T - t0, t0, constants, carry, tables, where, lrs, lr_columns, float(stop.bound),
+    args = (T - t0, t0, constants, carry, tables, where, lrs, float(stop.bound),
             float(grad_tol), float(loss_tol), out, steps, code)  # fmt: skip
     # Slices taken in turn by this thread and up to THREADS - 1 helpers: a thread the machine
     # holds back takes fewer slices instead of holding up the whole sweep.
