@@ -6,6 +6,8 @@ Bounded in count and time; touches nothing but loopback. The baseline row is the
 1,000-step run computed in-process (no transport), measured in the same run. The clients share
 the machine's cores with the server, so the CPU each side spent on the concurrent runs is
 printed too: with ``--workers 2`` on two cores, the clients' share is what the server lacks.
+So is how the concurrent clients' connections were spread over the worker processes: a
+WebSocket stays with the worker that accepted it, so a lopsided split shows in the p95.
 """
 
 from __future__ import annotations
@@ -58,6 +60,25 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
+LISTENING, ESTABLISHED = "0A", "01"  # states in /proc/net/tcp
+
+
+def tcp_sockets(port: int, state: str) -> set[str]:
+    """Inodes of the IPv4 sockets on local ``port`` in ``state`` (Linux; empty elsewhere)."""
+    try:
+        rows = [line.split() for line in open("/proc/net/tcp").read().splitlines()[1:]]
+    except OSError:
+        return set()
+    return {r[9] for r in rows if r[3] == state and int(r[1].rsplit(":", 1)[1], 16) == port}
+
+
+def _readlink(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:  # closed meanwhile
+        return ""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -84,16 +105,43 @@ class Server:
             ],
             start_new_session=True,
         )
+        self.port, self.workers = port, workers
         deadline = time.monotonic() + 30
         while True:
             try:
                 httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).raise_for_status()
-                return
+                break
             except httpx.HTTPError:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
                     self.stop()
                     raise RuntimeError("server did not start") from None
                 time.sleep(0.2)
+        # Each worker listens on a socket of its own once started (`descentlab serve` on Linux):
+        # wait for all, or the clients connect to the first ones only. (A server whose workers
+        # share one socket shows one; it is waited for at most 15 s.)
+        deadline = time.monotonic() + 15
+        while len(tcp_sockets(port, LISTENING)) < workers and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+    def connections_per_worker(self) -> list[int]:
+        """How many open connections each worker process holds (Linux; [] elsewhere)."""
+        links = {f"socket:[{inode}]" for inode in tcp_sockets(self.port, ESTABLISHED)}
+        try:
+            pids = [self.proc.pid]
+            if self.workers > 1:
+                children = open(f"/proc/{pids[0]}/task/{pids[0]}/children").read().split()
+                pids = [
+                    p for p in children if b"spawn_main" in open(f"/proc/{p}/cmdline", "rb").read()
+                ]
+            return [
+                sum(
+                    _readlink(f"/proc/{pid}/fd/{fd}") in links
+                    for fd in os.listdir(f"/proc/{pid}/fd")
+                )
+                for pid in map(int, pids)
+            ]
+        except OSError:
+            return []
 
     def cpu_seconds(self) -> float:
         """CPU time of the server and its worker processes so far (Linux; 0 elsewhere)."""
@@ -118,11 +166,20 @@ class Server:
 async def one_run(ws: websockets.ClientConnection) -> tuple[float, float]:
     """(first frame, whole run) in seconds for one `run` on an open socket."""
     run_id = f"b{next(_ids)}"
+    # The clients share the server's cores, so they only recognise this run's frames (by how
+    # the server begins them) rather than parse them: ~60% of a client's CPU went to parsing.
+    # Any other message, or frames that begin otherwise, are parsed.
+    own_frames = b'{"type":"frames","id":' + orjson.dumps(run_id) + b","
     t0 = time.perf_counter()
     await ws.send(orjson.dumps({"type": "run", "id": run_id, **RUN}).decode())
     first = None
     while True:
-        msg = orjson.loads(await ws.recv())
+        raw = await ws.recv(decode=False)
+        if raw.startswith(own_frames):
+            if first is None:
+                first = time.perf_counter() - t0
+            continue
+        msg = orjson.loads(raw)
         if msg.get("id") != run_id:
             continue
         if msg["type"] == "frames" and first is None:
@@ -144,15 +201,24 @@ async def sequential(url: str, n: int) -> tuple[list[float], list[float]]:
     return firsts, wholes
 
 
-async def concurrent(url: str, clients: int, runs_each: int) -> list[float]:
-    async def client() -> list[float]:
-        async with websockets.connect(url, max_size=2**24) as ws:
-            return [(await one_run(ws))[1] for _ in range(runs_each)]
+async def concurrent(
+    url: str, clients: int, runs_each: int, server: Server
+) -> tuple[list[float], list[int]]:
+    """Whole-run times of ``clients`` sockets each running back-to-back, and how the sockets
+    were spread over the server's workers (they are all opened first, as a burst)."""
 
-    results = await asyncio.wait_for(
-        asyncio.gather(*(client() for _ in range(clients))), timeout=300
+    async def client(ws: websockets.ClientConnection) -> list[float]:
+        return [(await one_run(ws))[1] for _ in range(runs_each)]
+
+    sockets = await asyncio.gather(
+        *(websockets.connect(url, max_size=2**24) for _ in range(clients))
     )
-    return [t for r in results for t in r]
+    try:
+        spread = server.connections_per_worker()
+        results = await asyncio.wait_for(asyncio.gather(*map(client, sockets)), timeout=300)
+    finally:
+        await asyncio.gather(*(ws.close() for ws in sockets))
+    return [t for r in results for t in r], spread
 
 
 def grid_times(base: str, n: int) -> list[float]:
@@ -188,8 +254,11 @@ def main() -> None:
     try:
         firsts, wholes = asyncio.run(sequential(url, args.runs))
         # The clients share the server's cores: what each side spent is printed with the table.
+        # Untimed, as the sequential runs' first: a worker's first run builds what later runs
+        # reuse (35-110 ms measured), and the sequential runs met one worker only.
+        asyncio.run(concurrent(url, args.clients, 1, server))
         server_cpu, client_cpu = server.cpu_seconds(), time.process_time()
-        crowd = asyncio.run(concurrent(url, args.clients, args.runs_each))
+        crowd, spread = asyncio.run(concurrent(url, args.clients, args.runs_each, server))
         server_cpu = server.cpu_seconds() - server_cpu
         client_cpu = time.process_time() - client_cpu
         grids = grid_times(f"http://127.0.0.1:{port}", args.runs)
@@ -217,7 +286,8 @@ def main() -> None:
         )
     print(
         f"concurrent runs, CPU per run: server {server_cpu / len(crowd) * 1e3:.2f} ms, "
-        f"clients {client_cpu / len(crowd) * 1e3:.2f} ms, on {os.cpu_count()} cores"
+        f"clients {client_cpu / len(crowd) * 1e3:.2f} ms, on {os.cpu_count()} cores; "
+        f"connections per worker: {'/'.join(map(str, sorted(spread))) or 'unknown'}"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 
 import pytest
@@ -24,6 +25,15 @@ def run_body(**overrides: object) -> dict:
 
 def test_healthz(client: TestClient) -> None:
     assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_serving_freezes_what_startup_loaded() -> None:
+    """While served, what was loaded at startup is out of the garbage collector's sight (so a
+    full collection does not walk it), and back in sight once the app stops."""
+    with TestClient(create_app()) as client:
+        assert gc.get_freeze_count() > 0
+        assert client.get("/healthz").status_code == 200
+    assert gc.get_freeze_count() == 0
 
 
 def test_index_and_assets(client: TestClient) -> None:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
-from descentlab.cli import main
+from descentlab.cli import REUSE_PORT, main
 from descentlab.optimizers import REGISTRY
 from descentlab.problems import CATALOG
 
@@ -166,3 +171,61 @@ def test_run_minibatch_sgd(capsys: pytest.CaptureFixture[str]) -> None:
     assert run["steps"] == 50 and run["epoch_size"] == 10 and len(run["batches"][1]) == 10
     assert main(["run", "nightmare", "gd", "--batch-size", "10"]) == 2
     assert "stochastic.batch_size" in capsys.readouterr().err
+
+
+def _serve(port: int, workers: int) -> subprocess.Popen[bytes]:
+    argv = [sys.executable, "-m", "descentlab", "serve", "--port", str(port)]
+    argv += ["--workers", str(workers), "--log-level", "warning"]
+    return subprocess.Popen(argv, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    os.killpg(server.pid, signal.SIGTERM)  # the workers too
+    server.wait(timeout=15)
+
+
+def _tcp(port: int, state: str) -> set[str]:
+    """Inodes of the IPv4 sockets on local ``port`` in ``state`` ("0A" listening, "01" open)."""
+    rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    return {r[9] for r in rows if r[3] == state and int(r[1].rsplit(":", 1)[1], 16) == port}
+
+
+def _connections(pid: int, port: int) -> int:
+    """The open connections to ``port`` that process ``pid`` holds."""
+    inodes = _tcp(port, "01")
+    links = (os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir())
+    return sum(1 for link in links if link.startswith("socket:[") and link[8:-1] in inodes)
+
+
+@pytest.mark.skipif(not REUSE_PORT, reason="SO_REUSEPORT spreads connections on Linux")
+def test_serve_workers_share_a_burst_of_connections() -> None:
+    """Each worker listens on a socket of its own, so a burst of connections is spread over
+    them; a port already taken stops the server rather than respawning workers that cannot
+    bind."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        server = _serve(port, 2)
+        try:
+            assert server.wait(timeout=30) == 3  # uvicorn's STARTUP_FAILURE
+        finally:
+            if server.poll() is None:
+                _stop(server)
+    server = _serve(port, 2)
+    try:
+        deadline = time.monotonic() + 60
+        while len(_tcp(port, "0A")) < 2:  # both workers started
+            assert time.monotonic() < deadline and server.poll() is None
+            time.sleep(0.2)
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        cmdlines = {int(p): Path(f"/proc/{p}/cmdline").read_bytes() for p in children}
+        workers = [pid for pid, cmdline in cmdlines.items() if b"spawn_main" in cmdline]
+        burst = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
+        while sum(held := [_connections(pid, port) for pid in workers]) < 20:  # accepted
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        for conn in burst:
+            conn.close()
+        # A hash of each address picks the worker: one of them takes all 20 with p = 2e-6.
+        assert len(workers) == 2 and min(held) > 0, held
+    finally:
+        _stop(server)
