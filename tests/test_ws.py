@@ -177,3 +177,33 @@ def test_disconnect_mid_run(client: TestClient) -> None:
         ws.send_text(run_msg("gone", **LONG))
         ws.receive_json()
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_worker_warms_up_so_that_its_first_user_compiles_nothing() -> None:
+    """Before serving, every first-order rule has run on the page's first surface: the page's
+    first run (any rates) then builds no kernel."""
+    from descentlab.api.schemas import RunMessage
+    from descentlab.api.stream import RunFrames, warm_up
+    from descentlab.engine import kernel
+
+    kernel._kernel.cache_clear()
+    kernel._compile.cache_clear()
+    warm_up()
+    compiled = kernel._compile.cache_info().misses
+    page = RunMessage.model_validate(
+        {
+            "type": "run",
+            "id": "first",
+            "surface": "rosenbrock",
+            "max_steps": 500,
+            "optimizers": [
+                {"id": "gd", "params": {"lr": 0.001}},
+                {"id": "momentum", "params": {"lr": 0.001}},
+                {"id": "adam", "params": {"lr": 0.05}},
+            ],
+        }
+    )
+    run = RunFrames(page)
+    while not run.finished:
+        run.take(64, 1.0)
+    assert kernel._compile.cache_info().misses == compiled

@@ -22,8 +22,10 @@ import descentlab
 from .guards import BodyLimit, install_handlers
 from .responses import JSON
 from .routes import analysis, catalogs, expressions, health, runs, surfaces, sweeps
+from .service import offload
 from .settings import Settings
 from .static import mount_frontend
+from .stream import warm_up
 from .ws import router as ws_router
 
 __all__ = ["Settings", "create_app"]
@@ -37,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Pools per serving lifetime: an app served, stopped and served again (tests do)
         # gets fresh pools rather than shut-down ones.
         _pools(app, settings)
+        if settings.warm_up:  # before the worker listens, as descentlab serve runs it
+            await offload(app.state.pool, warm_up)
         # What is loaded by now (numpy, scipy, the app: ~100,000 objects) lives as long as the
         # process: out of the collector's sight, a full collection no longer stops every
         # socket of the worker for 50-90 ms (measured under load) to walk it.

@@ -41,6 +41,7 @@ class Settings(BaseModel):
     ws_batch_frames: int = 16
     ws_batch_seconds: float = 0.02
     threads: int = min(8, os.cpu_count() or 1)  # threads of each of the app's two pools
+    warm_up: bool = True  # run every first-order rule once before serving (stream.warm_up)
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine
+from .. import engine, limits
+from ..optimizers import REGISTRY
 from .responses import dumps
-from .schemas import RunMessage
+from .schemas import OptimizerRef, RunMessage
 from .service import prepare_runs
 
 FIRST_FRAME_POINTS = 32  # docs/api.md: the first frame is small so that it leaves at once
@@ -149,3 +150,23 @@ def summary(index: int, chunk: engine.Chunk, spec: engine.RunSpec) -> dict[str, 
         "rows": rows,
         "epoch_size": spec.epoch_size,
     }
+
+
+WARM_UP_SURFACE = "rosenbrock"  # the page's first surface (frontend/js/state.js)
+
+
+def warm_up() -> None:
+    """A few steps of every first-order rule on the page's first surface, through this module,
+    as a worker starts: its first run otherwise builds what later runs reuse (the surface's
+    programs, each rule's compiled kernel, what Python imports on first use: 35-110 ms
+    measured), and its first user would wait for that."""
+    ids = [o.id for o in REGISTRY if o.elementwise]
+    for k in range(0, len(ids), limits.MAX_OPTIMIZERS):
+        refs = [OptimizerRef(id=i) for i in ids[k : k + limits.MAX_OPTIMIZERS]]
+        msg = RunMessage(
+            type="run", id="warm-up", surface=WARM_UP_SURFACE, max_steps=10, optimizers=refs
+        )
+        run = RunFrames(msg)
+        while not run.finished:
+            run.take(64, 1.0)
+        run.close()
