@@ -206,19 +206,20 @@ function drawFirst({ full = false } = {}) {
   } else if (drawn) unsettled = false;
 }
 
-// After a patched frame, the path figure is drawn in full (Plotly's hover and legend layout
-// catch up) once nothing newer waits: in a task after the next frame, unless a draw is queued
-// by then (a slider still moving: that draw settles in turn) or the player plays (it settles
-// when the player stops).
+// After patched frames, the path figure is drawn in full (Plotly's hover and legend layout
+// catch up) once SETTLE_AFTER ms pass without another patch, unless a draw is queued by then
+// (that draw settles in turn) or the player plays (it settles when the player stops). The full
+// draw takes ~25 ms: run at once, it would hold up the next change's path when changes come
+// quickly (a drag, arrow keys, clicks along a slider).
+const SETTLE_AFTER = 250;
 let unsettled = false; // patched since the last full draw
-let settleQueued = false;
+let settleTimer = null;
 function settle() {
-  if (settleQueued) return;
-  settleQueued = true;
-  requestAnimationFrame(() => setTimeout(() => {
-    settleQueued = false;
+  clearTimeout(settleTimer);
+  settleTimer = setTimeout(() => {
+    settleTimer = null;
     if (unsettled && !player.playing && !drawQueued && drawTimer === null) drawFirst({ full: true });
-  }, 0));
+  }, SETTLE_AFTER);
 }
 
 // The plain DOM around the figures: the data panel shown or not, the status table, the step

@@ -156,6 +156,8 @@ export function fromHash(hash) {
   return s;
 }
 
+const URL_EVERY = 100; // ms between the URL's writes during a drag (see Store.writeUrl)
+
 // Holds the state; commit() writes the hash ("push" makes a back-button step, "replace" does
 // not: slider drags replace, discrete actions push). onChange(cb) hears every change, with
 // `external` true when it came from the URL (back button, edited link).
@@ -164,6 +166,7 @@ export class Store {
     this.state = fromHash(location.hash);
     this.listeners = [];
     this.written = location.hash;
+    this.urlAt = -Infinity; // when the URL was last written
     window.addEventListener("hashchange", () => {
       if (location.hash === this.written) return;
       this.written = location.hash;
@@ -186,20 +189,36 @@ export class Store {
     mutate(draft);
     this.state = draft;
     const hash = toHash(draft);
-    if (hash !== location.hash) {
-      this.written = hash;
-      if (history === "push") window.history.pushState(null, "", hash);
-      else window.history.replaceState(null, "", hash);
-    }
+    if (hash !== this.written) this.writeUrl(hash, history === "push");
     this.emit({ external: false, ...hints });
+  }
+
+  // The URL is written in a task of its own, after the change's run has gone out (pushState
+  // costs ~5 ms), and during a drag at most every URL_EVERY ms: Chrome ignores a page's history
+  // calls beyond ~200 in 10 s, and a drag commits on every input event. Changes that wait
+  // together make one entry (a push if any of them pushed).
+  writeUrl(hash, push) {
+    this.written = hash;
+    this.pendingUrl = { hash, push: push || Boolean(this.pendingUrl?.push) };
+    if (this.urlTimer !== undefined) {
+      if (!push) return; // written with the pending one
+      clearTimeout(this.urlTimer);
+    }
+    const wait = push ? 0 : Math.max(0, this.urlAt + URL_EVERY - performance.now());
+    this.urlTimer = setTimeout(() => {
+      const { hash: h, push: p } = this.pendingUrl;
+      this.pendingUrl = this.urlTimer = undefined;
+      this.urlAt = performance.now();
+      if (h === location.hash) return;
+      if (p) window.history.pushState(null, "", h);
+      else window.history.replaceState(null, "", h);
+    }, wait);
   }
 
   // Replace the state silently (canonicalising a hash after validation).
   normalise(state) {
     this.state = state;
-    const hash = toHash(state);
-    this.written = hash;
-    window.history.replaceState(null, "", hash);
+    this.writeUrl(toHash(state), false);
   }
 }
 

@@ -239,7 +239,7 @@ def test_projector_and_phone_layouts(browser: Any, server_url: str, artifacts: P
         wait_done(pg)
         pg.click("#projector")
         assert pg.get_attribute("#projector", "aria-pressed") == "true"
-        assert "big=1" in pg.evaluate("location.hash")
+        pg.wait_for_function("location.hash.includes('big=1')")  # written in a task of its own
         wait_done(pg)
         # both figures re-fit their boxes after the layout change
         pg.wait_for_function(
