@@ -28,7 +28,6 @@ import concurrent.futures
 import logging
 import math
 import os
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from . import native
-from .kernel import INLINE, INLINE_NAMES, Builder, Line, expression, surface_part
+from .kernel import INLINE, INLINE_NAMES, Builder, Line, define, expression, surface_part
 from .record import Book, Chunk
 from .spec import RunSpec
 from .trace import FIRST_TRACED_STEP, Untraceable, trace_rule
@@ -413,21 +412,7 @@ def _python_function(plan: _Plan) -> Callable[..., Any]:
         body.append(ast.For(ast.Name("t", ast.Store()), call("range", first, end), prologue, []))
     body.append(ast.For(ast.Name("i", ast.Store()), lanes, column, []))
     arguments = "rows lo hi n t0 C V PT PU LR bound grad_tol loss_tol OUT STEPS CODE"
-    signature = ast.arguments(
-        posonlyargs=[],
-        args=[ast.arg(a) for a in arguments.split()],
-        kwonlyargs=[],
-        kw_defaults=[],
-        defaults=[],
-    )
-    function = ast.FunctionDef(
-        name="columns", args=signature, body=body, decorator_list=[], returns=None
-    )
-    if sys.version_info >= (3, 12):
-        function.type_params = []
-    module = ast.fix_missing_locations(ast.Module([function], []))
     namespace: dict[str, Any] = {
-        "__builtins__": {},
         "range": range,
         "min": min,
         "abs": abs,
@@ -438,11 +423,8 @@ def _python_function(plan: _Plan) -> Callable[..., Any]:
         "_maximum": native.compiled_native(native.NATIVE["max"]),
         **INLINE_NAMES,
     }
-    namespace["_sqrt"] = math.sqrt
     namespace.update((label, native.compiled_native(fn)) for label, fn in natives.items())
-    # Our own syntax tree (the module docstring says why this is safe), never text.
-    exec(compile(module, "<descentlab columns>", "exec"), namespace)
-    return namespace["columns"]
+    return define("columns", arguments.split(), body, namespace)
 
 
 THREADS = os.cpu_count() or 1
@@ -562,24 +544,14 @@ def _last_chunk(
             b, int(steps[b]), bool(code[b] == _CODE_DIVERGED), path[b], loss[b], grad_norm[b]
         )
     start = int(book.steps.max())
-    return Chunk(
+    return book.chunk(
         start,
-        path[:, None],
-        loss[:, None],
-        grad_norm[:, None],
-        None,
-        _rates(spec, book.steps),
-        {},
-        None,
-        None,
-        (book.steps == start).astype(int),
-        True,
-        book.steps.copy(),
-        list(book.status),
-        list(book.message),
-        book.nfev.copy(),
-        book.ngev.copy(),
-        book.nhev.copy(),
+        path=path[:, None],
+        loss=loss[:, None],
+        grad_norm=grad_norm[:, None],
+        lr=_rates(spec, book.steps),
+        count=(book.steps == start).astype(int),
+        done=True,
     )
 
 

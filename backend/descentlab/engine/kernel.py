@@ -325,6 +325,17 @@ def _compile(plan: tuple[Any, ...]) -> Callable[..., Any]:
     body.append(ast.For(ast.Name("_", ast.Store()), call("range", name("n")), step, []))
     body.append(ast.Return(tuple_of(carry)))
     arguments = ["n", "constants", "carry", "lrs", "points", "losses", "grads", "infos"]
+    namespace: dict[str, Any] = {"range": range, **INLINE_NAMES}
+    namespace.update((label, fn) for fn, label in functions.items())
+    return define("kernel", arguments, body, namespace)
+
+
+def define(
+    name: str, arguments: list[str], body: list[ast.stmt], namespace: dict[str, Any]
+) -> Callable[..., Any]:
+    """The function ``name(*arguments)`` with ``body``, seeing only ``namespace`` (no
+    builtins but those it holds). Our own syntax tree (the module docstring says why this is
+    safe), never text."""
     signature = ast.arguments(
         posonlyargs=[],
         args=[ast.arg(a) for a in arguments],
@@ -333,13 +344,11 @@ def _compile(plan: tuple[Any, ...]) -> Callable[..., Any]:
         defaults=[],
     )
     function = ast.FunctionDef(
-        name="kernel", args=signature, body=body, decorator_list=[], returns=None
+        name=name, args=signature, body=body, decorator_list=[], returns=None
     )
     if sys.version_info >= (3, 12):
         function.type_params = []  # a field 3.12 added; compile() wants it present
     module = ast.fix_missing_locations(ast.Module([function], []))
-    namespace: dict[str, Any] = {"__builtins__": {}, "range": range, **INLINE_NAMES}
-    namespace.update((label, fn) for fn, label in functions.items())
-    # Our own syntax tree (the module docstring says why this is safe), never text.
-    exec(compile(module, "<descentlab kernel>", "exec"), namespace)
-    return namespace["kernel"]
+    scope = {"__builtins__": {}, **namespace}
+    exec(compile(module, f"<descentlab {name}>", "exec"), scope)
+    return scope[name]

@@ -179,6 +179,42 @@ class Book:
         self.prev_loss = F[:, -1].copy()
         return count
 
+    def chunk(
+        self,
+        start: int,
+        *,
+        path: np.ndarray,
+        loss: np.ndarray,
+        grad_norm: np.ndarray,
+        count: np.ndarray,
+        done: bool,
+        step_size: np.ndarray | None = None,
+        lr: np.ndarray | None = None,
+        info: dict[str, np.ndarray] | None = None,
+        batch_loss: np.ndarray | None = None,
+        batches: np.ndarray | None = None,
+    ) -> Chunk:
+        """A chunk of these points, with every row's steps, status and counts as they stand."""
+        return Chunk(
+            start,
+            path,
+            loss,
+            grad_norm,
+            step_size,
+            lr,
+            info if info is not None else {},
+            batch_loss,
+            batches,
+            count,
+            done,
+            self.steps.copy(),
+            list(self.status),
+            list(self.message),
+            self.nfev.copy(),
+            self.ngev.copy(),
+            self.nhev.copy(),
+        )
+
     def close(self, b: int, index: int, diverged: bool, x: np.ndarray, f: float, gn: float) -> None:
         """Row ``b`` stopped at point ``index`` (x, f, gn): its status and message."""
         stop = self.spec.stop
@@ -263,22 +299,16 @@ class Chunker:
         )
         _pad(count, padded, self.carry)
         self.carry = {name: a[:, -1].copy() for name, a in padded.items()}
-        return Chunk(
+        return book.chunk(
             start,
-            P,
-            F,
-            Gn,
-            step_size,
-            lr,
-            info,
-            batch_loss,
-            raw.get("batches"),
-            count,
-            last or not book.active.any(),
-            book.steps.copy(),
-            list(book.status),
-            list(book.message),
-            book.nfev.copy(),
-            book.ngev.copy(),
-            book.nhev.copy(),
+            path=P,
+            loss=F,
+            grad_norm=Gn,
+            step_size=step_size,
+            lr=lr,
+            info=info,
+            batch_loss=batch_loss,
+            batches=raw.get("batches"),
+            count=count,
+            done=last or not book.active.any(),
         )
