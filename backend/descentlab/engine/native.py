@@ -20,7 +20,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ..optimizers.base import ScalarOps
 from ..problems.scalar import SCALAR
 
 NAN = math.nan
@@ -163,21 +162,14 @@ NATIVE: dict[str, Callable[..., float]] = {
 }
 """The surface language's functions (every one but ``tanh``), in code numba compiles."""
 
-# What the float program and the traced rules call, by the Python function they call: the
-# compiled sweep substitutes these.
+# The float program's functions, by the Python function it calls (the rules' sqrt and maximum
+# are written inline, kernel.INLINE; their powers are `**`).
 _BY_SCALAR: dict[Any, str] = {fn: name for name, fn in SCALAR.items()}
-_RULE_FUNCTIONS: dict[Any, Callable[..., float]] = {
-    ScalarOps.sqrt: _sqrt,
-    ScalarOps.maximum: _maximum,
-    ScalarOps.power: _pow,
-}
 POW_SCALAR = _pow_scalar
 
 
 def native_function(fn: Any) -> Callable[..., float] | None:
-    """The compiled code's counterpart of a float-program or rule function (None: none)."""
-    if fn in _RULE_FUNCTIONS:
-        return _RULE_FUNCTIONS[fn]
+    """The compiled code's counterpart of a float-program function (None: none)."""
     name = _BY_SCALAR.get(fn)
     return None if name is None else NATIVE.get(name)
 
