@@ -18,7 +18,7 @@ import numpy as np
 import orjson
 
 from descentlab import engine
-from descentlab.engine import Stop, batch_kernel, loop
+from descentlab.engine import Stop, batch_kernel, loop, vm
 from descentlab.problems import make_problem
 
 
@@ -77,24 +77,27 @@ def adam_floats(steps: int) -> None:
         y -= 0.01 / bc1 * my / ((vy**0.5) / bc2 + 1e-8)
 
 
-def adam_engine(surface: str, steps: int, compiled: bool = True) -> Callable[[], object]:
-    """The engine's run; ``compiled=False`` keeps the single trajectory on the interpreted
-    float path (what the compiled kernel replaces)."""
+def adam_engine(surface: str, steps: int, how: str = "machine code") -> Callable[[], object]:
+    """The engine's run: in the machine-code loop (``engine.vm``), in the Python kernel (what
+    serves until the loop is loaded), or ``interpreted`` (the float path without a kernel)."""
     spec = engine.prepare(
         surface, "adam", params={"lr": 0.01}, stop=Stop(max_steps=steps, grad_tol=None)
     )
-    if compiled:
+    if how == "machine code":
+        assert vm.load() is not None
         return lambda: engine.run(spec)
 
-    def interpreted() -> object:
-        saved = loop.float_kernel
-        loop.float_kernel = lambda *args: None
+    def without() -> object:
+        saved = loop.float_kernel, vm.enabled
+        if how == "interpreted":
+            loop.float_kernel = lambda *args: None
+        vm.enabled = False
         try:
             return engine.run(spec)
         finally:
-            loop.float_kernel = saved
+            loop.float_kernel, vm.enabled = saved
 
-    return interpreted
+    return without
 
 
 def sweep_spec(n: int, steps: int) -> engine.RunSpec:
@@ -149,19 +152,30 @@ def main() -> None:
     rows.append(("baseline: torch.optim.Adam 1000 steps, eager", base_torch, ""))
     t = best_of(lambda: adam_floats(1000), r)
     rows.append(("reference: Adam 1000 steps by hand on floats", t, f"{base_torch / t:.1f}x torch"))
-    t = best_of(adam_engine("rosenbrock", 1000, compiled=False), r)
+    t = best_of(adam_engine("rosenbrock", 1000, "interpreted"), r)
     rows.append(
         ("engine, interpreted floats: Adam on rosenbrock", t, f"{base_torch / t:.1f}x torch")
     )
+    python_kernel = best_of(adam_engine("rosenbrock", 1000, "python"), r)
+    rows.append(
+        (
+            "engine, Python kernel: Adam on rosenbrock",
+            python_kernel,
+            f"{base_torch / python_kernel:.1f}x torch",
+        )
+    )
+    t0 = time.perf_counter()
+    assert vm.load() is not None
+    loaded = time.perf_counter() - t0
+    rows.append(
+        ("engine: load the machine-code loop (once per process)", loaded, "numba import included")
+    )
     for surface in ("rosenbrock", "nightmare"):
         t = best_of(adam_engine(surface, 1000), r)
-        rows.append(
-            (
-                f"engine: Adam 1000 steps on {surface}",
-                t,
-                f"{base_torch / t:.1f}x torch, {base_autograd / t:.1f}x autograd",
-            )
-        )
+        note = f"{base_torch / t:.1f}x torch, {base_autograd / t:.1f}x autograd"
+        if surface == "rosenbrock":
+            note += f", {python_kernel / t:.1f}x Python kernel"
+        rows.append((f"engine: Adam 1000 steps on {surface}", t, note))
     # The server runs a sweep in a pool thread (where glibc keeps freed memory for reuse: in
     # the main thread numpy's chunk arrays are faulted in afresh, ~20% of the numpy sweep).
     spec = sweep_spec(100, 500)
@@ -171,7 +185,7 @@ def main() -> None:
         (
             "engine: compile the sweep's kernel (once per structure)",
             time.perf_counter() - t0,
-            "numba import included" if compiled else "numba missing: numpy serves",
+            "" if compiled else "numba missing: numpy serves",
         )
     )
     sweeps: dict[str, float] = {}

@@ -29,7 +29,7 @@ import websockets
 
 from descentlab import engine
 from descentlab.cli import default_workers
-from descentlab.engine import Stop
+from descentlab.engine import Stop, vm
 
 RUN = {
     "surface": "rosenbrock",
@@ -43,7 +43,8 @@ _ids = itertools.count()
 
 def baseline_runs(n: int) -> list[float]:
     """Seconds of ``n`` runs of the benchmark's 1,000-step Adam run, in-process: the baseline
-    every transport figure is compared with."""
+    every transport figure is compared with. In machine code, as the server runs it."""
+    vm.load()
     spec = engine.prepare(
         "rosenbrock", "adam", params={"lr": 0.01}, stop=Stop(max_steps=1000, grad_tol=None)
     )

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine, limits
+from ..engine import vm
 from ..optimizers import REGISTRY
 from .responses import dumps
 from .schemas import OptimizerRef, RunMessage
@@ -159,7 +160,10 @@ def warm_up() -> None:
     """A few steps of every first-order rule on the page's first surface, through this module,
     as a worker starts: its first run otherwise builds what later runs reuse (the surface's
     programs, each rule's compiled kernel, what Python imports on first use: 35-110 ms
-    measured), and its first user would wait for that."""
+    measured), and its first user would wait for that. It loads the machine-code loop of
+    single trajectories first (:mod:`~..engine.vm`: ~0.6 s, numba's import included; a few
+    seconds the first time on a machine, which numba then caches)."""
+    vm.load()
     ids = [o.id for o in REGISTRY if o.elementwise]
     for k in range(0, len(ids), limits.MAX_OPTIMIZERS):
         refs = [OptimizerRef(id=i) for i in ids[k : k + limits.MAX_OPTIMIZERS]]

@@ -34,6 +34,7 @@ import numpy as np
 from ..optimizers.base import ScalarOps, StepFn
 from ..problems import Problem
 from ..problems.tape import Listing
+from . import vm
 from .spec import RunSpec
 from .trace import Op, OpFn, RuleTrace, Sym, Untraceable, trace_rule
 
@@ -181,14 +182,18 @@ def _live(trace: RuleTrace) -> list[Op]:
 
 
 class FloatKernel:
-    """Runs steps t >= :data:`~.trace.FIRST_TRACED_STEP` of one trajectory, appending to flat
-    lists the points, losses, gradients and info values (info-major, then coordinate):
-    numpy reads a flat list of floats several times faster than a list of tuples."""
+    """Runs steps t >= :data:`~.trace.FIRST_TRACED_STEP` of one trajectory, writing one row per
+    step: the point, the loss, the gradient, then the info values (info-major, then
+    coordinate). Runs the steps as machine code (:mod:`.vm`) once its loop is loaded, and in
+    the compiled Python function until then: the two compute the same rows to the last bit."""
 
-    def __init__(self, fn: Callable[..., Any], constants: tuple[Any, ...], dim: int) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], constants: tuple[Any, ...], dim: int, native: vm.Runner | None
+    ) -> None:
         self._fn = fn
         self._constants = constants
         self._dim = dim
+        self._native = native
 
     def __call__(
         self,
@@ -198,16 +203,29 @@ class FloatKernel:
         f: float,
         gs: list[float],
         states: list[tuple[float, ...]],
-        lrs: list[float] | None,
-        records: tuple[list[Any], list[Any], list[Any], list[Any]],
+        lrs: np.ndarray | None,
+        lr_list: list[float] | None,
+        out: np.ndarray,
     ) -> tuple[int, list[float], float, list[float], list[list[float]]]:
+        """``n`` steps from step count ``t`` into the ``n`` rows of ``out``; the schedule's
+        rates as an array and (for the Python function) as a list of floats."""
         carry = (t, *xs, f, *gs, *(v for state in states for v in state))
-        out = list(self._fn(n, self._constants, carry, lrs, *records))
+        loop = None if self._native is None else vm.loop()
+        if loop is not None and self._native is not None:
+            reached = self._native(loop, n, carry, lrs, out)
+        else:
+            values: list[float] = []  # numpy reads a flat list of floats fast
+            reached = self._fn(n, self._constants, carry, lr_list, values.append)
+            out[:] = np.fromiter(values, float, len(values)).reshape(out.shape)
         D = self._dim
-        t, f = out[0], out[1 + D]
-        xs, gs, flat = out[1 : 1 + D], out[2 + D : 2 + 2 * D], out[2 + 2 * D :]
+        t, f = reached[0], reached[1 + D]
+        xs, gs, flat = (
+            list(reached[1 : 1 + D]),
+            list(reached[2 + D : 2 + 2 * D]),
+            reached[2 + 2 * D :],
+        )
         S = len(flat) // D
-        return t, xs, f, gs, [flat[c * S : (c + 1) * S] for c in range(D)]
+        return t, xs, f, gs, [list(flat[c * S : (c + 1) * S]) for c in range(D)]
 
 
 def float_kernel(
@@ -257,7 +275,28 @@ def _kernel(
         tuple(build.lines),
         info_order,
     )
-    return FloatKernel(_compile(plan), tuple(build.constants), problem.dim)
+    constants = tuple(build.constants)
+    return FloatKernel(_compile(plan), constants, problem.dim, _native(plan, constants))
+
+
+def _native(plan: tuple[Any, ...], constants: tuple[Any, ...]) -> vm.Runner | None:
+    """The plan as a program for the compiled loop, or None when only Python can run it."""
+    dim, n_state, _, scheduled, lines, info = plan
+    if not vm.exact_on_floats(lines, constants):
+        return None
+    program = vm.assemble(_carry(dim, n_state), scheduled, len(constants), lines, info)
+    return None if program is None else vm.Runner(program, constants)
+
+
+def _carry(dim: int, n_state: int) -> list[str]:
+    """The names a kernel carries from one call to the next, in the order it takes them."""
+    return [
+        "t",
+        *(f"x{c}" for c in range(dim)),
+        "f",
+        *(f"g{c}" for c in range(dim)),
+        *(f"s{j}_{c}" for c in range(dim) for j in range(n_state)),
+    ]
 
 
 @functools.lru_cache(maxsize=64)
@@ -270,8 +309,9 @@ def surface_part(problem: Problem) -> tuple[list[Line], list[float | int]]:
 
 @functools.lru_cache(maxsize=128)
 def _compile(plan: tuple[Any, ...]) -> Callable[..., Any]:
-    """The plan's function: ``kernel(n, constants, carry, lrs, points, losses, grads, infos)``
-    takes n steps from ``carry`` (t, x, f, g, state) and returns the carry it reached."""
+    """The plan's function: ``kernel(n, constants, carry, lrs, record)`` takes n steps from
+    ``carry`` (t, x, f, g, state), calls ``record`` with each value of a step's row (x, f, g,
+    info), and returns the carry it reached."""
     dim, n_state, n_constants, scheduled, lines, info = plan
     functions: dict[Any, str] = {}
 
@@ -291,40 +331,27 @@ def _compile(plan: tuple[Any, ...]) -> Callable[..., Any]:
     def call(fn: str, *args: ast.expr) -> ast.Call:
         return ast.Call(name(fn), list(args), [])
 
-    carry = [
-        "t",
-        *(f"x{c}" for c in range(dim)),
-        "f",
-        *(f"g{c}" for c in range(dim)),
-        *(f"s{j}_{c}" for c in range(dim) for j in range(n_state)),
-    ]
+    carry = _carry(dim, n_state)
     step: list[ast.stmt] = []
     if scheduled:
         step.append(assign("lr", ast.Subscript(name("lrs"), name("t"), ast.Load())))
     step.append(assign("t", ast.BinOp(name("t"), ast.Add(), ast.Constant(1))))
     step += [assign(target, expression(fn, args, functions)) for target, fn, args in lines]
-    # one append per value: cheaper than extending by a tuple, and numpy reads flat lists fast
+    # one call per value: cheaper than extending by a tuple, and numpy reads flat lists fast
     records = [
-        *(("record_point", f"x{c}") for c in range(dim)),
-        ("record_loss", "f"),
-        *(("record_grad", f"g{c}") for c in range(dim)),
-        *(("record_info", value) for value in info),
+        *(f"x{c}" for c in range(dim)),
+        "f",
+        *(f"g{c}" for c in range(dim)),
+        *info,
     ]
-    step += [ast.Expr(call(fn, name(value))) for fn, value in records]
+    step += [ast.Expr(call("record", name(value))) for value in records]
     body: list[ast.stmt] = []
     if n_constants:
         body.append(unpack([f"c{k}" for k in range(n_constants)], "constants"))
     body.append(unpack(carry, "carry"))
-    for fn, source in (
-        ("record_point", "points"),
-        ("record_loss", "losses"),
-        ("record_grad", "grads"),
-        ("record_info", "infos"),
-    ):
-        body.append(assign(fn, ast.Attribute(name(source), "append", ast.Load())))
     body.append(ast.For(ast.Name("_", ast.Store()), call("range", name("n")), step, []))
     body.append(ast.Return(tuple_of(carry)))
-    arguments = ["n", "constants", "carry", "lrs", "points", "losses", "grads", "infos"]
+    arguments = ["n", "constants", "carry", "lrs", "record"]
     namespace: dict[str, Any] = {"range": range, **INLINE_NAMES}
     namespace.update((label, fn) for fn, label in functions.items())
     return define("kernel", arguments, body, namespace)

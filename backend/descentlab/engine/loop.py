@@ -254,13 +254,13 @@ class _Stepper:
         xs: list[float] = self.x[0].tolist()
         f: float = self.f[0].item()
         gs: list[float] = self.g[0].tolist()
-        # flat lists of floats: numpy reads them several times faster than lists of tuples
-        records: tuple[list[Any], list[Any], list[Any], list[Any]] = ([], [], [], [])
-        points, losses, grads, infos = records
-        coordinates = range(len(xs))
         n = k - first
+        D = len(xs)
+        # one row per step: the point, the loss, the gradient, the info values (info-major)
+        rows = np.empty((n, 2 * D + 1 + len(names) * D))
+        coordinates = range(D)
         interpreted = n if self.kernel is None else max(0, min(n, FIRST_TRACED_STEP - 1 - self.t))
-        for _ in range(interpreted):
+        for i in range(interpreted):
             if lrs is not None:
                 hp = {**params, "lr": lrs[self.t]}
             ctx.advance()
@@ -268,28 +268,20 @@ class _Stepper:
             xs = [m[0] for m in moved]
             states[:] = [m[1] for m in moved]
             f, *gs = value_and_grad(xs)
-            points.extend(xs)
-            losses.append(f)
-            grads.extend(gs)
-            infos.extend([m[2][name] for name in names for m in moved])
+            rows[i] = [*xs, f, *gs, *(m[2][name] for name in names for m in moved)]
             self.t += 1
         if self.kernel is not None and n > interpreted:
             t, xs, f, gs, fields = self.kernel(
-                n - interpreted, self.t, xs, f, gs, states, lrs, records
+                n - interpreted, self.t, xs, f, gs, states, self.lrs, lrs, rows[interpreted:]
             )
             states[:] = [type(self.state)(*v) for v in fields]
             ctx.t = self.t = t
         if n > 0:
-            D = len(xs)
-
-            def array(values: list[float]) -> np.ndarray:  # fromiter: ~2x np.array on a list
-                return np.fromiter(values, float, len(values))
-
-            P[0, first:] = array(points).reshape(n, D)
-            F[0, first:] = array(losses)
-            G[0, first:] = array(grads).reshape(n, D)
+            P[0, first:] = rows[:, :D]
+            F[0, first:] = rows[:, D]
+            G[0, first:] = rows[:, D + 1 : 2 * D + 1]
             if names:
-                values = array(infos).reshape(n, len(names), D)
+                values = rows[:, 2 * D + 1 :].reshape(n, len(names), D)
                 for j, name in enumerate(names):
                     info[name][0, first:] = values[:, j]
             self.x, self.f, self.g = P[:, -1].copy(), F[:, -1].copy(), G[:, -1].copy()

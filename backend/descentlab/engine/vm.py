@@ -1,0 +1,250 @@
+"""A single trajectory's steps as machine code, with one function compiled once for every rule
+and surface: the float kernel's lines (:mod:`.kernel`) assembled into a program of register
+instructions that a compiled loop (:mod:`.vm_loop`) interprets.
+
+The Python float kernel pays CPython's ~30 ns for every float operation: ~1.6 ms of a 1,000-step
+Adam run's ~2.3 ms in the server. Compiling each structure to machine code (as
+:mod:`.batch_kernel` does for sweeps) would take 0.5-1 s per rule, flag and surface, holding
+the GIL while the first user of each waits. Here there is one compiled function, the loop: a
+rule and a surface are data (an int array of instructions), so a new structure, a new
+expression or a slider drag compiles nothing. Dispatching an instruction costs a few
+nanoseconds, ten times less than CPython's float operation.
+
+The compiled loop is cached on disk by numba, so a process loads it in ~0.1 s after numba's
+import (~0.5 s); the server does both before it serves (:func:`load`). Anywhere else the first
+run starts the load in a background thread and the Python kernel serves meanwhile: both compute
+the same path to the last bit (the same operations in the same order; tests compare them on
+every rule, variant, schedule and function), so switching mid-stream changes nothing.
+
+Safety: a program is a table of our opcodes and register indices; nothing in it is code.
+"""
+
+from __future__ import annotations
+
+import logging
+import operator
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..optimizers.base import ScalarOps
+from ..problems.scalar import SCALAR
+from . import native, vm_loop
+
+if TYPE_CHECKING:  # kernel imports this module
+    from .kernel import Line
+
+_log = logging.getLogger(__name__)
+
+enabled = True
+"""False: every trajectory runs in the Python kernel (tests and the bench compare the two)."""
+
+_RULE_OPS = {
+    None: vm_loop.COPY,
+    "neg": vm_loop.NEG,
+    "+": vm_loop.ADD,
+    "-": vm_loop.SUB,
+    "*": vm_loop.MUL,
+    "/": vm_loop.DIV,
+    "**": vm_loop.POW,
+    ScalarOps.sqrt: vm_loop.SQRT,
+    ScalarOps.maximum: vm_loop.MAXIMUM,
+}
+_SCALAR_OPS = {
+    "add": vm_loop.ADD,
+    "sub": vm_loop.SUB,
+    "mul": vm_loop.MUL,
+    "div": vm_loop.DIV,  # scalar._div answers what IEEE division answers, without raising
+    "pow": vm_loop.SCALAR_POW,
+    "neg": vm_loop.NEG,
+    "sqrt": vm_loop.SQRT,
+    "max": vm_loop.MAXIMUM,
+    "min": vm_loop.MINIMUM,
+    "exp": vm_loop.EXP,
+    "log": vm_loop.LOG,
+    "log10": vm_loop.LOG10,
+    "sin": vm_loop.SIN,
+    "cos": vm_loop.COS,
+    "tan": vm_loop.TAN,
+    "abs": vm_loop.ABS,
+    "tanh": vm_loop.TANH,
+    "sinh": vm_loop.SINH,
+    "cosh": vm_loop.COSH,
+    "arctan": vm_loop.ARCTAN,
+    "arctan2": vm_loop.ARCTAN2,
+    "sigmoid": vm_loop.SIGMOID,
+    "relu": vm_loop.RELU,
+    "softplus": vm_loop.SOFTPLUS,
+    "sign": vm_loop.SIGN,
+    "heaviside": vm_loop.HEAVISIDE,
+    "div0": vm_loop.DIV0,
+    "select_le": vm_loop.SELECT_LE,
+}
+OPCODE: dict[Any, int] = {
+    **_RULE_OPS,
+    **{SCALAR[name]: op for name, op in _SCALAR_OPS.items()},
+    operator.add: vm_loop.ADD,  # the tape's operators (kernel writes them as "+" already)
+    operator.sub: vm_loop.SUB,
+    operator.mul: vm_loop.MUL,
+    operator.neg: vm_loop.NEG,
+}
+"""The opcode of every function a kernel line may hold."""
+
+
+@dataclass(frozen=True)
+class Program:
+    """A kernel plan as instructions. Registers: the carry (t, x, f, g, state, as the Python
+    kernel's), the scheduled rate, the constants, then every other name."""
+
+    code: np.ndarray  # (lines, 6) int64: opcode, out, a, b, c, d
+    n_regs: int
+    n_carry: int
+    lr_reg: int  # -1 when no schedule
+    first_constant: int
+    recorded: np.ndarray  # registers written per step: x, f, g, then the info values
+
+
+def assemble(
+    carry: list[str],
+    scheduled: bool,
+    n_constants: int,
+    lines: tuple[Line, ...],
+    info: tuple[str, ...],
+) -> Program | None:
+    """The program of a kernel plan, or None when a line's function has no opcode (the
+    Python kernel then serves)."""
+    names = list(carry)
+    lr_reg = -1
+    if scheduled:
+        lr_reg = len(names)
+        names.append("lr")
+    first_constant = len(names)
+    names += [f"c{k}" for k in range(n_constants)]
+    index = {name: k for k, name in enumerate(names)}
+    rows = []
+    for target, fn, args in lines:
+        op = OPCODE.get(fn)
+        if op is None:
+            return None
+        if target not in index:
+            index[target] = len(index)
+        regs = [index[a] for a in args] + [0] * (4 - len(args))
+        rows.append([op, index[target], *regs])
+    dim = sum(1 for name in carry if name.startswith("x"))
+    recorded = [
+        *(index[f"x{c}"] for c in range(dim)),
+        index["f"],
+        *(index[f"g{c}"] for c in range(dim)),
+        *(index[name] for name in info),
+    ]
+    return Program(
+        code=np.array(rows, dtype=np.int64).reshape(-1, 6),
+        n_regs=len(index),
+        n_carry=len(carry),
+        lr_reg=lr_reg,
+        first_constant=first_constant,
+        recorded=np.array(recorded, dtype=np.int64),
+    )
+
+
+def exact_on_floats(lines: tuple[Line, ...], constants: tuple[Any, ...]) -> bool:
+    """Whether registers of floats compute what Python computes: Python keeps the step count
+    and integer constants as ints, and ``int op int`` differs from floats for ``**`` (exact
+    powers), ``*`` and negation (a zero's sign). Additions and differences of small ints are
+    exact either way, and any other operation converts an int to its float first."""
+    ints = {"t"} | {f"c{k}" for k, v in enumerate(constants) if type(v) is int}
+    changed = True
+    while changed:  # a name is an int if any assignment to it may be one (state is carried)
+        changed = False
+        for target, fn, args in lines:
+            if (
+                target not in ints
+                and fn in (None, "neg", "+", "-", "*")
+                and all(a in ints for a in args)
+            ):
+                ints.add(target)
+                changed = True
+    for _, fn, args in lines:
+        if fn in ("**", "*", "neg") and all(a in ints for a in args):
+            return False
+    return True
+
+
+class Runner:
+    """One trajectory's program with its numbers: runs steps into an array of records."""
+
+    def __init__(self, program: Program, constants: tuple[Any, ...]) -> None:
+        self.program = program
+        self._registers = np.zeros(program.n_regs)
+        first = program.first_constant
+        self._registers[first : first + len(constants)] = [float(c) for c in constants]
+
+    def __call__(
+        self,
+        fn: Callable[..., int],
+        n: int,
+        carry: tuple[Any, ...],
+        lrs: np.ndarray | None,
+        out: np.ndarray,
+    ) -> tuple[Any, ...]:
+        """``n`` steps from ``carry`` (t, x, f, g, state), each recorded in a row of ``out``;
+        the carry reached (t an int, as the Python kernel's)."""
+        p = self.program
+        regs = self._registers.copy()
+        regs[: p.n_carry] = carry
+        # the types the loop was compiled for: any other would compile it again, in the request
+        rates = _NO_RATES if lrs is None else np.ascontiguousarray(lrs, dtype=float)
+        assert out.flags.c_contiguous and out.dtype == float
+        t = fn(p.code, regs, n, carry[0], rates, p.lr_reg, 0, p.recorded, out)
+        return (t, *regs[1 : p.n_carry].tolist())
+
+
+_NO_RATES = np.zeros(1)
+
+_LOOP: Callable[..., int] | None = None
+_LOADING = threading.Lock()
+_started = False
+_failed = False
+
+
+def loop() -> Callable[..., int] | None:
+    """The compiled loop if it is loaded, else None (and a background thread loads it)."""
+    global _started
+    if not enabled or _LOOP is not None:
+        return _LOOP if enabled else None
+    if not _started:
+        _started = True
+        # a daemon: a script that ends before the load does not wait for it
+        threading.Thread(target=load, name="descentlab-vm", daemon=True).start()
+    return None
+
+
+def load() -> Callable[..., int] | None:
+    """Load the loop now (compile it, the first time on this machine); None without numba
+    or if compiling fails (logged once: the Python kernel serves)."""
+    global _LOOP, _failed
+    with _LOADING:
+        if _LOOP is None and not _failed:
+            try:
+                _LOOP = _compiled()
+            except Exception:
+                _failed = True
+                _log.warning("could not compile the trajectory loop; Python runs it", exc_info=True)
+    return _LOOP
+
+
+def _compiled() -> Callable[..., int] | None:
+    nb = native.numba()
+    if nb is None:
+        return None
+    try:
+        fn = nb.njit(nogil=True, error_model="numpy", cache=True)(vm_loop.run)
+    except Exception:  # numba found no directory to cache in: compile in memory
+        fn = native.jit(vm_loop.run)
+    # compile (or load) now, for the argument types every call uses
+    code = np.zeros((1, 6), dtype=np.int64)
+    fn(code, np.zeros(1), 1, 0, np.zeros(1), -1, 0, np.zeros(1, dtype=np.int64), np.zeros((1, 1)))
+    return fn
