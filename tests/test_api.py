@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import gc
 import re
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -68,6 +70,39 @@ def test_grid_2d_and_1d(client: TestClient) -> None:
     assert g["zmin"] <= g["zmax"]
     g = client.get("/api/surfaces/parabola/grid", params={"nx": 7, "xmin": -1, "xmax": 1}).json()
     assert "y" not in g and len(g["z"]) == 7 and g["x"][0] == -1
+
+
+def decoded(z: dict) -> np.ndarray:
+    assert z["dtype"] == "float32"
+    return np.frombuffer(base64.b64decode(z["base64"]), dtype="<f4").reshape(z["shape"])
+
+
+@pytest.mark.parametrize(
+    ("surface", "query"), [("rosenbrock", {"nx": 7, "ny": 4}), ("parabola", {"nx": 9})]
+)
+def test_a_base64_grid_holds_the_json_grids_values(client: TestClient, surface, query) -> None:
+    """The browser's encoding: the same float32 values, axes and bounds, as little-endian
+    bytes."""
+    url = f"/api/surfaces/{surface}/grid"
+    plain = client.get(url, params=query).json()
+    packed = client.get(url, params={**query, "encoding": "base64"}).json()
+    values = decoded(packed.pop("z"))
+    np.testing.assert_array_equal(values, np.array(plain.pop("z"), dtype=np.float32))
+    assert packed == plain
+
+
+def test_a_posted_grid_takes_the_encoding_too(client: TestClient) -> None:
+    """Where the surface is not finite, JSON has null and the bytes NaN."""
+    body = {"surface": {"expression": "log(x) + y^2"}, "nx": 6, "ny": 4, "xmin": -1, "xmax": 1}
+    plain = client.post("/api/grid", json=body).json()
+    packed = client.post("/api/grid", json={**body, "encoding": "base64"}).json()
+    values = decoded(packed.pop("z"))
+    expected = np.array(plain.pop("z"), dtype=float)  # null -> nan
+    assert np.isnan(expected).any() and not np.isnan(expected).all()
+    np.testing.assert_array_equal(values, expected.astype(np.float32))
+    assert packed == plain
+    refused = client.post("/api/grid", json={**body, "encoding": "hex"})
+    assert refused.status_code == 422 and "encoding" in refused.text
 
 
 def test_registries(client: TestClient) -> None:
@@ -192,6 +227,7 @@ def test_oversize_body(client: TestClient) -> None:
         {"params": "{bad"},
         {"params": "[1]"},
         {"params": '{"b": 1e9}'},
+        {"encoding": "hex"},
     ],
 )
 def test_bad_grid_queries(client: TestClient, query: dict) -> None:

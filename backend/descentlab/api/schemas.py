@@ -106,6 +106,13 @@ class AnalysisBody(Model):
     point: Annotated[list[Number], Field(min_length=1, max_length=2)]
 
 
+GridEncoding = Literal["json", "base64"]
+GRID_ENCODING_HELP = (
+    'how z is sent: "json", numbers (null where not finite); "base64", {"dtype": "float32", '
+    '"shape", "base64"}: the little-endian bytes of the array (NaN where not finite)'
+)
+
+
 class GridBody(Model):
     """``POST /api/grid``: the contour values of any surface, typed ones included."""
 
@@ -116,6 +123,7 @@ class GridBody(Model):
     xmax: float | None = None
     ymin: float | None = None
     ymax: float | None = None
+    encoding: GridEncoding = Field(default="json", description=GRID_ENCODING_HELP)
 
 
 class ExpressionBody(Model):

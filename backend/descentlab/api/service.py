@@ -5,6 +5,7 @@ encode the result. Plain functions, called in the app's thread pool.
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
 import functools
 import io
@@ -151,8 +152,17 @@ def _cell(v: float) -> str:
     return repr(float(v)) if np.isfinite(v) else ""
 
 
-def grid(problem: Problem, nx: int, ny: int, box: list[tuple[float | None, float | None]]) -> bytes:
-    """Values on an nx x ny grid in one batched call; non-finite values become null."""
+def grid(
+    problem: Problem,
+    nx: int,
+    ny: int,
+    box: list[tuple[float | None, float | None]],
+    encoding: str = "json",
+) -> bytes:
+    """Values on an nx x ny grid in one batched call. ``z`` is float32 (plenty for a contour:
+    ~7 digits): as JSON numbers (non-finite ones null), or with ``encoding="base64"`` as the
+    little-endian bytes of the whole array (non-finite ones NaN), which a browser decodes into a
+    Float32Array without parsing 40,000 numbers, at half the bytes and a tenth the encoding."""
     ranges = []
     for axis, (lo, hi) in enumerate(box[: problem.dim]):
         lo = float(problem.domain[axis, 0]) if lo is None else lo
@@ -167,9 +177,14 @@ def grid(problem: Problem, nx: int, ny: int, box: list[tuple[float | None, float
     out: dict[str, Any] = dict(zip("xy", axes, strict=False))
     with np.errstate(all="ignore"):
         Z = np.asarray(problem.value_on_grid(axes), dtype=float)  # (nx,) or (ny, nx)
-    finite = np.isfinite(Z)
-    # float32 is plenty for a contour and halves the bytes on the wire (~9 digits, not 17)
-    out["z"] = np.where(finite, Z, np.nan).astype(np.float32)
-    out["zmin"] = float(Z[finite].min()) if finite.any() else None
-    out["zmax"] = float(Z[finite].max()) if finite.any() else None
+        Z = np.where(np.isfinite(Z), Z, np.nan)
+        zmin, zmax = np.fmin.reduce(Z, axis=None), np.fmax.reduce(Z, axis=None)  # NaN: none
+    z = Z.astype("<f4")
+    if encoding == "base64":
+        data = base64.b64encode(z.tobytes()).decode("ascii")
+        out["z"] = {"dtype": "float32", "shape": list(z.shape), "base64": data}
+    else:
+        out["z"] = z  # orjson writes NaN as null
+    out["zmin"] = None if np.isnan(zmin) else float(zmin)
+    out["zmax"] = None if np.isnan(zmax) else float(zmax)
     return dumps(out)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from ...errors import DescentLabError
 from ...problems import CATALOG, Problem, make_problem
 from ..responses import StrictJSONRoute
-from ..schemas import GridBody, surface_spec
+from ..schemas import GRID_ENCODING_HELP, GridBody, GridEncoding, surface_spec
 from ..service import grid, offload
 from ..settings import MAX_GRID, PoolDep
 
@@ -23,6 +23,7 @@ ParamsQuery = Annotated[
 ]
 Bound = Annotated[float | None, Query(allow_inf_nan=False)]
 Size = Annotated[int, Query(ge=2, le=MAX_GRID)]
+Encoding = Annotated[GridEncoding, Query(description=GRID_ENCODING_HELP)]
 
 
 def bind(surface_id: str, params: str | None) -> Problem:
@@ -62,16 +63,17 @@ async def get_grid(
     ymin: Bound = None,
     ymax: Bound = None,
     params: ParamsQuery = None,
+    encoding: Encoding = "json",
 ) -> Response:
     problem = bind(surface_id, params)
-    body = await offload(pool, grid, problem, nx, ny, [(xmin, xmax), (ymin, ymax)])
+    body = await offload(pool, grid, problem, nx, ny, [(xmin, xmax), (ymin, ymax)], encoding)
     return Response(body, media_type="application/json")
 
 
 def _grid(body: GridBody) -> bytes:
     problem = make_problem(surface_spec(body.surface))
     box = [(body.xmin, body.xmax), (body.ymin, body.ymax)]
-    return grid(problem, body.nx, body.ny, box)
+    return grid(problem, body.nx, body.ny, box, body.encoding)
 
 
 @grid_router.post("")
