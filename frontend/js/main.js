@@ -200,26 +200,25 @@ function drawFirst({ full = false } = {}) {
   // playing, one step on along the run it shows; otherwise to any new paths (a slider's run).
   const patch = full ? null : player.playing ? "grow" : "any";
   const drawn = plot.draw(tracks, t, startOf(s), s.big, { inspect: inspected, patch, run: runs.id });
-  if (drawn) patched.paths = drawn === "patched";
-  if (unsettled()) settle();
+  if (drawn === "patched") {
+    unsettled = true;
+    settle();
+  } else if (drawn) unsettled = false;
 }
 
-// After patched frames, the patched figures are drawn in full (Plotly's hover and legend
-// layout catch up) once SETTLE_AFTER ms pass without another patch, unless a draw is queued by
-// then (that draw settles in turn) or the player plays (they settle when the player stops).
-// A full draw takes ~20-25 ms a figure: run at once, it would hold up the next change's path
-// when changes come quickly (a drag, arrow keys, clicks along a slider).
+// After patched frames, the path figure is drawn in full (Plotly's hover and legend layout
+// catch up) once SETTLE_AFTER ms pass without another patch, unless a draw is queued by then
+// (that draw settles in turn) or the player plays (it settles when the player stops). The full
+// draw takes ~25 ms: run at once, it would hold up the next change's path when changes come
+// quickly (a drag, arrow keys, clicks along a slider).
 const SETTLE_AFTER = 250;
-const patched = { paths: false, loss: false }; // patched since their last full draw
-const unsettled = () => patched.paths || patched.loss;
+let unsettled = false; // patched since the last full draw
 let settleTimer = null;
 function settle() {
   clearTimeout(settleTimer);
   settleTimer = setTimeout(() => {
     settleTimer = null;
-    if (player.playing || drawQueued || secondQueued || drawTimer !== null) return;
-    if (patched.paths) drawFirst({ full: true });
-    if (patched.loss) setTimeout(() => drawSecond({ full: true }), 0); // a task of its own
+    if (unsettled && !player.playing && !drawQueued && drawTimer === null) drawFirst({ full: true });
   }, SETTLE_AFTER);
 }
 
@@ -252,7 +251,7 @@ function drawPage(s = store.state, t = player.t) {
 const SECOND_EVERY = 100;
 let secondAt = -Infinity;
 
-function drawSecond({ full = false } = {}) {
+function drawSecond() {
   if (!window.Plotly) return;
   const now = performance.now();
   if (player.playing && now - secondAt < SECOND_EVERY) return;
@@ -260,9 +259,7 @@ function drawSecond({ full = false } = {}) {
   const s = store.state;
   const t = player.t;
   const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: label(s.opts[i]) }));
-  const epochSize = runs.meta.epochSize || 0;
-  patched.loss = drawLoss($("#lossplot"), $("#lossbase"), tracks, t, s.big, epochSize, !full) === "patched";
-  if (unsettled()) settle();
+  drawLoss($("#lossplot"), $("#lossbase"), tracks, t, s.big, runs.meta.epochSize || 0);
   if (showsData(s) && !$("#datapanel").hidden) drawData($("#datapanel"), plot.surface, tracks, t, s.big, s.ring);
 }
 
@@ -283,7 +280,7 @@ function setStatus(playerState = player.state()) {
   else status = playerState === "done" ? "done" : playerState;
   app.dataset.status = status;
   app.dataset.player = playerState;
-  if (unsettled() && !player.playing) settle(); // stopped: draw in full
+  if (unsettled && !player.playing) settle(); // stopped: draw it in full
   const playing = player.playing;
   $("#play").classList.toggle("playing", playing);
   $("#play").setAttribute("aria-label", playing ? "pause" : "play");
