@@ -100,6 +100,27 @@ def adam_engine(surface: str, steps: int, how: str = "machine code") -> Callable
     return without
 
 
+def restarts(on_floats: bool) -> Callable[[], object]:
+    """The lecture's restarts preset (9 rows), row by row in machine code or on numpy."""
+    spec = engine.prepare(
+        "nightmare",
+        "momentum",
+        params={"lr": 0.01},
+        restarts=8,
+        stop=Stop(max_steps=1000, grad_tol=None),
+    )
+
+    def run() -> object:
+        saved = loop.MAX_ROWS_ON_FLOATS
+        loop.MAX_ROWS_ON_FLOATS = saved if on_floats else 1
+        try:
+            return engine.run(spec)
+        finally:
+            loop.MAX_ROWS_ON_FLOATS = saved
+
+    return run
+
+
 def sweep_spec(n: int, steps: int) -> engine.RunSpec:
     """An n x n grid of (lr, beta1) for Adam on Rosenbrock, prepared as ``POST /api/sweeps``
     prepares it: n^2 rows of the batch axis."""
@@ -176,6 +197,16 @@ def main() -> None:
         if surface == "rosenbrock":
             note += f", {python_kernel / t:.1f}x Python kernel"
         rows.append((f"engine: Adam 1000 steps on {surface}", t, note))
+    on_arrays = best_of(restarts(on_floats=False), max(1, r // 2))
+    rows.append(("engine: momentum + 8 restarts on nightmare x 1000 steps, numpy", on_arrays, ""))
+    t = best_of(restarts(on_floats=True), r)
+    rows.append(
+        (
+            "engine: momentum + 8 restarts on nightmare x 1000 steps, rows on floats",
+            t,
+            f"{on_arrays / t:.1f}x numpy",
+        )
+    )
     # The server runs a sweep in a pool thread (where glibc keeps freed memory for reuse: in
     # the main thread numpy's chunk arrays are faulted in afresh, ~20% of the numpy sweep).
     spec = sweep_spec(100, 500)

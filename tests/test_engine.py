@@ -7,7 +7,7 @@ import pytest
 
 import descentlab
 from descentlab import engine
-from descentlab.engine import Stop
+from descentlab.engine import Stop, loop
 from descentlab.engine.spec import row_params
 from descentlab.errors import DescentLabError
 from descentlab.optimizers import REGISTRY
@@ -121,6 +121,31 @@ def test_a_batch_row_equals_the_same_run_alone():
         assert row.keys() == expected.keys()
         for key in row:
             np.testing.assert_equal(row[key], expected[key])  # NaN equals NaN here
+
+
+def test_a_small_batch_runs_row_by_row_on_floats_and_a_big_one_on_arrays(monkeypatch):
+    """Each row of restarts is the run its start makes alone, to the bit (and agrees with the
+    array path, which a batch over the bound takes); final() stays on arrays, whose results
+    a sweep's compiled columns equal."""
+    spec = engine.prepare(
+        "nightmare", "momentum", params={"lr": 0.01}, restarts=8, stop=Stop(max_steps=300)
+    )
+    assert loop._Stepper(spec).scalar and not loop._Stepper(spec, rows_on_floats=False).scalar
+    batch = engine.run(spec)
+    for b, start in enumerate(spec.starts):
+        alone = engine.run(
+            "nightmare", "momentum", start=start, params={"lr": 0.01}, stop=Stop(max_steps=300)
+        )
+        for key, value in alone.row(0).items():
+            np.testing.assert_equal(batch.row(b)[key], value, err_msg=key)
+    last = engine.final(spec)
+    monkeypatch.setattr(loop, "MAX_ROWS_ON_FLOATS", 8)  # 9 rows: over the bound
+    assert not loop._Stepper(spec).scalar
+    on_arrays = engine.run(spec)
+    np.testing.assert_allclose(batch.path, on_arrays.path, rtol=1e-12, atol=1e-15)
+    assert batch.status == on_arrays.status
+    ends = on_arrays.path[np.arange(9), on_arrays.steps]
+    np.testing.assert_array_equal(last.path[:, -1], ends)
 
 
 def test_rows_stop_independently_and_are_padded():
@@ -244,14 +269,16 @@ ELEMENTWISE = [o.id for o in REGISTRY if o.elementwise]
 
 @pytest.mark.parametrize("optimizer", ELEMENTWISE)
 @pytest.mark.parametrize("surface", ["rosenbrock", "nightmare", "ackley"])
-def test_the_float_fast_path_equals_the_array_path(optimizer, surface):
-    """A single trajectory runs on plain floats; row 0 of a batch of two runs on arrays."""
+def test_the_float_fast_path_equals_the_array_path(optimizer, surface, monkeypatch):
+    """A single trajectory runs on plain floats; row 0 of a batch of two, made to run on
+    arrays, agrees with it."""
     problem = descentlab.make_problem(surface)
     starts = np.array([problem.start, problem.start + 0.3])
     params = {"lr": 0.01}
     schedule = {"id": "cosine", "params": {"T_max": 100}}
     stop = Stop(max_steps=150, grad_tol=None)
     alone = engine.run(surface, optimizer, params=params, schedule=schedule, stop=stop)
+    monkeypatch.setattr(loop, "MAX_ROWS_ON_FLOATS", 1)
     batch = engine.run(
         surface, optimizer, start=starts, params=params, schedule=schedule, stop=stop
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import limits
 from ..optimizers.base import Oracle, ScalarOps, StepContext
 from .batch_kernel import column_kernel, finish
 from .kernel import float_kernel
@@ -105,11 +106,18 @@ def final(*args: Any, chunk: int = 64, **kwargs: Any) -> Chunk:
     spec = args[0] if args and isinstance(args[0], RunSpec) else prepare(*args, **kwargs)
     kernel = column_kernel(spec)
     if kernel is None:
-        # a deque of one: each chunk is dropped as the next arrives
-        return deque(iterate(spec, chunk=chunk, extras=False), maxlen=1).pop()
+        # A batch runs on arrays here, whose results the compiled columns equal, so that a
+        # structure's first call (before its compile) and later ones agree to the last bit.
+        chunks = (
+            iterate(spec, chunk=chunk, extras=False)
+            if spec.optimizer.driver is not None
+            else _iterate_steps(spec, chunk, chunk, extras=False, rows_on_floats=False)
+        )
+        return deque(chunks, maxlen=1).pop()  # each chunk is dropped as the next arrives
     # The first steps run here (rules may set their state on step 1), then each column runs
     # to its end compiled (:mod:`.batch_kernel`).
-    stepper, chunker = _Stepper(spec, info=False), Chunker(spec, step_sizes=False)
+    stepper = _Stepper(spec, info=False, rows_on_floats=False)
+    chunker = Chunker(spec, step_sizes=False)
     arrays = stepper.advance(FIRST_TRACED_STEP - 1, with_start=True)
     head = chunker(0, arrays, last=stepper.t >= spec.stop.max_steps)
     return head if head.done else finish(kernel, stepper, chunker.book, head)
@@ -136,7 +144,7 @@ class _Stepper:
     error state is a context variable, and a stream may resume in another thread).
     """
 
-    def __init__(self, spec: RunSpec, info: bool = True) -> None:
+    def __init__(self, spec: RunSpec, info: bool = True, rows_on_floats: bool = True) -> None:
         opt, problem = spec.optimizer, spec.problem
         assert opt.init is not None and opt.step is not None
         self.spec = spec
@@ -154,13 +162,20 @@ class _Stepper:
             self.state = opt.init(self.x, hp)
             self.f, self.g = problem.value_and_grad(self.x)
         self.t = 0  # index of x
-        self.scalar = _runs_on_floats(spec)
-        if self.scalar:  # one state of plain floats per coordinate
+        # a batch row by row on floats, unless its results must equal the array path's
+        self.scalar = _runs_on_floats(spec) and (rows_on_floats or len(spec.starts) == 1)
+        if self.scalar:  # per row, one state of plain floats per coordinate
             self.ctx.ops = ScalarOps
             fields = [np.asarray(a) for a in self.state]
+            B, D = self.x.shape
             self.coordinate_states = [
-                type(self.state)(*(float(a[0, min(c, a.shape[1] - 1)]) for a in fields))
-                for c in range(self.x.shape[1])
+                [
+                    type(self.state)(
+                        *(float(a[min(b, a.shape[0] - 1), min(c, a.shape[1] - 1)]) for a in fields)
+                    )
+                    for c in range(D)
+                ]
+                for b in range(B)
             ]
             self.kernel = float_kernel(spec, type(self.state), len(fields), self.info)
             self.lr_list = None if self.lrs is None else self.lrs.tolist()  # as floats
@@ -240,21 +255,38 @@ class _Stepper:
         G: np.ndarray,
         info: dict[str, np.ndarray],
     ) -> None:
-        """The same steps as :meth:`advance`, for one row on plain floats: the rule runs on
-        each coordinate (it is elementwise) and the surface's tape on floats, ten times faster
-        than numpy on arrays of two numbers. After the first step, the compiled kernel (rule and
-        tape fused, :mod:`.kernel`) takes the same steps several times faster again. Fills rows
-        first..k-1 of the arrays."""
-        spec, ctx, states = self.spec, self.ctx, self.coordinate_states
+        """The same steps as :meth:`advance`, each row on plain floats: the rule runs on each
+        coordinate (it is elementwise) and the surface's tape on floats, ten times faster than
+        numpy on arrays of two numbers. After the first step, the compiled kernel (rule and
+        tape fused, :mod:`.kernel`) takes the same steps several times faster again. Rows are
+        independent trajectories, so a batch (restarts, several starts) runs row by row: each
+        row is the run its start would make alone. Fills rows first..k-1 of the arrays."""
+        t0, n = self.t, k - first
+        for b in range(self.x.shape[0]):
+            self.t = self.ctx.t = t0
+            self._advance_row_on_floats(b, n, first, P, F, G, info)
+        if n > 0:
+            self.x, self.f, self.g = P[:, -1].copy(), F[:, -1].copy(), G[:, -1].copy()
+
+    def _advance_row_on_floats(
+        self,
+        b: int,
+        n: int,
+        first: int,
+        P: np.ndarray,
+        F: np.ndarray,
+        G: np.ndarray,
+        info: dict[str, np.ndarray],
+    ) -> None:
+        spec, ctx, states = self.spec, self.ctx, self.coordinate_states[b]
         step, names = spec.optimizer.step, self.info
         assert step is not None
         value_and_grad = spec.problem.value_and_grad_scalar
         params, lrs = spec.params, self.lr_list
         hp = params
-        xs: list[float] = self.x[0].tolist()
-        f: float = self.f[0].item()
-        gs: list[float] = self.g[0].tolist()
-        n = k - first
+        xs: list[float] = self.x[b].tolist()
+        f: float = self.f[b].item()
+        gs: list[float] = self.g[b].tolist()
         D = len(xs)
         # one row per step: the point, the loss, the gradient, the info values (info-major)
         rows = np.empty((n, 2 * D + 1 + len(names) * D))
@@ -277,31 +309,42 @@ class _Stepper:
             states[:] = [type(self.state)(*v) for v in fields]
             ctx.t = self.t = t
         if n > 0:
-            P[0, first:] = rows[:, :D]
-            F[0, first:] = rows[:, D]
-            G[0, first:] = rows[:, D + 1 : 2 * D + 1]
+            P[b, first:] = rows[:, :D]
+            F[b, first:] = rows[:, D]
+            G[b, first:] = rows[:, D + 1 : 2 * D + 1]
             if names:
                 values = rows[:, 2 * D + 1 :].reshape(n, len(names), D)
                 for j, name in enumerate(names):
-                    info[name][0, first:] = values[:, j]
-            self.x, self.f, self.g = P[:, -1].copy(), F[:, -1].copy(), G[:, -1].copy()
+                    info[name][b, first:] = values[:, j]
+
+
+MAX_ROWS_ON_FLOATS = 64
+"""Rows a batch may have to run row by row on floats. In machine code (:mod:`.vm`) a row costs
+~0.5 ms per 1,000 steps, where numpy pays its per-call cost on arrays of a few numbers at every
+step: the nightmare's 9-row restarts preset takes 10 ms instead of 120, 65 rows 35-75 ms
+instead of 55-145; at ~150 rows numpy catches up. A fixed bound, not one that depends on
+whether the loop is loaded yet: the two paths may differ in a last bit, and a process's runs
+must not."""
 
 
 def _runs_on_floats(spec: RunSpec) -> bool:
-    """A single deterministic trajectory of an elementwise rule on a plain surface."""
+    """Deterministic trajectories of an elementwise rule with the same numbers for every row
+    (not a sweep) on a plain surface."""
     return (
-        spec.starts.shape[0] == 1
+        spec.starts.shape[0] <= MAX_ROWS_ON_FLOATS
         and spec.optimizer.elementwise
         and not spec.stochastic.active
         and spec.problem.data is None
-        and not any(isinstance(v, np.ndarray) for v in spec.params.values())
+        and not any(_per_row(v) for v in spec.params.values())
     )
 
 
-def _iterate_steps(spec: RunSpec, chunk: int, first_chunk: int, extras: bool) -> Iterator[Chunk]:
+def _iterate_steps(
+    spec: RunSpec, chunk: int, first_chunk: int, extras: bool, rows_on_floats: bool = True
+) -> Iterator[Chunk]:
     max_steps = spec.stop.max_steps
     chunker = Chunker(spec, step_sizes=extras)
-    stepper = _Stepper(spec, info=extras)
+    stepper = _Stepper(spec, info=extras, rows_on_floats=rows_on_floats)
     while True:
         with_start = stepper.t == 0  # the first chunk carries the start point too
         first_index = 0 if with_start else stepper.t + 1
@@ -361,3 +404,10 @@ def _iterate_driver(spec: RunSpec, chunk: int, extras: bool) -> Iterator[Chunk]:
         yield out
         if out.done:
             return
+
+
+def _per_row(value: Any) -> bool:
+    """A hyperparameter a sweep varies: a column of values, or a pair holding one."""
+    if isinstance(value, tuple):
+        return any(_per_row(v) for v in value)
+    return isinstance(value, np.ndarray)
