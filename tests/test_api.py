@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from threadpoolctl import threadpool_info
 
 from descentlab.api import create_app
 from descentlab.optimizers import REGISTRY
@@ -36,6 +37,13 @@ def test_serving_freezes_what_startup_loaded() -> None:
         assert gc.get_freeze_count() > 0
         assert client.get("/healthz").status_code == 200
     assert gc.get_freeze_count() == 0
+
+
+def test_a_served_worker_keeps_one_blas_thread() -> None:
+    """Its matrices are 2 x 2: BLAS threads would only wait for a busy core."""
+    with TestClient(create_app()):
+        blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+        assert blas and all(pool["num_threads"] == 1 for pool in blas)
 
 
 def test_index_and_assets(client: TestClient) -> None:

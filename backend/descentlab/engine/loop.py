@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import limits
 from ..optimizers.base import Oracle, ScalarOps, StepContext
 from .batch_kernel import column_kernel, finish
 from .kernel import float_kernel
