@@ -229,3 +229,27 @@ def test_serve_workers_share_a_burst_of_connections() -> None:
         assert len(workers) == 2 and min(held) > 0, held
     finally:
         _stop(server)
+
+
+def test_a_short_run_leaves_the_loop_unloaded_and_a_long_one_loads_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-off command does not load numba for a run the Python kernel ends in 10 ms, and
+    leaves the process's setting as it found it."""
+    from descentlab.api import service
+    from descentlab.engine import vm
+
+    seen = []
+    monkeypatch.setattr(vm, "load", lambda: seen.append("load"))
+    run_result = service.run_result
+
+    def spy(body):  # what the run saw
+        seen.append(vm.enabled)
+        return run_result(body)
+
+    monkeypatch.setattr(service, "run_result", spy)
+    assert main(["run", "rosenbrock", "adam", "--steps", "100", "--format", "json"]) == 0
+    assert seen == [False] and vm.enabled
+    argv = ["run", "rosenbrock", "gd", "--steps", "20000", "--restarts", "15", "--format", "json"]
+    assert main(argv) == 0
+    assert seen[:3] == [False, "load", True]  # (a background load may follow: not loaded)

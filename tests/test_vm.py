@@ -28,10 +28,11 @@ from test_problems import SPECIAL
 RANDOM = np.random.default_rng(11).uniform(-30, 30, 200).tolist()
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(autouse=True)
 def compiled_loop():
     fn = vm.load()
     assert fn is not None, "numba is a dependency: the loop must compile"
+    assert vm.enabled and vm.loop() is fn, "the runs below must run in the loop"
     return fn
 
 
