@@ -11,10 +11,11 @@ expression or a slider drag compiles nothing. Dispatching an instruction costs a
 nanoseconds, ten times less than CPython's float operation.
 
 The compiled loop is cached on disk by numba, so a process loads it in ~0.1 s after numba's
-import (~0.5 s); the server does both before it serves (:func:`load`). Anywhere else the first
-run starts the load in a background thread and the Python kernel serves meanwhile: both compute
-the same path to the last bit (the same operations in the same order; tests compare them on
-every rule, variant, schedule and function), so switching mid-stream changes nothing.
+import (~0.5 s); the server does both before it serves (:func:`load`), and the CLI for a
+command long enough to repay it. In a script or notebook, the first run starts the load in a
+background thread and the Python kernel serves meanwhile: both compute the same path to the
+last bit (the same operations in the same order; tests compare them on every rule, variant,
+schedule and function), so switching mid-stream changes nothing.
 
 Safety: a program is a table of our opcodes and register indices; nothing in it is code.
 """
