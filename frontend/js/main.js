@@ -15,6 +15,7 @@ import { formatValue } from "./slider.js";
 import { validate } from "./custom.js";
 import { drawData } from "./datapanel.js";
 import { LrBound, Inspector } from "./analysis.js";
+import { GRID_ENCODING, decodeGrid } from "./grid.js";
 
 const $ = (sel) => document.querySelector(sel);
 const app = $("#app");
@@ -28,7 +29,7 @@ const plotlyReady = window.Plotly ? Promise.resolve() : new Promise((resolve) =>
 
 // The grid query for a surface: 400 points for a curve, 150 × 150 for contours, in the view.
 function gridQuery(s, one) {
-  const q = one ? { nx: 400 } : { nx: 150, ny: 150 };
+  const q = { ...(one ? { nx: 400 } : { nx: 150, ny: 150 }), encoding: GRID_ENCODING };
   if (s.view) {
     [q.xmin, q.xmax] = s.view;
     if (!one) [q.ymin, q.ymax] = s.view.slice(2);
@@ -200,25 +201,26 @@ function drawFirst({ full = false } = {}) {
   // playing, one step on along the run it shows; otherwise to any new paths (a slider's run).
   const patch = full ? null : player.playing ? "grow" : "any";
   const drawn = plot.draw(tracks, t, startOf(s), s.big, { inspect: inspected, patch, run: runs.id });
-  if (drawn === "patched") {
-    unsettled = true;
-    settle();
-  } else if (drawn) unsettled = false;
+  if (drawn) patched.paths = drawn === "patched";
+  if (unsettled()) settle();
 }
 
-// After patched frames, the path figure is drawn in full (Plotly's hover and legend layout
-// catch up) once SETTLE_AFTER ms pass without another patch, unless a draw is queued by then
-// (that draw settles in turn) or the player plays (it settles when the player stops). The full
-// draw takes ~25 ms: run at once, it would hold up the next change's path when changes come
-// quickly (a drag, arrow keys, clicks along a slider).
+// After patched frames, the patched figures are drawn in full (Plotly's hover and legend
+// layout catch up) once SETTLE_AFTER ms pass without another patch, unless a draw is queued by
+// then (that draw settles in turn) or the player plays (they settle when the player stops).
+// A full draw takes ~20-25 ms a figure: run at once, it would hold up the next change's path
+// when changes come quickly (a drag, arrow keys, clicks along a slider).
 const SETTLE_AFTER = 250;
-let unsettled = false; // patched since the last full draw
+const patched = { paths: false, loss: false }; // patched since their last full draw
+const unsettled = () => patched.paths || patched.loss;
 let settleTimer = null;
 function settle() {
   clearTimeout(settleTimer);
   settleTimer = setTimeout(() => {
     settleTimer = null;
-    if (unsettled && !player.playing && !drawQueued && drawTimer === null) drawFirst({ full: true });
+    if (player.playing || drawQueued || secondQueued || drawTimer !== null) return;
+    if (patched.paths) drawFirst({ full: true });
+    if (patched.loss) setTimeout(() => drawSecond({ full: true }), 0); // a task of its own
   }, SETTLE_AFTER);
 }
 
@@ -251,7 +253,7 @@ function drawPage(s = store.state, t = player.t) {
 const SECOND_EVERY = 100;
 let secondAt = -Infinity;
 
-function drawSecond() {
+function drawSecond({ full = false } = {}) {
   if (!window.Plotly) return;
   const now = performance.now();
   if (player.playing && now - secondAt < SECOND_EVERY) return;
@@ -259,7 +261,9 @@ function drawSecond() {
   const s = store.state;
   const t = player.t;
   const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: label(s.opts[i]) }));
-  drawLoss($("#lossplot"), $("#lossbase"), tracks, t, s.big, runs.meta.epochSize || 0);
+  const epochSize = runs.meta.epochSize || 0;
+  patched.loss = drawLoss($("#lossplot"), $("#lossbase"), tracks, t, s.big, epochSize, !full) === "patched";
+  if (unsettled()) settle();
   if (showsData(s) && !$("#datapanel").hidden) drawData($("#datapanel"), plot.surface, tracks, t, s.big, s.ring);
 }
 
@@ -280,7 +284,7 @@ function setStatus(playerState = player.state()) {
   else status = playerState === "done" ? "done" : playerState;
   app.dataset.status = status;
   app.dataset.player = playerState;
-  if (unsettled && !player.playing) settle(); // stopped: draw it in full
+  if (unsettled() && !player.playing) settle(); // stopped: draw in full
   const playing = player.playing;
   $("#play").classList.toggle("playing", playing);
   $("#play").setAttribute("aria-label", playing ? "pause" : "play");
@@ -388,12 +392,13 @@ async function refreshSurface({ rebind = true } = {}) {
     }
     const one = (custom ? b : catalog.surfaces.get(s.surface)).dim === 1;
     const q = gridQuery(s, one);
-    const [b2, g] = await Promise.all([
+    const [b2, packed] = await Promise.all([
       custom || !rebind ? Promise.resolve(b) : fetchOnce(`/api/surfaces/${s.surface}`, { params }),
       custom
         ? postRaw("/api/grid", { surface: surfaceSpec(s), ...q }).then((r) => r.json())
         : fetchOnce(`/api/surfaces/${s.surface}/grid`, { ...q, params }),
     ]);
+    const g = decodeGrid(packed);
     if (token !== surfaceToken) return;
     if (custom) b2.log_contours = wantsLog(g);
     bound = b2;

@@ -11,12 +11,10 @@
 // (x, y, f) from the grid under the pointer, and clicks on the plot area read from the axes.
 
 import { colour } from "./palette.js";
+import { patchKey, planPatch, applyPatch } from "./svgpatch.js";
 
 const EPS = 1e-3;
 const MARKERS_UP_TO = 300; // a dot per step on shorter paths (thousands of SVG dots are slow)
-// What a patch of the drawn SVG can change (SurfacePlot.draw): the points, and the labels (the
-// legend's are patched; hover texts wait for the next full draw).
-const PATCHABLE = new Set(["x", "y", "text", "name", "hovertemplate"]);
 const CONFIG = {
   responsive: true,
   displaylogo: false,
@@ -285,7 +283,7 @@ export class SurfacePlot {
     // (new paths, e.g. a slider's new run). gd.data is set as Plotly.react would set it (the
     // export and the tests read it); Plotly's own derived state (hover, the legend's layout)
     // waits for the next full draw, which the caller makes once nothing newer waits.
-    const key = JSON.stringify([traces, layout], (k, v) => (PATCHABLE.has(k) ? undefined : v));
+    const key = patchKey(traces, layout);
     const run = extra.run ?? null;
     const mode = extra.patch ?? null;
     if (mode && key === this.key && (mode === "any" || run === this.run)
@@ -311,44 +309,12 @@ export class SurfacePlot {
   }
 
   // Move the drawn paths to `traces` (the same traces as the last full draw but for their
-  // points and names) by editing Plotly's SVG: each line's `d`, a dot per step added, removed or
-  // moved (`grow`: the path drawn is the same run's, so the dots drawn before stay), and the
-  // legend's labels. False, untouched, when the SVG is not as expected or Plotly would draw
-  // something else (points far outside the view, which it clips; legend entries whose widths
-  // change beside others): the caller then draws with Plotly.
+  // points and names) by editing Plotly's SVG (svgpatch.js), the legend's labels included.
+  // False, untouched, when Plotly would draw something else (see planPatch; legend entries
+  // whose widths change beside others): the caller then draws with Plotly.
   patch(traces, grow) {
-    const fl = this.el._fullLayout;
-    if (!fl || !fl.xaxis || !fl.yaxis) return false;
-    const xa = fl.xaxis, ya = fl.yaxis;
-    const groups = new Map();
-    for (const g of this.el.querySelectorAll(".scatterlayer > g.trace")) {
-      const tr = g.__data__ && g.__data__[0] && g.__data__[0].trace;
-      if (tr) groups.set(tr.index, g);
-    }
-    const far = 4 * Math.max(fl.width, fl.height); // px: beyond, Plotly clips the line itself
-    const jobs = [];
-    for (let i = 0; i < traces.length; i++) {
-      const tr = traces[i];
-      const g = groups.get(i);
-      const n = tr.x.length;
-      if (!g || tr.mode.includes("text") || n < 1) return false;
-      const px = new Array(n), py = new Array(n);
-      for (let k = 0; k < n; k++) {
-        px[k] = xa.c2p(tr.x[k]);
-        py[k] = ya.c2p(tr.y[k]);
-        if (!(Math.abs(px[k]) < far && Math.abs(py[k]) < far)) return false;
-      }
-      const job = { px, py, n };
-      if (tr.mode.includes("lines")) {
-        job.line = g.querySelector("path.js-line");
-        if (n < 2 || !job.line) return false;
-      }
-      if (tr.mode.includes("markers")) {
-        job.dots = g.querySelector("g.points");
-        if (!job.dots || !job.dots.firstElementChild) return false;
-      }
-      jobs.push(job);
-    }
+    const jobs = planPatch(this.el, traces);
+    if (!jobs) return false;
     const labels = this.relabel(traces);
     if (!labels) return false;
     const relabel = (which) => {
@@ -364,22 +330,7 @@ export class SurfacePlot {
       relabel("old");
       return false;
     }
-    for (const { px, py, n, line, dots } of jobs) {
-      if (line) {
-        let d = `M${px[0]},${py[0]}`;
-        for (let k = 1; k < n; k++) d += `L${px[k]},${py[k]}`;
-        line.setAttribute("d", d);
-      }
-      if (dots) {
-        const have = dots.children;
-        while (have.length > n) dots.lastElementChild.remove();
-        const m = have.length;
-        for (let k = m; k < n; k++) dots.append(dots.lastElementChild.cloneNode(false));
-        for (let k = grow ? Math.max(0, m - 1) : 0; k < n; k++) {
-          have[k].setAttribute("transform", `translate(${px[k]},${py[k]})`);
-        }
-      }
-    }
+    applyPatch(jobs, grow);
     return true;
   }
 

@@ -156,7 +156,10 @@ export function fromHash(hash) {
   return s;
 }
 
-const URL_EVERY = 100; // ms between the URL's writes during a drag (see Store.writeUrl)
+// The URL follows the state once changes pause (see Store.writeUrl): URL_QUIET ms after the last
+// change, and during a long drag at least every URL_EVERY ms.
+const URL_QUIET = 250;
+const URL_EVERY = 1000;
 
 // Holds the state; commit() writes the hash ("push" makes a back-button step, "replace" does
 // not: slider drags replace, discrete actions push). onChange(cb) hears every change, with
@@ -165,14 +168,18 @@ export class Store {
   constructor() {
     this.state = fromHash(location.hash);
     this.listeners = [];
-    this.written = location.hash;
-    this.urlAt = -Infinity; // when the URL was last written
+    this.written = location.hash; // the state's hash
+    this.urlHash = location.hash; // the URL's, as last written or heard
     window.addEventListener("hashchange", () => {
+      this.urlHash = location.hash;
       if (location.hash === this.written) return;
+      this.pendingUrl = undefined; // the back button (or an edited link) wins over a change waiting
+      clearTimeout(this.urlTimer);
       this.written = location.hash;
       this.state = fromHash(location.hash);
       this.emit({ external: true });
     });
+    window.addEventListener("pagehide", () => this.flushUrl()); // (for the tab's history)
   }
 
   onChange(cb) {
@@ -193,26 +200,29 @@ export class Store {
     this.emit({ external: false, ...hints });
   }
 
-  // The URL is written in a task of its own, after the change's run has gone out (pushState
-  // costs ~5 ms), and during a drag at most every URL_EVERY ms: Chrome ignores a page's history
-  // calls beyond ~200 in 10 s, and a drag commits on every input event. Changes that wait
-  // together make one entry (a push if any of them pushed).
+  // The URL is written once changes pause, not at each change: a history call costs ~1.5 ms in
+  // the page and as much again in the browser process (~7 and ~12 ms with DevTools open), just
+  // when the change's run is being computed on the same cores; Chrome also ignores a page's
+  // history calls beyond ~200 in 10 s, and a drag (or an arrow key held on a slider) commits on
+  // every input event. Changes that wait together make one entry (a push if any of them pushed).
   writeUrl(hash, push) {
     this.written = hash;
-    this.pendingUrl = { hash, push: push || Boolean(this.pendingUrl?.push) };
-    if (this.urlTimer !== undefined) {
-      if (!push) return; // written with the pending one
-      clearTimeout(this.urlTimer);
-    }
-    const wait = push ? 0 : Math.max(0, this.urlAt + URL_EVERY - performance.now());
-    this.urlTimer = setTimeout(() => {
-      const { hash: h, push: p } = this.pendingUrl;
-      this.pendingUrl = this.urlTimer = undefined;
-      this.urlAt = performance.now();
-      if (h === location.hash) return;
-      if (p) window.history.pushState(null, "", h);
-      else window.history.replaceState(null, "", h);
-    }, wait);
+    const since = this.pendingUrl?.since ?? performance.now();
+    this.pendingUrl = { hash, push: push || Boolean(this.pendingUrl?.push), since };
+    clearTimeout(this.urlTimer);
+    const wait = Math.min(URL_QUIET, Math.max(0, since + URL_EVERY - performance.now()));
+    this.urlTimer = setTimeout(() => this.flushUrl(), wait);
+  }
+
+  flushUrl() {
+    clearTimeout(this.urlTimer);
+    const pending = this.pendingUrl;
+    this.pendingUrl = undefined;
+    // A URL changed from outside (back button, link) whose hashchange has not run yet wins too.
+    if (!pending || pending.hash === location.hash || location.hash !== this.urlHash) return;
+    if (pending.push) window.history.pushState(null, "", pending.hash);
+    else window.history.replaceState(null, "", pending.hash);
+    this.urlHash = location.hash; // (as the browser encoded it)
   }
 
   // Replace the state silently (canonicalising a hash after validation).

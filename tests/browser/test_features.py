@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from uiutil import FAST, open_app, run_id, traces, wait_done, wait_fitted
+from uiutil import FAST, open_app, run_id, traces, wait_done, wait_fitted, wait_hash
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ def test_restarts_preset_draws_nine_paths(page: Any, artifacts: Path) -> None:
     assert sum(m["best"] for m in rows) == 1
     assert page.input_value("#restarts") == "8"
     assert page.input_value("#seed") == "1"
-    assert "restarts=8" in page.evaluate("location.hash")
+    wait_hash(page, "restarts=8")
     summary = page.locator("#summary").inner_text()
     assert "best of 9" in summary
     assert "still going" not in summary
@@ -70,8 +70,7 @@ def test_typed_surface_validates_runs_and_restores(page: Any, artifacts: Path) -
     wait_done(page, after_run=first)
     assert "parsed" in status.inner_text()
     assert page.locator('[data-field="surface.params.a"] input.num').input_value() == "1"
-    hash_ = page.evaluate("location.hash")
-    assert "surface=custom" in hash_ and "expr=" + quote("(a-x)^2", safe="()") in hash_
+    wait_hash(page, "surface=custom", "expr=" + quote("(a-x)^2", safe="()"))
     assert page.evaluate("document.querySelector('#contour').data[0].type") == "contour"
     path = page.evaluate("window.descentlab.runs.tracks[0].path")
     assert len(path) > 10
@@ -164,7 +163,7 @@ def test_logistic_regression_and_simulated_noise(page: Any, artifacts: Path) -> 
     box.fill("2")
     box.press("Enter")
     wait_done(page, after_run=first)
-    assert "noise=2" in page.evaluate("location.hash")
+    wait_hash(page, "noise=2")
     # noise perturbs the gradient, not the loss: one (true) loss curve, on a different path
     assert {t["meta"]["kind"] for t in traces(page, "#lossplot")} == {"loss"}
     assert page.evaluate(losses) != exact

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from uiutil import FAST, open_app, run_id, type_value, wait_done
+from uiutil import FAST, open_app, run_id, type_value, wait_done, wait_hash
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def test_stopping_rules_from_presets_controls_and_url(page: Any, artifacts: Path
     wait_done(page, first)
     assert "converged in 25 steps" in page.locator("#summary").inner_text()
     assert page.input_value("#grad-norm") == "l1"
-    assert "gnorm=l1" in page.evaluate("location.hash")
+    wait_hash(page, "gnorm=l1")
     sent = page.evaluate("window.descentlab.store.state")
     assert (sent["gtol"], sent["gnorm"], sent["ltol"]) == (1e-6, "l1", None)
     page.screenshot(path=str(artifacts / "stopping.png"))
@@ -34,18 +34,18 @@ def test_stopping_rules_from_presets_controls_and_url(page: Any, artifacts: Path
     first = run_id(page)
     page.select_option("#grad-norm", "inf")
     wait_done(page, first)
-    assert "gnorm=inf" in page.evaluate("location.hash")
+    wait_hash(page, "gnorm=inf")
     # switching the gradient rule off runs to max_steps; a loss tolerance stops it again
     first = run_id(page)
     page.uncheck('[data-field="stop.grad_tol"] input.on')
     wait_done(page, first)
-    assert "gtol=off" in page.evaluate("location.hash")
+    wait_hash(page, "gtol=off")
     assert "stopped at max_steps" in page.locator("#summary").inner_text()
     assert page.is_disabled("#grad-norm")
     first = run_id(page)
     page.check('[data-field="stop.loss_tol"] input.on')
     wait_done(page, first)
-    assert "ltol=1e-9" in page.evaluate("location.hash")
+    wait_hash(page, "ltol=1e-9")
     assert "converged in" in page.locator("#summary").inner_text()
     # the link restores the rules
     page.reload()
@@ -75,7 +75,7 @@ def test_pick_whose_minibatch_is_ringed(page: Any, artifacts: Path) -> None:
     second = page.evaluate(ringed)
     assert second["ring"] == 1 and second["indices"] != first["indices"]
     assert page.locator("#summary tbody tr[data-run='1']").get_attribute("aria-pressed") == "true"
-    assert "ring=1" in page.evaluate("location.hash")
+    wait_hash(page, "ring=1")
     assert panel.is_visible()
     page.screenshot(path=str(artifacts / "ring.png"))
     # the keyboard picks too

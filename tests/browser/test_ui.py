@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from uiutil import FAST, open_app, run_id, tracks, type_value, wait_done
+from uiutil import FAST, open_app, run_id, tracks, type_value, wait_done, wait_hash
 
 pytestmark = pytest.mark.browser
 
@@ -100,7 +100,29 @@ def test_slider_drag_changes_path_and_url(page: Any) -> None:
     assert after[-1] != before[-1]
     new_lr = float(page.input_value('[data-field="optimizers.0.params.lr"] input.num'))
     assert new_lr > 0.001
-    assert f"gd(lr:{new_lr:g}" in page.evaluate("decodeURIComponent(location.hash)")
+    wait_hash(page, f"gd(lr:{new_lr:g}", decoded=True)
+
+
+def test_link_followed_before_the_url_is_written_wins(page: Any) -> None:
+    # the URL is written once changes pause: a link followed (or the back button pressed)
+    # while a change waits must not be overwritten by it
+    open_app(page, f"surface=rosenbrock&opt=gd(lr:0.001)&{FAST}")
+    page.evaluate(
+        """() => {
+      const lr = document.querySelector('.card [data-field="optimizers.0.params.lr"] input');
+      lr.value = String(Number(lr.value) + Number(lr.step));
+      lr.dispatchEvent(new Event('input', {bubbles: true}));
+      lr.dispatchEvent(new Event('change', {bubbles: true}));
+      location.hash = 'surface=booth&opt=adam(lr:0.1)&speed=Infinity';
+    }"""
+    )
+    page.wait_for_function("document.querySelector('#surface').value === 'booth'")
+    wait_done(page)
+    page.wait_for_timeout(600)  # past the change's write
+    hash_ = page.evaluate("location.hash")  # (canonicalised by the app)
+    assert "surface=booth" in hash_ and "opt=adam(lr:0.1)" in hash_ and "gd(" not in hash_
+    assert page.input_value("#surface") == "booth"
+    assert page.console.errors == []
 
 
 def test_click_on_plot_moves_start(page: Any) -> None:
@@ -175,6 +197,7 @@ def test_url_restores_state_and_back_button(page: Any) -> None:
     page.select_option("#surface", "himmelblau")
     wait_done(page, after_run=first)
     assert page.input_value("#surface") == "himmelblau"
+    wait_hash(page, "surface=himmelblau")  # a back-button step once written
     page.go_back()
     page.wait_for_function("document.querySelector('#surface').value === 'quadratic'")
     wait_done(page)

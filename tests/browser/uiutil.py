@@ -36,6 +36,18 @@ def wait_fitted(page: Any) -> None:
     )
 
 
+def wait_hash(page: Any, *parts: str, decoded: bool = False) -> str:
+    """Wait until the URL's hash (URI-decoded if ``decoded``) holds every one of ``parts``: the
+    app writes it once changes pause, not at each change. Returns the hash."""
+    page.wait_for_function(
+        "([parts, decoded]) => { const h = decoded ? decodeURIComponent(location.hash)"
+        " : location.hash; return parts.every((p) => h.includes(p)); }",
+        arg=[list(parts), decoded],
+    )
+    js = "decoded => decoded ? decodeURIComponent(location.hash) : location.hash"
+    return str(page.evaluate(js, decoded))
+
+
 def run_id(page: Any) -> str:
     return str(page.eval_on_selector("#app", "e => e.dataset.runId"))
 
