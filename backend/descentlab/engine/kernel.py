@@ -210,7 +210,7 @@ class FloatKernel:
         """``n`` steps from step count ``t`` into the ``n`` rows of ``out``; the schedule's
         rates as an array and (for the Python function) as a list of floats."""
         carry = (t, *xs, f, *gs, *(v for state in states for v in state))
-        loop = None if self._native is None else vm.loop()
+        loop = vm.loop()
         if loop is not None and self._native is not None:
             reached = self._native(loop, n, carry, lrs, out)
         else:

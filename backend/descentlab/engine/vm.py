@@ -23,7 +23,6 @@ Safety: a program is a table of our opcodes and register indices; nothing in it 
 from __future__ import annotations
 
 import logging
-import operator
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,10 +86,6 @@ _SCALAR_OPS = {
 OPCODE: dict[Any, int] = {
     **_RULE_OPS,
     **{SCALAR[name]: op for name, op in _SCALAR_OPS.items()},
-    operator.add: vm_loop.ADD,  # the tape's operators (kernel writes them as "+" already)
-    operator.sub: vm_loop.SUB,
-    operator.mul: vm_loop.MUL,
-    operator.neg: vm_loop.NEG,
 }
 """The opcode of every function a kernel line may hold."""
 
@@ -214,13 +209,13 @@ _failed = False
 def loop() -> Callable[..., int] | None:
     """The compiled loop if it is loaded, else None (and a background thread loads it)."""
     global _started
-    if not enabled or _LOOP is not None:
-        return _LOOP if enabled else None
-    if not _started:
+    if not enabled:
+        return None
+    if _LOOP is None and not _started:
         _started = True
         # a daemon: a script that ends before the load does not wait for it
         threading.Thread(target=load, name="descentlab-vm", daemon=True).start()
-    return None
+    return _LOOP
 
 
 def load() -> Callable[..., int] | None:
