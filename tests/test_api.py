@@ -267,16 +267,9 @@ def test_plotly_travels_gzipped_when_the_browser_accepts_it(client: TestClient) 
     assert int(zipped.headers["content-length"]) < len(plain.content) / 2
 
 
-def test_plotly_is_the_packages_file_with_its_factory_parenthesised(client: TestClient) -> None:
-    """The served Plotly.js is the installed package's, changed only by the two parentheses
-    that make V8 compile its factory off the main thread (api/static.py says why)."""
-    from descentlab.api.static import PLOTLY_JS
+def test_plotly_is_served_as_the_bundle_module_prepares_it(client: TestClient) -> None:
+    from descentlab.api.plotly_bundle import plotly_source
 
     url = client.app.state.frontend.plotly_url  # type: ignore[attr-defined]
     served = client.get(url, headers={"accept-encoding": "identity"}).content
-    original = PLOTLY_JS.read_bytes()
-    assert len(served) == len(original.rstrip()) + 3  # "(", ")" and the final newline
-    assert served.endswith(b")));\n")
-    assert served[: -len(b")));\n")].replace(b"(() => {", b"() => {", 1) + b"));" == (
-        original.rstrip()
-    )
+    assert served == plotly_source()

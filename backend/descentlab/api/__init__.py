@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 
 import descentlab
 
+from . import plotly_bundle
 from .guards import BodyLimit, install_handlers
 from .responses import JSON
 from .routes import analysis, catalogs, expressions, health, runs, surfaces, sweeps
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         threadpool_limits(1)
         if settings.warm_up:  # before the worker listens, as descentlab serve runs it
             await offload(app.state.pool, warm_up)
+            await offload(app.state.pool, plotly_bundle.warm_up)
         # What is loaded by now (numpy, scipy, the app: ~100,000 objects) lives as long as the
         # process: out of the collector's sight, a full collection no longer stops every
         # socket of the worker for 50-90 ms (measured under load) to walk it.

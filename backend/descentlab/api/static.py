@@ -2,28 +2,24 @@
 
 Asset URLs carry a hash of every frontend file (computed once at startup), so they can be
 cached for a year and a new release is never served stale; index.html itself is ``no-cache``.
-Plotly.js comes from the installed ``plotly`` package: no CDN, works offline (served with its
-factory in parentheses, which V8 compiles off the main thread: see ``plotly_source``). The page
-gets a modulepreload link per ES module, so they all download at once.
+Plotly.js comes from the installed ``plotly`` package, as :mod:`.plotly_bundle` prepares it.
+The page gets a modulepreload link per ES module, so they all download at once.
 """
 
 from __future__ import annotations
 
-import functools
-import gzip
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import plotly
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from .plotly_bundle import plotly_gzipped, plotly_js_version, plotly_source
+
 IMMUTABLE = "public, max-age=31536000, immutable"
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def content_hash(root: Path) -> str:
@@ -34,45 +30,6 @@ def content_hash(root: Path) -> str:
             digest.update(path.relative_to(root).as_posix().encode() + b"\0")
             digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
-
-
-def plotly_js_version() -> str:
-    """The version of the bundled plotly.js (its file header), not of the Python package."""
-    try:
-        with PLOTLY_JS.open("rb") as f:
-            head = f.read(512).decode("ascii", "replace")
-    except OSError:
-        return "missing"
-    found = re.search(r"plotly\.js v(\d+\.\d+\.\d+\S*)", head)
-    return found.group(1) if found else "unknown"
-
-
-# The bundle wraps everything in a UMD factory passed as an argument, `(function (root,
-# factory) {...}(this, () => {...}))`, which V8 compiles lazily: it pre-parses the 4.8 MB on the
-# streaming thread while it downloads, then parses it all again on the main thread when the
-# factory is called. In parentheses the factory counts as immediately invoked and is compiled
-# on the streaming thread (~300-500 ms less main-thread work on the 2-core bench machine).
-# V8's `//# allFunctionsCalledOnLoad` hint, which compiles every function eagerly, was measured
-# too: the main thread then waits for the whole compile, no faster overall.
-_FACTORY = b'(typeof self !== "undefined" ? self : this, () => {'
-_END = b"return Plotly;\n}));"
-
-
-@functools.cache
-def plotly_source() -> bytes:
-    """plotly.min.js as served: the package's file, its factory parenthesised when the UMD
-    wrapper is the expected one (any other bundle is served unchanged)."""
-    src = PLOTLY_JS.read_bytes()
-    body = src.rstrip()
-    if src.count(_FACTORY) != 1 or not body.endswith(_END):
-        return src
-    head, tail = body[: -len(b"));")].split(_FACTORY)
-    return head + _FACTORY.replace(b"() =>", b"(() =>") + tail + b")));\n"
-
-
-@functools.cache
-def _gzipped() -> bytes:
-    return gzip.compress(plotly_source(), compresslevel=6, mtime=0)
 
 
 class ImmutableFiles(StaticFiles):
@@ -136,9 +93,8 @@ def mount_frontend(app: FastAPI, root: Path) -> Frontend:
     def plotly_js(request: Request) -> Response:
         headers = {"Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding"}
         if "gzip" in request.headers.get("accept-encoding", ""):
-            # 4.8 MB -> 1.4 MB for a classroom's Wi-Fi; compressed once, then kept.
             headers["Content-Encoding"] = "gzip"
-            return Response(_gzipped(), media_type="text/javascript", headers=headers)
+            return Response(plotly_gzipped(), media_type="text/javascript", headers=headers)
         return Response(plotly_source(), media_type="text/javascript", headers=headers)
 
     app.include_router(router)
