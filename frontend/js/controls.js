@@ -1,13 +1,14 @@
 // The control panel's surface part: which surface, its parameters, the start point and the
 // number of steps; and the "add optimiser" row. Optimiser cards live in cards.js.
 
-import { makeSlider, formatValue } from "./slider.js";
+import { makeSlider, formatValue, setSelect } from "./slider.js";
 import { renderCards, MAX_OPTIMIZERS } from "./cards.js";
 import { CUSTOM, MAX_RESTARTS } from "./state.js";
 import { CustomEditor, EXAMPLES } from "./custom.js";
 import { StopControls } from "./stopping.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
+const setText = (el, text) => { if (el.textContent !== text) el.textContent = text; };
 
 export class Controls {
   // catalog: {surfaces, optimizers, schedules} as Maps by id; commit is Store.commit.
@@ -95,17 +96,26 @@ export class Controls {
   }
 
   // Redraw what changed; the panels are rebuilt only when their structure changes (so a slider
-  // being dragged keeps its focus) or when the state came from the URL.
+  // being dragged keeps its focus) or when the state came from the URL. The optimisers' and
+  // schedules' numbers are shown by their own sliders (which set them), never from here: a
+  // change of them alone (a drag) leaves the panel as it is, rather than writing every control
+  // again just as the change's run is computed (each write lays out and repaints its control).
+  // While an error shows, a box may hold text the state refused: all is written again.
   render(state, bound, force = false) {
-    this.bound = bound;
     this.state = state;
+    const shown = JSON.stringify({ ...state, opts: state.opts.map((o) => [o.id, o.s && o.s.id]) });
+    if (!force && shown === this.shown && bound === this.bound && !this.erring()) return;
+    this.shown = shown;
+    this.bound = bound;
     const n = bound.data ? Object.values(bound.data)[0].length : 0;
     const key = JSON.stringify([state.surface, n, state.opts.map((o) => [o.id, o.s && o.s.id])]);
     const custom = state.surface === CUSTOM;
-    $("#surface").value = state.surface;
-    $("#surface-info").textContent = custom ? "" : bound.description || "";
+    setSelect($("#surface"), state.surface);
+    // (Text is written only when it differs: writing the same text replaces its node, and the
+    // panel is laid out and painted again.)
+    setText($("#surface-info"), custom ? "" : bound.description || "");
     // The catalog's plain-Unicode formula (for regression, a mean over the data).
-    $("#surface-expr").textContent = custom ? "" : bound.display;
+    setText($("#surface-expr"), custom ? "" : bound.display);
     this.custom.render(state, custom ? bound : null);
     $("#steps").value = state.steps;
     $("#restarts").value = state.restarts;
@@ -116,7 +126,7 @@ export class Controls {
     if (n) {
       const m = Math.min(state.batch ?? n, n);
       const per = Math.ceil(n / m);
-      $("#sampling").value = state.samp;
+      setSelect($("#sampling"), state.samp);
       $("#sampling").disabled = m >= n;
       $("#epochs").value = state.epochs;
       $("#epochs-steps").textContent = `= ${state.epochs * per} steps`;
@@ -191,7 +201,13 @@ export class Controls {
     }
   }
 
+  erring() {
+    return document.querySelector(".panel .err:not([hidden])") !== null;
+  }
+
+  // (Called as every frame of a run arrives: nothing to do unless an error shows.)
   clearErrors() {
+    if (!this.erring()) return;
     for (const s of [...this.sliders.values(), ...this.fixed.values(), ...this.custom.sliders.values()]) s.setError(null);
     for (const el of document.querySelectorAll(".panel .err")) {
       el.hidden = true;

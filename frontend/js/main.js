@@ -11,7 +11,7 @@ import { Player, SPEEDS } from "./player.js";
 import { renderPresets } from "./presets.js";
 import { exportRuns, exportPNG } from "./export.js";
 import { renderSummary } from "./summary.js";
-import { formatValue } from "./slider.js";
+import { formatValue, setSelect } from "./slider.js";
 import { validate } from "./custom.js";
 import { drawData } from "./datapanel.js";
 import { LrBound, Inspector } from "./analysis.js";
@@ -150,10 +150,12 @@ renderPresets($("#presets"), catalog.presets, (fn, opts) => store.commit(fn, opt
 // even when drawing the paths takes most of a frame.
 let drawQueued = false; // a frame is asked for
 let drawTimer = null; // or will be, after a live run's grace
+let undrawn = false; // something changed since the figures were last drawn
 let secondQueued = false;
 let sentAt = 0; // when the run on screen was asked for
 const GRACE = 100; // ms: a new run's partial paths are not drawn before (the old ones stay up)
 function draw() {
+  undrawn = true;
   if (drawQueued) return;
   const wait = runs.done ? 0 : sentAt + GRACE - performance.now();
   if (wait > 0) {
@@ -169,13 +171,35 @@ function draw() {
       return;
     }
     drawQueued = false;
-    drawFirst();
-    if (!window.Plotly) return; // the figures are drawn once Plotly is ready
-    if (!secondQueued) {
-      secondQueued = true;
-      requestAnimationFrame(() => setTimeout(() => { secondQueued = false; drawSecond(); }, 0));
-    }
+    if (undrawn) drawFigures(1);
   });
+}
+
+// A run has arrived whole: its paths are drawn at once, in this task, rather than in the next
+// frame's callbacks, so that the frame only has to paint them (a frame already asked for then
+// finds nothing to draw). Not before the first contour's frame has begun (see drawContour).
+function drawArrived() {
+  if (typeof contourFrame !== "number") return draw();
+  clearTimeout(drawTimer);
+  drawTimer = null;
+  drawFigures(2);
+}
+
+// frames: how many frames begin before the loss plot is drawn (in a task after the last): 1 in
+// a frame's callbacks (the paths are painted in it), 2 in a task (the next frame paints them).
+function drawFigures(frames) {
+  undrawn = false;
+  drawFirst();
+  if (!window.Plotly || secondQueued) return; // the figures are drawn once Plotly is ready
+  secondQueued = true;
+  // By then a newer run may have been asked for: its grace holds the loss plot too (drawing the
+  // new run's first points, or none, would draw both figures in full, ~20 ms, twice a change).
+  // The draw that ends the grace queues this again.
+  const second = () => setTimeout(() => {
+    secondQueued = false;
+    if (runs.done || performance.now() >= sentAt + GRACE) drawSecond();
+  }, 0);
+  requestAnimationFrame(frames > 1 ? () => requestAnimationFrame(second) : second);
 }
 
 // The first contour reaches the screen in a frame of its own: the paths are drawn in the next
@@ -358,7 +382,8 @@ function onMessage(msg) {
   else if (msg.type === "done" || runs.tracks.some((t) => t.path.length)) controls.clearErrors();
   player.dataChanged();
   setStatus();
-  draw();
+  if (msg.type === "done" && !player.playing) drawArrived();
+  else draw();
 }
 
 const socket = new RunSocket({
@@ -439,7 +464,7 @@ store.onChange((s, info) => {
   if (state.surface !== bound.id) bound = boundFor(state);
   document.body.classList.toggle("projector", state.big);
   $("#projector").setAttribute("aria-pressed", String(state.big));
-  $("#speed").value = String(state.speed);
+  setSelect($("#speed"), String(state.speed));
   player.setSpeed(state.speed);
   controls.render(state, bound, info.external);
   if (info.external || info.surface) refreshSurface();

@@ -311,33 +311,27 @@ export class SurfacePlot {
   // Move the drawn paths to `traces` (the same traces as the last full draw but for their
   // points and names) by editing Plotly's SVG (svgpatch.js), the legend's labels included.
   // False, untouched, when Plotly would draw something else (see planPatch; legend entries
-  // whose widths change beside others): the caller then draws with Plotly.
+  // whose widths change beside others, or a legend that would no longer fit): the caller then
+  // draws with Plotly.
   patch(traces, grow) {
     const jobs = planPatch(this.el, traces);
     if (!jobs) return false;
     const labels = this.relabel(traces);
-    if (!labels) return false;
-    const relabel = (which) => {
-      for (const [text, name] of labels) {
-        const before = text.textContent;
-        text.textContent = which === "new" ? name : text.dataset.before;
-        text.dataset.before = before;
-        text.setAttribute("data-unformatted", text.textContent);
-      }
-    };
-    relabel("new");
-    if (labels.length && !this.fits()) {
-      relabel("old");
-      return false;
+    const width = labels && this.legendWidth(labels);
+    if (!labels || width === null) return false;
+    for (const [text, name] of labels) {
+      text.textContent = name;
+      text.setAttribute("data-unformatted", name);
     }
+    // the legend's box and the clip of its entries, as wide as its labels now are
+    if (width) for (const rect of this.legendBoxes()) rect.setAttribute("width", width);
     applyPatch(jobs, grow);
     return true;
   }
 
-  // The legend labels that change with `traces`, as [text element, new label]; null when Plotly
-  // has to lay the legend out again: a label that is not plain text, or one with entries after
-  // it in the row (they would have to move). (A last entry that grows past the figure's edge
-  // is caught after the change: see fits().)
+  // The legend labels that change with `traces`, as [text element, new label, the label Plotly
+  // laid out]; null when Plotly has to lay the legend out again: a label that is not plain text,
+  // or one with entries after it in the row (they would have to move).
   relabel(traces) {
     const items = [...this.el.querySelectorAll(".legend .traces")];
     const changes = [];
@@ -348,16 +342,38 @@ export class SurfacePlot {
       if (!text || typeof name !== "string") return null;
       if (text.getAttribute("data-unformatted") === name) continue;
       if (i < items.length - 1 || /[<>&]/.test(name) || text.childElementCount) return null;
-      changes.push([text, name]);
+      changes.push([text, name, tr.name]);
     }
     return changes;
   }
 
-  // Whether the legend (after a label changed) still ends inside the figure.
-  fits() {
+  // The legend's width once `labels` are shown (0: no label changes), or null when the legend
+  // would no longer end inside the figure: its width as Plotly laid it out, grown by how much
+  // wider the new labels are than the ones it laid out, measured on a canvas in the legend's
+  // font. (Reading the drawn SVG's size instead makes the browser lay the page out there and
+  // then, 1-2.5 ms of each slider step, and again once patched.)
+  legendWidth(labels) {
     const legend = this.el.querySelector(".legend");
-    if (!legend) return true;
-    return legend.getBoundingClientRect().right <= this.el.getBoundingClientRect().right;
+    const fl = this.el._fullLayout;
+    if (!labels.length || !legend) return 0;
+    const left = /^translate\(\s*([-\d.e]+)/.exec(legend.getAttribute("transform") || "");
+    if (!left || !fl.legend || !(fl.legend._width > 0) || this.legendBoxes().length !== 2) return null;
+    this.ruler ??= document.createElement("canvas").getContext("2d");
+    let grow = 0;
+    for (const [text, name, drawn] of labels) {
+      this.ruler.font = `${text.style.fontSize} ${text.style.fontFamily}`;
+      grow += this.ruler.measureText(name).width - this.ruler.measureText(drawn).width;
+    }
+    const width = Math.ceil(fl.legend._width + Math.max(0, grow));
+    return Number(left[1]) + width <= fl.width ? width : null;
+  }
+
+  // The legend's background and the rectangle its entries are clipped to.
+  legendBoxes() {
+    const bg = this.el.querySelector(".legend rect.bg");
+    const clip = /url\("?#([^")]+)"?\)/.exec(this.el.querySelector(".legend .scrollbox")?.getAttribute("clip-path") || "");
+    const rect = clip && this.el.querySelector(`clipPath[id="${clip[1]}"] rect`);
+    return [bg, rect].filter(Boolean);
   }
 
   // The data point under a pointer event on the plot area, or null outside it.

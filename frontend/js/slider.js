@@ -18,6 +18,14 @@ export function formatValue(v) {
   return String(Number(v.toPrecision(4)));
 }
 
+// Show `value` in a <select>, writing it only when it differs: Chrome's autofill answers every
+// write of a select's value, the same value too, with a task that reads the layout of every form
+// control on the page (1.5-7 ms measured), and the controls are rendered on every change, just
+// as a slider's run is computed on the same cores.
+export function setSelect(sel, value) {
+  if (sel.value !== value) sel.value = value;
+}
+
 // spec: {name, default, low, high, scale, integer, help}; onValue(v, {final}) gets every
 // slider movement (final false) and every committed number (final true); onReset() resets.
 export function makeSlider({ label, spec, value, def, field, onValue, onReset }) {

@@ -2,7 +2,7 @@
 // tolerance (in the l1, l2 or max norm: the lecture's "continue while Σ|∂L/∂xᵢ| > tol" is l1),
 // or when the loss changes by less than a tolerance. Either tolerance can be off (null).
 
-import { makeSlider } from "./slider.js";
+import { makeSlider, setSelect } from "./slider.js";
 import { DEFAULT_GTOL, NORMS } from "./state.js";
 
 const NORM_TEXT = { l1: "l1: Σ|∂f/∂xᵢ|", l2: "l2: ‖∇f‖", inf: "max: max|∂f/∂xᵢ|" };
@@ -82,7 +82,7 @@ export class StopControls {
 
   render(state) {
     this.grad.set(state.gtol);
-    this.norm.value = state.gnorm;
+    setSelect(this.norm, state.gnorm);
     this.norm.disabled = state.gtol === null;
     this.loss.set(state.ltol);
   }

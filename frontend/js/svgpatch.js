@@ -54,13 +54,25 @@ export function planPatch(gd, traces) {
   return jobs;
 }
 
+const round = (v) => Math.round(v * 100) / 100;
+
 // Make the edits. grow: the traces are those drawn last, longer or as long (the player's next
 // step), so the dots drawn before stay where they are.
 export function applyPatch(jobs, grow = false) {
   for (const { px, py, n, line, dots } of jobs) {
     if (line) {
-      let d = `M${px[0]},${py[0]}`;
-      for (let k = 1; k < n; k++) d += `L${px[k]},${py[k]}`;
+      // In hundredths of a pixel, leaving out the points less than half a pixel from the last
+      // one drawn (never the last; Plotly simplifies its lines too): a 1,000-step path's `d`
+      // is then a third as long or less, for the browser to build, parse and draw.
+      let x = round(px[0]), y = round(py[0]);
+      let d = `M${x},${y}`;
+      for (let k = 1; k < n; k++) {
+        const kx = round(px[k]), ky = round(py[k]);
+        if (k < n - 1 && Math.abs(kx - x) + Math.abs(ky - y) < 0.5) continue;
+        d += `L${kx},${ky}`;
+        x = kx;
+        y = ky;
+      }
       line.setAttribute("d", d);
     }
     if (dots) {
@@ -69,7 +81,7 @@ export function applyPatch(jobs, grow = false) {
       const m = have.length;
       for (let k = m; k < n; k++) dots.append(dots.lastElementChild.cloneNode(false));
       for (let k = grow ? Math.max(0, m - 1) : 0; k < n; k++) {
-        have[k].setAttribute("transform", `translate(${px[k]},${py[k]})`);
+        have[k].setAttribute("transform", `translate(${round(px[k])},${round(py[k])})`);
       }
     }
   }
