@@ -119,10 +119,13 @@ def test_registries(client: TestClient) -> None:
     assert "step" in [s["id"] for s in client.get("/api/schedules").json()["schedules"]]
 
 
-def test_presets(client: TestClient) -> None:
-    pytest.importorskip("descentlab.presets")
-    for preset in client.get("/api/presets").json()["presets"]:
-        assert {"id", "title", "description", "run", "view"} <= set(preset)
+def test_presets_name_their_lecture_and_section(client: TestClient) -> None:
+    catalog = client.get("/api/presets").json()
+    lectures = [lecture["id"] for lecture in catalog["lectures"]]
+    assert lectures and len(set(lectures)) == len(lectures)
+    for preset in catalog["presets"]:
+        assert {"id", "title", "description", "try_this", "differs", "run", "view"} <= set(preset)
+        assert preset["lecture"] in lectures and preset["section"]
 
 
 def test_run_json(client: TestClient) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from fastapi import APIRouter
 
 from ...optimizers import REGISTRY
+from ...presets import LECTURES, PRESETS
 from ...schedules import SCHEDULES
 from ..responses import StrictJSONRoute
 
@@ -26,9 +26,9 @@ def list_schedules() -> dict[str, Any]:
 
 @router.get("/presets")
 def list_presets() -> dict[str, Any]:
-    """The lecture's figures as ready-made runs (empty until ``descentlab.presets`` exists)."""
-    try:
-        presets = importlib.import_module("descentlab.presets").PRESETS
-    except ModuleNotFoundError:
-        presets = ()
-    return {"presets": [p.describe() for p in presets]}
+    """The lectures, in teaching order, and their figures as ready-made runs, in the notes'
+    order (each preset names its lecture)."""
+    return {
+        "lectures": [lecture.describe() for lecture in LECTURES],
+        "presets": [p.describe() for p in PRESETS],
+    }
