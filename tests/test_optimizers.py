@@ -31,6 +31,8 @@ def test_registry_holds_the_canonical_ids_in_order():
         "gd",
         "momentum",
         "nesterov",
+        "velocity-momentum",
+        "ewa-momentum",
         "adagrad",
         "rmsprop",
         "adadelta",
@@ -93,6 +95,24 @@ def ref_adagrad(problem, fgh, x, hp, n, seed):
         lr_t = hp["lr"] / (1 + (t - 1) * hp["lr_decay"])
         s = s + g**2
         x = x - lr_t * g / (np.sqrt(s) + hp["eps"])
+        path.append(x)
+    return path
+
+
+def ref_velocity_momentum(problem, fgh, x, hp, n, seed):
+    v, path = np.zeros(2), [x]
+    for _ in range(n):
+        v = hp["momentum"] * v + hp["lr"] * fgh[1](x)
+        x = x - v
+        path.append(x)
+    return path
+
+
+def ref_ewa_momentum(problem, fgh, x, hp, n, seed):
+    beta, v, path = hp["beta"], np.zeros(2), [x]
+    for t in range(1, n + 1):
+        v = beta * v + (1 - beta) * fgh[1](x)
+        x = x - hp["lr"] * (v / (1 - beta**t) if hp["bias_correction"] else v)
         path.append(x)
     return path
 
@@ -231,6 +251,8 @@ FORMULAS: dict[str, tuple[Reference, dict[str, Any]]] = {
     "gd": (ref_sgd(), {"lr": 2e-3, "weight_decay": 0.1}),
     "momentum": (ref_sgd(), {"lr": 1e-3, "momentum": 0.8, "dampening": 0.3, "weight_decay": 0.1}),
     "nesterov": (ref_sgd(nesterov=True), {"lr": 1e-3, "momentum": 0.7, "weight_decay": 0.1}),
+    "velocity-momentum": (ref_velocity_momentum, {"lr": 1e-3, "momentum": 0.7}),
+    "ewa-momentum": (ref_ewa_momentum, {"lr": 2e-3, "beta": 0.7}),
     "adagrad": (
         ref_adagrad,
         {"lr": 0.1, "lr_decay": 0.2, "weight_decay": 0.1, "initial_accumulator_value": 0.5},
@@ -327,6 +349,14 @@ CONVERGENCE: dict[str, list[tuple[Any, dict[str, Any], int, float]]] = {
     "gd": [(QUADRATIC, {"lr": 0.05}, 500, 1e-6), (ROSENBROCK, {"lr": 2e-3}, 5000, 1e-2)],
     "momentum": [(QUADRATIC, {"lr": 0.02}, 500, 1e-6), (ROSENBROCK, {"lr": 1e-3}, 5000, 1e-6)],
     "nesterov": [(QUADRATIC, {"lr": 0.02}, 500, 1e-6), (ROSENBROCK, {"lr": 1e-3}, 5000, 1e-6)],
+    "velocity-momentum": [
+        (QUADRATIC, {"lr": 0.005, "momentum": 0.9}, 1000, 1e-6),
+        (ROSENBROCK, {"lr": 1e-3, "momentum": 0.9}, 5000, 1e-6),
+    ],
+    "ewa-momentum": [
+        (QUADRATIC, {"lr": 0.05, "beta": 0.9}, 1000, 1e-6),
+        (ROSENBROCK, {"lr": 1e-2, "beta": 0.9}, 5000, 1e-6),
+    ],
     "adagrad": [(QUADRATIC, {"lr": 1.0}, 1000, 1e-6), (ROSENBROCK, {"lr": 1.0}, 5000, 0.15)],
     "rmsprop": [
         (QUADRATIC, {"lr": 0.01}, 2000, 1e-6),

@@ -87,6 +87,55 @@ def _nesterov_step(
     return sgd_step({**hp, "nesterov": True}, state, x, f, g, ctx)
 
 
+class VelocityState(NamedTuple):
+    v: np.ndarray  # velocity: the step taken last, with its sign (x moves by -v)
+
+
+def velocity_init(x: np.ndarray, hp: Any) -> VelocityState:
+    return VelocityState(np.zeros_like(x))
+
+
+def velocity_momentum_step(
+    hp: Any, state: VelocityState, x: np.ndarray, f: Any, g: np.ndarray, ctx: StepContext
+) -> Any:
+    r"""Momentum with the rate inside the velocity (eq. (1) of the Oslo notes).
+
+    $v_t = \gamma v_{t-1} + \eta_t \nabla L(x_t)$ ($v_0 = 0$); $x_{t+1} = x_t - v_t$.
+    For a constant $\eta$ this is torch's path ($v_t = \eta b_t$); under a schedule it is not:
+    past gradients keep the rate they were taken with, where torch rescales all of them by
+    today's $\eta_t$.
+    """
+    v = hp["momentum"] * state.v + hp["lr"] * g
+    return x - v, VelocityState(v), {"velocity": -v}
+
+
+class EWAState(NamedTuple):
+    v: np.ndarray  # exponentially weighted average of the gradients
+
+
+def ewa_init(x: np.ndarray, hp: Any) -> EWAState:
+    return EWAState(np.zeros_like(x))
+
+
+def ewa_momentum_step(
+    hp: Any, state: EWAState, x: np.ndarray, f: Any, g: np.ndarray, ctx: StepContext
+) -> Any:
+    r"""Momentum as an exponentially weighted average of the gradients (the Duke notes).
+
+    $v_t = \beta v_{t-1} + (1 - \beta) \nabla L(x_t)$ ($v_0 = 0$);
+    $\hat v_t = v_t / (1 - \beta^t)$ with ``bias_correction`` (else $\hat v_t = v_t$);
+    $x_{t+1} = x_t - \eta \hat v_t$.
+    The notes print the correction as $1 + \beta^t$, a slip: only $1 - \beta^t$ makes
+    $\hat v$ an unbiased average ($\hat v_1 = \nabla L(x_1)$).
+    """
+    beta, ops = hp["beta"], ctx.ops
+    v = beta * state.v + (1.0 - beta) * g
+    # `where` rather than `if`, so a sweep may give each row its own flag
+    correction = ops.where(hp["bias_correction"] != 0, 1.0 - ops.power(beta, ctx.t), 1.0)
+    step = hp["lr"] * (v / correction)
+    return x - step, EWAState(v), {"velocity": -step}
+
+
 _WD = Param("weight_decay", 0.0, 0.0, 1.0, "linear", "L2 penalty λ added to the gradient as λx")
 _MOMENTUM = Param("momentum", 0.9, 0.0, 0.999, "linear", "momentum factor μ")
 _DAMPENING = Param("dampening", 0.0, 0.0, 1.0, "linear", "dampening τ of the gradient's share")
@@ -369,6 +418,47 @@ OPTIMIZERS: tuple[Optimizer, ...] = (
         init=sgd_init,
         step=_nesterov_step,
         torch="SGD",
+        info=("velocity",),
+    ),
+    Optimizer(
+        id="velocity-momentum",
+        name="Momentum, rate in the velocity",
+        family="first-order",
+        elementwise=True,
+        hypers=(_lr(1e-3), _MOMENTUM),
+        formula=r"v_t = \gamma v_{t-1} + \eta_t \nabla L(x_t),\; x_{t+1} = x_t - v_t",
+        description="The Oslo notes' momentum (their eq. (1)): the velocity keeps each "
+        "gradient scaled by the rate of its own step. With a constant rate it is the same path "
+        "as Momentum; under a schedule, Momentum rescales all past gradients by today's rate.",
+        init=velocity_init,
+        step=velocity_momentum_step,
+        info=("velocity",),
+    ),
+    Optimizer(
+        id="ewa-momentum",
+        name="Momentum as an average (EWA)",
+        family="first-order",
+        elementwise=True,
+        hypers=(
+            _lr(1e-2),
+            Param("beta", 0.9, 0.0, 0.9999, "linear", "β: how much of the average each step keeps"),
+            Param(
+                "bias_correction",
+                1.0,
+                0.0,
+                1.0,
+                "linear",
+                "1 divides the average by 1 − β^t so the first steps are not too short",
+                integer=True,
+            ),
+        ),
+        formula=r"v_t = \beta v_{t-1} + (1-\beta) \nabla L(x_t),\; "
+        r"x_{t+1} = x_t - \eta \frac{v_t}{1-\beta^t}",
+        description="The Duke notes' momentum: the step follows an exponentially weighted "
+        "average of past gradients, bias-corrected (the notes print 1 + β^t, a slip for "
+        "1 − β^t). Momentum with μ = β and rate η(1−β) is the same path without correction.",
+        init=ewa_init,
+        step=ewa_momentum_step,
         info=("velocity",),
     ),
     Optimizer(
