@@ -177,6 +177,34 @@ def test_engine_error_has_field_loc(client: TestClient) -> None:
     assert r.json()["detail"][0]["loc"] == ["body", "optimizers", 1, "params", "lr"]
 
 
+def test_each_optimizer_may_start_from_its_own_point(client: TestClient) -> None:
+    body = run_body(
+        start=[-1.0, 1.0],
+        optimizers=[{"id": "gd"}, {"id": "gd", "start": [2.0, -1.0]}],
+        restarts=2,
+        restart_from={"dist": "normal", "sigma": 0.5},
+    )
+    shared, own = client.post("/api/runs", json=body).json()["runs"]
+    assert shared["path"][0] == [-1.0, 1.0] and own["path"][0] == [2.0, -1.0]
+    for run, center in ((shared, [-1, 1]), (own, [2, -1])):
+        starts = np.array([row["path"][0] for row in run["restarts"]])
+        assert np.abs(starts - center).max() < 3  # drawn around that optimiser's start
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        (run_body(optimizers=[{"id": "gd"}, {"id": "gd", "start": [1.0]}]), ["optimizers", 1]),
+        (run_body(restarts=1, restart_from={"dist": "normal", "sigma": -1}), ["restart_from"]),
+        (run_body(restarts=1, restart_from={"dist": "normal", "center": [1.0]}), ["restart_from"]),
+    ],
+)
+def test_bad_starts_name_their_field(client: TestClient, body: dict, loc: list) -> None:
+    r = client.post("/api/runs", json=body)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"][1 : 1 + len(loc)] == loc
+
+
 BAD_RUNS = [
     run_body(max_steps="many"),
     run_body(max_steps=10**9),
@@ -192,6 +220,7 @@ BAD_RUNS = [
     run_body(optimizers=[]),
     run_body(restarts=10_000),
     run_body(restarts=256, max_steps=20_000),
+    run_body(max_steps=100_001),
     run_body(start=[1, 2, 3]),
     run_body(start=["a", 2]),
     run_body(stop={"grad_norm": "l7"}),

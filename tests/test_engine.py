@@ -108,6 +108,35 @@ def test_restarts_are_seeded_rows_and_best_is_the_lowest():
     assert final[a.best] == final.min()
 
 
+def test_restarts_from_a_normal_distribution_are_seeded_draws_around_the_center():
+    where = {"dist": "normal", "center": [0.0, 0.0], "sigma": 2.0}
+    spec = engine.prepare("nightmare", "gd", restarts=256, seed=3, restart_from=where)
+    draws = spec.starts[1:]
+    assert draws.shape == (256, 2)
+    expected = np.random.default_rng([3, 0xC0FFEE]).normal(0.0, 2.0, size=(256, 2))
+    np.testing.assert_array_equal(draws, expected)
+    np.testing.assert_allclose(draws.std(axis=0), [2, 2], rtol=0.15)
+    around_start = engine.prepare(
+        "rosenbrock", "gd", start=[5.0, -5.0], restarts=256, restart_from={"dist": "normal"}
+    )
+    np.testing.assert_allclose(around_start.starts[1:].mean(axis=0), [5, -5], atol=0.3)
+
+
+@pytest.mark.parametrize(
+    ("where", "field"),
+    [
+        ({"dist": "cauchy"}, "restart_from.dist"),
+        ({"dist": "normal", "sigma": 0}, "restart_from.sigma"),
+        ({"dist": "normal", "center": [1.0]}, "restart_from.center"),
+        ({"dist": "normal", "spread": 1}, "restart_from.spread"),
+    ],
+)
+def test_bad_restart_distributions_are_refused_naming_the_field(where, field):
+    with pytest.raises(DescentLabError) as err:
+        engine.prepare("rosenbrock", "gd", restarts=2, restart_from=where)
+    assert err.value.field == field
+
+
 def test_a_batch_row_equals_the_same_run_alone():
     starts = np.array([[-1.5, 2.0], [0.5, -0.5], [1.2, 1.2]])
     batch = engine.run(

@@ -20,6 +20,7 @@ def run(
     schedule: Any = None,
     seed: int = 0,
     restarts: int = 0,
+    restart_from: dict[str, Any] | None = None,
     batch_size: int | None = None,
     sampling: str = "shuffle",
     noise: float = 0.0,
@@ -31,7 +32,9 @@ def run(
     (PyTorch's names: ``lr``, ``momentum``, ``betas``, ...) or stopping rules (``max_steps``,
     ``grad_tol``, ``grad_norm``, ``loss_tol``, ``bound``). ``batch_size``, ``sampling`` and
     ``epochs`` make it minibatch SGD on a data-fit surface; ``noise`` adds simulated gradient
-    noise on any surface. ``sweep={"lr": [...], "momentum": [...]}`` runs every combination
+    noise on any surface. ``restarts`` extra rows start uniformly over the domain, or with
+    ``restart_from={"dist": "normal", "center": [0, 0], "sigma": 2}`` from N(center, σ²) as
+    the notes draw them. ``sweep={"lr": [...], "momentum": [...]}`` runs every combination
     as one row of the batch."""
     stop = engine.Stop(**{k: kwargs.pop(k) for k in _STOP_FIELDS if k in kwargs})
     stochastic = engine.Stochastic(batch_size, sampling, noise)
@@ -44,6 +47,7 @@ def run(
         stop=stop,
         seed=seed,
         restarts=restarts,
+        restart_from=restart_from,
         stochastic=stochastic,
         epochs=epochs,
     )

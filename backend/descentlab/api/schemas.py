@@ -67,12 +67,26 @@ class ScheduleRef(Model):
     params: ParamValues = {}
 
 
+Point = Annotated[list[Number], Field(min_length=1, max_length=2)]
+
+
 class OptimizerRef(Model):
     id: Name
     params: ParamValues = Field(
         default={}, description="hyperparameters; see GET /api/optimizers for names and ranges"
     )
     schedule: Name | ScheduleRef | None = None
+    start: Point | None = Field(
+        default=None, description="this optimiser's own start (else the run's `start`)"
+    )
+
+
+class RestartFrom(Model):
+    """Where random restarts start: uniformly over the surface's domain, or N(center, σ²)."""
+
+    dist: Literal["uniform", "normal"] = "uniform"
+    center: Point | None = Field(default=None, description="normal: the mean (else `start`)")
+    sigma: float = Field(default=1.0, gt=0, le=limits.MAX_BOUND, description="normal: σ")
 
 
 class StopRule(Model):
@@ -86,7 +100,7 @@ class RunSettings(Model):
     """What every run request states: the problem, where to start, when to stop, the seed."""
 
     surface: SurfaceSpec
-    start: Annotated[list[Number], Field(min_length=1, max_length=2)] | None = None
+    start: Point | None = None
     max_steps: int = Field(default=1000, ge=1, le=limits.MAX_STEPS)
     stop: StopRule = Field(default_factory=StopRule)
     seed: int = Field(default=0, ge=0, lt=2**63)
@@ -94,6 +108,7 @@ class RunSettings(Model):
 
 class RunBody(RunSettings):
     restarts: int = Field(default=0, ge=0, le=limits.MAX_RESTARTS)
+    restart_from: RestartFrom | None = None
     stochastic: Stochastic | None = None
     epochs: int | None = Field(
         default=None, ge=1, le=limits.MAX_STEPS, description="minibatch SGD: sets max_steps"

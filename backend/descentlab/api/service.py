@@ -48,17 +48,20 @@ def prepare_runs(body: RunBody) -> tuple[Problem, list[engine.RunSpec]]:
             spec = engine.prepare(
                 problem,
                 optimizer,
-                start=body.start,
+                start=body.start if ref.start is None else ref.start,
                 params=ref.params,
                 schedule=schedule,
                 stop=stop,
                 seed=body.seed,
                 restarts=body.restarts,
+                restart_from=body.restart_from.model_dump() if body.restart_from else None,
                 stochastic=body.stochastic.model_dump() if body.stochastic else None,
                 epochs=body.epochs,
             )
         except DescentLabError as err:
-            if err.field.split(".")[0] in ("params", "schedule"):
+            if err.field.split(".")[0] in ("params", "schedule") or (
+                err.field == "start" and ref.start is not None
+            ):
                 raise err.within(f"optimizers.{i}") from None
             raise
         specs.append(spec)

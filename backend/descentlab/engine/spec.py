@@ -64,6 +64,18 @@ class Stochastic:
 
 
 SAMPLINGS = ("shuffle", "replacement")
+RESTART_DISTS = ("uniform", "normal")
+
+
+@dataclass(frozen=True)
+class RestartFrom:
+    """Where random restarts start: ``uniform`` over the surface's domain, or ``normal``,
+    N(center, σ²) in each coordinate (the notes' restarts; ``center`` defaults to the run's
+    start)."""
+
+    dist: str = "uniform"
+    center: tuple[float, ...] | None = None
+    sigma: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -96,14 +108,16 @@ def prepare(
     stop: Stop | None = None,
     seed: int = 0,
     restarts: int = 0,
+    restart_from: RestartFrom | dict[str, Any] | None = None,
     stochastic: Stochastic | dict[str, Any] | None = None,
     epochs: int | None = None,
     sweep: Mapping[str, Sequence[Any]] | None = None,
 ) -> RunSpec:
     """Validate loose arguments (ids, dicts, lists) into a :class:`RunSpec`.
 
-    ``restarts`` adds that many extra rows started uniformly at random in the surface's domain
-    (seeded): the lecture's random restarts, run side by side on the batch axis. ``sweep``
+    ``restarts`` adds that many extra rows started at random (seeded), uniformly in the
+    surface's domain or as ``restart_from`` says: the lecture's random restarts, run side by
+    side on the batch axis. ``sweep``
     maps hyperparameter names to lists of values (a pair such as ``betas``: a list of pairs):
     every combination is one row (the grid in the order given, the last name varying fastest),
     all from the one start. ``epochs`` (minibatch SGD only) sets ``max_steps`` to
@@ -121,7 +135,7 @@ def prepare(
         raise DescentLabError("restarts", "must be a whole number")
     if not 0 <= restarts <= limits.MAX_RESTARTS:
         raise DescentLabError("restarts", f"must be between 0 and {limits.MAX_RESTARTS}")
-    starts = _starts(problem, start, restarts, seed)
+    starts = _starts(problem, start, restarts, seed, _restart_from(restart_from))
     if sweep:
         if restarts:
             raise DescentLabError("sweep", "cannot be combined with restarts")
@@ -234,7 +248,49 @@ def _stochastic(given: Any, problem: Problem, opt: Optimizer) -> Stochastic:
     return given
 
 
-def _starts(problem: Problem, start: Any, restarts: int, seed: int) -> np.ndarray:
+def _restart_from(given: Any) -> RestartFrom:
+    if given is None:
+        return RestartFrom()
+    if isinstance(given, dict):
+        unknown = sorted(set(given) - {"dist", "center", "sigma"})
+        if unknown:
+            raise DescentLabError(f"restart_from.{unknown[0]}", "unknown field")
+        center = given.get("center")
+        given = RestartFrom(
+            given.get("dist", "uniform"),
+            None if center is None else tuple(center),
+            given.get("sigma", 1.0),
+        )
+    if not isinstance(given, RestartFrom):
+        raise DescentLabError("restart_from", "must be an object")
+    if given.dist not in RESTART_DISTS:
+        raise DescentLabError("restart_from.dist", f"must be one of {', '.join(RESTART_DISTS)}")
+    sigma = given.sigma
+    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)):
+        raise DescentLabError("restart_from.sigma", "must be a number")
+    if not (math.isfinite(sigma) and 0 < sigma <= limits.MAX_BOUND):
+        raise DescentLabError("restart_from.sigma", f"must be in (0, {limits.MAX_BOUND:g}]")
+    return given
+
+
+def _restart_points(
+    problem: Problem, first: np.ndarray, restarts: int, seed: int, where: RestartFrom
+) -> np.ndarray:
+    rng = np.random.default_rng([seed, 0xC0FFEE])
+    if where.dist == "uniform":
+        lo, hi = problem.domain[:, 0], problem.domain[:, 1]
+        return rng.uniform(lo, hi, size=(restarts, problem.dim))
+    center = first[0] if where.center is None else np.asarray(where.center, dtype=float)
+    if center.shape != (problem.dim,) or not np.isfinite(center).all():
+        raise DescentLabError(
+            "restart_from.center", f"must be {problem.dim} finite number(s) for {problem.id!r}"
+        )
+    return rng.normal(center, where.sigma, size=(restarts, problem.dim))
+
+
+def _starts(
+    problem: Problem, start: Any, restarts: int, seed: int, where: RestartFrom
+) -> np.ndarray:
     if start is None:
         first = problem.start[None, :]
     else:
@@ -253,9 +309,7 @@ def _starts(problem: Problem, start: Any, restarts: int, seed: int) -> np.ndarra
         if not np.isfinite(first).all():
             raise DescentLabError("start", "must be finite")
     if restarts:
-        rng = np.random.default_rng([seed, 0xC0FFEE])
-        lo, hi = problem.domain[:, 0], problem.domain[:, 1]
-        first = np.concatenate([first, rng.uniform(lo, hi, size=(restarts, problem.dim))])
+        first = np.concatenate([first, _restart_points(problem, first, restarts, seed, where)])
     if first.shape[0] > limits.MAX_BATCH:
         raise DescentLabError("start", f"at most {limits.MAX_BATCH} start points")
     return first
