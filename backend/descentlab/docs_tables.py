@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .optimizers import REGISTRY
 from .params import Param
+from .presets import LECTURES, PRESETS
 from .problems import CATALOG
 from .schedules import SCHEDULES
 
@@ -51,7 +52,20 @@ def schedules_table() -> str:
     return "\n".join(lines)
 
 
-TABLES = {"surfaces": surfaces_table, "optimizers": optimizers_table, "schedules": schedules_table}
+def presets_table() -> str:
+    titles = {lecture.id: f"{lecture.id.title()} ({lecture.notes})" for lecture in LECTURES}
+    lines = ["| id | figure | lecture (notes) | section |", "|---|---|---|---|"]
+    for p in PRESETS:
+        lines.append(f"| `{p.id}` | {p.title} | {titles[p.lecture]} | {p.section} |")
+    return "\n".join(lines)
+
+
+TABLES = {
+    "surfaces": surfaces_table,
+    "optimizers": optimizers_table,
+    "schedules": schedules_table,
+    "presets": presets_table,
+}
 
 
 def render(readme: str) -> str:

@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from .problems import make_problem
+
 
 @dataclass(frozen=True)
 class Lecture:
@@ -62,92 +66,446 @@ class Preset:
         }
 
 
-# The lecture's stopping rule for the parabola: continue while sum |dL| > tol.
-_LECTURE_STOP = {"grad_tol": 1e-6, "grad_norm": "l1"}
+# The Glasgow notes' gradient descent: continue while sum |dL| > tol, with no cap on the steps.
+_GLASGOW_STOP = {"grad_tol": 1e-4, "grad_norm": "l1"}
+# A fixed number of iterations, as the Duke and Oslo notes' loops run.
+_NO_TOL = {"grad_tol": None}
+# The Duke notes' contour levels for x² + 100y², and k⁵ (k = 0..9) for Rosenbrock.
+_BOWL_VIEW = {
+    "domain": [[-1.2, 1.2], [-1.2, 1.2]],
+    "levels": [0.1, 1, 2, 4, 9, 16, 25, 36, 49, 64, 81, 100],
+}
+_ROSENBROCK_VIEW = {"domain": [[-5.0, 5.0], [-5.0, 5.0]], "levels": [k**5 for k in range(10)]}
+_DUKE_BOWL = {"id": "quadratic", "params": {"kappa": 100, "angle": 0}}
+_NOTES_COUNT_POINTS = (
+    "The notes print the number of points drawn, start included; we count updates, one fewer."
+)
 
 
-def _parabola(lr: float, verdict: str) -> Preset:
+def _ols_rate() -> float:
+    """η = 1/λmax of the OLS loss's Hessian (2/n)XᵀX on the Oslo notes' data, as they set it."""
+    problem = make_problem("linear-regression")
+    hessian = problem.hess(np.zeros((1, problem.dim)))[0]
+    return float(1.0 / np.linalg.eigvalsh(hessian).max())
+
+
+def _parabola(lr: float, verdict: str, steps: int, try_this: str, differs: str) -> Preset:
     return Preset(
         id=f"parabola-lr-{lr:g}",
         title=f"Parabola, step {lr:g}: {verdict}",
         lecture="glasgow",
         section="2.6.1 Why step size matters",
-        try_this="Drag lr across 0.5 and then across 1: the path stops converging at 2/λmax = 1.",
-        description=f"Gradient descent on L(θ) = θ² from θ = -10 with step size {lr:g}. "
-        "Each step multiplies θ by (1 - 2η): it converges for 0 < η < 1, fastest at 0.5, "
-        "oscillates above 0.5 and diverges above 1.",
+        description=f"Gradient descent on L(θ) = θ² from θ = −10 with step {lr:g}, until "
+        f"Σ|∂L| ≤ 10⁻⁴. Each step multiplies θ by 1 − 2·{lr:g} = {1 - 2 * lr:g}: it converges "
+        "for 0 < η < 1, fastest at 0.5, oscillates above 0.5 and diverges above 1.",
+        try_this=try_this,
+        differs=differs,
         run={
             "surface": "parabola",
             "start": [-10.0],
-            "max_steps": 100,
-            "stop": _LECTURE_STOP,
+            "max_steps": steps,
+            "stop": _GLASGOW_STOP,
             "optimizers": [{"id": "gd", "params": {"lr": lr}}],
         },
+        view={"domain": [[-10.0, 10.0]]},
     )
 
 
-PRESETS: tuple[Preset, ...] = (
-    _parabola(0.01, "too small"),
-    _parabola(0.25, "about right"),
-    _parabola(0.5, "one step"),
-    _parabola(0.98, "oscillating"),
-    _parabola(1.5, "diverging"),
+GLASGOW: tuple[Preset, ...] = (
+    Preset(
+        id="quartic-analytic",
+        title="The quartic: a minimum at x = 5",
+        lecture="glasgow",
+        section="2.2 Analytical derivatives",
+        description="f(x) = x⁴ − 40x² − 100x, drawn on [−2, 8] as in the notes: f′(5) = 0 and "
+        "f″(5) = 220 > 0, so x = 5 is a minimum. Gradient descent from x = 0 walks to it.",
+        try_this="Start at x = −2: the slope there points left, to the other, local minimum "
+        "at x ≈ −3.62 just outside the view.",
+        differs="The notes solve this one on paper; the gradient-descent path is ours.",
+        run={
+            "surface": "quartic",
+            "start": [0.0],
+            "max_steps": 1000,
+            "stop": _GLASGOW_STOP,
+            "optimizers": [{"id": "gd", "params": {"lr": 0.002}}],
+        },
+        view={"domain": [[-2.0, 8.0]]},
+    ),
+    _parabola(
+        0.25,
+        "about right",
+        100,
+        "Halve lr: the path needs about twice as many steps.",
+        f"{_NOTES_COUNT_POINTS} They print 19 steps; this run makes 18 updates.",
+    ),
+    _parabola(
+        0.01,
+        "too small",
+        1000,
+        "Drag lr up towards 0.5 and watch the step count fall.",
+        f"{_NOTES_COUNT_POINTS} They print 606 steps; this run makes 605 updates.",
+    ),
+    _parabola(
+        0.5,
+        "one step",
+        100,
+        "Any lr other than 0.5 needs more than one step: 2/λmax = 1 here, and 1/λmax lands "
+        "exactly on the minimum.",
+        f"{_NOTES_COUNT_POINTS} They print 2 steps; this run makes 1 update.",
+    ),
+    _parabola(
+        0.98,
+        "oscillating",
+        1000,
+        "Drag lr from 0.98 down to 0.5: the jumps across the minimum shrink and stop.",
+        f"{_NOTES_COUNT_POINTS} They print 301 steps; this run makes 300 updates.",
+    ),
+    _parabola(
+        1.5,
+        "diverging",
+        1000,
+        "Drag lr just below 1: the path turns back and converges, slowly.",
+        'The notes print "Converged in 1023 steps": their loop stops once θ overflows and the '
+        "gradient becomes NaN. We stop at |θ| > 10⁶ and call it diverged.",
+    ),
+    Preset(
+        id="polynomial-five-paths",
+        title="A 2-D polynomial: five starts, one minimum",
+        lecture="glasgow",
+        section="2.6.3 Gradient descent in 2D",
+        description="y² − 0.02y³ + 5x + x² + 0.04x³ on [−35, 35]², gradient descent from five "
+        "starts until Σ|∂L| ≤ 10⁻⁶: four with step 0.1, one with step 0.9. All end in the "
+        "same local minimum near (−3.06, 0); far enough away the cubic terms fall forever.",
+        try_this="Move a start to the far right or top: past the ridge the cubic terms win and "
+        "the path runs off.",
+        run={
+            "surface": "polynomial",
+            "max_steps": 1000,
+            "stop": {"grad_tol": 1e-6, "grad_norm": "l1"},
+            "optimizers": [
+                {"id": "gd", "params": {"lr": 0.1}, "start": [30.0, -40.0]},
+                {"id": "gd", "params": {"lr": 0.1}, "start": [-10.0, 20.0]},
+                {"id": "gd", "params": {"lr": 0.1}, "start": [18.0, 19.0]},
+                {"id": "gd", "params": {"lr": 0.1}, "start": [18.0, 33.0]},
+                {"id": "gd", "params": {"lr": 0.9}, "start": [-13.0, -18.0]},
+            ],
+        },
+        view={"domain": [[-35.0, 35.0], [-35.0, 35.0]]},
+    ),
     Preset(
         id="nightmare-momentum-restarts",
         title="Nightmare: momentum with random restarts",
         lecture="glasgow",
         section="3.9 Simple memory: momentum terms",
-        try_this="Set momentum to 0: most restarts now stop in the first dent they meet.",
-        description="Momentum from the default start and eight random restarts on the "
-        "lecture's bad function; the lowest final loss wins. The default start settles in a "
-        "shallow dent, restarts find the deep wide basin, and only a lucky start falls into "
-        "the narrow global well.",
+        description="Momentum (v = αv + δ∇L, δ = 0.2, α = 0.9) from the centre and 19 starts "
+        "drawn from N(0, 2²), each run until its loss changes by at most 10⁻⁴; the lowest "
+        "final loss wins. Restarts let a method that gets stuck try other basins.",
+        try_this="Set momentum to 0: most runs now stop in the first dent they meet.",
+        differs="The notes start the velocity at ∇L(θ₀) itself, unscaled, so their first step "
+        "is (α + δ)∇L; ours starts at rest (first step δ∇L). Their starts are unseeded draws.",
         run={
             "surface": "nightmare",
-            "max_steps": 400,
+            "start": [0.0, 0.0],
+            "max_steps": 2000,
             "seed": 1,
-            "restarts": 8,
-            "optimizers": [{"id": "momentum", "params": {"lr": 0.05, "momentum": 0.9}}],
+            "restarts": 19,
+            "restart_from": {"dist": "normal", "center": [0.0, 0.0], "sigma": 2.0},
+            "stop": {"grad_tol": None, "loss_tol": 1e-4},
+            "optimizers": [{"id": "velocity-momentum", "params": {"lr": 0.2, "momentum": 0.9}}],
         },
+        view={"domain": [[-5.0, 5.0], [-5.0, 5.0]]},
+    ),
+)
+
+DUKE: tuple[Preset, ...] = (
+    Preset(
+        id="duke-gd-1d-moderate",
+        title="x²: gradient descent with a moderate step",
+        lecture="duke",
+        section="Momentum in 1D: gradient descent with moderate step size",
+        description="Ten steps of 0.1 on f(x) = x² from x = 1: each multiplies x by 0.8.",
+        try_this="Drag lr to 0.5: one step lands on the minimum.",
+        run={
+            "surface": "parabola",
+            "start": [1.0],
+            "max_steps": 10,
+            "stop": _NO_TOL,
+            "optimizers": [{"id": "gd", "params": {"lr": 0.1}}],
+        },
+        view={"domain": [[-1.2, 1.2]]},
     ),
     Preset(
-        id="bowl-gd-momentum-rmsprop-adam",
-        title="x² + 100y²: GD vs momentum vs RMSprop vs Adam",
+        id="duke-gd-1d-large",
+        title="x²: gradient descent with a large step",
         lecture="duke",
-        section="Momentum and RMSprop in 2D",
-        try_this="Raise GD's lr past 0.01 = 2/200: its path leaves the valley.",
-        description="The ill-conditioned bowl: GD must keep η below 2/200 = 0.01 and crawls "
-        "along x; momentum and the per-coordinate scaling of RMSprop and Adam do not.",
+        section="Momentum in 1D: gradient descent with large step size",
+        description="Ten steps of 0.95 on f(x) = x² from x = 1: each multiplies x by −0.9, so "
+        "the path jumps from side to side and closes in slowly.",
+        try_this="Drag lr past 1: the jumps grow instead.",
         run={
-            "surface": {"id": "quadratic", "params": {"kappa": 100, "angle": 0}},
-            "start": [-9.0, 3.0],
-            "max_steps": 300,
+            "surface": "parabola",
+            "start": [1.0],
+            "max_steps": 10,
+            "stop": _NO_TOL,
+            "optimizers": [{"id": "gd", "params": {"lr": 0.95}}],
+        },
+        view={"domain": [[-1.2, 1.2]]},
+    ),
+    Preset(
+        id="duke-ewa-momentum-1d",
+        title="x²: momentum as an average of gradients",
+        lecture="duke",
+        section="Momentum in 1D: gradient descent with momentum",
+        description="The same step 0.95 with momentum β = 0.9 as an exponentially weighted "
+        "average of the gradients, bias-corrected: opposite gradients cancel in the average, "
+        "so the side-to-side jumps are damped.",
+        try_this="Set bias_correction to 0: the first steps become ten times shorter.",
+        differs="The notes divide by 1 + β^t, a slip for 1 − β^t; with the correct rule the "
+        "first step is a full gradient step (to −0.9) and the swing is damped over more steps "
+        "than the notes' curve shows.",
+        run={
+            "surface": "parabola",
+            "start": [1.0],
+            "max_steps": 10,
+            "stop": _NO_TOL,
+            "optimizers": [{"id": "ewa-momentum", "params": {"lr": 0.95, "beta": 0.9}}],
+        },
+        view={"domain": [[-1.2, 1.2]]},
+    ),
+    Preset(
+        id="duke-bowl-gd",
+        title="x² + 100y²: vanilla gradient descent",
+        lecture="duke",
+        section="Momentum and RMSprop in 2D: gradient descent with large step size",
+        description="75 steps of 0.01 from (−1, −1). Along y the curvature is 200, so each "
+        "step multiplies y by 1 − 0.01·200 = −1: y flips sign forever while x crawls.",
+        try_this="Drag lr just below 0.01 = 2/λmax: the swing across the valley dies out.",
+        run={
+            "surface": _DUKE_BOWL,
+            "start": [-1.0, -1.0],
+            "max_steps": 75,
+            "stop": _NO_TOL,
+            "optimizers": [{"id": "gd", "params": {"lr": 0.01}}],
+        },
+        view=_BOWL_VIEW,
+    ),
+    Preset(
+        id="duke-bowl-momentum",
+        title="x² + 100y²: gradient descent with momentum",
+        lecture="duke",
+        section="Momentum and RMSprop in 2D: gradient descent with momentum",
+        description="The same 75 steps of 0.01 with momentum as an average of gradients "
+        "(β = 0.9): the flips along y cancel in the average and the path settles into the "
+        "valley.",
+        try_this="Set beta to 0: this is the vanilla figure again.",
+        differs="The notes divide by 1 + β^t, a slip for 1 − β^t; the correct rule takes "
+        "larger first steps, so the path differs from the notes' figure in its first swings.",
+        run={
+            "surface": _DUKE_BOWL,
+            "start": [-1.0, -1.0],
+            "max_steps": 75,
+            "stop": _NO_TOL,
+            "optimizers": [{"id": "ewa-momentum", "params": {"lr": 0.01, "beta": 0.9}}],
+        },
+        view=_BOWL_VIEW,
+    ),
+    Preset(
+        id="duke-bowl-rmsprop",
+        title="x² + 100y²: RMSprop",
+        lecture="duke",
+        section="Momentum and RMSprop in 2D: gradient descent with RMSprop",
+        description="Ten steps of RMSprop (lr 0.1, α = 0.9, ε = 10⁻⁸) from (−1, −1): each "
+        "coordinate's step is divided by its own running RMS gradient, so both axes move at "
+        "about the same speed despite curvatures 2 and 200.",
+        try_this="Raise alpha towards 0.99: the scale adapts more slowly and the first steps grow.",
+        run={
+            "surface": _DUKE_BOWL,
+            "start": [-1.0, -1.0],
+            "max_steps": 10,
+            "stop": _NO_TOL,
             "optimizers": [
-                {"id": "gd", "params": {"lr": 0.009}},
-                {"id": "momentum", "params": {"lr": 0.005, "momentum": 0.9}},
-                {"id": "rmsprop", "params": {"lr": 0.1}},
-                {"id": "adam", "params": {"lr": 0.5}},
+                {"id": "rmsprop", "params": {"lr": 0.1, "alpha": 0.9, "eps": 1e-8}},
             ],
         },
+        view=_BOWL_VIEW,
     ),
     Preset(
-        id="rosenbrock-nelder-mead-bfgs-newton-cg",
-        title="Rosenbrock from (4, -4.1): Nelder-Mead vs BFGS vs Newton-CG",
+        id="duke-bowl-adam",
+        title="x² + 100y²: Adam",
         lecture="duke",
-        section="Comparison with standard algorithms",
-        try_this="Move the start: Newton-CG still needs a few dozen steps, Nelder-Mead hundreds.",
-        description="Derivative-free, quasi-Newton and truncated-Newton methods on the "
-        "Rosenbrock valley, as scipy.optimize runs them.",
+        section="ADAM",
+        description="Ten steps of Adam (lr 0.1, β₁ = β₂ = 0.9, ε = 10⁻⁸) from (−1, −1): "
+        "momentum on the gradient, scaled per coordinate as in RMSprop, with bias correction.",
+        try_this="Set β₁ to 0: Adam becomes RMSprop with bias correction.",
+        differs="The notes' Adam cell steps with m where m̂ is meant and corrects by "
+        "1 + β^t (a slip for 1 − β^t), and titles the figure RMSprop; this is Adam as "
+        "torch.optim.Adam defines it.",
+        run={
+            "surface": _DUKE_BOWL,
+            "start": [-1.0, -1.0],
+            "max_steps": 10,
+            "stop": _NO_TOL,
+            "optimizers": [
+                {"id": "adam", "params": {"lr": 0.1, "betas": [0.9, 0.9], "eps": 1e-8}},
+            ],
+        },
+        view=_BOWL_VIEW,
+    ),
+    Preset(
+        id="duke-rosenbrock-gd-100k",
+        title="Rosenbrock: 100,000 gradient-descent steps",
+        lecture="duke",
+        section="Implementing a custom optimization routine for scipy.optimize",
+        description="The notes' custom minimiser: 100,000 steps of 0.0002 from (4, −4.1). "
+        "The path drops into the curved valley at once and then creeps along it; the final "
+        "loss is 1.06 × 10⁻⁸.",
+        try_this="Compare the step count with Nelder-Mead's and Newton-CG's on the next slides.",
+        run={
+            "surface": "rosenbrock",
+            "start": [4.0, -4.1],
+            "max_steps": 100_000,
+            "stop": _NO_TOL,
+            "optimizers": [{"id": "gd", "params": {"lr": 0.0002}}],
+        },
+        view=_ROSENBROCK_VIEW,
+    ),
+    Preset(
+        id="duke-rosenbrock-nelder-mead",
+        title="Rosenbrock: Nelder-Mead",
+        lecture="duke",
+        section="Comparison with standard algorithms: Nelder-Mead",
+        description="scipy's Nelder-Mead from (4, −4.1) with its own defaults: no "
+        "derivatives, only a simplex of three points reflecting and shrinking; 162 function "
+        "evaluations to a loss of 5.3 × 10⁻¹⁰.",
+        try_this="Set adaptive to 1, or give the simplex a size: the count of evaluations "
+        "changes a lot.",
+        differs="scipy reports 85 iterations; its callback reports 84 points after the start, "
+        "and that is the path drawn. Where the simplex's best point does not move, the path "
+        "repeats it.",
         run={
             "surface": "rosenbrock",
             "start": [4.0, -4.1],
             "max_steps": 2000,
-            "optimizers": [
-                {"id": "nelder-mead"},
-                {"id": "bfgs"},
-                {"id": "newton-cg"},
-            ],
+            "optimizers": [{"id": "nelder-mead", "params": {"simplex_size": 0.0}}],
         },
-        view={"domain": [[-5.0, 5.0], [-5.0, 17.0]]},
+        view=_ROSENBROCK_VIEW,
+    ),
+    Preset(
+        id="duke-rosenbrock-bfgs",
+        title="Rosenbrock: BFGS",
+        lecture="duke",
+        section="Comparison with standard algorithms: BFGS",
+        description="scipy's BFGS from (4, −4.1): a quasi-Newton method that builds an "
+        "approximate inverse Hessian from successive gradients.",
+        try_this="Switch to L-BFGS: the same idea with a few remembered gradient pairs.",
+        differs="The notes' BFGS cell runs Newton-CG (its printed output is the next "
+        "slide's); this is BFGS itself.",
+        run={
+            "surface": "rosenbrock",
+            "start": [4.0, -4.1],
+            "max_steps": 2000,
+            "optimizers": [{"id": "bfgs"}],
+        },
+        view=_ROSENBROCK_VIEW,
+    ),
+    Preset(
+        id="duke-rosenbrock-newton-cg",
+        title="Rosenbrock: Newton-CG",
+        lecture="duke",
+        section="Comparison with standard algorithms: Newton-CG",
+        description="scipy's Newton-CG from (4, −4.1) with the exact gradient and Hessian: "
+        "26 steps to a loss of 1.4 × 10⁻¹³.",
+        try_this="Switch to Newton: the full Newton step with the exact Hessian, no "
+        "conjugate-gradient inner loop.",
+        run={
+            "surface": "rosenbrock",
+            "start": [4.0, -4.1],
+            "max_steps": 2000,
+            "optimizers": [{"id": "newton-cg"}],
+        },
+        view=_ROSENBROCK_VIEW,
     ),
 )
+
+_OLS = "linear-regression"
+_OSLO_SCHEDULE = {"id": "inverse_time", "params": {"t1": 50.0}}  # t0/(t + t1), t0 = 5, t1 = 50
+_OSLO_SGD = {"batch_size": 5, "sampling": "replacement"}
+_OSLO_BLOCKS = (
+    "The notes pick one of 20 fixed blocks of 5 consecutive points at random each step; we "
+    "draw 5 points at random, and the notes' data and start are unseeded draws where ours "
+    "are seeded."
+)
+
+OSLO: tuple[Preset, ...] = (
+    Preset(
+        id="oslo-ols-gd",
+        title="Least squares: gradient descent at η = 1/λmax",
+        lecture="oslo",
+        section="Code with a Number of Minibatches which varies",
+        description="The mean squared error of a line fit to 100 points y = 4 + 3x + noise, "
+        "as a surface over (θ₀, θ₁). Its Hessian (2/n)XᵀX is constant; 1,000 steps of "
+        "η = 1/λmax reach the normal equations' solution.",
+        try_this="Drag lr up to 2/λmax and past it: the path starts to zig-zag, then diverges.",
+        differs="The notes draw their data and start at random, unseeded; ours are seeded.",
+        run={
+            "surface": _OLS,
+            "start": [0.0, 0.0],
+            "max_steps": 1000,
+            "stop": _NO_TOL,
+            "optimizers": [{"id": "gd", "params": {"lr": _ols_rate()}}],
+        },
+    ),
+    Preset(
+        id="oslo-ols-sgd",
+        title="Least squares: minibatch SGD with a decaying rate",
+        lecture="oslo",
+        section="Code with a Number of Minibatches which varies",
+        description="50 epochs of minibatch SGD, 5 points per step, 20 steps per epoch, with "
+        "the notes' rate t₀/(t + t₁), t₀ = 5, t₁ = 50: noisy steps that shrink as the rate "
+        "decays.",
+        try_this="Set the schedule to constant: the path keeps jittering around the minimum.",
+        differs=_OSLO_BLOCKS,
+        run={
+            "surface": _OLS,
+            "start": [0.0, 0.0],
+            "stochastic": _OSLO_SGD,
+            "epochs": 50,
+            "seed": 1,
+            "stop": _NO_TOL,
+            "optimizers": [{"id": "gd", "params": {"lr": 0.1}, "schedule": _OSLO_SCHEDULE}],
+        },
+    ),
+    Preset(
+        id="oslo-momentum-forms",
+        title="Momentum under a schedule: two forms",
+        lecture="oslo",
+        section="Momentum based GD",
+        description="The notes' momentum v = γv + η_t∇L keeps each gradient at the rate of "
+        "its own step; PyTorch's b = μb + ∇L, x −= η_t b rescales all of them by today's "
+        "rate. With a constant rate the two are one path; under the decaying rate they part.",
+        try_this="Set both schedules to constant: the two paths coincide.",
+        differs=_OSLO_BLOCKS,
+        run={
+            "surface": _OLS,
+            "start": [0.0, 0.0],
+            "stochastic": _OSLO_SGD,
+            "epochs": 10,
+            "seed": 1,
+            "stop": _NO_TOL,
+            "optimizers": [
+                {
+                    "id": "velocity-momentum",
+                    "params": {"lr": 0.02, "momentum": 0.9},
+                    "schedule": _OSLO_SCHEDULE,
+                },
+                {
+                    "id": "momentum",
+                    "params": {"lr": 0.02, "momentum": 0.9},
+                    "schedule": _OSLO_SCHEDULE,
+                },
+            ],
+        },
+    ),
+)
+
+PRESETS: tuple[Preset, ...] = GLASGOW + DUKE + OSLO

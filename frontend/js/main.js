@@ -32,7 +32,7 @@ function gridQuery(s, one) {
   const q = { ...(one ? { nx: 400 } : { nx: 150, ny: 150 }), encoding: GRID_ENCODING };
   if (s.view) {
     [q.xmin, q.xmax] = s.view;
-    if (!one) [q.ymin, q.ymax] = s.view.slice(2);
+    if (!one && s.view.length === 4) [q.ymin, q.ymax] = s.view.slice(2);
   }
   return q;
 }

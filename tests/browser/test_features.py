@@ -17,19 +17,19 @@ from uiutil import FAST, open_app, run_id, traces, wait_done, wait_fitted, wait_
 pytestmark = pytest.mark.browser
 
 
-def test_restarts_preset_draws_nine_paths(page: Any, artifacts: Path) -> None:
+def test_restarts_preset_draws_twenty_paths(page: Any, artifacts: Path) -> None:
     open_app(page)
     first = run_id(page)
     page.locator("#presets .preset", has_text="random restarts").click()
     wait_done(page, after_run=first)
     rows = [t["meta"] for t in traces(page) if t["meta"] and "row" in t["meta"]]
-    assert sorted(m["row"] for m in rows) == list(range(9))
+    assert sorted(m["row"] for m in rows) == list(range(20))
     assert sum(m["best"] for m in rows) == 1
-    assert page.input_value("#restarts") == "8"
+    assert page.input_value("#restarts") == "19"
     assert page.input_value("#seed") == "1"
-    wait_hash(page, "restarts=8")
+    wait_hash(page, "restarts=19")
     summary = page.locator("#summary").inner_text()
-    assert "best of 9" in summary
+    assert "best of 20" in summary
     assert "still going" not in summary
     # the best row's start is marked
     assert page.evaluate(
