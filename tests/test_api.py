@@ -305,3 +305,23 @@ def test_plotly_is_served_as_the_bundle_module_prepares_it(client: TestClient) -
     url = client.app.state.frontend.plotly_url  # type: ignore[attr-defined]
     served = client.get(url, headers={"accept-encoding": "identity"}).content
     assert served == plotly_source()
+
+
+@pytest.mark.parametrize("path", ["/", "/api/presets", "/healthz", "/docs", "/redoc"])
+def test_every_response_carries_the_security_headers(client: TestClient, path: str) -> None:
+    headers = client.get(path).headers
+    policy = headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "object-src 'none'" in policy
+    inline = "'unsafe-inline'" in policy.split("script-src")[1].split(";")[0]
+    assert inline == path.startswith(("/docs", "/redoc"))  # only FastAPI's docs pages
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_api_docs_load_their_assets_from_this_server(client: TestClient, path: str) -> None:
+    page = client.get(path).text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets and all(a.startswith("/") for a in assets)
+    for asset in assets:
+        assert client.get(asset).status_code == 200

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from threadpoolctl import threadpool_limits
 
 import descentlab
@@ -24,6 +25,7 @@ from . import plotly_bundle
 from .guards import BodyLimit, install_handlers
 from .responses import JSON
 from .routes import analysis, catalogs, expressions, health, runs, surfaces, sweeps
+from .security import SecurityHeaders
 from .service import offload
 from .settings import Settings
 from .static import mount_frontend
@@ -58,7 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for pool in (app.state.pool, app.state.batch_pool):
             pool.shutdown(wait=False, cancel_futures=True)
 
-    app = FastAPI(
+    # FastAPIOffline serves /docs and /redoc with Swagger UI and ReDoc from its own package
+    # data: no CDN, so the API docs work offline like the page.
+    app = FastAPIOffline(
         title="DescentLab",
         version=descentlab.__version__,
         description="Optimisers on loss surfaces: REST, WebSocket streams and the browser UI.",
@@ -70,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _pools(app, settings)
     install_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     for module in (health, surfaces, catalogs, runs, sweeps, analysis, expressions):
         app.include_router(module.router)
     app.include_router(surfaces.grid_router)

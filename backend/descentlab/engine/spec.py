@@ -52,7 +52,8 @@ class Stochastic:
     plain gradient descent); ``sampling`` "shuffle" cuts a fresh permutation into batches each
     epoch, "replacement" draws M samples per step. ``noise`` σ adds N(0, σ²) to every
     gradient component, on any surface: simulated noise, neither minibatching nor the notes'
-    stochastic relaxation (which smooths the objective by averaging it over random shifts). Stopping rules always use the true, full-data loss and gradient."""
+    stochastic relaxation (which smooths the objective by averaging it over random shifts).
+    Stopping rules always use the true, full-data loss and gradient."""
 
     batch_size: int | None = None
     sampling: str = "shuffle"
