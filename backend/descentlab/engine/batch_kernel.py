@@ -8,12 +8,13 @@ rules checked at every point as :class:`~.record.Book` checks them. Columns are 
 they are split across cores (the compiled code releases the GIL), and several columns are
 interleaved in one loop ("lanes") so that their dependency chains overlap.
 
-The results equal numpy's to the last bit: the same operations in the same order, IEEE
-arithmetic, and the C library's functions, which are numpy's on float64 (``tanh`` excepted:
-:mod:`.native`). Hyperparameters a sweep varies are traced as columns: arithmetic on them
-alone folds per column with numpy, as the batch path computes it. ``beta ** t`` on a column is
-read from a table of each distinct value's powers, computed as :class:`~..optimizers.base.
-ArrayOps` computes them.
+The results agree with numpy's batch path to a stated tolerance (relative 1e-12 per step on a
+smooth surface), not to the bit: the same operations in the same order and IEEE arithmetic, but
+the compiled code calls the C library's exp, log, pow, ... where numpy may use its own SIMD code
+(on CPUs with AVX-512, say), and the two differ in the last bit now and then (:mod:`.native`).
+Hyperparameters a sweep varies are traced as columns: arithmetic on them alone folds per column
+with numpy, as the batch path computes it. ``beta ** t`` on a column is read from a table of
+each distinct value's powers, computed as :class:`~..optimizers.base.ArrayOps` computes them.
 
 Compiling takes a second or two, once per structure (rule, flags, surface, stopping norm) and
 process. A sweep never waits for it: the first one runs on numpy while a background thread

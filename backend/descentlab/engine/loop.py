@@ -105,8 +105,8 @@ def final(*args: Any, chunk: int = 64, **kwargs: Any) -> Chunk:
     spec = args[0] if args and isinstance(args[0], RunSpec) else prepare(*args, **kwargs)
     kernel = column_kernel(spec)
     if kernel is None:
-        # A batch runs on arrays here, whose results the compiled columns equal, so that a
-        # structure's first call (before its compile) and later ones agree to the last bit.
+        # A batch runs on arrays here, not row by row on floats: numpy's batch path, the
+        # reference the compiled columns are held to.
         chunks = (
             iterate(spec, chunk=chunk, extras=False)
             if spec.optimizer.driver is not None
