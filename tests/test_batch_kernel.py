@@ -16,12 +16,14 @@ import dataclasses
 import itertools
 import math
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
 from descentlab import engine
 from descentlab.engine import Stop, batch_kernel, loop, native
+from descentlab.engine.batch_kernel import finish
 from descentlab.engine.record import Chunker
 from descentlab.engine.trace import FIRST_TRACED_STEP
 from descentlab.optimizers import REGISTRY
@@ -60,21 +62,21 @@ def _small_sweeps_compile_and_share_out(monkeypatch):
 def on_numpy(spec):
     """engine.final with the compiled path switched off: numpy's batch path."""
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(loop, "column_kernel", lambda spec, **_: None)
+        m.setattr(loop, "column_kernel", lambda spec: None)
         return engine.final(spec)
 
 
 def final_both(surface, optimizer, steps=150, **kwargs):
     """The sweep's final chunk compiled, and the same with the compiled path switched off."""
     spec = engine.prepare(surface, optimizer, **{"stop": Stop(max_steps=steps), **kwargs})
-    assert batch_kernel.column_kernel(spec, wait=True) is not None
+    assert batch_kernel.column_kernel(spec) is not None
     return engine.final(spec), on_numpy(spec)
 
 
 def numpy_then_compiled(spec, t):
     """numpy's first ``t`` steps, then the compiled kernel to the end: engine.final's hand-over
     to the kernel, with a longer numpy head."""
-    kernel = batch_kernel.column_kernel(spec, wait=True)
+    kernel = batch_kernel.column_kernel(spec)
     assert kernel is not None
     stepper = loop._Stepper(spec, info=False, rows_on_floats=False)
     chunker = Chunker(spec, step_sizes=False)
@@ -201,24 +203,51 @@ def test_the_shortest_compiled_sweeps_end_where_numpy_ends(steps):
     assert compiled.steps.tolist() == [steps] * len(LRS)
 
 
-def test_a_sweep_serves_numpy_until_its_kernel_is_compiled():
+@pytest.fixture
+def new_structures(monkeypatch):
+    """No structure compiled yet, as in a fresh process."""
+    monkeypatch.setattr(batch_kernel, "_KERNELS", {})
+
+
+def test_a_structure_is_served_compiled_from_its_first_sweep_on(new_structures, monkeypatch):
+    """Its first call waits for the compile rather than answer on numpy: a process never gives
+    the same sweep two answers, however soon it is repeated."""
+    served = []
+    monkeypatch.setattr(loop, "finish", lambda *args: served.append(1) or finish(*args))
     spec = engine.prepare("booth", "adagrad", sweep={"lr": LRS}, stop=Stop(max_steps=40))
-    first = batch_kernel.column_kernel(spec)
-    assert first is None  # compiling in the background meanwhile
-    batch_kernel._COMPILER.submit(lambda: None).result()  # one worker: the compile is done
-    assert batch_kernel.column_kernel(spec) is not None
+    first, again = engine.final(spec), engine.final(spec)
+    assert served == [1, 1]
+    np.testing.assert_array_equal(first.path, again.path)
 
 
-def test_a_kernel_that_fails_to_compile_leaves_its_sweeps_to_numpy(monkeypatch, caplog):
+def test_sweeps_of_a_new_structure_at_once_share_one_compile(new_structures, monkeypatch):
+    built = []
+    python_function = batch_kernel._python_function
+    monkeypatch.setattr(
+        batch_kernel, "_python_function", lambda plan: built.append(1) or python_function(plan)
+    )
+    spec = engine.prepare("booth", "rmsprop", sweep={"lr": LRS}, stop=Stop(max_steps=40))
+    with ThreadPoolExecutor(4) as pool:
+        kernels = list(pool.map(lambda _: batch_kernel.column_kernel(spec), range(4)))
+    assert built == [1]
+    assert all(k is not None and k.fn is kernels[0].fn for k in kernels)
+
+
+def test_a_kernel_that_fails_to_compile_leaves_its_sweeps_to_numpy(
+    new_structures, monkeypatch, caplog
+):
+    tried = []
+
     def broken(plan):
+        tried.append(plan)
         raise RuntimeError("no")
 
     monkeypatch.setattr(batch_kernel, "_python_function", broken)
     spec = engine.prepare("beale", "nesterov", sweep={"lr": LRS}, stop=Stop(max_steps=30))
     assert batch_kernel.column_kernel(spec) is None
-    batch_kernel._COMPILER.submit(lambda: None).result()
     assert "could not compile a sweep kernel" in caplog.text
-    assert batch_kernel.column_kernel(spec) is None  # not retried
+    assert batch_kernel.column_kernel(spec) is None
+    assert len(tried) == 1  # not retried: numpy serves the structure from its first sweep on
     assert engine.final(spec).done
 
 
@@ -235,20 +264,20 @@ def test_a_kernel_that_fails_to_compile_leaves_its_sweeps_to_numpy(monkeypatch, 
 )
 def test_what_cannot_compile_runs_on_numpy(surface, optimizer, kwargs):
     spec = engine.prepare(surface, optimizer, **kwargs)
-    assert batch_kernel.column_kernel(spec, wait=True) is None
+    assert batch_kernel.column_kernel(spec) is None
     assert engine.final(spec).done
 
 
 def test_small_sweeps_stay_on_numpy(monkeypatch):
     monkeypatch.setattr(batch_kernel, "MIN_WORK", 10**9)
     spec = engine.prepare("rosenbrock", "adam", sweep={"lr": LRS})
-    assert batch_kernel.column_kernel(spec, wait=True) is None
+    assert batch_kernel.column_kernel(spec) is None
 
 
 def test_without_numba_sweeps_run_on_numpy(monkeypatch):
     monkeypatch.setattr(native, "numba", lambda: None)
     spec = engine.prepare("rosenbrock", "adam", sweep={"lr": LRS})
-    assert batch_kernel.column_kernel(spec, wait=True) is None
+    assert batch_kernel.column_kernel(spec) is None
     assert engine.final(spec).done
 
 
