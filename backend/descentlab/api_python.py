@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import engine
@@ -24,7 +25,7 @@ def run(
     sampling: str = "shuffle",
     noise: float = 0.0,
     epochs: int | None = None,
-    sweep: dict[str, list[float]] | None = None,
+    sweep: Mapping[str, Sequence[Any]] | None = None,
     **kwargs: Any,
 ) -> engine.Trajectory:
     """Run ``optimizer`` on ``surface``. Keyword arguments are the optimiser's hyperparameters
@@ -32,7 +33,8 @@ def run(
     ``grad_tol``, ``grad_norm``, ``loss_tol``, ``bound``). ``batch_size``, ``sampling`` and
     ``epochs`` make it minibatch SGD on a data-fit surface; ``noise`` adds simulated gradient
     noise on any surface. ``sweep={"lr": [...], "momentum": [...]}`` runs every combination
-    as one row of the batch."""
+    as one row of the batch (a pair such as ``betas``: a list of pairs); ``row(b)["params"]``
+    holds row b's setting."""
     stop = engine.Stop(**{k: kwargs.pop(k) for k in _STOP_FIELDS if k in kwargs})
     stochastic = engine.Stochastic(batch_size, sampling, noise)
     return engine.run(
@@ -46,6 +48,7 @@ def run(
         restarts=restarts,
         stochastic=stochastic,
         epochs=epochs,
+        sweep=sweep,
     )
 
 
