@@ -211,7 +211,7 @@ def main() -> None:
     # the main thread numpy's chunk arrays are faulted in afresh, ~20% of the numpy sweep).
     spec = sweep_spec(100, 500)
     t0 = time.perf_counter()
-    compiled = batch_kernel.column_kernel(spec, wait=True) is not None
+    compiled = batch_kernel.column_kernel(spec) is not None
     rows.append(
         (
             "engine: compile the sweep's kernel (once per structure)",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -153,9 +155,10 @@ def test_a_batch_row_equals_the_same_run_alone():
 
 
 def test_a_small_batch_runs_row_by_row_on_floats_and_a_big_one_on_arrays(monkeypatch):
-    """Each row of restarts is the run its start makes alone, to the bit (and agrees with the
-    array path, which a batch over the bound takes); final() stays on arrays, whose results
-    a sweep's compiled columns equal."""
+    """Each row of restarts is the run its start makes alone, to the bit (both on floats), and
+    agrees with the array path, which a batch over the bound takes, to 1e-12 (numpy's functions
+    on arrays need not be the C library's); final() stays on arrays, so its ends are the array
+    path's to the bit."""
     spec = engine.prepare(
         "nightmare", "momentum", params={"lr": 0.01}, restarts=8, stop=Stop(max_steps=300)
     )
@@ -274,7 +277,20 @@ def test_a_sweep_row_equals_the_run_with_that_setting():
         )
         row = traj.row(b)
         assert row["params"]["lr"] == lr and row["params"]["momentum"] == mu
-        np.testing.assert_array_equal(row["path"], alone.row(0)["path"])
+        # a sweep runs on arrays, a single run on floats: they agree to a tolerance, not a bit
+        np.testing.assert_allclose(row["path"], alone.row(0)["path"], rtol=1e-12, atol=1e-15)
+        assert row["status"] == alone.row(0)["status"]
+
+
+def test_the_python_api_runs_every_row_of_a_sweep():
+    """descentlab.run(..., sweep=...) as the README shows it: a row per combination, each with
+    its setting, each the engine's sweep row."""
+    sweep = {"lr": [1e-3, 5e-3, 1e-2], "momentum": [0.0, 0.9]}
+    traj = descentlab.run("quadratic", "momentum", sweep=sweep, max_steps=100)
+    settings = [row_params(traj.params, b) for b in range(6)]
+    assert [(s["lr"], s["momentum"]) for s in settings] == list(itertools.product(*sweep.values()))
+    spec = engine.prepare("quadratic", "momentum", sweep=sweep, stop=Stop(max_steps=100))
+    np.testing.assert_array_equal(traj.path, engine.run(spec).path)
 
 
 def test_sweeps_of_wrapped_methods_run_row_by_row():

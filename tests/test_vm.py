@@ -1,7 +1,10 @@
 """The machine-code loop of single trajectories (engine/vm.py): every opcode computes what its
 Python function computes, to the bit; whole runs equal the Python kernel's for every rule,
 variant, schedule and function; a run switching to it mid-stream changes nothing; and a
-program Python would compute differently on ints is left to Python."""
+program Python would compute differently on ints is left to Python.
+
+To the bit, on any CPU: the loop and Python's math call the same C library on plain floats
+(test_math_is_the_c_librarys), so no last bit of a function is compared between libraries."""
 
 from __future__ import annotations
 

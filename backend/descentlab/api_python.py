@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import engine
@@ -25,7 +26,7 @@ def run(
     sampling: str = "shuffle",
     noise: float = 0.0,
     epochs: int | None = None,
-    sweep: dict[str, list[float]] | None = None,
+    sweep: Mapping[str, Sequence[Any]] | None = None,
     **kwargs: Any,
 ) -> engine.Trajectory:
     """Run ``optimizer`` on ``surface``. Keyword arguments are the optimiser's hyperparameters
@@ -35,7 +36,8 @@ def run(
     noise on any surface. ``restarts`` extra rows start uniformly over the domain, or with
     ``restart_from={"dist": "normal", "center": [0, 0], "sigma": 2}`` from N(center, σ²) as
     the notes draw them. ``sweep={"lr": [...], "momentum": [...]}`` runs every combination
-    as one row of the batch."""
+    as one row of the batch (a pair such as ``betas``: a list of pairs); ``row(b)["params"]``
+    holds row b's setting."""
     stop = engine.Stop(**{k: kwargs.pop(k) for k in _STOP_FIELDS if k in kwargs})
     stochastic = engine.Stochastic(batch_size, sampling, noise)
     return engine.run(
@@ -50,6 +52,7 @@ def run(
         restart_from=restart_from,
         stochastic=stochastic,
         epochs=epochs,
+        sweep=sweep,
     )
 
 

@@ -190,7 +190,7 @@ def test_step_size_analysis_and_inspector(page: Any, artifacts: Path) -> None:
     page.fill("#ins-x", "1")
     page.fill("#ins-y", "1")
     page.press("#ins-y", "Enter")
-    page.wait_for_function("document.querySelector('#ins-out').dataset.type === 'minimum'")
+    page.wait_for_function("() => document.querySelector('#ins-out').dataset.type === 'minimum'")
     assert "minimum" in page.locator("#ins-out .cp").inner_text()
     wait_fitted(page)
     page.screenshot(path=str(artifacts / "inspect.png"))

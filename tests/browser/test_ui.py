@@ -70,7 +70,9 @@ def test_playing_moves_every_path_then_redraws_in_full(page: Any) -> None:
     # while playing, the paths move without a full Plotly redraw; at the end, a full one
     opts = "&".join(f"opt={o}(lr:0.001)" for o in ("gd", "momentum", "nesterov"))
     page.goto(f"/#surface=rosenbrock&steps=150&{opts}&speed=100")
-    page.wait_for_function("window.descentlab.player.playing && window.descentlab.player.t > 40")
+    page.wait_for_function(
+        "() => window.descentlab.player.playing && window.descentlab.player.t > 40"
+    )
     shown = page.evaluate(SHOWN)
     assert len(shown["dots"]) == 3
     for n in shown["dots"]:  # a dot per step shown (the clock may be a frame ahead)
@@ -116,7 +118,7 @@ def test_link_followed_before_the_url_is_written_wins(page: Any) -> None:
       location.hash = 'surface=booth&opt=adam(lr:0.1)&speed=Infinity';
     }"""
     )
-    page.wait_for_function("document.querySelector('#surface').value === 'booth'")
+    page.wait_for_function("() => document.querySelector('#surface').value === 'booth'")
     wait_done(page)
     page.wait_for_timeout(600)  # past the change's write
     hash_ = page.evaluate("location.hash")  # (canonicalised by the app)
@@ -199,7 +201,7 @@ def test_url_restores_state_and_back_button(page: Any) -> None:
     assert page.input_value("#surface") == "himmelblau"
     wait_hash(page, "surface=himmelblau")  # a back-button step once written
     page.go_back()
-    page.wait_for_function("document.querySelector('#surface').value === 'quadratic'")
+    page.wait_for_function("() => document.querySelector('#surface').value === 'quadratic'")
     wait_done(page)
     check()
 
@@ -262,7 +264,9 @@ def test_projector_and_phone_layouts(browser: Any, server_url: str, artifacts: P
         wait_done(pg)
         pg.click("#projector")
         assert pg.get_attribute("#projector", "aria-pressed") == "true"
-        pg.wait_for_function("location.hash.includes('big=1')")  # written in a task of its own
+        pg.wait_for_function(
+            "() => location.hash.includes('big=1')"
+        )  # written in a task of its own
         wait_done(pg)
         # both figures re-fit their boxes after the layout change
         pg.wait_for_function(

@@ -8,17 +8,20 @@ rules checked at every point as :class:`~.record.Book` checks them. Columns are 
 they are split across cores (the compiled code releases the GIL), and several columns are
 interleaved in one loop ("lanes") so that their dependency chains overlap.
 
-The results equal numpy's to the last bit: the same operations in the same order, IEEE
-arithmetic, and the C library's functions, which are numpy's on float64 (``tanh`` excepted:
-:mod:`.native`). Hyperparameters a sweep varies are traced as columns: arithmetic on them
-alone folds per column with numpy, as the batch path computes it. ``beta ** t`` on a column is
-read from a table of each distinct value's powers, computed as :class:`~..optimizers.base.
-ArrayOps` computes them.
+The results agree with numpy's batch path to a stated tolerance (relative 1e-12 per step on a
+smooth surface), not to the bit: the same operations in the same order and IEEE arithmetic, but
+the compiled code calls the C library's exp, log, pow, ... where numpy may use its own SIMD code
+(on CPUs with AVX-512, say), and the two differ in the last bit now and then (:mod:`.native`).
+Hyperparameters a sweep varies are traced as columns: arithmetic on them alone folds per column
+with numpy, as the batch path computes it. ``beta ** t`` on a column is read from a table of
+each distinct value's powers, computed as :class:`~..optimizers.base.ArrayOps` computes them.
 
-Compiling takes a second or two, once per structure (rule, flags, surface, stopping norm) and
-process. A sweep never waits for it: the first one runs on numpy while a background thread
-compiles, and later ones of the same structure run compiled. Safety is :mod:`.kernel`'s: our
-own syntax tree, every number an argument.
+Which path serves a sweep is decided here alone (:func:`column_kernel`), from its structure
+(rule, flags, surface, stopping norm) and its size, never from timing: a process answers the
+same request the same way every time. Compiling takes a second or two, once per structure and
+process, and the structure's first big sweep waits for it, in the thread that runs the sweep
+(a server's pool, never its event loop). A structure whose compile fails stays on numpy. Safety
+is :mod:`.kernel`'s: our own syntax tree, every number an argument.
 """
 
 from __future__ import annotations
@@ -60,18 +63,17 @@ class ColumnKernel:
     n_state: int
 
 
-def column_kernel(spec: RunSpec, wait: bool = False) -> ColumnKernel | None:
-    """The compiled kernel for ``spec`` if it is compiled (with ``wait``, compile it now), or
-    None: numpy serves, and unless the spec cannot be compiled, a background compile starts."""
+def column_kernel(spec: RunSpec) -> ColumnKernel | None:
+    """The compiled kernel that serves ``spec`` (compiled now if its structure is new), or None:
+    numpy serves it (too small, not compilable, no numba, or its structure failed to compile)."""
     if not _eligible(spec) or native.numba() is None:
         return None
     built = _build(spec)
     if built is None:
         return None
     plan, constants, tabled = built
-    fn = _compiled(plan) if wait else _READY.get(plan)
+    fn = _compiled(plan)
     if fn is None:
-        _compile_later(plan)
         return None
     return ColumnKernel(fn, constants, tabled, spec.problem.dim, plan.n_state)
 
@@ -163,33 +165,27 @@ def _compilable(lines: list[Line]) -> bool:
     )
 
 
-_READY: dict[_Plan, Callable[..., Any]] = {}
-_PENDING: set[_Plan] = set()
-_PENDING_LOCK = threading.Lock()
-_COMPILER = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="descentlab-jit")
+_KERNELS: dict[_Plan, concurrent.futures.Future[Callable[..., Any] | None]] = {}
+_KERNELS_LOCK = threading.Lock()
 
 
-def _compile_later(plan: _Plan) -> None:
-    with _PENDING_LOCK:
-        if plan in _PENDING or plan in _READY:
-            return
-        _PENDING.add(plan)  # and stays there if compiling fails: numpy serves it, once warned
-
-    def compile_or_warn() -> None:
+def _compiled(plan: _Plan) -> Callable[..., Any] | None:
+    """The plan's compiled function: its first caller compiles it, and callers meanwhile wait
+    for that compile. None, for good, if it failed: numpy serves the plan, once warned."""
+    with _KERNELS_LOCK:
+        future = _KERNELS.get(plan)
+        first = future is None
+        if future is None:
+            future = _KERNELS[plan] = concurrent.futures.Future()
+    if first:
+        fn = None
         try:
-            _compiled(plan)
+            fn = _warm(native.jit(_python_function(plan)))
         except Exception:
             _log.warning("could not compile a sweep kernel; numpy serves it", exc_info=True)
-
-    _COMPILER.submit(compile_or_warn)
-
-
-def _compiled(plan: _Plan) -> Callable[..., Any]:
-    fn = _READY.get(plan)
-    if fn is None:
-        fn = _warm(native.jit(_python_function(plan)))
-        _READY[plan] = fn
-    return fn
+        finally:
+            future.set_result(fn)  # whatever happened, no caller waits for ever
+    return future.result()
 
 
 def _warm(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -101,12 +101,14 @@ def run(*args: Any, chunk: int | None = None, **kwargs: Any) -> Trajectory:
 def final(*args: Any, chunk: int = 64, **kwargs: Any) -> Chunk:
     """Run to the end keeping only the last chunk, whose last column holds every row's final
     values (a row that stopped is padded with its last point): what a sweep reports, in
-    memory bounded by one chunk instead of the whole (B, T, D) record."""
+    memory bounded by one chunk instead of the whole (B, T, D) record. numpy or the compiled
+    columns, as :func:`~.batch_kernel.column_kernel` decides (the first big sweep of a
+    structure waits for its compile)."""
     spec = args[0] if args and isinstance(args[0], RunSpec) else prepare(*args, **kwargs)
     kernel = column_kernel(spec)
     if kernel is None:
-        # A batch runs on arrays here, whose results the compiled columns equal, so that a
-        # structure's first call (before its compile) and later ones agree to the last bit.
+        # A batch runs on arrays here, not row by row on floats: numpy's batch path, the
+        # reference the compiled columns are held to.
         chunks = (
             iterate(spec, chunk=chunk, extras=False)
             if spec.optimizer.driver is not None

@@ -3,12 +3,14 @@
 A sweep is thousands of independent trajectories. numpy runs them step by step across the
 batch axis, paying a pass over memory for every operation of the rule and the surface; compiled,
 each column runs its whole trajectory in registers. The functions here are what the compiled
-code calls for the surface language's functions: each returns what numpy returns on float64
-(the batch path's answer, tested function by function on the same special values as
-:data:`~..problems.scalar.SCALAR`). ``tanh`` is absent: numpy computes it with its own SIMD
-code, not the C library's, so a surface that uses it stays on numpy.
+code calls for the surface language's functions: each returns numpy's answer on float64 (the
+batch path's) within a few ulps, and exactly its special values (NaN, infinities, zeros), tested
+function by function on the same special values as :data:`~..problems.scalar.SCALAR`. A few
+ulps, not the last bit: these call the C library, and numpy calls its own SIMD code for some
+functions on some CPUs (exp, log, pow, ... with AVX-512). ``tanh`` is absent: numpy always
+computes it with its own code, so a surface that uses it stays on numpy.
 
-numba is optional: without it (or if it fails), sweeps run on numpy, with the same results.
+numba is optional: without it (or if it fails), sweeps run on numpy.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ def _pow(a: float, b: float) -> float:
 
 def _pow_scalar(a: float, b: float) -> float:
     """numpy's power by one exponent for a whole array, which takes a shortcut for three of
-    them (each differs from pow() in the last bit for ~0.1% of bases)."""
+    them: a square, a root and a reciprocal, cheaper than pow() and rounded as numpy rounds
+    them."""
     if b == 2.0:
         return a * a
     if b == 0.5:
