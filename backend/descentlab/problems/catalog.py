@@ -17,21 +17,24 @@ SURFACES: tuple[Surface, ...] = (
         id="parabola",
         name="Parabola",
         expression="x^2",
-        domain=((-11.0, 11.0),),
+        domain=((-10.0, 10.0),),
         start=(-10.0,),
         minima=(("0",),),
-        description="The lecture's L(θ) = θ²: GD converges for 0 < lr < 1 and diverges past it.",
+        description="The lecture's L(θ) = θ², drawn on [-10, 10] as in its figures, started "
+        "from θ = -10: GD converges for 0 < lr < 1 and diverges past it.",
         lecture=True,
     ),
     Surface(
         id="quartic",
         name="Quartic",
         expression="x^4 - 40*x^2 - 100*x",
-        domain=((-6.5, 7.0),),
-        start=(-6.0,),
+        domain=((-2.0, 8.0),),
+        start=(0.0,),
         minima=(("5",), ("-(5 + sqrt(5))/2",)),
-        description="The lecture's 1-D quartic: a global minimum at x = 5 and a local one at "
-        "x ≈ -3.62 that traps gradient descent started on the left.",
+        description="The lecture's f(x) = x⁴ - 40x² - 100x, on the window [-2, 8] of its "
+        "analytic figure: f'(5) = 0 and f''(5) = 220 > 0, the global minimum. Left of the "
+        "window, past a maximum at x ≈ -1.38, a local minimum at x ≈ -3.62 traps gradient "
+        "descent started there.",
         lecture=True,
     ),
     Surface(
@@ -44,12 +47,13 @@ SURFACES: tuple[Surface, ...] = (
         ),
         display="f(x, y) = u² + κ·v²,  u = x·cos φ + y·sin φ,  v = −x·sin φ + y·cos φ  "
         "(κ = kappa, φ = angle)",
-        domain=((-10.0, 10.0), (-4.0, 4.0)),
-        start=(-9.0, 3.0),
+        domain=((-1.2, 1.2), (-1.2, 1.2)),
+        start=(-1.0, -1.0),
         minima=(("0", "0"),),
         log_contours=True,
-        description="The lecture's x² + 100y²: a narrow valley where GD zig-zags; kappa sets "
-        "the conditioning and angle rotates the axes away from the coordinates.",
+        description="The lecture's x² + 100y² (kappa = 100, angle = 0), on its figures' window "
+        "[-1.2, 1.2]² from (-1, -1): a narrow valley where GD zig-zags; kappa sets the "
+        "conditioning and angle rotates the axes away from the coordinates.",
         lecture=True,
     ),
     Surface(
@@ -64,17 +68,21 @@ SURFACES: tuple[Surface, ...] = (
         start=(-1.5, 2.0),
         minima=(("a", "a^2"),),
         log_contours=True,
-        description="A curved, flat-bottomed valley: easy to find, slow to follow.",
+        description="A curved, flat-bottomed valley: easy to find, slow to follow. With a = 1, "
+        "b = 100 it is the lecture's banana function (minimum 0 at (1, 1)), which the notes "
+        "draw on [-5, 5]² and descend from (4, -4.1).",
         lecture=True,
     ),
     Surface(
         id="polynomial",
         name="Cubic polynomial",
         expression="y^2 - 0.02*y^3 + 5*x + x^2 + 0.04*x^3",
-        domain=((-8.0, 3.0), (-6.0, 6.0)),
-        start=(1.0, 4.0),
+        domain=((-35.0, 35.0), (-35.0, 35.0)),
+        start=(-10.0, 20.0),
         minima=(("(-2 + sqrt(1.6))/0.24", "0"),),
-        description="The lecture's polynomial: one local minimum, unbounded below far away.",
+        description="The lecture's y² - 0.02y³ + 5x + x² + 0.04x³ on its window [-35, 35]²: "
+        "one local minimum at (≈ -3.06, 0), a saddle at (≈ -3.06, 33.3), and unbounded below "
+        "towards small x or large y, where GD runs away.",
         lecture=True,
     ),
     Surface(
