@@ -73,24 +73,6 @@ def test_metadata_is_consistent(surface_id):
                 assert np.linalg.eigvalsh(H).min() > -1e-9
 
 
-def test_lecture_surfaces_are_exact():
-    x = np.array([[-2.0], [0.5], [3.0]])
-    np.testing.assert_allclose(make_problem("parabola").value(x), x[:, 0] ** 2)
-    np.testing.assert_allclose(
-        make_problem("quartic").value(x), x[:, 0] ** 4 - 40 * x[:, 0] ** 2 - 100 * x[:, 0]
-    )
-    X = np.array([[1.0, 2.0], [-3.0, 0.5]])
-    xs, ys = X[:, 0], X[:, 1]
-    np.testing.assert_allclose(make_problem("quadratic").value(X), xs**2 + 100 * ys**2)
-    np.testing.assert_allclose(
-        make_problem("polynomial").value(X),
-        ys**2 - 0.02 * ys**3 + 5 * xs + xs**2 + 0.04 * xs**3,
-    )
-    np.testing.assert_allclose(
-        make_problem("rosenbrock").value(X), (1 - xs) ** 2 + 100 * (ys - xs**2) ** 2
-    )
-
-
 def test_parameters_bind_and_move_the_minimum():
     problem = make_problem({"id": "rosenbrock", "params": {"a": 2.0, "b": 10.0}})
     np.testing.assert_allclose(problem.minima, [[2.0, 4.0]])

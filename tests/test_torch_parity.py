@@ -38,17 +38,14 @@ def _rosenbrock(a: float, b: float) -> TorchLoss:
 def _nightmare() -> TorchLoss:
     def loss(p: torch.Tensor) -> torch.Tensor:
         x, y = p[0], p[1]
+        ring = torch.sqrt((x + 3) ** 2 + (y + 0.5) ** 2)
         return (
-            0.05 * (x**2 + y**2)
-            - 2 * torch.exp(-((x - 2) ** 2 + (y - 1.5) ** 2) / 6)
-            - 1.5 * torch.exp(-((x + 3) ** 2 + (y + 0.5) ** 2) / 5)
-            + 0.4
-            * torch.cos(3 * (x + 3))
-            * torch.cos(3 * (y + 0.5))
-            * torch.exp(-((x + 3) ** 2 + (y + 0.5) ** 2) / 4)
-            - 2.8 * torch.exp(-((x - 0.5) ** 2 + (y + 2.8) ** 2) / 0.08)
-            - 1.2 * torch.exp(-((x + 1) ** 2 + (y - 2.6) ** 2) / 0.05)
-            + 1.2 * torch.exp(-((y + 1) ** 2) / 0.12)
+            -torch.exp(-((x + 2) ** 2 + (y - 3) ** 2) / 20)
+            + torch.exp(-((x - 2) ** 2 + (y + 3) ** 2) / 20)
+            + 0.08 * torch.cos(6 * ring)
+            - 0.75 * torch.exp(-((x - 3) ** 2 + (y - 0.5) ** 2) / 5)
+            - 0.75 * torch.exp(-((x + 3) ** 2 + (y + 0.5) ** 2) / 2)
+            + torch.exp(-2 * (y + 1) ** 2)
         )
 
     return loss

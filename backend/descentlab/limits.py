@@ -13,6 +13,10 @@ MAX_GRID_POINTS = 500  # per axis of a contour grid (so at most 500 x 500 values
 MAX_SWEEP_POINTS = 10_000  # settings in one hyperparameter sweep
 MAX_SWEEP_STEPS = 5_000_000  # settings x max_steps of one sweep (10,000 x 500: time, memory)
 MAX_BOUND = 1e12  # divergence bound: |x| beyond this stops a run as diverged
+MAX_DATA_POINTS = 10_000  # samples n of a data-fit surface
+# ... of a least-squares one: its contour grid comes from sums over the data, so its cost does
+# not grow with n, and the notes' SGD example has 100,000 points
+MAX_LEAST_SQUARES_POINTS = 100_000
 # Points one run request may ask for, (1 + restarts) x (steps + 1) summed over optimisers: the
 # per-field limits multiply to ~4e7, which no response (or browser) should carry.
 MAX_RUN_POINTS = 1_000_000

@@ -199,7 +199,7 @@ def test_step_size_analysis_and_inspector(page: Any, artifacts: Path) -> None:
     page.select_option("#surface", "linear-regression")
     wait_done(page, after_run=first)
     page.wait_for_function(
-        "document.querySelector('[data-lr-bound]').textContent.includes('1/λmax')"
+        "() => document.querySelector('[data-lr-bound]').textContent.includes('1/λmax')"
     )
     page.click("#ins-close")
     assert page.locator("#inspect").is_hidden()

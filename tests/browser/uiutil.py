@@ -27,9 +27,11 @@ def wait_done(page: Any, after_run: str | None = None) -> None:
 
 
 def wait_fitted(page: Any) -> None:
-    """Wait until every figure has re-fitted its box (before a screenshot)."""
+    """Wait until every figure has re-fitted its box (before a screenshot). Predicates are
+    functions, never bare expressions: under the page's Content-Security-Policy Playwright
+    cannot eval an expression."""
     page.wait_for_function(
-        "[...document.querySelectorAll('.plot, .layer')]"
+        "() => [...document.querySelectorAll('.plot, .layer')]"
         ".filter(g => g.offsetParent && g._fullLayout)"
         ".every(g => Math.abs(g._fullLayout.width - g.clientWidth) < 3"
         " && Math.abs(g._fullLayout.height - g.clientHeight) < 3)"

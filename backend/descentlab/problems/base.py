@@ -23,6 +23,8 @@ from .latex import to_latex
 from .parse import Parsed, parse
 from .tape import Listing, Tape
 
+REDUCTIONS = ("mean", "sum")
+
 
 @dataclass(frozen=True)
 class Surface:
@@ -40,13 +42,19 @@ class Surface:
     lecture: bool = False  # appears in the lecture notes
     compile_budget: float | None = None  # seconds to derive gradient and Hessian (typed ones)
     # A data-fit loss: ``expression`` is the loss of one sample, over the columns ``data``
-    # that ``make_data(params)`` generates; the surface is its mean over the samples.
+    # that ``make_data(params)`` generates; the surface is its mean over the samples, or their
+    # sum when ``reduction`` is "sum". A minibatch is always the mean over its samples.
     data: tuple[str, ...] = ()
+    reduction: str = "mean"
     make_data: Callable[[dict[str, float]], dict[str, np.ndarray]] | None = None
     solve: Callable[[Problem], np.ndarray] | None = None  # the exact minimiser, if known
     formula_latex: str = ""  # shown instead of the generated LaTeX (a sum over samples)
     display: str = ""  # the formula in plain Unicode for the UI, when not the expression
     labels: tuple[str, ...] = ("x", "y")  # names of the coordinates, for the axes
+
+    def __post_init__(self) -> None:
+        if self.reduction not in REDUCTIONS:
+            raise ValueError(f"surface {self.id}: reduction must be one of {REDUCTIONS}")
 
     @functools.cached_property
     def parsed(self) -> Parsed:
@@ -80,6 +88,11 @@ class Problem:
     ``value(X)`` -> (B,), ``value_and_grad(X)`` -> ((B,), (B, D)), ``hess(X)`` -> (B, D, D),
     for ``X`` of shape (B, D). Evaluation does not silence numpy's floating-point warnings;
     callers that expect non-finite values (the engine, the grid) wrap it in ``np.errstate``.
+
+    A data-fit loss is evaluated over all its samples (the surface: their mean, or their sum
+    when the surface's ``reduction`` is "sum") or, given ``batch``, over those samples only,
+    always as their mean: minibatch SGD then steps by lr times the batch's mean gradient
+    whichever the reduction (the notes' SGD divides the batch's summed gradient by its size).
     """
 
     def __init__(self, surface: Surface, params: dict[str, float]) -> None:
@@ -93,6 +106,8 @@ class Problem:
         self.start = np.array(surface.start[: self.dim], dtype=float)
         self.data = surface.make_data(params) if surface.make_data else None
         self.n_data = 0 if self.data is None else len(next(iter(self.data.values())))
+        # what the mean over all samples is multiplied by: n for a summed loss
+        self.scale = float(self.n_data) if self.data and surface.reduction == "sum" else 1.0
         try:
             self._gradient = [expr.derivative(self.tree, i, deadline) for i in range(self.dim)]
             self._hessian = [
@@ -128,17 +143,56 @@ class Problem:
             return self.data
         return {name: column[batch] for name, column in self.data.items()}
 
+    def _scaled(self, values: np.ndarray, batch: np.ndarray | None) -> np.ndarray:
+        """Mean values as the surface defines them: times n for a summed loss on all data."""
+        if batch is None and self.scale != 1.0:
+            values *= self.scale
+        return values
+
     def value(self, X: np.ndarray, batch: np.ndarray | None = None) -> np.ndarray:
-        return self._value_tape(X, data=self.columns(batch))[:, 0]
+        return self._scaled(self._value_tape(X, data=self.columns(batch))[:, 0], batch)
 
     def value_on_grid(self, axes: list[np.ndarray]) -> np.ndarray:
         """Values on the grid spanned by ``axes`` (one 1-D array per coordinate), shaped as
         ``np.meshgrid`` orders it: (ny, nx) in 2-D. Cheaper than :meth:`value` on the grid's
-        points (nothing of shape (N, D) is built); a data-fit loss takes that path."""
-        if self.data is not None:
-            mesh = np.meshgrid(*axes)
-            return self.value(np.column_stack([m.ravel() for m in mesh])).reshape(mesh[0].shape)
-        return self._value_tape.on_grid(axes)[0]
+        points (nothing of shape (N, D) is built). A data-fit loss that is a polynomial of
+        degree <= 2 in the coordinates (least squares) is its exact second-order expansion,
+        whose coefficients are sums over the data computed once: the grid's cost does not
+        grow with n. Other data-fit losses evaluate every sample at every grid point."""
+        if self.data is None:
+            return self._value_tape.on_grid(axes)[0]
+        if self._quadratic is not None:
+            return self._quadratic(axes)
+        mesh = np.meshgrid(*axes)
+        return self.value(np.column_stack([m.ravel() for m in mesh])).reshape(mesh[0].shape)
+
+    @functools.cached_property
+    def _quadratic(self) -> Callable[[list[np.ndarray]], np.ndarray] | None:
+        """f on a grid as f(c) + g·d + ½ dᵀHd, d = θ - c, for a loss of degree <= 2 in θ
+        (exact: H is constant), expanded about c = the minimiser when known (no cancellation
+        near it), else the origin; None for any other loss."""
+        degree = expr.polynomial_degree(self.tree)
+        if degree is None or degree > 2:
+            return None
+        c = self.minima[:1] if len(self.minima) else np.zeros((1, self.dim))
+        f, g = self.value_and_grad(c)
+        H = self.hess(c)[0]
+        f0, g0, c0 = float(f[0]), g[0], c[0]
+
+        def on_grid(axes: list[np.ndarray]) -> np.ndarray:
+            D = len(axes)
+            d = [
+                np.reshape(axes[k] - c0[k], [-1 if i == D - 1 - k else 1 for i in range(D)])
+                for k in range(D)
+            ]
+            Z = np.full(tuple(len(a) for a in reversed(axes)), f0)
+            for k in range(D):
+                Z += d[k] * (g0[k] + 0.5 * H[k, k] * d[k])
+                for j in range(k + 1, D):
+                    Z += H[k, j] * d[k] * d[j]
+            return Z
+
+        return on_grid
 
     def value_and_grad(
         self, X: np.ndarray, batch: np.ndarray | None = None
@@ -148,6 +202,7 @@ class Problem:
         out = self._value_grad_tape(
             X, np.empty((X.shape[0], self.dim + 1), order="F"), data=self.columns(batch)
         )
+        self._scaled(out, batch)
         return out[:, 0], out[:, 1:]
 
     def value_and_grad_scalar(self, x: Any) -> list[float]:
@@ -164,7 +219,7 @@ class Problem:
         return self.value_and_grad(X, batch)[1]
 
     def hess(self, X: np.ndarray, batch: np.ndarray | None = None) -> np.ndarray:
-        upper = iter(self._hess_tape(X, data=self.columns(batch)).T)
+        upper = iter(self._scaled(self._hess_tape(X, data=self.columns(batch)), batch).T)
         H = np.empty((X.shape[0], self.dim, self.dim))
         for i in range(self.dim):
             for j in range(i, self.dim):
@@ -173,7 +228,9 @@ class Problem:
 
     def autograd_function(self, batch: np.ndarray | None = None) -> Any:
         """The same tree as an autograd.numpy function of one point: the tests' oracle."""
-        return expr.to_autograd(self.tree, self.columns(batch))
+        f = expr.to_autograd(self.tree, self.columns(batch))
+        scale = self.scale if batch is None else 1.0
+        return f if scale == 1.0 else lambda x: scale * f(x)
 
     def describe(self) -> dict[str, Any]:
         """Metadata for the API and the UI."""
@@ -192,6 +249,7 @@ class Problem:
             "log_contours": s.log_contours,
             "description": s.description,
             "lecture": s.lecture,
+            "reduction": s.reduction if s.data else None,
             "params": [{**p.describe(), "value": self.params[p.name]} for p in s.params],
             "data": None if self.data is None else {k: v.tolist() for k, v in self.data.items()},
         }

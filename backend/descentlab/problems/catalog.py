@@ -17,21 +17,24 @@ SURFACES: tuple[Surface, ...] = (
         id="parabola",
         name="Parabola",
         expression="x^2",
-        domain=((-11.0, 11.0),),
+        domain=((-10.0, 10.0),),
         start=(-10.0,),
         minima=(("0",),),
-        description="The lecture's L(θ) = θ²: GD converges for 0 < lr < 1 and diverges past it.",
+        description="The lecture's L(θ) = θ², drawn on [-10, 10] as in its figures, started "
+        "from θ = -10: GD converges for 0 < lr < 1 and diverges past it.",
         lecture=True,
     ),
     Surface(
         id="quartic",
         name="Quartic",
         expression="x^4 - 40*x^2 - 100*x",
-        domain=((-6.5, 7.0),),
-        start=(-6.0,),
+        domain=((-2.0, 8.0),),
+        start=(0.0,),
         minima=(("5",), ("-(5 + sqrt(5))/2",)),
-        description="The lecture's 1-D quartic: a global minimum at x = 5 and a local one at "
-        "x ≈ -3.62 that traps gradient descent started on the left.",
+        description="The lecture's f(x) = x⁴ - 40x² - 100x, on the window [-2, 8] of its "
+        "analytic figure: f'(5) = 0 and f''(5) = 220 > 0, the global minimum. Left of the "
+        "window, past a maximum at x ≈ -1.38, a local minimum at x ≈ -3.62 traps gradient "
+        "descent started there.",
         lecture=True,
     ),
     Surface(
@@ -44,12 +47,13 @@ SURFACES: tuple[Surface, ...] = (
         ),
         display="f(x, y) = u² + κ·v²,  u = x·cos φ + y·sin φ,  v = −x·sin φ + y·cos φ  "
         "(κ = kappa, φ = angle)",
-        domain=((-10.0, 10.0), (-4.0, 4.0)),
-        start=(-9.0, 3.0),
+        domain=((-1.2, 1.2), (-1.2, 1.2)),
+        start=(-1.0, -1.0),
         minima=(("0", "0"),),
         log_contours=True,
-        description="The lecture's x² + 100y²: a narrow valley where GD zig-zags; kappa sets "
-        "the conditioning and angle rotates the axes away from the coordinates.",
+        description="The lecture's x² + 100y² (kappa = 100, angle = 0), on its figures' window "
+        "[-1.2, 1.2]² from (-1, -1): a narrow valley where GD zig-zags; kappa sets the "
+        "conditioning and angle rotates the axes away from the coordinates.",
         lecture=True,
     ),
     Surface(
@@ -64,48 +68,76 @@ SURFACES: tuple[Surface, ...] = (
         start=(-1.5, 2.0),
         minima=(("a", "a^2"),),
         log_contours=True,
-        description="A curved, flat-bottomed valley: easy to find, slow to follow.",
+        description="A curved, flat-bottomed valley: easy to find, slow to follow. With a = 1, "
+        "b = 100 it is the lecture's banana function (minimum 0 at (1, 1)), which the notes "
+        "draw on [-5, 5]² and descend from (4, -4.1).",
         lecture=True,
     ),
     Surface(
         id="polynomial",
         name="Cubic polynomial",
         expression="y^2 - 0.02*y^3 + 5*x + x^2 + 0.04*x^3",
-        domain=((-8.0, 3.0), (-6.0, 6.0)),
-        start=(1.0, 4.0),
+        domain=((-35.0, 35.0), (-35.0, 35.0)),
+        start=(-10.0, 20.0),
         minima=(("(-2 + sqrt(1.6))/0.24", "0"),),
-        description="The lecture's polynomial: one local minimum, unbounded below far away.",
+        description="The lecture's y² - 0.02y³ + 5x + x² + 0.04x³ on its window [-35, 35]²: "
+        "one local minimum at (≈ -3.06, 0), a saddle at (≈ -3.06, 33.3), and unbounded below "
+        "towards small x or large y, where GD runs away.",
         lecture=True,
     ),
     Surface(
         id="nightmare",
         name="Nightmare",
         expression=(
-            "0.05*(x^2 + y^2)"
-            " - 2*exp(-((x - 2)^2 + (y - 1.5)^2)/6)"  # the two wide Gaussian basins
-            " - 1.5*exp(-((x + 3)^2 + (y + 0.5)^2)/5)"
-            " + 0.4*cos(3*(x + 3))*cos(3*(y + 0.5))*exp(-((x + 3)^2 + (y + 0.5)^2)/4)"  # ripple
-            " - 2.8*exp(-((x - 0.5)^2 + (y + 2.8)^2)/0.08)"  # two narrow wells
-            " - 1.2*exp(-((x + 1)^2 + (y - 2.6)^2)/0.05)"
-            " + 1.2*exp(-(y + 1)^2/0.12)"  # the ridge along y = -1
+            "-exp(-((x + 2)^2 + (y - 3)^2)/20) + exp(-((x - 2)^2 + (y + 3)^2)/20)"
+            " + 0.08*cos(6*sqrt((x + 3)^2 + (y + 0.5)^2))"
+            " - 0.75*exp(-((x - 3)^2 + (y - 0.5)^2)/5) - 0.75*exp(-((x + 3)^2 + (y + 0.5)^2)/2)"
+            " + exp(-2*(y + 1)^2)"
         ),
-        domain=((-7.0, 6.0), (-4.5, 4.5)),
+        domain=((-6.0, 6.0), (-6.0, 6.0)),
         start=(4.5, -3.5),
-        minima=(("0.4986303717064821", "-2.7940216089735386"),),
-        description="The lecture's bad function, rebuilt from its description: two wide "
-        "Gaussian basins, a cosine ripple around (-3, -0.5), two narrow wells and a ridge along "
-        "y = -1. Plain GD stalls in whichever dent it meets; momentum and restarts do better.",
+        minima=(
+            # every local minimum in [-6, 6]², lowest first (value at the right)
+            ("-3.022421552983029", "0.10866794147239486"),  # -1.057759
+            ("-2.301801007075073", "3.1063756046050592"),  # -1.014934
+            ("-1.9682742577634105", "4.070458910967308"),  # -0.986292
+            ("-2.9315932778698697", "1.0170260402752047"),  # -0.967545
+            ("-2.6302523762158208", "2.1167570166846725"),  # -0.953108
+            ("-1.6344809353650211", "5.0397365826626705"),  # -0.862379
+            ("2.437611033441594", "1.4042619011652562"),  # -0.631203
+            ("3.451041128346273", "1.4655749117989034"),  # -0.541072
+            ("4.386499479751412", "1.919083619915298"),  # -0.310360
+            ("-3.3786982722971737", "-2.0290641665745763"),  # -0.208844
+            ("-4.791459033065317", "-2.3933057474208037"),  # -0.144681
+            ("5.743633108200266", "-2.4199038352163225"),  # 0.387625
+            ("4.686303235157452", "-2.287919010022851"),  # 0.521763
+            ("3.620689222023991", "-2.1802252647863085"),  # 0.611520
+            ("2.534175250952141", "-2.147902267609499"),  # 0.670917
+            ("1.3659383621141667", "-2.2289989194790922"),  # 0.676769
+        ),
+        description="The lecture's bad_function, term for term: a broad Gaussian basin centred "
+        "at (-2, 3) and a broad hill at (2, -3), a cosine ripple in rings around (-3, -0.5), "
+        "narrow wells at (3, 0.5) and (-3, -0.5), and a ridge along y = -1; drawn on the notes' "
+        "[-6, 6]². The global minimum, -1.0578 at (-3.022, 0.109), lies in the ripple's first "
+        "trough around the well at (-3, -0.5), on the side facing the broad basin; the stars "
+        "mark all sixteen local minima in the window. Plain GD stops in whichever dent it "
+        "meets; momentum and restarts do better.",
         lecture=True,
     ),
     Surface(
         id="dog",
         name="Difference of Gaussians",
-        expression="2*(exp(-x^2 - y^2) - exp(-(x - 1)^2 - (y - 1)^2))",
-        domain=((-3.0, 3.0), (-2.0, 3.0)),
-        start=(-0.2, -0.4),
-        minima=(("1.099839320128867", "1.099839320128867"),),
-        description="The lecture's difference of Gaussians: a hill beside a hole, flat far "
-        "away, so GD started on the hill's far side crawls.",
+        expression="exp(-((x + 0.8*y)^2 + (1.5*y - 0.2*x)^2)/10)"
+        " - exp(-((x + 0.8*y)^2 + (1.5*y - 0.2*x)^2)/2)",
+        display="f(x, y) = exp(−r²/10) − exp(−r²/2),  r² = (x + 0.8y)² + (1.5y − 0.2x)²",
+        domain=((-5.0, 5.0), (-5.0, 5.0)),
+        start=(1.5, 0.5),
+        minima=(("0", "0"),),
+        description="The lecture's difference of Gaussians: exp(-r²/10) - exp(-r²/2) of the "
+        "point mapped by F = [[1, -0.2], [0.8, 1.5]] (u = θF), on its window [-5, 5]². It is 0 "
+        "at the origin, a local minimum, rises to a tilted ring of height ≈ 0.535 "
+        "(r² = 2.5 ln 5) and falls back towards 0 far away without reaching it: GD started "
+        "inside the ring finds the origin, outside it drifts away across a plain that flattens.",
         lecture=True,
     ),
     Surface(

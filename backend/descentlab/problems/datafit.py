@@ -2,7 +2,8 @@
 
 Each is the loss of one sample written in the expression language, over data columns that a
 seeded generator makes from the surface's parameters (size, noise, seed); the surface is the
-mean over the samples, exactly, and a minibatch is the mean over some of them (SGD).
+mean over the samples, exactly, or their sum (``reduction="sum"``, as 001's line fits write
+it), and a minibatch is always the mean over some of them (SGD).
 """
 
 from __future__ import annotations
@@ -11,14 +12,30 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import limits
 from ..params import Param
 from .base import Surface
 
 if TYPE_CHECKING:
     from .base import Problem
 
-_SIZE = Param("n", 100, 2, 10_000, "log", help="number of data points", integer=True)
+_SIZE = Param(
+    "n", 100, 2, limits.MAX_DATA_POINTS, "log", help="number of data points", integer=True
+)
 _SEED = Param("seed", 42, 0, 1_000_000, help="seed of the generated data", integer=True)
+
+
+def _size(default: int) -> Param:
+    """n of a least-squares surface, whose grid costs the same whatever n."""
+    return Param(
+        "n",
+        default,
+        2,
+        limits.MAX_LEAST_SQUARES_POINTS,
+        "log",
+        help="number of data points",
+        integer=True,
+    )
 
 
 def _linear_data(params: dict[str, float]) -> dict[str, np.ndarray]:
@@ -35,6 +52,30 @@ def _least_squares(problem: Problem) -> np.ndarray:
     assert problem.data is not None
     A = np.column_stack([np.ones(problem.n_data), problem.data["xi"]])
     return np.linalg.solve(A.T @ A, A.T @ problem.data["yi"])
+
+
+def _least_squares_slope_first(problem: Problem) -> np.ndarray:
+    """The same for θ = (m, c), the slope first: A = [x, 1]."""
+    return _least_squares(problem)[::-1]
+
+
+def _line_fit_data(params: dict[str, float]) -> dict[str, np.ndarray]:
+    """001's line: x sorted from N(0, 1), y = 2x + 1 + N(0, (noise·|x|)²), the noise growing
+    with |x|."""
+    rng = np.random.default_rng(int(params["seed"]))
+    n = int(params["n"])
+    xi = np.sort(rng.standard_normal(n))
+    yi = 2 * xi + 1 + params["noise"] * np.abs(xi) * rng.standard_normal(n)
+    return {"xi": xi, "yi": yi}
+
+
+def _sgd_line_data(params: dict[str, float]) -> dict[str, np.ndarray]:
+    """001's SGD data: x evenly spaced on [0, 5], y = x + 2 + N(0, noise²)."""
+    rng = np.random.default_rng(int(params["seed"]))
+    n = int(params["n"])
+    xi = np.linspace(0.0, 5.0, n)
+    yi = xi * 1.0 + 2.0 + params["noise"] * rng.standard_normal(n)
+    return {"xi": xi, "yi": yi}
 
 
 def _logistic_data(params: dict[str, float]) -> dict[str, np.ndarray]:
@@ -71,15 +112,69 @@ DATA_SURFACES: tuple[Surface, ...] = (
         display="L(θ₀, θ₁) = (1/n) Σᵢ (θ₀ + θ₁·xᵢ − yᵢ)²",
         labels=("θ₀ (intercept)", "θ₁ (slope)"),
         params=(
-            _SIZE,
+            _size(100),
             Param("noise", 1.0, 0.0, 5.0, help="standard deviation of y's noise"),
             _SEED,
         ),
         domain=((-1.0, 9.0), (-2.0, 8.0)),
         start=(0.0, 0.0),
-        description="The notes' regression y = 4 + 3x + noise on 100 points: the mean squared "
-        "error over the data, as a function of (θ₀, θ₁) = (x, y). Its minimum is the "
-        "least-squares solution of the normal equations; minibatch SGD samples the sum.",
+        description="The Oslo notes' regression y = 4 + 3x + N(0, 1), x uniform on [0, 2], on "
+        "100 points: the mean squared error over the data, as a function of (θ₀, θ₁) = "
+        "(intercept, slope). Its minimum is the least-squares solution of the normal "
+        "equations; a minibatch step uses the mean over the batch's samples.",
+        lecture=True,
+    ),
+    Surface(
+        id="line-fit",
+        name="Line fit (sum of squares)",
+        expression="(x*xi + y - yi)^2",
+        data=("xi", "yi"),
+        reduction="sum",
+        make_data=_line_fit_data,
+        solve=_least_squares_slope_first,
+        formula_latex=r"\sum_{i=1}^{n} \left(m x_i + c - y_i\right)^2",
+        display="L(m, c) = Σᵢ (m·xᵢ + c − yᵢ)²  (a sum over the data)",
+        labels=("m (slope)", "c (offset)"),
+        params=(
+            _size(20),
+            Param("noise", 0.5, 0.0, 5.0, help="y's noise has standard deviation noise·|x|"),
+            _SEED,
+        ),
+        domain=((-2.0, 5.0), (-2.5, 4.5)),
+        start=(-1.0, 0.0),
+        description="The Glasgow notes' line of best fit: 20 points, x sorted from N(0, 1), "
+        "y = 2x + 1 plus noise of standard deviation 0.5|x|. The loss is the SUM of squared "
+        "residuals, as the notes write it, over (m, c) = (slope, offset): the first "
+        "coordinate multiplies x. The notes descend it by GD with step 0.01 from (-1, 0), "
+        "stopping when |∂L/∂m| + |∂L/∂c| <= 1e-4 (35 iterations on their random draw). "
+        "A minibatch step uses the batch's mean, not its sum.",
+        lecture=True,
+    ),
+    Surface(
+        id="line-fit-sgd",
+        name="Line fit for SGD (100,000 points)",
+        expression="(x*xi + y - yi)^2",
+        data=("xi", "yi"),
+        reduction="sum",
+        make_data=_sgd_line_data,
+        solve=_least_squares_slope_first,
+        formula_latex=r"\sum_{i=1}^{n} \left(m x_i + c - y_i\right)^2",
+        display="L(m, c) = Σᵢ (m·xᵢ + c − yᵢ)²  (a sum; a minibatch step uses its mean)",
+        labels=("m (slope)", "c (offset)"),
+        params=(
+            _size(100_000),
+            Param("noise", 0.5, 0.0, 5.0, help="standard deviation of y's noise"),
+            _SEED,
+        ),
+        domain=((-4.5, 3.5), (-2.0, 6.0)),
+        start=(-3.5, 2.5),
+        description="The Glasgow notes' SGD example: 100,000 points, x evenly spaced on "
+        "[0, 5], y = x + 2 + N(0, 0.5²). The surface is the SUM of squared residuals over "
+        "(m, c) = (slope, offset); a minibatch step follows the batch's MEAN gradient, as the "
+        "notes' SGD divides the batch's gradient by its size. The notes run one epoch of "
+        "batches of 100 (1,000 steps) at step 0.05 from (-3.5, 2.5): stochastic.batch_size "
+        "= 100, epochs = 1, lr = 0.05. Plain GD on the sum needs a step below 2/λmax, about "
+        "1e-6 here.",
         lecture=True,
     ),
     Surface(

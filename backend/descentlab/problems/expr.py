@@ -395,6 +395,40 @@ def derivative(root: Node, index: int, deadline: float | None = None) -> Node:
     return memo[id(root)]
 
 
+def polynomial_degree(root: Node) -> int | None:
+    """The degree of ``root`` as a polynomial in the coordinates, or None when it is not one.
+
+    Constants, parameters, data columns and any function of those alone count as degree 0; a
+    coordinate is degree 1; sums, products, negation, division by a degree-0 term and powers
+    by a whole constant combine degrees as polynomials do. Anything else applied to a
+    coordinate (exp, abs, relu, ...) is not a polynomial, whatever its derivatives look like.
+    """
+    degree: dict[int, int | None] = {}
+    for node in root.walk():
+        known = [degree[id(a)] for a in node.args]
+        ds = [k for k in known if k is not None]
+        d: int | None = None
+        if node.op == "var":
+            d = 1
+        elif len(ds) < len(known):
+            d = None
+        elif not any(ds):
+            d = 0
+        elif node.op in ("add", "sub"):
+            d = max(ds)
+        elif node.op == "neg":
+            d = ds[0]
+        elif node.op == "mul":
+            d = ds[0] + ds[1]
+        elif node.op == "div" and ds[1] == 0:
+            d = ds[0]
+        elif node.op == "pow" and is_const(node.args[1]):
+            n = node.args[1].value
+            d = ds[0] * int(n) if n >= 0 and float(n).is_integer() else None
+        degree[id(node)] = d
+    return degree[id(root)]
+
+
 def to_autograd(root: Node, columns: dict[str, Any] | None = None) -> Callable[[Any], Any]:
     """The tree as a function of a 1-D array ``x``, built from autograd.numpy (averaged over
     the data ``columns`` for a data-fit loss).
