@@ -71,7 +71,10 @@ export function renderCards(root, state, catalog, commit) {
     pick.setAttribute("aria-label", `optimiser ${i + 1}`);
     for (const opt of catalog.optimizers.values()) pick.append(option(opt.id, opt.name, opt.id === o.id));
     pick.addEventListener("change", () =>
-      commit((d) => { d.opts[i] = { id: pick.value, p: {}, s: null }; }, { structure: true }));
+      commit((d) => { // another rule on the same path: its own start stays
+        const start = d.opts[i].start;
+        d.opts[i] = { id: pick.value, p: {}, s: null, ...(start ? { start } : {}) };
+      }, { structure: true }));
     const rm = document.createElement("button");
     rm.type = "button";
     rm.className = "remove";

@@ -50,7 +50,9 @@ export class Controls {
           if (!data) d.batch = null;
           if (data) d.noise = 0;
         }
-        Object.assign(d, { surface: sel.value, sp: {}, start: null, view: null });
+        // (a preset's contour heights, restart spread and per-path starts were for its surface)
+        Object.assign(d, { surface: sel.value, sp: {}, start: null, view: null, levels: null, rf: null });
+        for (const o of d.opts) delete o.start;
       }, { surface: true, structure: true }));
     this.custom = new CustomEditor(commit, () => this.state);
 

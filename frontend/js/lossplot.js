@@ -2,7 +2,8 @@
 // when every loss shown is positive (it is linear otherwise: log of a negative loss is no use).
 // Minibatch runs add the minibatch loss each step saw, dotted and thinner, and epoch boundaries
 // (simulated gradient noise leaves the loss exact, so it adds nothing here).
-// With restarts the curve is the best row's (row 0 while streaming).
+// With restarts the curve is the best row's (row 0 while streaming). Long curves are thinned for
+// drawing (thin.js).
 //
 // Like the surface figure, two stacked Plotly figures: the axes underneath (`base`, static),
 // redrawn only when their ranges change, and the curves on top (`el`). The ranges are rounded
@@ -11,6 +12,47 @@
 
 import { colour } from "./palette.js";
 import { patchKey, planPatch, applyPatch } from "./svgpatch.js";
+import { DRAW_ALL_UP_TO, thinIndices, scale } from "./thin.js";
+
+// The steps of a curve's first n values to draw: null for all of them, else thinned (thin.js)
+// on the plot's scales, step against loss (its log on a log axis).
+function drawnSteps(values, n, log) {
+  if (n <= DRAW_ALL_UP_TO) return null;
+  const xs = new Array(n), ys = new Array(n);
+  let lo = Infinity, hi = -Infinity;
+  for (let k = 0; k < n; k++) {
+    const v = values[k] ?? null;
+    const y = v === null ? null : log ? (v > 0 ? Math.log10(v) : null) : v;
+    xs[k] = k;
+    ys[k] = y;
+    if (Number.isFinite(y)) {
+      if (y < lo) lo = y;
+      if (y > hi) hi = y;
+    }
+  }
+  return thinIndices(xs, ys, scale(0, n - 1), scale(lo, hi));
+}
+
+// A curve's x (steps) and y for its first n values: every one, or the thinned ones.
+function curve(values, n, log) {
+  const steps = drawnSteps(values, n, log);
+  if (!steps) return { x: Array.from({ length: n }, (_, k) => k), y: values.slice(0, n) };
+  return { x: steps, y: steps.map((k) => values[k] ?? null) };
+}
+
+// Whether every value shown is positive (a log axis), over every point, drawn or not.
+function allPositive(tracks, t) {
+  for (const tr of tracks) {
+    for (const row of tr.rows || [tr]) {
+      for (const series of [row.loss, tr.stochastic ? row.batchLoss : null]) {
+        if (!series) continue;
+        const n = Math.min(series.length, t + 1);
+        for (let k = 0; k < n; k++) if (series[k] !== null && series[k] <= 0) return false;
+      }
+    }
+  }
+  return true;
+}
 
 // Rounded bounds of [lo, hi]: whole decades (log axis, in log10 units) or a 1-2-5 step.
 function niceRange(lo, hi, log) {
@@ -46,7 +88,7 @@ function epochMeans(batchLoss, epochSize, n) {
 // may be patched in (only their points changed); false draws them with Plotly. Returns
 // "patched" or "drawn".
 export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch = false) {
-  let positive = true;
+  const positive = allPositive(tracks, t);
   const traces = [];
   let total = 1;
   tracks.forEach((tr, i) => {
@@ -56,10 +98,9 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch 
       total = Math.max(total, other.loss.length - 1);
       if (other === row) return;
       const m = Math.min(other.loss.length, t + 1);
-      const y = other.loss.slice(0, m);
-      for (const v of y) if (v !== null && v <= 0) positive = false;
+      const { x, y } = curve(other.loss, m, positive);
       traces.push({
-        type: "scatter", mode: "lines", x: Array.from({ length: m }, (_, k) => k), y,
+        type: "scatter", mode: "lines", x, y,
         name: `${tr.label}, restart ${r}`, legendgroup: `o${i}`, opacity: 0.4,
         line: { color: colour(i), width: big ? 1.6 : 1 },
         hovertemplate: `${tr.label}, ${r ? `restart ${r}` : "start given"}<br>step %{x}: %{y:.4g}<extra></extra>`,
@@ -67,9 +108,7 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch 
       });
     });
     const n = Math.min(row.loss.length, t + 1);
-    const y = row.loss.slice(0, n);
-    const x = Array.from({ length: n }, (_, k) => k);
-    for (const v of y) if (v !== null && v <= 0) positive = false;
+    const { x, y } = curve(row.loss, n, positive);
     traces.push({
       type: "scatter", mode: "lines", x, y, name: tr.label, legendgroup: `o${i}`,
       line: { color: colour(i), width: big ? 3.5 : 2 },
@@ -77,10 +116,9 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch 
       meta: { kind: "loss", run: i },
     });
     if (tr.stochastic && row.batchLoss && row.batchLoss.length) {
-      const b = row.batchLoss.slice(0, n);
-      for (const v of b) if (v !== null && v <= 0) positive = false;
+      const b = curve(row.batchLoss, n, positive);
       traces.push({
-        type: "scatter", mode: "lines", x, y: b, name: `${tr.label} (minibatch)`,
+        type: "scatter", mode: "lines", x: b.x, y: b.y, name: `${tr.label} (minibatch)`,
         legendgroup: `o${i}`, connectgaps: false, opacity: 0.8,
         line: { color: colour(i), width: big ? 1.8 : 1, dash: "dot" },
         hovertemplate: `${tr.label}<br>step %{x}: %{y:.4g} (minibatch loss)<extra></extra>`,

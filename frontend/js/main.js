@@ -2,13 +2,14 @@
 // state -> streamed runs, runs + player -> figures. No logic of its own beyond the glue.
 
 import { getJSON, postRaw, RunSocket, ApiError } from "./api.js";
-import { Store, sanitise, fromHash, CUSTOM } from "./state.js";
+import { Store, sanitise, fromHash, freshLecture, CUSTOM } from "./state.js";
 import { Runs, emptyTrack } from "./runs.js";
 import { Controls } from "./controls.js";
 import { SurfacePlot } from "./plot.js";
 import { drawLoss } from "./lossplot.js";
 import { Player, SPEEDS } from "./player.js";
-import { renderPresets } from "./presets.js";
+import { renderPresets, toState, lectureOrder } from "./presets.js";
+import { LectureMode } from "./lecture.js";
 import { exportRuns, exportPNG } from "./export.js";
 import { renderSummary } from "./summary.js";
 import { formatValue, setSelect } from "./slider.js";
@@ -48,7 +49,7 @@ function fetchOnce(path, params) {
 }
 {
   const s0 = fromHash(location.hash);
-  if (s0.surface !== CUSTOM && /^[\w-]+$/.test(s0.surface)) {
+  if (!freshLecture(location.hash) && s0.surface !== CUSTOM && /^[\w-]+$/.test(s0.surface)) {
     const params = JSON.stringify(s0.sp);
     for (const [path, q] of [[`/api/surfaces/${s0.surface}`, { params }],
       [`/api/surfaces/${s0.surface}/grid`, { ...gridQuery(s0, false), params }]]) {
@@ -77,7 +78,7 @@ async function loadCatalog() {
       const byId = (list) => new Map(list.map((x) => [x.id, x]));
       return {
         surfaces: byId(s.surfaces), optimizers: byId(o.optimizers),
-        schedules: byId(sc.schedules), presets: p.presets,
+        schedules: byId(sc.schedules), presets: p.presets, lectures: p.lectures ?? [],
       };
     } catch (err) {
       app.dataset.status = "offline";
@@ -89,7 +90,13 @@ async function loadCatalog() {
 
 const catalog = await loadCatalog();
 const store = new Store();
-store.normalise(sanitise(store.state, catalog));
+// A preset as the step lecture mode shows, over the state `d` (its UI settings kept).
+const asStep = (p, d) => toState(p, { ...d, lecture: p.id });
+const presetById = (id) => catalog.presets.find((p) => p.id === id);
+{
+  const fresh = presetById(freshLecture(location.hash)); // #lecture=<id>: that preset afresh
+  store.normalise(sanitise(fresh ? asStep(fresh, store.state) : store.state, catalog));
+}
 const runs = new Runs();
 let surfaceToken = 0;
 let surfacePending = false;
@@ -142,7 +149,18 @@ $("#inspect-toggle").addEventListener("click", () => {
   else inspector.close();
 });
 const controls = new Controls(catalog, (fn, opts) => store.commit(fn, opts));
-renderPresets($("#presets"), catalog.presets, (fn, opts) => store.commit(fn, opts));
+const lectureGroups = lectureOrder(catalog.lectures, catalog.presets);
+renderPresets($("#presets"), lectureGroups, (fn, opts) => store.commit(fn, opts));
+let lastPreset = null; // lecture mode opens at the preset applied last
+const lecture = new LectureMode({
+  root: $("#lecture"),
+  opener: $("#lecture-open"),
+  groups: lectureGroups,
+  onGo: (p) => store.commit((d) => Object.assign(d, asStep(p, d)),
+    { surface: true, structure: true, preset: p.id }),
+  onLeave: () => store.commit((d) => { d.lecture = null; }, { ui: true }),
+  startAt: () => lastPreset,
+});
 
 // ---- drawing (coalesced to one per animation frame) ----
 // The paths first, in the frame; the loss plot and the data panel once that frame and the next
@@ -296,7 +314,8 @@ function label(o) {
   const spec = catalog.optimizers.get(o.id);
   const lr = spec.uses_lr ? ` lr=${formatValue(o.p.lr ?? spec.hyperparameters.find((h) => h.name === "lr")?.default)}` : "";
   const sch = o.s ? ` (${catalog.schedules.get(o.s.id)?.name ?? o.s.id})` : "";
-  return `${spec.name}${lr}${sch}`;
+  const from = o.start ? ` from (${o.start.map(formatValue).join(", ")})` : "";
+  return `${spec.name}${lr}${sch}${from}`;
 }
 
 function setStatus(playerState = player.state()) {
@@ -329,9 +348,11 @@ function runBody(s) {
     max_steps: s.steps,
     optimizers: s.opts.map((o) => ({
       id: o.id, params: o.p, schedule: o.s ? { id: o.s.id, params: o.s.p } : null,
+      ...(o.start ? { start: o.start } : {}), // (its own start, else the run's)
     })),
   };
   if (s.start && s.start.length === bound.dim) body.start = s.start;
+  if (s.restarts && s.rf) body.restart_from = { dist: "normal", center: s.rf.center, sigma: s.rf.sigma };
   body.stop = { grad_tol: s.gtol, grad_norm: s.gnorm, loss_tol: s.ltol };
   if (s.restarts) body.restarts = s.restarts;
   if (s.seed) body.seed = s.seed;
@@ -427,7 +448,7 @@ async function refreshSurface({ rebind = true } = {}) {
     if (token !== surfaceToken) return;
     if (custom) b2.log_contours = wantsLog(g);
     bound = b2;
-    plot.setSurface(b2, g, s.view);
+    plot.setSurface(b2, g, s.view, s.levels);
     if (window.Plotly) { // the contours first; paths and loss next frame
       drawPage();
       drawContour(s.big);
@@ -459,8 +480,16 @@ function wantsLog(g) {
 }
 
 store.onChange((s, info) => {
+  const fresh = info.external && presetById(freshLecture(location.hash));
+  if (fresh) { // a link to a lecture step, followed: its preset afresh (this hears that change)
+    store.commit((d) => Object.assign(d, asStep(fresh, d)), { history: "replace", surface: true, structure: true });
+    return;
+  }
   if (info.external) store.normalise(sanitise(s, catalog));
   const state = store.state;
+  if (info.preset) lastPreset = info.preset;
+  lecture.render(state.lecture);
+  document.body.classList.toggle("lecturing", lecture.active);
   if (state.surface !== bound.id) bound = boundFor(state);
   document.body.classList.toggle("projector", state.big);
   $("#projector").setAttribute("aria-pressed", String(state.big));
@@ -525,6 +554,7 @@ resizer.observe($("#datapanel"));
 document.addEventListener("keydown", (e) => {
   const tag = e.target.tagName;
   if (["INPUT", "SELECT", "TEXTAREA"].includes(tag) || e.altKey || e.ctrlKey || e.metaKey) return;
+  if (lecture.handleKey(e)) return; // lecture mode's keys: →/← move between figures
   if (e.key === " " && tag !== "BUTTON") {
     e.preventDefault();
     player.toggle();
@@ -556,6 +586,8 @@ $("#export-png").addEventListener("click", () => guarded(async () => {
 $("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") inspector.close(); });
 
 // ---- start ----
+lecture.render(store.state.lecture);
+document.body.classList.toggle("lecturing", lecture.active);
 document.body.classList.toggle("projector", store.state.big);
 $("#projector").setAttribute("aria-pressed", String(store.state.big));
 controls.render(store.state, bound, true);

@@ -1,17 +1,20 @@
-// The surface figure: contours of a 2-D surface (log-scaled levels when it asks), or the curve
-// of a 1-D one, with the known minima, a draggable start marker and the optimisers' paths up
-// to the player's step. onStart(point) and onView(range | null) report what the user did.
+// The surface figure: contours of a 2-D surface (log-scaled levels when it asks, or at the
+// heights a preset gives), or the curve of a 1-D one, with the known minima, a draggable start
+// marker and the optimisers' paths up to the player's step. onStart(point) and onView(range |
+// null) report what the user did.
 //
 // Two Plotly figures stacked in one box, with the same size, margins and axis ranges:
 // underneath (`base`, static) the filled contours and colour bar, redrawn only when the surface,
 // its grid, the view or the projector mode change; on top (`el`, transparent, interactive) the
 // paths, minima, start marker and legend. A path update redraws only the top: finding 28 contour
 // levels on the grid, and laying out tick labels, cost far more than the paths (measured in
-// bench/browser.py). The surface itself answers the pointer without Plotly: a readout of
-// (x, y, f) from the grid under the pointer, and clicks on the plot area read from the axes.
+// bench/browser.py). Long paths are thinned for drawing (thin.js). The surface itself answers
+// the pointer without Plotly: a readout of (x, y, f) from the grid under the pointer, and
+// clicks on the plot area read from the axes.
 
 import { colour } from "./palette.js";
 import { patchKey, planPatch, applyPatch } from "./svgpatch.js";
+import { DRAW_ALL_UP_TO, thinIndices, prefix, scale } from "./thin.js";
 
 const EPS = 1e-3;
 const MARKERS_UP_TO = 300; // a dot per step on shorter paths (thousands of SVG dots are slow)
@@ -47,15 +50,30 @@ function interp(grid, x) {
   return grid.z[xs.length - 1];
 }
 
-// Step numbers for 1-D iterates, skipping those too close to the last one numbered.
-function numbers(xs, range) {
+// Step numbers for 1-D iterates, skipping those too close to the last one numbered; steps[k]
+// is the step of xs[k] (a thinned path's), or k.
+function numbers(xs, range, steps = null) {
   const gap = Math.abs(range[1] - range[0]) * 0.03;
   let last = Infinity;
   return xs.map((x, k) => {
     if (Math.abs(x - last) < gap) return "";
     last = x;
-    return String(k);
+    return String(steps ? steps[k] : k);
   });
+}
+
+// One contour line per height the figure asks for: a contour trace whose only level is L
+// (start = end = L), drawn as a line over the filled contours underneath.
+function levelTraces(grid, levels) {
+  return levels.map((L) => ({
+    type: "contour", x: grid.x, y: grid.y, z: grid.z, name: `f = ${L}`, showlegend: false,
+    showscale: false, autocontour: false, connectgaps: false, hoverinfo: "skip",
+    contours: { start: L, end: L, size: 1, coloring: "lines", showlabels: true,
+      labelfont: { size: 10, color: "#3a3f46" } },
+    colorscale: [[0, "#3a3f46"], [1, "#3a3f46"]],
+    line: { width: 0.9 },
+    meta: { level: L },
+  }));
 }
 
 export class SurfacePlot {
@@ -70,12 +88,16 @@ export class SurfacePlot {
     this.surface = null;
     this.grid = null;
     this.ready = false;
+    this.thinned = new WeakMap(); // a path row -> the points of it drawn (see rowPoints)
   }
 
-  setSurface(surface, grid, view) {
+  // levels: the contour heights to draw (a preset's, the notes' own), or null: Plotly's.
+  setSurface(surface, grid, view, levels = null) {
     this.surface = surface;
     this.grid = grid;
     this.view = view;
+    this.levels = levels;
+    this.yRange = null;
     this.under = surface.dim === 1 ? this.curveTraces() : this.contourTraces();
     this.baseKey = null;
   }
@@ -100,7 +122,7 @@ export class SurfacePlot {
   // The figure underneath: contours and colour bar (or the 1-D curve), axes hidden (the top
   // figure draws them). Redrawn only when what it shows changes.
   drawBase(big) {
-    const key = JSON.stringify([this.range(), big, this.pushed, this.legend()]);
+    const key = JSON.stringify([this.range(), big, this.pushed, this.legend(), this.levels]);
     if (key === this.baseKey && this.base.data) return;
     this.baseKey = key;
     const { xaxis, yaxis } = this.axes();
@@ -165,13 +187,17 @@ export class SurfacePlot {
       },
       hoverinfo: "skip",
     };
+    if (this.levels) { // the given heights are the lines; the fill only shades
+      contour.contours.showlines = false;
+      contour.line = { width: 0 };
+    }
     this.minima = {
       type: "scatter", mode: "markers", name: "minimum",
       x: this.surface.minima.map((m) => m[0]), y: this.surface.minima.map((m) => m[1]),
       marker: { symbol: "star", size: 15, color: "#ffffff", line: { color: "#000", width: 1.5 } },
       hovertemplate: "minimum (%{x:.3g}, %{y:.3g})<extra></extra>",
     };
-    return [contour];
+    return this.levels ? [contour, ...levelTraces(g, this.levels)] : [contour];
   }
 
   curveTraces() {
@@ -209,10 +235,13 @@ export class SurfacePlot {
         const row = rows[r];
         const emph = r === best;
         const n = Math.min(row.path.length, t + 1);
-        const xs = new Array(n), ys = new Array(n);
-        for (let k = 0; k < n; k++) {
-          xs[k] = row.path[k][0];
-          ys[k] = one ? row.loss[k] : row.path[k][1];
+        const steps = this.rowPoints(row, n, one, rng); // (null: every point)
+        const m = steps ? steps.length : n;
+        const xs = new Array(m), ys = new Array(m);
+        for (let j = 0; j < m; j++) {
+          const k = steps ? steps[j] : j;
+          xs[j] = row.path[k][0];
+          ys[j] = one ? row.loss[k] : row.path[k][1];
         }
         const name = emph ? tr.label : `${tr.label}, restart ${r}`;
         const dots = one || n <= MARKERS_UP_TO;
@@ -223,15 +252,16 @@ export class SurfacePlot {
           opacity: emph ? 1 : 0.55,
           line: { color: colour(i), width: emph ? (big ? 3.5 : 2.2) : big ? 1.8 : 1.1 },
           marker: { color: colour(i), size: one ? (big ? 10 : 8) : big ? 5 : 3.5 },
-          text: emph && one ? numbers(xs, rng.x) : undefined, textposition: "top center",
+          text: emph && one ? numbers(xs, rng.x, steps) : undefined, textposition: "top center",
           textfont: { color: colour(i), size: big ? 16 : 11 },
-          hovertemplate: `${tr.label}${what}<br>step %{pointNumber}<br>(%{x:.4g}${one ? "" : ", %{y:.4g}"})<extra></extra>`,
+          customdata: steps ?? undefined, // a thinned path's step numbers
+          hovertemplate: `${tr.label}${what}<br>step %{${steps ? "customdata" : "pointNumber"}}<br>(%{x:.4g}${one ? "" : ", %{y:.4g}"})<extra></extra>`,
           cliponaxis: true,
           meta: { run: i, row: r, best: emph },
         });
         if (n) {
           traces.push({
-            type: "scatter", mode: "markers", x: [xs[n - 1]], y: [ys[n - 1]], showlegend: false,
+            type: "scatter", mode: "markers", x: [xs[m - 1]], y: [ys[m - 1]], showlegend: false,
             legendgroup: `o${i}`, hoverinfo: "skip", opacity: emph ? 1 : 0.7,
             marker: { color: colour(i), size: emph ? (big ? 16 : 12) : big ? 9 : 7, line: { color: "#fff", width: emph ? 2 : 1 } },
           });
@@ -306,6 +336,27 @@ export class SurfacePlot {
       this.listen();
     }
     return "drawn";
+  }
+
+  // Which of a row's first n points to draw (thin.js), or null for all of them. A row is
+  // thinned whole once per length and view; while playing, a frame draws a prefix of that
+  // with its current point.
+  rowPoints(row, n, one, rng) {
+    if (n <= DRAW_ALL_UP_TO) return null;
+    const len = row.path.length;
+    const yr = one ? (this.yRange ??= this.curveRange()) : rng.y;
+    const key = `${len} ${rng.x} ${yr}`;
+    let c = this.thinned.get(row);
+    if (!c || c.key !== key) {
+      const xs = new Array(len), ys = new Array(len);
+      for (let k = 0; k < len; k++) {
+        xs[k] = row.path[k][0];
+        ys[k] = one ? row.loss[k] : row.path[k][1];
+      }
+      c = { key, full: thinIndices(xs, ys, scale(...rng.x), scale(...yr)) };
+      this.thinned.set(row, c);
+    }
+    return c.full ? prefix(c.full, n) : null;
   }
 
   // Move the drawn paths to `traces` (the same traces as the last full draw but for their

@@ -1,9 +1,13 @@
-// The lecture's figures (GET /api/presets): one button each; a click turns the preset's run
-// body into app state.
+// The lecture's figures (GET /api/presets): buttons grouped under their lecture's title, each
+// naming the section of the notes it reproduces; a click turns the preset's run body into app
+// state. toState and lectureOrder serve lecture mode (lecture.js) too.
 
 import { DEFAULT_GTOL } from "./state.js";
 
-function toState(preset, base) {
+// A preset's run body and view as app state, on top of `base` (the UI's own settings: speed,
+// projector mode, lecture mode). Fields the body leaves out take their defaults, so a preset
+// is the same figure whatever was shown before it.
+export function toState(preset, base) {
   const run = preset.run || {};
   const surface = typeof run.surface === "string" ? { id: run.surface, params: {} } : run.surface || {};
   const s = structuredClone(base);
@@ -13,7 +17,7 @@ function toState(preset, base) {
   s.steps = run.max_steps ?? s.steps;
   s.restarts = run.restarts ?? 0;
   s.seed = run.seed ?? 0;
-  Object.assign(s, { expr: "", ep: {}, dom: null });
+  Object.assign(s, { expr: "", ep: {}, dom: null, ring: 0 });
   const st = run.stochastic || {};
   s.batch = st.batch_size ?? null;
   s.samp = st.sampling ?? "shuffle";
@@ -27,24 +31,67 @@ function toState(preset, base) {
     id: o.id,
     p: { ...(o.params || {}) },
     s: o.schedule ? { id: o.schedule.id, p: { ...(o.schedule.params || {}) } } : null,
+    ...(o.start ? { start: [...o.start] } : {}),
   }));
-  const d = preset.view && preset.view.domain;
+  const rf = run.restart_from;
+  s.rf = rf && rf.dist === "normal" ? { center: [...rf.center], sigma: rf.sigma } : null;
+  const view = preset.view || {};
+  const d = view.domain;
   s.view = d ? (d.length === 1 ? [...d[0]] : [...d[0], ...d[1]]) : null;
+  s.levels = Array.isArray(view.levels) && view.levels.length ? [...view.levels] : null;
+  s.lecture = base.lecture ? preset.id : null; // in lecture mode, a preset is a step of it
   return s;
 }
 
-export function renderPresets(root, presets, commit) {
+// The presets in teaching order: [{lecture, presets}] with the lectures as the server lists
+// them and each one's presets in list order; presets of a lecture it does not list come last,
+// under `lecture: null`.
+export function lectureOrder(lectures, presets) {
+  const groups = lectures.map((lecture) => ({ lecture, presets: [] }));
+  const byId = new Map(groups.map((g) => [g.lecture.id, g]));
+  const rest = { lecture: null, presets: [] };
+  for (const p of presets) (byId.get(p.lecture) ?? rest).presets.push(p);
+  if (rest.presets.length) groups.push(rest);
+  return groups.filter((g) => g.presets.length);
+}
+
+// "2.6.1 Why step size matters" -> "§2.6.1 Why step size matters"; a section without a number
+// is shown as it is.
+export const sectionLabel = (section) => (!section ? "" : /^\d/.test(section) ? `§${section}` : section);
+
+// root: the panel's presets box; groups: lectureOrder(...); commit is Store.commit.
+export function renderPresets(root, groups, commit) {
   root.replaceChildren();
-  for (const p of presets) {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = "preset";
-    b.dataset.preset = p.id;
-    b.textContent = p.title;
-    b.title = p.description || "";
-    b.addEventListener("click", () =>
-      commit((d) => Object.assign(d, toState(p, d)), { surface: true, structure: true, preset: p.id }));
-    root.append(b);
-  }
-  if (!presets.length) root.textContent = "No presets on this server.";
+  groups.forEach((g, k) => {
+    const head = document.createElement("h3");
+    head.className = "lecture-title";
+    head.id = `lecture-h-${k}`;
+    head.textContent = g.lecture ? g.lecture.title : "More figures";
+    const list = document.createElement("div");
+    list.className = "preset-list";
+    list.setAttribute("role", "group");
+    list.setAttribute("aria-labelledby", head.id);
+    for (const p of g.presets) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "preset";
+      b.dataset.preset = p.id;
+      const title = document.createElement("span");
+      title.className = "preset-title";
+      title.textContent = p.title;
+      b.append(title);
+      if (p.section) {
+        const sec = document.createElement("span");
+        sec.className = "preset-section";
+        sec.textContent = sectionLabel(p.section);
+        b.append(sec);
+      }
+      b.title = p.description || "";
+      b.addEventListener("click", () =>
+        commit((d) => Object.assign(d, toState(p, d)), { surface: true, structure: true, preset: p.id }));
+      list.append(b);
+    }
+    root.append(head, list);
+  });
+  if (!groups.length) root.textContent = "No presets on this server.";
 }

@@ -10,9 +10,18 @@
 // gnorm=l1|l2|inf (which norm; default l2), ltol=1e-9 (|Δf| < tol; default off).
 // ring=1: on a data-fit surface, whose minibatch the data panel rings (default the first's).
 // Optimiser and surface params hold only what differs from the defaults.
+// An optimiser may start from a point of its own (run body `optimizers[i].start`, overriding
+// `start` for that path): opt=gd(lr:0.01)@-30,25 (after any ~schedule).
+// Random restarts drawn around a point (run body `restart_from`, normal):
+// rfrom=normal(center:-3/-0.5,sigma:0.5); absent: uniform over the surface's domain.
+// levels=0.1,1,2,4: the contours drawn at exactly these heights (a preset's `view.levels`).
+// lecture=<preset-id>: lecture mode, showing that preset's caption. A hash holding nothing else
+// (#lecture=<preset-id>) applies the preset afresh; with the rest of the state beside it, the
+// state is as written (a figure the viewer changed in lecture mode).
 
 export const CUSTOM = "custom";
 export const MAX_RESTARTS = 32;
+export const MAX_LEVELS = 64; // contour heights one figure draws (a trace each)
 export const DEFAULT_EPOCHS = 100;
 
 export const DEFAULT_SPEED = 100;
@@ -46,6 +55,9 @@ export function defaultState() {
     gnorm: "l2", // in this norm
     ltol: null, // stop when the loss changes by less (null: never)
     ring: 0, // the optimiser whose minibatch the data panel rings
+    rf: null, // random restarts around {center, sigma} (null: uniform over the domain)
+    levels: null, // contour heights to draw (null: chosen by the figure)
+    lecture: null, // the preset lecture mode shows (null: not in lecture mode)
   };
 }
 
@@ -105,12 +117,16 @@ export function toHash(s) {
   if (s.gnorm !== "l2") parts.push(`gnorm=${s.gnorm}`);
   if (s.ltol !== null) parts.push(`ltol=${num(s.ltol)}`);
   for (const o of s.opts) {
-    parts.push(`opt=${fmtCall(o.id, o.p)}${o.s ? "~" + fmtCall(o.s.id, o.s.p) : ""}`);
+    const at = o.start ? "@" + o.start.map(num).join(",") : "";
+    parts.push(`opt=${fmtCall(o.id, o.p)}${o.s ? "~" + fmtCall(o.s.id, o.s.p) : ""}${at}`);
   }
+  if (s.rf) parts.push(`rfrom=${fmtCall("normal", s.rf)}`);
   if (s.ring) parts.push(`ring=${s.ring}`);
   if (s.view) parts.push(`view=${s.view.map(num).join(",")}`);
+  if (s.levels) parts.push(`levels=${s.levels.map(num).join(",")}`);
   if (s.speed !== DEFAULT_SPEED) parts.push(`speed=${s.speed}`);
   if (s.big) parts.push("big=1");
+  if (s.lecture) parts.push(`lecture=${encodeURIComponent(s.lecture)}`);
   return "#" + parts.join("&");
 }
 
@@ -145,15 +161,28 @@ export function fromHash(hash) {
     else if (key === "gnorm" && NORMS.includes(val)) s.gnorm = val;
     else if (key === "ring" && whole >= 0) s.ring = whole;
     else if (key === "ltol" && (val === "off" || Number(val) > 0)) s.ltol = val === "off" ? null : Number(val);
-    else if (key === "opt") {
-      const [o, sch] = val.split("~");
+    else if (key === "levels") s.levels = numbers(val);
+    else if (key === "lecture" && val) s.lecture = val;
+    else if (key === "rfrom") {
+      const call = parseCall(val);
+      if (call && call.id === "normal") s.rf = call.p;
+    } else if (key === "opt") {
+      const [call_, at] = val.split("@");
+      const [o, sch] = call_.split("~");
       const call = parseCall(o);
-      if (call) opts.push({ id: call.id, p: call.p, s: sch ? parseCall(sch) : null });
+      const start = at === undefined ? null : numbers(at);
+      if (call) opts.push({ id: call.id, p: call.p, s: sch ? parseCall(sch) : null, ...(start ? { start } : {}) });
     }
   }
   // A hash that names a surface but no optimiser gets the default optimisers.
   if (opts.length) s.opts = opts;
   return s;
+}
+
+// The preset a hash asks lecture mode to apply afresh: #lecture=<id> and nothing else.
+export function freshLecture(hash) {
+  const parts = (hash || "").replace(/^#/, "").split("&").filter(Boolean);
+  return parts.length === 1 && parts[0].startsWith("lecture=") ? fromHash(hash).lecture : null;
 }
 
 // The URL follows the state once changes pause (see Store.writeUrl): URL_QUIET ms after the last
@@ -251,10 +280,18 @@ export function sanitise(s, catalog) {
     for (const k of Object.keys(out.sp)) if (!names.has(k) || Array.isArray(out.sp[k])) delete out.sp[k];
     if (out.start && out.start.length !== surf.dim) out.start = null;
     if (out.view && out.view.length !== 2 * surf.dim) out.view = null;
+    for (const o of out.opts) if (o.start && o.start.length !== surf.dim) delete o.start;
+    const c = out.rf && out.rf.center;
+    if (out.rf && !(Array.isArray(c) ? c.length === surf.dim : surf.dim === 1 && Number.isFinite(c))) out.rf = null;
   }
+  if (out.rf && Number.isFinite(out.rf.center)) out.rf.center = [out.rf.center]; // (one number: 1-D)
+  if (out.rf && !(out.rf.sigma > 0)) out.rf = null;
+  // a figure's contour heights: ascending and distinct, a bounded number of contour traces
+  if (out.levels) out.levels = [...new Set(out.levels)].sort((a, b) => a - b).slice(0, MAX_LEVELS);
+  if (out.levels && !out.levels.length) out.levels = null;
   out.restarts = Math.min(Math.max(0, out.restarts), MAX_RESTARTS);
   out.epochs = Math.min(Math.max(1, out.epochs), 20000);
-  out.steps = Math.min(Math.max(1, out.steps), 20000);
+  out.steps = Math.max(1, out.steps); // (the server says how many it takes)
   if (!NORMS.includes(out.gnorm)) out.gnorm = "l2";
   const keep = (params, specs) => {
     const known = new Map(specs.map((h) => [h.name, h]));
@@ -271,5 +308,6 @@ export function sanitise(s, catalog) {
   }
   if (!out.opts.length) out.opts = defaultState().opts.filter((o) => catalog.optimizers.has(o.id));
   if (!(out.ring < out.opts.length)) out.ring = 0;
+  if (out.lecture && !catalog.presets.some((p) => p.id === out.lecture)) out.lecture = null;
   return out;
 }

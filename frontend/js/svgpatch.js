@@ -7,7 +7,7 @@
 
 // What a patch can change: the points, and texts that only show on hover or in a legend that
 // the caller patches itself. Everything else must be as in the last full draw (patchKey).
-const PATCHABLE = new Set(["x", "y", "text", "name", "hovertemplate"]);
+const PATCHABLE = new Set(["x", "y", "text", "name", "hovertemplate", "customdata"]);
 
 // A string equal for two figures that a patch can turn into each other.
 export const patchKey = (traces, layout) =>
