@@ -17,6 +17,7 @@ from descentlab.api.schemas import RunBody
 from descentlab.api.service import run_result
 from descentlab.presets import LECTURES, PRESETS, Preset
 from descentlab.problems import make_problem
+from test_lecture_surfaces import bad_function, difference_of_gaussians, sum_of_squares
 
 BY_ID = {p.id: p for p in PRESETS}
 TOL = {"rtol": 1e-9, "atol": 1e-12}
@@ -174,6 +175,63 @@ def _check_nightmare_restarts(preset: Preset) -> None:
     assert finals[run["best"]] == min(finals)
 
 
+def _scalar(f: Callable) -> Callable:
+    """One of test_lecture_surfaces' transcriptions, on a single point."""
+    return lambda theta: f(theta[None, :])[0]
+
+
+def _check_glasgow_paths(preset: Preset, f: Callable) -> list[dict[str, Any]]:
+    """Every path of ``preset`` equals 001's gradient_descent on the notes' function ``f``."""
+    runs = _runs(preset)
+    dL = autograd.grad(_scalar(f))
+    for run, ref in zip(runs, preset.run["optimizers"], strict=True):
+        start = ref.get("start", preset.run.get("start"))
+        expected = glasgow_gd(dL, start, ref["params"]["lr"])
+        assert run["status"] == "converged"
+        np.testing.assert_allclose(_path(run), expected, **TOL)
+    return runs
+
+
+def _check_dog(preset: Preset) -> None:
+    inside, outside = _check_glasgow_paths(preset, difference_of_gaussians)
+    assert np.abs(inside["path"][-1]).max() < 1e-3  # the centre
+    assert np.hypot(*outside["path"][-1]) > 4  # out on the plain
+
+
+def _check_nightmare_gd(preset: Preset) -> None:
+    (run,) = _check_glasgow_paths(preset, bad_function)
+    assert run["loss"][-1] > -0.5  # a shallow dent, far above the global -1.0578
+
+
+def _line_fit_data(surface: str) -> tuple[np.ndarray, np.ndarray]:
+    data = make_problem(surface).data
+    assert data is not None
+    return data["xi"], data["yi"]
+
+
+def _check_line_fit_gd(preset: Preset) -> None:
+    xi, yi = _line_fit_data("line-fit")
+    (run,) = _check_glasgow_paths(preset, lambda p: sum_of_squares(p, xi, yi))
+    assert run["steps"] == 41
+    m, c = np.polyfit(xi, yi, 1)
+    np.testing.assert_allclose(run["path"][-1], [m, c], atol=1e-4)
+
+
+def _check_line_fit_sgd(preset: Preset) -> None:
+    (run,) = _runs(preset)
+    xi, yi = _line_fit_data("line-fit-sgd")
+    assert run["steps"] == 100_000 // 100
+    theta, expected = np.array(preset.run["start"]), [np.array(preset.run["start"])]
+    for t in range(1, run["steps"] + 1):
+        rows = np.array(run["batches"][t])
+        residual = theta[0] * xi[rows] + theta[1] - yi[rows]
+        batch_grad = np.array([2 * residual @ xi[rows], 2 * residual.sum()])
+        theta = theta - 0.05 * batch_grad / len(rows)  # the notes divide by the batch's size
+        expected.append(theta)
+    np.testing.assert_allclose(_path(run), np.array(expected), **TOL)
+    np.testing.assert_allclose(run["path"][-1], [1.0, 2.0], atol=0.05)
+
+
 def _check_duke_1d(preset: Preset) -> None:
     (run,) = _runs(preset)
     ref = preset.run["optimizers"][0]
@@ -289,6 +347,10 @@ ORACLES: dict[str, Callable[[Preset], None]] = {
     "quartic-analytic": _check_quartic,
     **{f"parabola-lr-{lr:g}": _check_parabola for lr in (0.25, 0.01, 0.5, 0.98, 1.5)},
     "polynomial-five-paths": _check_polynomial,
+    "dog-inside-outside": _check_dog,
+    "line-fit-gd": _check_line_fit_gd,
+    "line-fit-sgd": _check_line_fit_sgd,
+    "nightmare-gd": _check_nightmare_gd,
     "nightmare-momentum-restarts": _check_nightmare_restarts,
     "duke-gd-1d-moderate": _check_duke_1d,
     "duke-gd-1d-large": _check_duke_1d,

@@ -193,6 +193,87 @@ GLASGOW: tuple[Preset, ...] = (
         view={"domain": [[-35.0, 35.0], [-35.0, 35.0]]},
     ),
     Preset(
+        id="dog-inside-outside",
+        title="Difference of Gaussians: inside and outside the ring",
+        lecture="glasgow",
+        section="3.2.3 Vectorised example",
+        description="exp(−r²/10) − exp(−r²/2) with r² = |θF|², F = [[1, −0.2], [0.8, 1.5]]: "
+        "0 at the origin, a tilted ring of height 0.535 around it, and a plain sloping down "
+        "to 0 far away. Gradient descent (step 0.5) from inside the ring falls to the centre; "
+        "from outside it slides away across the plain until the slope is too small to follow.",
+        try_this="Drag lr above 2/λmax ≈ 0.83 at the centre: the inside path stops settling.",
+        differs="The notes draw the surface and its two partial derivatives, with no path; "
+        "the two gradient-descent paths are ours.",
+        run={
+            "surface": "dog",
+            "max_steps": 10_000,
+            "stop": _GLASGOW_STOP,
+            "optimizers": [
+                {"id": "gd", "params": {"lr": 0.5}, "start": [0.5, 0.5]},
+                {"id": "gd", "params": {"lr": 0.5}, "start": [1.5, 1.5]},
+            ],
+        },
+    ),
+    Preset(
+        id="line-fit-gd",
+        title="Fitting a line: gradient descent on (m, c)",
+        lecture="glasgow",
+        section="3.4.1 Fitting a line, first-order",
+        description="The sum of squared residuals of y = mx + c over 20 points drawn as "
+        "y = 2x + 1 + N(0, (0.5x)²), as a surface over (m, c); gradient descent with step "
+        "0.01 from (−1, 0) until Σ|∂L| ≤ 10⁻⁴ reaches the least-squares line.",
+        try_this="Raise lr towards 2/λmax of this sum (shown on the card): the path starts "
+        "to zig-zag across the valley.",
+        differs="The notes' 20 points are an unseeded draw and take 35 steps; ours are "
+        "seeded, and the same rule takes 41.",
+        run={
+            "surface": "line-fit",
+            "start": [-1.0, 0.0],
+            "max_steps": 10_000,
+            "stop": _GLASGOW_STOP,
+            "optimizers": [{"id": "gd", "params": {"lr": 0.01}}],
+        },
+    ),
+    Preset(
+        id="line-fit-sgd",
+        title="Fitting a line to 100,000 points: one epoch of SGD",
+        lecture="glasgow",
+        section="3.6.4 Linear regression with SGD",
+        description="100,000 points y = x + 2 + N(0, 0.5²): one pass of SGD in shuffled "
+        "minibatches of 100, each step 0.05 times the batch's mean gradient, from "
+        "(−3.5, 2.5). One pass through the data finds the line.",
+        try_this="Set the batch size to 10: ten times as many, noisier steps per epoch.",
+        differs="The notes' data are an unseeded draw; ours are seeded.",
+        run={
+            "surface": "line-fit-sgd",
+            "start": [-3.5, 2.5],
+            "stochastic": {"batch_size": 100, "sampling": "shuffle"},
+            "epochs": 1,
+            "seed": 1,
+            "stop": _NO_TOL,
+            "optimizers": [{"id": "gd", "params": {"lr": 0.05}}],
+        },
+    ),
+    Preset(
+        id="nightmare-gd",
+        title="Nightmare: plain gradient descent",
+        lecture="glasgow",
+        section="3.7 A nightmare function",
+        description="Gradient descent with step 0.5 on the notes' nightmare function, until "
+        "Σ|∂L| ≤ 10⁻⁴: it follows the valley it starts in, wanders round in a long arc, and "
+        "settles in a shallow local minimum far from the global one near (−3.02, 0.11).",
+        try_this="Move the start around: every start ends in the nearest dent, never across "
+        "the ridge along y = −1.",
+        differs="The notes draw the start from N(0, 4²) at random; ours is fixed.",
+        run={
+            "surface": "nightmare",
+            "start": [-1.0, -3.5],
+            "max_steps": 100_000,
+            "stop": _GLASGOW_STOP,
+            "optimizers": [{"id": "gd", "params": {"lr": 0.5}}],
+        },
+    ),
+    Preset(
         id="nightmare-momentum-restarts",
         title="Nightmare: momentum with random restarts",
         lecture="glasgow",
