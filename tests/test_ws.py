@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
 from starlette.testclient import WebSocketTestSession
 
 from descentlab.api import create_app
+from descentlab.api.schemas import ServerMessage
 
 
 @pytest.fixture(scope="module")
@@ -207,3 +209,46 @@ def test_a_worker_warms_up_so_that_its_first_user_compiles_nothing() -> None:
     while not run.finished:
         run.take(64, 1.0)
     assert kernel._compile.cache_info().misses == compiled
+
+
+def test_every_message_the_server_sends_is_one_of_its_declared_models(client: TestClient) -> None:
+    """Frames (plain and minibatch), done (complete, cancelled) and error messages all
+    validate against the models GET /asyncapi.json publishes."""
+    adapter = TypeAdapter(ServerMessage)
+    seen = set()
+    sgd = {
+        "surface": "linear-regression",
+        "stochastic": {"batch_size": 10},
+        "optimizers": [{"id": "gd", "params": {"lr": 0.1}}],
+    }
+    with client.websocket_connect("/ws/runs") as ws:
+        for run_id, extra in (("plain", {"restarts": 2}), ("sgd", sgd)):
+            ws.send_text(run_msg(run_id, **extra))
+            frames, done = until_done(ws, run_id)
+            for message in [*frames, done]:
+                parsed = adapter.validate_python(message)
+                seen.add((parsed.type, getattr(parsed, "status", None)))
+            assert any(f.get("batches") for f in frames) == (run_id == "sgd")
+        ws.send_text(run_msg("long", **LONG))
+        ws.send_text(json.dumps({"type": "cancel", "id": "long"}))
+        ws.send_text(run_msg("bad", optimizers=[{"id": "adam", "params": {"lr": -1}}]))
+        ws.send_text("{not json")
+        errors = 0
+        while errors < 2 or ("done", "cancelled") not in seen:
+            parsed = adapter.validate_python(ws.receive_json())
+            seen.add((parsed.type, getattr(parsed, "status", None)))
+            errors += parsed.type == "error"
+    assert seen == {("frames", None), ("done", "complete"), ("done", "cancelled"), ("error", None)}
+
+
+def test_asyncapi_document_names_every_message_with_its_schema(client: TestClient) -> None:
+    doc = client.get("/asyncapi.json").json()
+    assert doc["asyncapi"].startswith("3.") and doc["channels"]["runs"]["address"] == "/ws/runs"
+    messages = doc["components"]["messages"]
+    assert set(messages) == {"run", "cancel", "frames", "done", "error"}
+    for name, message in messages.items():
+        model = message["payload"]["$ref"].rsplit("/", 1)[1]
+        schema = doc["components"]["schemas"][model]
+        assert schema["properties"]["type"]["const"] == name
+    sent = {m["$ref"].rsplit("/", 1)[1] for m in doc["operations"]["stream"]["messages"]}
+    assert sent == {"frames", "done", "error"}

@@ -24,7 +24,7 @@ import descentlab
 from . import plotly_bundle
 from .guards import BodyLimit, install_handlers
 from .responses import JSON
-from .routes import analysis, catalogs, expressions, health, runs, surfaces, sweeps
+from .routes import analysis, catalogs, expressions, health, protocol, runs, surfaces, sweeps
 from .security import SecurityHeaders
 from .service import offload
 from .settings import Settings
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
-    for module in (health, surfaces, catalogs, runs, sweeps, analysis, expressions):
+    for module in (health, surfaces, catalogs, runs, sweeps, analysis, expressions, protocol):
         app.include_router(module.router)
     app.include_router(surfaces.grid_router)
     app.include_router(ws_router)

@@ -163,6 +163,70 @@ class CancelMessage(Model):
 
 ClientMessage = Annotated[RunMessage | CancelMessage, Field(discriminator="type")]
 
+# --- WebSocket messages the server sends (docs/api.md; GET /asyncapi.json) -------------------
+# The stream writes them as plain dicts for speed; tests hold every message it sends to these.
+
+Nullable = float | None  # a non-finite value is sent as null
+
+
+class FramesMessage(BaseModel):
+    """Points ``start``, ``start + 1``, … of optimiser ``run``: one list per row (row 0 the
+    given start, rows 1… the restarts), each holding only real points."""
+
+    type: Literal["frames"]
+    id: str
+    run: int = Field(ge=0)
+    start: int = Field(ge=0)
+    paths: list[list[list[Nullable]]]
+    losses: list[list[Nullable]]
+    grad_norms: list[list[Nullable]]
+    batch_losses: list[list[Nullable]] | None = Field(
+        default=None, description="minibatch runs: the loss each step's minibatch saw"
+    )
+    batches: list[list[int]] | None = Field(
+        default=None, description="minibatch runs: the sample indices of each point's step"
+    )
+
+
+class RowSummary(BaseModel):
+    status: Literal["converged", "diverged", "max_steps"]
+    message: str
+    steps: int = Field(ge=0)
+    loss: Nullable
+    nfev: int = Field(ge=0)
+    ngev: int = Field(ge=0)
+    nhev: int = Field(ge=0)
+
+
+class RunSummary(BaseModel):
+    run: int = Field(ge=0)
+    optimizer: str
+    best: int = Field(ge=0, description="the row with the lowest final loss")
+    rows: list[RowSummary]
+    epoch_size: int | None = Field(description="minibatch runs: steps per epoch")
+
+
+class DoneMessage(BaseModel):
+    """A run ended: ``complete`` with every optimiser's summary, or ``cancelled`` (no runs)."""
+
+    type: Literal["done"]
+    id: str
+    status: Literal["complete", "cancelled"]
+    runs: list[RunSummary]
+
+
+class ErrorMessage(BaseModel):
+    """A refusal: ``field`` names what was wrong (a dotted path into the message) if known."""
+
+    type: Literal["error"]
+    id: str | None
+    code: Literal["invalid", "too_many_runs", "too_large", "bad_json", "internal"]
+    field: str | None
+    message: str
+
+
+ServerMessage = Annotated[FramesMessage | DoneMessage | ErrorMessage, Field(discriminator="type")]
+
 
 # A number, or for a pair such as `betas`, a list of numbers.
 SweepValue = Number | Annotated[list[Number], Field(min_length=1, max_length=8)]
