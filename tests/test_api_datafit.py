@@ -1,5 +1,5 @@
 """Data-fit surfaces over REST: a listing without their data, the data from its own route, the
-model each surface fits, and the server's limits."""
+model each surface fits, the minibatch loss on the full loss's scale, and the server's limits."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+import descentlab
 from descentlab import limits
 from descentlab.api import create_app
 from descentlab.problems import make_problem
@@ -94,6 +95,24 @@ def test_quadratic_says_whether_the_hessian_is_constant(client: TestClient) -> N
         assert surfaces[i]["quadratic"], i
     for i in ("logistic-regression", "rosenbrock", "nightmare"):
         assert not surfaces[i]["quadratic"], i
+
+
+def test_the_minibatch_loss_is_on_the_full_losss_scale() -> None:
+    # a summed surface: n times the batch's mean, so over an epoch it averages to about the sum
+    traj = descentlab.run(
+        "line-fit", "gd", lr=0.001, batch_size=5, max_steps=4, seed=2, grad_tol=None
+    )
+    problem = make_problem("line-fit")
+    for t in range(1, 5):
+        batch = traj.batches[t]
+        mean = problem.value(traj.path[0, t - 1][None], batch)[0]
+        assert traj.batch_loss[0, t] == pytest.approx(20 * mean, rel=1e-14)
+    # the batches of one shuffled epoch cover the data once: their mean is the full loss
+    still = descentlab.run("line-fit", "gd", lr=1e-6, batch_size=5, max_steps=4, seed=2)
+    np.testing.assert_allclose(np.mean(still.batch_loss[0, 1:]), still.loss[0, 0], rtol=1e-3)
+    # a mean surface: unchanged, the batch's mean
+    ols = descentlab.run("linear-regression", "gd", lr=1e-6, batch_size=20, max_steps=5, seed=1)
+    np.testing.assert_allclose(np.mean(ols.batch_loss[0, 1:]), ols.loss[0, 0], rtol=1e-3)
 
 
 def test_the_limits_are_the_servers(client: TestClient) -> None:
