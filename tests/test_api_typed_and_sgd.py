@@ -98,7 +98,9 @@ def test_minibatch_sgd_over_rest(client: TestClient) -> None:
     assert len(run["batches"]) == 16 and len(run["batches"][1]) == 20
     assert run["batch_loss"][0] is None and run["batch_loss"][1] > 0
     surface = client.get("/api/surfaces/linear-regression").json()
-    assert len(surface["data"]["xi"]) == 100 and surface["minima"]
+    assert surface["data_size"] == 100 and surface["minima"] and "data" not in surface
+    data = client.get("/api/surfaces/linear-regression/data").json()
+    assert len(data["columns"]["xi"]) == data["size"] == data["shown"] == 100
 
 
 def test_minibatch_frames_carry_the_batches(client: TestClient) -> None:

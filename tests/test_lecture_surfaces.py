@@ -251,8 +251,9 @@ def test_sgd_line_data_and_the_notes_minibatch_step():
         r = m * xi[b] + c - yi[b]
         step = 0.05 * np.array([np.sum(2 * r * xi[b]), np.sum(2 * r)]) / len(b)
         np.testing.assert_allclose(traj.path[0, t], traj.path[0, t - 1] - step, rtol=1e-12)
-        # the step's loss is the batch's mean; the recorded loss the full sum
-        np.testing.assert_allclose(traj.batch_loss[0, t], np.mean(r**2), rtol=1e-12)
+        # the step follows the batch's mean; its loss is recorded on the sum's scale, n times
+        # that mean (an estimate of the full sum recorded beside it)
+        np.testing.assert_allclose(traj.batch_loss[0, t], xi.size * np.mean(r**2), rtol=1e-12)
     np.testing.assert_allclose(traj.loss[0, 0], np.sum((-3.5 * xi + 2.5 - yi) ** 2), rtol=1e-12)
 
 

@@ -29,3 +29,22 @@ MAX_INTEGER_POWER = 64  # |n| in x**n with an integer n
 MAX_PARAMETERS = 16  # named parameters of one surface
 EXPRESSION_COMPILE_SECONDS = 0.5  # time to derive a typed surface's gradient and Hessian
 EXPRESSION_MAX_ABS = 1e6  # |value| of a declared parameter or a view-box bound
+
+
+def describe() -> dict[str, int | float]:
+    """The limits a client needs to keep its requests within (GET /api/limits)."""
+    return {
+        "max_steps": MAX_STEPS,
+        "max_restarts": MAX_RESTARTS,
+        "max_optimizers": MAX_OPTIMIZERS,
+        "max_run_points": MAX_RUN_POINTS,
+        "max_batch": MAX_BATCH,
+        "max_grid_points": MAX_GRID_POINTS,
+        "max_sweep_points": MAX_SWEEP_POINTS,
+        "max_sweep_steps": MAX_SWEEP_STEPS,
+        "max_bound": MAX_BOUND,
+        "max_data_points": MAX_DATA_POINTS,
+        "max_least_squares_points": MAX_LEAST_SQUARES_POINTS,
+        "max_expression_length": MAX_EXPRESSION_LENGTH,
+        "max_parameters": MAX_PARAMETERS,
+    }

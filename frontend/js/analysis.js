@@ -1,6 +1,7 @@
 // POST /api/analysis, twice over: at the surface's known minimum, for the step-size bound shown
-// under every learning-rate slider (λmax, 2/λmax; the notes' 1/λmax for least squares), and at
-// a point the user inspects (shift-click, or the Inspect toggle then a click, or typed x, y).
+// under every learning-rate slider (λmax, 2/λmax; where the loss is quadratic in θ, as least
+// squares is, the Hessian is the same everywhere and the notes' η = 1/λmax), and at a point the
+// user inspects (shift-click, or the Inspect toggle then a click, or typed x, y).
 
 import { postRaw } from "./api.js";
 import { formatValue } from "./slider.js";
@@ -15,17 +16,20 @@ export async function analyse(surface, point) {
 }
 
 // The bound for the surface now shown; `key` identifies it, so a stale answer is dropped.
+// `ctx` ({n, minibatch, reduction}) says what a step is: on a summed loss a minibatch step
+// follows the batch's mean gradient, n times shorter than a full-batch GD step at the same lr.
 export class LrBound {
   constructor() {
     this.key = null;
     this.answer = null;
   }
 
-  async update(key, spec, bound) {
-    if (key === this.key) return this.render(bound);
+  async update(key, spec, bound, ctx = {}) {
+    this.ctx = ctx;
+    if (key === this.key) return this.render(bound, ctx);
     this.key = key;
     this.answer = null;
-    this.render(bound);
+    this.render(bound, ctx);
     const m = bound.minima && bound.minima[0];
     if (!m) return;
     try {
@@ -35,26 +39,37 @@ export class LrBound {
     } catch {
       this.answer = null;
     }
-    this.render(bound);
+    this.render(bound, this.ctx);
   }
 
-  text(bound) {
+  text(bound, ctx = {}) {
     const a = this.answer;
     if (!a || !a.eigenvalues) return "";
     const lmax = a.eigenvalues[a.eigenvalues.length - 1];
     if (!(lmax > 0) || !a.max_stable_lr) return `At the minimum λmax = ${fv(lmax)}: no step-size bound.`;
-    let t = `λmax = ${fv(lmax)} at the minimum: stable GD steps need lr < 2/λmax = ${fv(a.max_stable_lr)}`;
-    if (bound.id === "linear-regression") t += `; the notes advise η = 1/λmax = ${fv(1 / lmax)}`;
-    return t + ".";
+    const where = bound.quadratic ? "(the same everywhere: the loss is quadratic in θ)" : "at the minimum";
+    let t = `λmax = ${fv(lmax)} ${where}: stable GD steps need lr < 2/λmax = ${fv(a.max_stable_lr)}`;
+    if (bound.quadratic && bound.data_size) t += `; the notes advise η = 1/λmax = ${fv(1 / lmax)}`;
+    t += ".";
+    if (ctx.minibatch && ctx.reduction === "sum" && ctx.n > 1) {
+      t += ` This bounds a full-batch GD step on the sum; a minibatch step follows the batch's mean`
+        + ` gradient, ${fv(ctx.n)} times shorter, so its comparable bound is about 2n/λmax = ${fv(ctx.n * a.max_stable_lr)}.`;
+    } else if (ctx.minibatch) {
+      t += " It bounds the full-batch GD step; minibatch steps add noise on top.";
+    }
+    return t;
   }
 
-  render(bound) {
-    const t = this.text(bound);
-    for (const el of document.querySelectorAll("[data-lr-bound]")) {
+  render(bound, ctx = this.ctx ?? {}) {
+    this.ctx = ctx;
+    const t = this.text(bound, ctx);
+    for (const el of document.querySelectorAll("[data-lr-bound]")) { // (new cards' are empty)
+      if (el.textContent === t && el.hidden === !t) continue; // (a write lays the panel out)
       el.hidden = !t;
       el.textContent = t;
     }
-    document.querySelector("#app").dataset.analysis = t ? "ready" : "none";
+    const state = t ? "ready" : "none";
+    if (document.querySelector("#app").dataset.analysis !== state) document.querySelector("#app").dataset.analysis = state;
   }
 }
 

@@ -5,7 +5,6 @@ import { makeSlider } from "./slider.js";
 import { colour } from "./palette.js";
 
 const PRIMARY = new Set(["lr", "momentum", "betas", "alpha", "rho", "T0", "temperature", "sigma"]);
-export const MAX_OPTIMIZERS = 8;
 const openMore = new Set(); // cards whose "more settings" the user opened
 
 function option(value, text, selected) {

@@ -2,18 +2,21 @@
 // number of steps; and the "add optimiser" row. Optimiser cards live in cards.js.
 
 import { makeSlider, formatValue, setSelect } from "./slider.js";
-import { renderCards, MAX_OPTIMIZERS } from "./cards.js";
-import { CUSTOM, MAX_RESTARTS } from "./state.js";
+import { renderCards } from "./cards.js";
+import { CUSTOM, maxEpochs } from "./state.js";
 import { CustomEditor, EXAMPLES } from "./custom.js";
 import { StopControls } from "./stopping.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const setText = (el, text) => { if (el.textContent !== text) el.textContent = text; };
+const fmt = (n) => n.toLocaleString("en");
 
 export class Controls {
-  // catalog: {surfaces, optimizers, schedules} as Maps by id; commit is Store.commit.
+  // catalog: {surfaces, optimizers, schedules} as Maps by id, and the server's limits (GET
+  // /api/limits: counts are clamped to them); commit is Store.commit.
   constructor(catalog, commit) {
     this.catalog = catalog;
+    const limits = catalog.limits;
     this.commit = commit;
     this.sliders = new Map();
     this.fixed = new Map(); // sliders that are never rebuilt: the stopping rules
@@ -46,7 +49,7 @@ export class Controls {
           d.expr = d.expr || EXAMPLES[0][1];
         } else {
           Object.assign(d, { expr: "", ep: {}, dom: null });
-          const data = Boolean(catalog.surfaces.get(sel.value).data);
+          const data = Boolean(catalog.surfaces.get(sel.value).data_size);
           if (!data) d.batch = null;
           if (data) d.noise = 0;
         }
@@ -56,16 +59,23 @@ export class Controls {
       }, { surface: true, structure: true }));
     this.custom = new CustomEditor(commit, () => this.state);
 
-    const whole = (id, field, lo, hi, write) => $(id).addEventListener("change", (e) => {
+    // A whole number from lo to hi(); over the server's limit (limit: true) it is clamped to the
+    // limit, and the note under the control says so.
+    const whole = (id, field, lo, hi, write, limit = false) => $(id).addEventListener("change", (e) => {
       const n = Number(e.target.value);
-      if (e.target.value.trim() === "" || !Number.isInteger(n) || n < lo || n > hi) {
-        return this.showError(field, `enter a whole number from ${lo} to ${hi}`);
+      const top = hi();
+      if (e.target.value.trim() === "" || !Number.isInteger(n) || n < lo || (n > top && !limit)) {
+        return this.showError(field, `enter a whole number from ${lo} to ${top}`);
       }
-      commit((d) => write(d, n));
+      this.clampNote(field, n > top ? `${fmt(n)} is over the server's limit: clamped to ${fmt(top)}.` : null);
+      if (n > top) e.target.value = String(top);
+      commit((d) => write(d, Math.min(n, top)));
     });
-    whole("#restarts", "restarts", 0, MAX_RESTARTS, (d, n) => { d.restarts = n; });
-    whole("#seed", "seed", 0, 2 ** 31 - 1, (d, n) => { d.seed = n; });
-    whole("#epochs", "epochs", 1, 20000, (d, n) => { d.epochs = n; });
+    $("#restarts").max = String(limits.max_restarts);
+    whole("#restarts", "restarts", 0, () => limits.max_restarts, (d, n) => { d.restarts = n; }, true);
+    whole("#seed", "seed", 0, () => 2 ** 31 - 1, (d, n) => { d.seed = n; });
+    // (at most max_steps steps in all: epochs × steps per epoch)
+    whole("#epochs", "epochs", 1, () => this.maxEpochs(), (d, n) => { d.epochs = n; }, true);
     $("#sampling").addEventListener("change", (e) => commit((d) => { d.samp = e.target.value; }));
 
     const addSel = $("#add-opt");
@@ -78,11 +88,8 @@ export class Controls {
     $("#add-btn").addEventListener("click", () =>
       commit((d) => { d.opts.push({ id: addSel.value, p: {}, s: null }); }, { structure: true }));
 
-    $("#steps").addEventListener("change", (e) => {
-      const n = Math.round(Number(e.target.value));
-      if (!Number.isFinite(n) || n < 1) return this.showError("max_steps", "enter a whole number ≥ 1");
-      commit((d) => { d.steps = n; });
-    });
+    $("#steps").max = String(limits.max_steps);
+    whole("#steps", "max_steps", 1, () => limits.max_steps, (d, n) => { d.steps = n; }, true);
     for (const [k, idSel] of [[0, "#start-x"], [1, "#start-y"]]) {
       $(idSel).addEventListener("change", (e) => {
         const v = Number(e.target.value);
@@ -97,6 +104,19 @@ export class Controls {
     $("#start-reset").addEventListener("click", () => commit((d) => { d.start = null; }));
   }
 
+  maxEpochs() {
+    const n = this.bound && this.bound.data_size;
+    return n ? maxEpochs(this.catalog.limits, n, this.state.batch) : this.catalog.limits.max_steps;
+  }
+
+  // The note under a control that a value over the server's limit was clamped (null: none).
+  clampNote(field, text) {
+    const note = $(`.panel [data-field="${CSS.escape(field)}"] > .clamp-note`);
+    if (!note) return;
+    note.hidden = !text;
+    note.textContent = text || "";
+  }
+
   // Redraw what changed; the panels are rebuilt only when their structure changes (so a slider
   // being dragged keeps its focus) or when the state came from the URL. The optimisers' and
   // schedules' numbers are shown by their own sliders (which set them), never from here: a
@@ -109,7 +129,7 @@ export class Controls {
     if (!force && shown === this.shown && bound === this.bound && !this.erring()) return;
     this.shown = shown;
     this.bound = bound;
-    const n = bound.data ? Object.values(bound.data)[0].length : 0;
+    const n = bound.data_size ?? 0;
     const key = JSON.stringify([state.surface, n, state.opts.map((o) => [o.id, o.s && o.s.id])]);
     const custom = state.surface === CUSTOM;
     setSelect($("#surface"), state.surface);
@@ -131,19 +151,24 @@ export class Controls {
       setSelect($("#sampling"), state.samp);
       $("#sampling").disabled = m >= n;
       $("#epochs").value = state.epochs;
+      $("#epochs").max = String(this.maxEpochs());
       $("#epochs-steps").textContent = `= ${state.epochs * per} steps`;
+      // (on a sum a step follows the batch's mean gradient: all n samples are GD at lr / n)
       $("#batch-note").textContent = m >= n
-        ? `M = n = ${n}: full batch = GD (one step per epoch)`
+        ? bound.reduction === "sum"
+          ? `M = n = ${n}: full batch, one step per epoch: GD on the sum at lr / n (a step follows the batch's mean gradient)`
+          : `M = n = ${n}: full batch = GD (one step per epoch)`
         : `M = ${m} of n = ${n}: ${per} steps per epoch, each on a fresh minibatch`;
     }
     const start = state.start ?? bound.start;
     $("#start-x").value = formatValue(start[0]);
     $("#start-y").value = bound.dim === 2 ? formatValue(start[1]) : "";
     $("#start-y-row").hidden = bound.dim !== 2;
-    $("#add-btn").disabled = state.opts.length >= MAX_OPTIMIZERS;
+    $("#add-btn").disabled = state.opts.length >= this.catalog.limits.max_optimizers;
     this.stop.render(state);
     if (!force && key === this.key) return;
     this.key = key;
+    for (const note of document.querySelectorAll(".panel .clamp-note")) note.hidden = true; // (another surface)
     this.sliders = new Map();
     this.renderSurfaceParams(state, bound);
     this.renderStochastic(state, n);

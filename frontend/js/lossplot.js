@@ -1,7 +1,9 @@
 // Loss against step for every optimiser, up to the player's step. The y axis is logarithmic
 // when every loss shown is positive (it is linear otherwise: log of a negative loss is no use).
 // Minibatch runs add the minibatch loss each step saw, dotted and thinner, and epoch boundaries
-// (simulated gradient noise leaves the loss exact, so it adds nothing here).
+// (simulated gradient noise leaves the loss exact, so it adds nothing here). The server records
+// the minibatch loss on the full loss's scale: on a loss summed over n samples (`sumOf` = n)
+// that is n times the batch's mean, and the figure says so.
 // With restarts the curve is the best row's (row 0 while streaming). Long curves are thinned for
 // drawing (thin.js).
 //
@@ -85,9 +87,10 @@ function epochMeans(batchLoss, epochSize, n) {
 }
 
 // epochSize: steps per epoch (a vertical line every epochSize steps), or 0. patch: the curves
-// may be patched in (only their points changed); false draws them with Plotly. Returns
-// "patched" or "drawn".
-export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch = false) {
+// may be patched in (only their points changed); false draws them with Plotly. sumOf: n when
+// the loss is a sum over n samples, else 0. Returns "patched" or "drawn".
+export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch = false, sumOf = 0) {
+  const batchName = sumOf ? `minibatch loss × n (n = ${sumOf.toLocaleString("en")})` : "minibatch loss";
   const positive = allPositive(tracks, t);
   const traces = [];
   let total = 1;
@@ -121,8 +124,8 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch 
         type: "scatter", mode: "lines", x: b.x, y: b.y, name: `${tr.label} (minibatch)`,
         legendgroup: `o${i}`, connectgaps: false, opacity: 0.8,
         line: { color: colour(i), width: big ? 1.8 : 1, dash: "dot" },
-        hovertemplate: `${tr.label}<br>step %{x}: %{y:.4g} (minibatch loss)<extra></extra>`,
-        meta: { kind: "batch", run: i },
+        hovertemplate: `${tr.label}<br>step %{x}: %{y:.4g} (${batchName})<extra></extra>`,
+        meta: { kind: "batch", run: i, sumOf },
       });
       const epochs = epochMeans(row.batchLoss, epochSize, n);
       if (epochs.x.length) {
@@ -130,7 +133,7 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch 
           type: "scatter", mode: "lines+markers", x: epochs.x, y: epochs.y,
           name: `${tr.label} (epoch mean)`, legendgroup: `o${i}`, line: { color: colour(i),
             width: big ? 2.4 : 1.5 }, marker: { size: big ? 8 : 5, symbol: "square" },
-          hovertemplate: `${tr.label}<br>epoch ending at step %{x}: mean minibatch loss %{y:.4g}<extra></extra>`,
+          hovertemplate: `${tr.label}<br>epoch ending at step %{x}: mean ${batchName} %{y:.4g}<extra></extra>`,
           meta: { kind: "epoch", run: i },
         });
       }
@@ -176,7 +179,7 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch 
     yaxis: { range: yrange, type: yaxis.type, visible: false },
     shapes,
     annotations: stoch ? [{ xref: "paper", yref: "paper", x: 0, y: 1, yanchor: "bottom", xanchor: "left",
-      showarrow: false, text: "solid: full loss · dotted: minibatch loss · squares: epoch mean", font: { size: big ? 16 : 11, color: "#5b6470" } }] : [],
+      showarrow: false, text: `solid: full loss · dotted: ${batchName}${sumOf ? ", the batch's mean on the sum's scale" : ""} · squares: epoch mean`, font: { size: big ? 16 : 11, color: "#5b6470" } }] : [],
     showlegend: false,
     hovermode: "closest",
     plot_bgcolor: "rgba(0,0,0,0)",

@@ -70,15 +70,16 @@ function banner(msg, kind = "error") {
 async function loadCatalog() {
   for (let attempt = 0; ; attempt++) {
     try {
-      const [s, o, sc, p] = await Promise.all([
+      const [s, o, sc, p, l] = await Promise.all([
         getJSON("/api/surfaces"), getJSON("/api/optimizers"),
-        getJSON("/api/schedules"), getJSON("/api/presets"),
+        getJSON("/api/schedules"), getJSON("/api/presets"), getJSON("/api/limits"),
       ]);
       banner(null);
       const byId = (list) => new Map(list.map((x) => [x.id, x]));
       return {
         surfaces: byId(s.surfaces), optimizers: byId(o.optimizers),
         schedules: byId(sc.schedules), presets: p.presets, lectures: p.lectures ?? [],
+        limits: l.limits,
       };
     } catch (err) {
       app.dataset.status = "offline";
@@ -110,7 +111,7 @@ function customBound(s, answer = null) {
   return {
     id: CUSTOM, name: "Your own", expression: s.expr, dim, domain,
     start: domain.map(([lo, hi]) => lo + 0.8 * (hi - lo)), // the server's default start
-    minima: [], log_contours: false, params: [], data: null, description: "",
+    minima: [], log_contours: false, params: [], data_size: null, model: null, description: "",
     latex: answer ? answer.latex : "",
   };
 }
@@ -125,7 +126,7 @@ function surfaceSpec(s) {
   return spec;
 }
 const startOf = (s) => (s.start && s.start.length === bound.dim ? s.start : bound.start);
-const dataSize = () => (bound.data ? Object.values(bound.data)[0].length : 0);
+const dataSize = () => bound.data_size ?? 0;
 const batchOf = (s) => Math.min(s.batch ?? dataSize(), dataSize());
 let inspected = null;
 
@@ -135,6 +136,9 @@ const plot = new SurfacePlot($("#contour"), $("#paths"), {
   onInspect: (p) => inspector.inspect(p),
 });
 const lrBound = new LrBound();
+// What the step-size bound is read against: minibatches of a summed loss step n times shorter.
+const lrContext = (s) => ({ n: dataSize(), minibatch: dataSize() > 0 && batchOf(s) < dataSize(),
+  reduction: bound.reduction });
 const inspector = new Inspector({
   spec: () => surfaceSpec(store.state),
   dim: () => bound.dim,
@@ -232,7 +236,29 @@ function drawContour(big) {
   requestAnimationFrame((time) => { contourFrame = time; });
 }
 
-const showsData = (s) => Boolean(plot.surface && plot.surface.data && plot.surface.id === s.surface);
+const showsData = (s) => Boolean(plot.surface && plot.surface.data_size && plot.surface.id === s.surface);
+
+// A data-fit surface's data as the data panel draws it: at most DATA_POINTS samples (a seeded
+// subsample of larger data: the panel says how many it shows), fetched apart from the surface
+// (GET /api/surfaces/{id}/data) once its contour is on its way. The panel stays up, drawn from
+// the data it has, until the new data arrives.
+const DATA_POINTS = 2000;
+let sample = null; // the answer, and `key`: the surface and parameters it is for
+async function loadSample(s, b) {
+  if (!b.data_size) return;
+  const params = JSON.stringify(s.sp);
+  const key = `${b.id}?${params}`;
+  if (sample && sample.key === key) return;
+  try {
+    const answer = await getJSON(`/api/surfaces/${b.id}/data`, { params, max_points: DATA_POINTS });
+    if (b !== bound) return; // a newer surface since
+    sample = { ...answer, key };
+    app.dataset.sample = key;
+    draw();
+  } catch {
+    /* the panel keeps what it has; the contour's request reports a server that is gone */
+  }
+}
 
 function drawFirst({ full = false } = {}) {
   const s = store.state;
@@ -304,9 +330,12 @@ function drawSecond({ full = false } = {}) {
   const t = player.t;
   const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: label(s.opts[i]) }));
   const epochSize = runs.meta.epochSize || 0;
-  patched.loss = drawLoss($("#lossplot"), $("#lossbase"), tracks, t, s.big, epochSize, !full) === "patched";
+  patched.loss = drawLoss($("#lossplot"), $("#lossbase"), tracks, t, s.big, epochSize, !full,
+    runs.meta.sumOf || 0) === "patched";
   if (unsettled()) settle();
-  if (showsData(s) && !$("#datapanel").hidden) drawData($("#datapanel"), plot.surface, tracks, t, s.big, s.ring);
+  if (showsData(s) && !$("#datapanel").hidden && sample && sample.id === s.surface) {
+    drawData($("#datapanel"), plot.surface, sample, tracks, t, s.big, s.ring);
+  }
 }
 
 function label(o) {
@@ -356,7 +385,7 @@ function runBody(s) {
   body.stop = { grad_tol: s.gtol, grad_norm: s.gnorm, loss_tol: s.ltol };
   if (s.restarts) body.restarts = s.restarts;
   if (s.seed) body.seed = s.seed;
-  if (bound.data) {
+  if (bound.data_size) {
     const m = batchOf(s);
     body.stochastic = { batch_size: m, sampling: m < dataSize() ? s.samp : "shuffle" };
     body.epochs = s.epochs;
@@ -379,7 +408,9 @@ function sendRun(live) {
   if (runs.id && !runs.done) socket.send({ type: "cancel", id: runs.id });
   const s = store.state;
   const n = dataSize();
-  const id = runs.begin(s.opts.length, { epochSize: n ? Math.ceil(n / batchOf(s)) : 0 });
+  // (sumOf: n when the loss is a sum over n samples, whose minibatch loss is recorded × n)
+  const id = runs.begin(s.opts.length, { epochSize: n ? Math.ceil(n / batchOf(s)) : 0,
+    sumOf: bound.reduction === "sum" ? n : 0 });
   runs.unsent = !socket.send({ type: "run", id, ...runBody(store.state), frame_points: 512 });
   sentAt = performance.now();
   if (live) player.follow(); // the old paths stay up until the new ones arrive (or GRACE)
@@ -454,7 +485,8 @@ async function refreshSurface({ rebind = true } = {}) {
       drawContour(s.big);
     }
     controls.render(store.state, bound);
-    lrBound.update(JSON.stringify(surfaceSpec(s)), surfaceSpec(s), bound);
+    loadSample(s, b2);
+    lrBound.update(JSON.stringify(surfaceSpec(s)), surfaceSpec(s), bound, lrContext(store.state));
     if (inspector.point && inspector.point.length !== bound.dim) inspector.close();
     app.dataset.surface = s.surface;
     surfacePending = false;
@@ -496,6 +528,7 @@ store.onChange((s, info) => {
   setSelect($("#speed"), String(state.speed));
   player.setSpeed(state.speed);
   controls.render(state, bound, info.external);
+  lrBound.render(bound, lrContext(state));
   if (info.external || info.surface) refreshSurface();
   else if (info.view) refreshSurface({ rebind: false });
   if (info.external || !(info.view || info.ui)) queueRun(Boolean(info.live));

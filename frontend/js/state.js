@@ -20,7 +20,6 @@
 // state is as written (a figure the viewer changed in lecture mode).
 
 export const CUSTOM = "custom";
-export const MAX_RESTARTS = 32;
 export const MAX_LEVELS = 64; // contour heights one figure draws (a trace each)
 export const DEFAULT_EPOCHS = 100;
 
@@ -148,9 +147,9 @@ export function fromHash(hash) {
     else if (key === "view") s.view = numbers(val);
     else if (key === "speed" && Number(val) > 0) s.speed = Number(val);
     else if (key === "big") s.big = val !== "0";
-    else if (key === "restarts" && whole >= 0) s.restarts = Math.min(whole, MAX_RESTARTS);
+    else if (key === "restarts" && whole >= 0) s.restarts = whole; // (sanitise clamps)
     else if (key === "seed" && whole >= 0) s.seed = whole;
-    else if (key === "expr") s.expr = val.slice(0, 2000);
+    else if (key === "expr") s.expr = val;
     else if (key === "ep") s.ep = parseParams(val);
     else if (key === "dom") s.dom = numbers(val);
     else if (key === "batch" && whole >= 1) s.batch = whole;
@@ -261,9 +260,18 @@ export class Store {
   }
 }
 
-// Drop what the server's catalogs do not know (a stale or hand-edited link), keeping the rest.
+// Steps per epoch of minibatches of M = batch (null: all n) on n samples.
+export const stepsPerEpoch = (n, batch) => Math.ceil(n / Math.min(batch ?? n, n));
+
+// The most epochs the server runs (GET /api/limits: max_steps in all).
+export const maxEpochs = (limits, n, batch) => Math.max(1, Math.floor(limits.max_steps / stepsPerEpoch(n, batch)));
+
+// Drop what the server's catalogs do not know (a stale or hand-edited link), keeping the rest,
+// and clamp counts to the server's limits (catalog.limits, from GET /api/limits).
 export function sanitise(s, catalog) {
   const out = structuredClone(s);
+  const limits = catalog.limits;
+  out.expr = out.expr.slice(0, limits.max_expression_length);
   const custom = out.surface === CUSTOM && out.expr.trim();
   if (!custom && !catalog.surfaces.has(out.surface)) out.surface = catalog.surfaces.keys().next().value;
   if (custom) {
@@ -289,9 +297,10 @@ export function sanitise(s, catalog) {
   // a figure's contour heights: ascending and distinct, a bounded number of contour traces
   if (out.levels) out.levels = [...new Set(out.levels)].sort((a, b) => a - b).slice(0, MAX_LEVELS);
   if (out.levels && !out.levels.length) out.levels = null;
-  out.restarts = Math.min(Math.max(0, out.restarts), MAX_RESTARTS);
-  out.epochs = Math.min(Math.max(1, out.epochs), 20000);
-  out.steps = Math.max(1, out.steps); // (the server says how many it takes)
+  out.restarts = Math.min(Math.max(0, out.restarts), limits.max_restarts);
+  const n = out.surface === CUSTOM ? 0 : catalog.surfaces.get(out.surface).data_size ?? 0;
+  out.epochs = Math.min(Math.max(1, out.epochs), n ? maxEpochs(limits, n, out.batch) : Infinity);
+  out.steps = Math.min(Math.max(1, out.steps), limits.max_steps);
   if (!NORMS.includes(out.gnorm)) out.gnorm = "l2";
   const keep = (params, specs) => {
     const known = new Map(specs.map((h) => [h.name, h]));
@@ -300,7 +309,7 @@ export function sanitise(s, catalog) {
       if (!h || (h.size || 1) !== (Array.isArray(v) ? v.length : 1)) delete params[k];
     }
   };
-  out.opts = out.opts.filter((o) => catalog.optimizers.has(o.id)).slice(0, 8);
+  out.opts = out.opts.filter((o) => catalog.optimizers.has(o.id)).slice(0, limits.max_optimizers);
   for (const o of out.opts) {
     keep(o.p, catalog.optimizers.get(o.id).hyperparameters);
     if (o.s && !catalog.schedules.has(o.s.id)) o.s = null;

@@ -217,7 +217,9 @@ class _Stepper:
                     f, g = (f, g) if batch is None else problem.value_and_grad(x, batch)
                     g = self.noise.perturb(g, self.t)
                     if batch_loss is not None and batches is not None:
-                        batch_loss[:, i] = f
+                        # on the surface's scale (n times the batch's mean on a sum), so it
+                        # estimates the full loss recorded beside it
+                        batch_loss[:, i] = f * problem.scale
                         batches[i, : len(batch)] = batch  # type: ignore[arg-type]
                 x, state, step_info = opt.step(hp, state, x, f, g, ctx)
                 f, g = problem.value_and_grad(x)  # the true loss, recorded and checked

@@ -33,7 +33,9 @@ class Chunk:
     step_size: np.ndarray | None  # (B, k): |x_i - x_(i-1)|, NaN at index 0 (None: not kept)
     lr: np.ndarray | None  # (B, k) scheduled rate used to reach each point, NaN at index 0
     info: dict[str, np.ndarray]  # name -> (B, k, D), NaN at index 0
-    batch_loss: np.ndarray | None  # (B, k) stochastic loss each step saw, NaN at index 0
+    # (B, k) the minibatch loss each step saw, on the surface's scale (n x the batch's mean on
+    # a summed surface, so comparable with `loss`), NaN at index 0
+    batch_loss: np.ndarray | None
     batches: np.ndarray | None  # (k, M) the samples of each step's minibatch, -1 padded
     count: np.ndarray  # (B,)
     done: bool

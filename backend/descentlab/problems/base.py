@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -51,10 +51,19 @@ class Surface:
     formula_latex: str = ""  # shown instead of the generated LaTeX (a sum over samples)
     display: str = ""  # the formula in plain Unicode for the UI, when not the expression
     labels: tuple[str, ...] = ("x", "y")  # names of the coordinates, for the axes
+    # How the coordinates map onto the model a data-fit loss fits, for drawing it over the
+    # data: {"kind": "line", "x", "y" (columns), "slope", "intercept" (coordinate indices)}
+    # for y = θ[slope]·x + θ[intercept]; {"kind": "boundary", "u", "v", "label" (columns),
+    # "weights" (coordinate indices)} for the boundary θ[w₀]·u + θ[w₁]·v = 0.
+    model: dict[str, Any] | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         if self.reduction not in REDUCTIONS:
             raise ValueError(f"surface {self.id}: reduction must be one of {REDUCTIONS}")
+        if self.model is not None:
+            columns = {v for k, v in self.model.items() if k in ("x", "y", "u", "v", "label")}
+            if not columns <= set(self.data):
+                raise ValueError(f"surface {self.id}: its model names columns it has not")
 
     @functools.cached_property
     def parsed(self) -> Parsed:
@@ -171,8 +180,7 @@ class Problem:
         """f on a grid as f(c) + g·d + ½ dᵀHd, d = θ - c, for a loss of degree <= 2 in θ
         (exact: H is constant), expanded about c = the minimiser when known (no cancellation
         near it), else the origin; None for any other loss."""
-        degree = expr.polynomial_degree(self.tree)
-        if degree is None or degree > 2:
+        if not self.quadratic:
             return None
         c = self.minima[:1] if len(self.minima) else np.zeros((1, self.dim))
         f, g = self.value_and_grad(c)
@@ -232,8 +240,17 @@ class Problem:
         scale = self.scale if batch is None else 1.0
         return f if scale == 1.0 else lambda x: scale * f(x)
 
+    @functools.cached_property
+    def quadratic(self) -> bool:
+        """Whether the loss is a polynomial of degree <= 2 in the coordinates (least squares,
+        a quadratic bowl): its Hessian is the same everywhere, so the step-size bound taken
+        at the minimum holds on the whole surface."""
+        degree = expr.polynomial_degree(self.tree)
+        return degree is not None and degree <= 2
+
     def describe(self) -> dict[str, Any]:
-        """Metadata for the API and the UI."""
+        """Metadata for the API and the UI. A data-fit surface's data is not here (100,000
+        points are 3.7 MB of JSON) but its size; :meth:`sample` gives the data."""
         s = self.surface
         return {
             "id": s.id,
@@ -250,8 +267,30 @@ class Problem:
             "description": s.description,
             "lecture": s.lecture,
             "reduction": s.reduction if s.data else None,
+            "quadratic": self.quadratic,
+            "data_size": self.n_data if self.data is not None else None,
+            "data_columns": list(s.data) if self.data is not None else None,
+            "model": s.model,
             "params": [{**p.describe(), "value": self.params[p.name]} for p in s.params],
-            "data": None if self.data is None else {k: v.tolist() for k, v in self.data.items()},
+        }
+
+    def sample(self, max_points: int | None = None) -> dict[str, Any]:
+        """The data, or a seeded subsample of at most ``max_points`` samples (the same
+        samples for the same n, whatever the data's seed), in the data's order: ``index``
+        holds each shown sample's row, which minibatches name."""
+        if self.data is None:
+            raise DescentLabError("surface", f"surface {self.id!r} has no data")
+        n = self.n_data
+        if max_points is None or max_points >= n:
+            index = np.arange(n)
+        else:
+            index = np.sort(np.random.default_rng(0).choice(n, max_points, replace=False))
+        return {
+            "id": self.id,
+            "size": n,
+            "shown": len(index),
+            "index": index.tolist(),
+            "columns": {k: v[index].tolist() for k, v in self.data.items()},
         }
 
 

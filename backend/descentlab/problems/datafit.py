@@ -111,6 +111,7 @@ DATA_SURFACES: tuple[Surface, ...] = (
         formula_latex=r"\frac{1}{n}\sum_{i=1}^{n} \left(\theta_0 + \theta_1 x_i - y_i\right)^2",
         display="L(θ₀, θ₁) = (1/n) Σᵢ (θ₀ + θ₁·xᵢ − yᵢ)²",
         labels=("θ₀ (intercept)", "θ₁ (slope)"),
+        model={"kind": "line", "x": "xi", "y": "yi", "slope": 1, "intercept": 0},
         params=(
             _size(100),
             Param("noise", 1.0, 0.0, 5.0, help="standard deviation of y's noise"),
@@ -135,6 +136,7 @@ DATA_SURFACES: tuple[Surface, ...] = (
         formula_latex=r"\sum_{i=1}^{n} \left(m x_i + c - y_i\right)^2",
         display="L(m, c) = Σᵢ (m·xᵢ + c − yᵢ)²  (a sum over the data)",
         labels=("m (slope)", "c (offset)"),
+        model={"kind": "line", "x": "xi", "y": "yi", "slope": 0, "intercept": 1},
         params=(
             _size(20),
             Param("noise", 0.5, 0.0, 5.0, help="y's noise has standard deviation noise·|x|"),
@@ -161,6 +163,7 @@ DATA_SURFACES: tuple[Surface, ...] = (
         formula_latex=r"\sum_{i=1}^{n} \left(m x_i + c - y_i\right)^2",
         display="L(m, c) = Σᵢ (m·xᵢ + c − yᵢ)²  (a sum; a minibatch step uses its mean)",
         labels=("m (slope)", "c (offset)"),
+        model={"kind": "line", "x": "xi", "y": "yi", "slope": 0, "intercept": 1},
         params=(
             _size(100_000),
             Param("noise", 0.5, 0.0, 5.0, help="standard deviation of y's noise"),
@@ -188,6 +191,7 @@ DATA_SURFACES: tuple[Surface, ...] = (
         r"\right) + \frac{\lambda}{2}\lVert w \rVert^2",
         display="L(w₁, w₂) = (1/n) Σᵢ log(1 + exp(−tᵢ (w₁uᵢ + w₂vᵢ))) + (λ/2)‖w‖²",
         labels=("w₁", "w₂"),
+        model={"kind": "boundary", "u": "ui", "v": "vi", "label": "ti", "weights": [0, 1]},
         params=(
             _SIZE,
             Param("noise", 1.0, 0.05, 5.0, help="spread of each class's cloud"),

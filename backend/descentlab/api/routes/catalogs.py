@@ -1,4 +1,5 @@
-"""The registries the UI builds its controls from: optimisers, schedules, presets."""
+"""The registries the UI builds its controls from: optimisers, schedules, presets, and the
+server's limits (the page reads them rather than copying them)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from ... import limits
 from ...optimizers import REGISTRY
 from ...presets import LECTURES, PRESETS
 from ...schedules import SCHEDULES
@@ -32,3 +34,9 @@ def list_presets() -> dict[str, Any]:
         "lectures": [lecture.describe() for lecture in LECTURES],
         "presets": [p.describe() for p in PRESETS],
     }
+
+
+@router.get("/limits")
+def list_limits() -> dict[str, Any]:
+    """Every size the server accepts (``limits.py``): the page clamps its controls to them."""
+    return {"limits": limits.describe()}

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Response
 
+from ... import limits
 from ...errors import DescentLabError
 from ...problems import CATALOG, Problem, make_problem
 from ..responses import StrictJSONRoute
@@ -50,6 +51,27 @@ def list_surfaces() -> dict[str, Any]:
 @router.get("/{surface_id}")
 def get_surface(surface_id: str, params: ParamsQuery = None) -> dict[str, Any]:
     return bind(surface_id, params).describe()
+
+
+@router.get("/{surface_id}/data")
+def get_data(
+    surface_id: str,
+    params: ParamsQuery = None,
+    max_points: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=limits.MAX_LEAST_SQUARES_POINTS,
+            description="at most this many samples: a seeded subsample (default: all)",
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    """A data-fit surface's data columns (or a seeded subsample, for drawing), with the rows
+    shown (`index`, what minibatches name) and the full size; 404 for a surface without data."""
+    problem = bind(surface_id, params)
+    if problem.data is None:
+        raise HTTPException(404, f"surface {surface_id!r} has no data")
+    return problem.sample(max_points)
 
 
 @router.get("/{surface_id}/grid")

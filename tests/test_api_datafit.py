@@ -1,0 +1,124 @@
+"""Data-fit surfaces over REST: a listing without their data, the data from its own route, the
+model each surface fits, the minibatch loss on the full loss's scale, and the server's limits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+import descentlab
+from descentlab import limits
+from descentlab.api import create_app
+from descentlab.problems import make_problem
+
+DATA_FIT = ("linear-regression", "line-fit", "line-fit-sgd", "logistic-regression")
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app(), raise_server_exceptions=False)
+
+
+def test_the_listing_carries_no_data_but_its_size(client: TestClient) -> None:
+    response = client.get("/api/surfaces")
+    # the page fetches it on every load: it stays small whatever n a surface has
+    assert len(response.content) < 100_000
+    surfaces = {s["id"]: s for s in response.json()["surfaces"]}
+    assert all("data" not in s for s in surfaces.values())
+    sizes = {i: surfaces[i]["data_size"] for i in DATA_FIT}
+    assert sizes == {
+        "linear-regression": 100,
+        "line-fit": 20,
+        "line-fit-sgd": 100_000,
+        "logistic-regression": 100,
+    }
+    assert surfaces["rosenbrock"]["data_size"] is None
+    assert surfaces["rosenbrock"]["model"] is None
+    assert surfaces["line-fit"]["data_columns"] == ["xi", "yi"]
+    # one surface alone carries no data either (the page asks for it on every parameter change)
+    one = client.get("/api/surfaces/line-fit-sgd")
+    assert len(one.content) < 10_000 and one.json()["data_size"] == 100_000
+
+
+def test_the_data_route_gives_all_the_data_or_a_seeded_subsample(client: TestClient) -> None:
+    problem = make_problem("line-fit")
+    whole = client.get("/api/surfaces/line-fit/data").json()
+    assert whole["size"] == whole["shown"] == 20 and whole["index"] == list(range(20))
+    np.testing.assert_array_equal(whole["columns"]["xi"], problem.data["xi"])
+    np.testing.assert_array_equal(whole["columns"]["yi"], problem.data["yi"])
+
+    big = make_problem("line-fit-sgd")
+    response = client.get("/api/surfaces/line-fit-sgd/data", params={"max_points": 2000})
+    sample = response.json()
+    assert len(response.content) < 150_000
+    assert sample["size"] == 100_000 and sample["shown"] == 2000
+    index = np.array(sample["index"])
+    assert len(set(index)) == 2000 and (np.diff(index) > 0).all()  # distinct, in data order
+    np.testing.assert_array_equal(sample["columns"]["xi"], big.data["xi"][index])
+    np.testing.assert_array_equal(sample["columns"]["yi"], big.data["yi"][index])
+    # spread over the data, not its first rows
+    assert index[0] < 1000 and index[-1] > 99_000
+    again = client.get("/api/surfaces/line-fit-sgd/data", params={"max_points": 2000}).json()
+    assert again["index"] == sample["index"]
+    # bound to parameters like the grid
+    small = client.get("/api/surfaces/line-fit-sgd/data", params={"params": '{"n": 50}'}).json()
+    assert small["size"] == small["shown"] == 50
+
+
+def test_the_data_route_refuses_what_has_no_data(client: TestClient) -> None:
+    assert client.get("/api/surfaces/rosenbrock/data").status_code == 404
+    assert client.get("/api/surfaces/nope/data").status_code == 404
+    assert client.get("/api/surfaces/line-fit/data", params={"max_points": 0}).status_code == 422
+
+
+@pytest.mark.parametrize("surface_id", ["linear-regression", "line-fit", "line-fit-sgd"])
+def test_a_line_model_names_which_coordinate_is_the_slope(surface_id: str) -> None:
+    problem = make_problem(surface_id)
+    model = problem.describe()["model"]
+    assert model["kind"] == "line"
+    theta = problem.minima[0]
+    slope, intercept = theta[model["slope"]], theta[model["intercept"]]
+    xi, yi = problem.data[model["x"]], problem.data[model["y"]]
+    # the minimiser, read through the model, is the least-squares line of the data
+    np.testing.assert_allclose([slope, intercept], np.polyfit(xi, yi, 1), rtol=1e-10)
+
+
+def test_a_boundary_model_names_its_weights() -> None:
+    model = make_problem("logistic-regression").describe()["model"]
+    assert model == {"kind": "boundary", "u": "ui", "v": "vi", "label": "ti", "weights": [0, 1]}
+
+
+def test_quadratic_says_whether_the_hessian_is_constant(client: TestClient) -> None:
+    surfaces = {s["id"]: s for s in client.get("/api/surfaces").json()["surfaces"]}
+    for i in ("linear-regression", "line-fit", "line-fit-sgd", "quadratic"):
+        assert surfaces[i]["quadratic"], i
+    for i in ("logistic-regression", "rosenbrock", "nightmare"):
+        assert not surfaces[i]["quadratic"], i
+
+
+def test_the_minibatch_loss_is_on_the_full_losss_scale() -> None:
+    # a summed surface: n times the batch's mean, so over an epoch it averages to about the sum
+    traj = descentlab.run(
+        "line-fit", "gd", lr=0.001, batch_size=5, max_steps=4, seed=2, grad_tol=None
+    )
+    problem = make_problem("line-fit")
+    for t in range(1, 5):
+        batch = traj.batches[t]
+        mean = problem.value(traj.path[0, t - 1][None], batch)[0]
+        assert traj.batch_loss[0, t] == pytest.approx(20 * mean, rel=1e-14)
+    # the batches of one shuffled epoch cover the data once: their mean is the full loss
+    still = descentlab.run("line-fit", "gd", lr=1e-6, batch_size=5, max_steps=4, seed=2)
+    np.testing.assert_allclose(np.mean(still.batch_loss[0, 1:]), still.loss[0, 0], rtol=1e-3)
+    # a mean surface: unchanged, the batch's mean
+    ols = descentlab.run("linear-regression", "gd", lr=1e-6, batch_size=20, max_steps=5, seed=1)
+    np.testing.assert_allclose(np.mean(ols.batch_loss[0, 1:]), ols.loss[0, 0], rtol=1e-3)
+
+
+def test_the_limits_are_the_servers(client: TestClient) -> None:
+    answer = client.get("/api/limits").json()["limits"]
+    assert answer["max_restarts"] == limits.MAX_RESTARTS == 256
+    assert answer["max_steps"] == limits.MAX_STEPS
+    assert answer["max_optimizers"] == limits.MAX_OPTIMIZERS
+    assert answer["max_run_points"] == limits.MAX_RUN_POINTS
+    assert answer["max_expression_length"] == limits.MAX_EXPRESSION_LENGTH
