@@ -144,21 +144,21 @@ export class Controls {
     $("#seed").value = state.seed;
     $("#stoch").hidden = !n;
     $("#noise").hidden = Boolean(n);
-    $("#steps-row").hidden = Boolean(n);
+    const m = n ? Math.min(state.batch ?? n, n) : 0;
+    // full batch is gradient descent, counted in steps; minibatches are counted in epochs
+    $("#steps-row").hidden = m < n;
+    $("#stoch").querySelector('[data-field="epochs"]').hidden = m >= n;
+    $("#stoch").querySelector('[data-field="stochastic.sampling"]').hidden = m >= n;
     if (n) {
-      const m = Math.min(state.batch ?? n, n);
       const per = Math.ceil(n / m);
       setSelect($("#sampling"), state.samp);
-      $("#sampling").disabled = m >= n;
       $("#epochs").value = state.epochs;
       $("#epochs").max = String(this.maxEpochs());
       $("#epochs-steps").textContent = `= ${state.epochs * per} steps`;
-      // (on a sum a step follows the batch's mean gradient: all n samples are GD at lr / n)
       $("#batch-note").textContent = m >= n
-        ? bound.reduction === "sum"
-          ? `M = n = ${n}: full batch, one step per epoch: GD on the sum at lr / n (a step follows the batch's mean gradient)`
-          : `M = n = ${n}: full batch = GD (one step per epoch)`
-        : `M = ${m} of n = ${n}: ${per} steps per epoch, each on a fresh minibatch`;
+        ? `M = n = ${n}: full batch: gradient descent on the ${bound.reduction === "sum" ? "sum" : "mean"} over all the data`
+        : `M = ${m} of n = ${n}: ${per} steps per epoch, each on a fresh minibatch` +
+          (bound.reduction === "sum" ? " (a step follows the minibatch's mean gradient)" : "");
     }
     const start = state.start ?? bound.start;
     $("#start-x").value = formatValue(start[0]);

@@ -385,12 +385,13 @@ function runBody(s) {
   body.stop = { grad_tol: s.gtol, grad_norm: s.gnorm, loss_tol: s.ltol };
   if (s.restarts) body.restarts = s.restarts;
   if (s.seed) body.seed = s.seed;
-  if (bound.data_size) {
-    const m = batchOf(s);
-    body.stochastic = { batch_size: m, sampling: m < dataSize() ? s.samp : "shuffle" };
+  if (bound.data_size && batchOf(s) < dataSize()) {
+    // minibatches: the run is counted in epochs; M = n is plain gradient descent (on a summed
+    // loss too, where a minibatch step would follow the mean gradient: lr / n)
+    body.stochastic = { batch_size: batchOf(s), sampling: s.samp };
     body.epochs = s.epochs;
     delete body.max_steps;
-  } else if (s.noise > 0) {
+  } else if (!bound.data_size && s.noise > 0) {
     body.stochastic = { noise: s.noise };
   }
   return body;
@@ -409,7 +410,8 @@ function sendRun(live) {
   const s = store.state;
   const n = dataSize();
   // (sumOf: n when the loss is a sum over n samples, whose minibatch loss is recorded × n)
-  const id = runs.begin(s.opts.length, { epochSize: n ? Math.ceil(n / batchOf(s)) : 0,
+  const minibatch = n > 0 && batchOf(s) < n;
+  const id = runs.begin(s.opts.length, { epochSize: minibatch ? Math.ceil(n / batchOf(s)) : 0,
     sumOf: bound.reduction === "sum" ? n : 0 });
   runs.unsent = !socket.send({ type: "run", id, ...runBody(store.state), frame_points: 512 });
   sentAt = performance.now();

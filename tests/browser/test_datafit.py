@@ -41,8 +41,8 @@ def _through(line: dict[str, Any], slope: float, intercept: float) -> None:
 
 
 def test_line_fit_draws_slope_first(page: Any, artifacts: Path) -> None:
-    # all 20 points a step (a batch's mean: GD on the sum at lr / 20), θ = (m, c)
-    open_app(page, f"surface=line-fit&batch=20&epochs=200&opt=gd(lr:0.2)&{FAST}")
+    # all 20 points a step: the notes' gradient descent on the sum, θ = (m, c)
+    open_app(page, f"surface=line-fit&steps=200&opt=gd(lr:0.01)&{FAST}")
     _wait_panel(page)
     panel = page.locator("#datapanel")
     assert panel.get_attribute("data-shown") == panel.get_attribute("data-size") == "20"

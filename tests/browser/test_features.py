@@ -134,12 +134,14 @@ def test_linear_regression_minibatches(page: Any, artifacts: Path) -> None:
     assert epochs == 19
     wait_fitted(page)
     page.screenshot(path=str(artifacts / "linear-regression.png"))
-    # M = n is full-batch gradient descent
+    # M = n is plain gradient descent: counted in steps, no minibatches
     first = run_id(page)
     page.click('[data-field="stochastic.batch_size"] .reset')
     wait_done(page, after_run=first)
-    assert "full batch = GD" in page.locator("#batch-note").inner_text()
-    page.wait_for_selector("#datapanel[data-batch='100']")
+    assert "full batch: gradient descent" in page.locator("#batch-note").inner_text()
+    assert page.locator("#steps-row").is_visible()
+    assert page.locator('[data-field="epochs"]').is_hidden()
+    page.wait_for_selector("#datapanel[data-batch='0']")
     assert page.console.errors == []
 
 

@@ -361,3 +361,36 @@ def test_lecture_mode_screenshots(
     page.wait_for_timeout(300)  # the figures re-fit the box lecture mode gave them
     page.screenshot(path=str(artifacts / f"lecture-{size[0]}x{size[1]}.png"))
     context.close()
+
+
+# Presets whose page state is the least direct image of their run body: a summed data-fit
+# loss at full batch, minibatches, per-path starts, restarts from N(0, 2²), a schedule, 1-D.
+FAITHFUL = [
+    "line-fit-gd",
+    "line-fit-sgd",
+    "polynomial-five-paths",
+    "nightmare-momentum-restarts",
+    "oslo-momentum-forms",
+    "duke-ewa-momentum-1d",
+]
+
+
+@pytest.mark.parametrize("preset_id", FAITHFUL)
+def test_a_preset_in_the_page_is_the_run_the_api_gives(
+    page: Any, server_url: str, preset_id: str
+) -> None:
+    preset = next(p for p in catalog(server_url)["presets"] if p["id"] == preset_id)
+    api = httpx.post(f"{server_url}/api/runs", json=preset["run"], timeout=60).json()["runs"]
+    page.goto(f"/#lecture={preset_id}")
+    wait_step(page, preset_id)
+    page.wait_for_function("() => window.descentlab.runs.done", timeout=30_000)
+    shown = page.evaluate(
+        "() => window.descentlab.runs.tracks"
+        ".map(t => t.rows.map(r => [r.summary.steps, r.summary.loss]))"
+    )
+    expected = [[[r["steps"], r["loss"][-1]] for r in [run, *run["restarts"]]] for run in api]
+    assert len(shown) == len(expected)
+    for got, want in zip(shown, expected, strict=True):
+        assert [s for s, _ in got] == [s for s, _ in want]
+        assert [loss for _, loss in got] == pytest.approx([loss for _, loss in want], rel=1e-9)
+    assert page.console.errors == []
