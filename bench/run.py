@@ -121,6 +121,26 @@ def restarts(on_floats: bool) -> Callable[[], object]:
     return run
 
 
+PROGRAMMED = ("random-search", "hill-climbing", "simulated-annealing", "newton")
+
+
+def programmed(surface: str, optimizer: str, on_numpy: bool) -> Callable[[], object]:
+    """A zeroth-order rule or Newton, defaults, 1,000 steps (no early stop): as a program in the
+    machine-code loop (``engine/programs.py``), or on numpy (the path every such run took
+    before, and the fallback without numba)."""
+    spec = engine.prepare(surface, optimizer, stop=Stop(max_steps=1000, grad_tol=None))
+
+    def run() -> object:
+        saved = vm.enabled
+        vm.enabled = not on_numpy
+        try:
+            return engine.run(spec)
+        finally:
+            vm.enabled = saved
+
+    return run
+
+
 def sweep_spec(n: int, steps: int) -> engine.RunSpec:
     """An n x n grid of (lr, beta1) for Adam on Rosenbrock, prepared as ``POST /api/sweeps``
     prepares it: n^2 rows of the batch axis."""
@@ -197,6 +217,18 @@ def main() -> None:
         if surface == "rosenbrock":
             note += f", {python_kernel / t:.1f}x Python kernel"
         rows.append((f"engine: Adam 1000 steps on {surface}", t, note))
+    for surface in ("rosenbrock", "himmelblau", "nightmare"):
+        for optimizer in PROGRAMMED:
+            numpy_path = best_of(programmed(surface, optimizer, True), max(1, r // 2))
+            t = best_of(programmed(surface, optimizer, False), r)
+            rows.append((f"engine: {optimizer} 1000 steps on {surface}, numpy", numpy_path, ""))
+            rows.append(
+                (
+                    f"engine: {optimizer} 1000 steps on {surface}, machine code",
+                    t,
+                    f"{numpy_path / t:.1f}x numpy",
+                )
+            )
     on_arrays = best_of(restarts(on_floats=False), max(1, r // 2))
     rows.append(("engine: momentum + 8 restarts on nightmare x 1000 steps, numpy", on_arrays, ""))
     t = best_of(restarts(on_floats=True), r)

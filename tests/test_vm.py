@@ -21,6 +21,7 @@ import descentlab
 from descentlab import engine
 from descentlab.engine import Stop, loop, vm, vm_loop
 from descentlab.errors import DescentLabError
+from descentlab.optimizers import draws, second_order
 from descentlab.optimizers.base import ScalarOps
 from descentlab.problems.expr import FUNCTIONS
 from descentlab.problems.scalar import SCALAR
@@ -48,18 +49,39 @@ CASES = [(f"rule {key}", fn, vm.OPCODE[key], n) for key, (fn, n) in RULE.items()
 CASES += [(name, fn, vm.OPCODE[fn], FUNCTIONS[name].arity) for name, fn in SCALAR.items()]
 
 
-def interpret(op, args):
-    """One instruction through the compiled loop: registers t, the arguments, the result."""
-    regs = np.array([0.0, *args, *[0.0] * (4 - len(args)), 0.0])
-    code = np.array([[op, 5, 1, 2, 3, 4]], dtype=np.int64)
-    out = np.zeros((1, 1))
-    vm.load()(code, regs, 1, 0, np.zeros(1), -1, 0, np.array([5]), out)
-    return float(out[0, 0])
+def interpret(op, args, t=0, key=0):
+    """One instruction through the compiled loop at step t + 1: registers t, the arguments
+    (up to five), the result, a second result."""
+    return interpret_pair(op, args, t, key)[0]
+
+
+def interpret_pair(op, args, t=0, key=0):
+    regs = np.array([0.0, *args, *[0.0] * (5 - len(args)), 0.0, 0.0])
+    code = np.array([[op, 6, 1, 2, 3, 4, 5, 7]], dtype=np.int64)
+    out = np.zeros((1, 2))
+    vm.load()(code, regs, 1, t, np.zeros(1), -1, 0, np.array([6, 7]), out, np.uint64(key))
+    return float(out[0, 0]), float(out[0, 1])
+
+
+# The programs' own instructions (engine/programs.py), each tested below against its numpy
+# counterpart: the draws of optimizers/draws.py, the selections, the Newton system's solve.
+PROGRAM_OPS = {
+    vm_loop.JUMP_LT: "test_a_jump_loops",
+    vm_loop.UNIFORM: "test_draws_are_the_schemes",
+    vm_loop.NORMAL: "test_draws_are_the_schemes",
+    vm_loop.NAN_TO_INF: "test_selections_are_their_python_expressions",
+    vm_loop.SELECT_LT: "test_selections_are_their_python_expressions",
+    vm_loop.SELECT_BEST: "test_selections_are_their_python_expressions",
+    vm_loop.SOLVE1: "test_the_solves_answer_what_solve_rows_answers",
+    vm_loop.SOLVE2: "test_the_solves_answer_what_solve_rows_answers",
+}
 
 
 def test_every_opcode_has_a_function_and_is_tested():
-    assert set(vm.OPCODE.values()) == set(range(vm_loop.OPCODES))
-    assert {op for _, _, op, _ in CASES} == set(range(vm_loop.OPCODES))
+    assert set(vm.OPCODE.values()) | set(PROGRAM_OPS) == set(range(vm_loop.OPCODES))
+    assert not set(vm.OPCODE.values()) & set(PROGRAM_OPS)
+    assert {op for _, _, op, _ in CASES} == set(vm.OPCODE.values())
+    assert all(callable(globals()[name]) for name in PROGRAM_OPS.values())
 
 
 @pytest.mark.parametrize(("label", "python", "op", "n"), CASES, ids=[c[0] for c in CASES])
@@ -179,3 +201,83 @@ def test_math_is_the_c_librarys():
     for x in RANDOM:
         assert interpret(vm_loop.TANH, (x / 7,)) == math.tanh(x / 7)
         assert interpret(vm_loop.EXP, (x,)) == math.exp(x)
+
+
+def test_the_loops_constants_are_the_schemes():
+    assert int(vm_loop._GOLDEN) == draws.GOLDEN
+    assert int(vm_loop._MUL1) == draws.MUL1 and int(vm_loop._MUL2) == draws.MUL2
+    assert vm_loop._UNIT == draws.UNIT and vm_loop._TWO_PI == draws.TWO_PI
+    assert vm_loop._SINGULAR_RCOND == second_order._SINGULAR_RCOND
+
+
+def test_draws_are_the_schemes():
+    """UNIFORM is draws.uniforms to the bit; NORMAL's pair is draws.normals to a few ulps
+    (the C library's log, cos and sin against numpy's)."""
+    for seed, row, t in ((0, 0, 1), (11, 3, 7), (2**63 - 1, 63, 10**6)):
+        key = int(draws.row_keys(seed, row + 1)[row])
+        step = draws.step_keys(seed, t, row + 1)[row : row + 1]
+        expected = draws.uniforms(step, 64)[0]
+        got = [interpret(vm_loop.UNIFORM, (float(i),), t - 1, key) for i in range(64)]
+        np.testing.assert_array_equal(got, expected)
+        normals = draws.normals(step, 64)[0]
+        pairs = [interpret_pair(vm_loop.NORMAL, (float(i),), t - 1, key) for i in range(0, 64, 2)]
+        np.testing.assert_allclose(np.ravel(pairs), normals, rtol=1e-14, atol=1e-300)
+
+
+def test_selections_are_their_python_expressions():
+    values = [*SPECIAL, *RANDOM[:10]]
+    for a, b in itertools.product(values, repeat=2):
+        assert repr(interpret(vm_loop.NAN_TO_INF, (a,))) == repr(math.inf if a != a else a)
+        assert interpret(vm_loop.SELECT_LT, (a, b, 1.0, 2.0)) == (1.0 if a < b else 2.0)
+        best = 1.0 if a < b or b != b else 2.0  # b NaN: nothing kept yet
+        assert interpret(vm_loop.SELECT_BEST, (a, b, 1.0, 2.0)) == best
+
+
+def test_a_jump_loops():
+    """r1 += 1 while r1 < r2: a loop of five turns in one step, then the line after it."""
+    code = np.zeros((3, vm_loop.WIDTH), dtype=np.int64)
+    code[0] = [vm_loop.ADD, 1, 1, 3, 0, 0, 0, 0]
+    code[1] = [vm_loop.JUMP_LT, 0, 1, 2, 0, 0, 0, 0]
+    code[2] = [vm_loop.MUL, 4, 1, 2, 0, 0, 0, 0]
+    regs = np.array([0.0, 0.0, 5.0, 1.0, 0.0])
+    out = np.zeros((1, 2))
+    vm.load()(code, regs, 1, 0, np.zeros(1), -1, 0, np.array([1, 4]), out, np.uint64(0))
+    assert out.tolist() == [[5.0, 25.0]]
+
+
+def _symmetric_cases():
+    rng = np.random.default_rng(5)
+    cases = [
+        ([[2.0, 0.0], [0.0, 4.0]], [2.0, 4.0]),
+        ([[0.0, 0.0], [0.0, 2.0]], [0.0, 2.0]),  # singular: pinv keeps y only
+        ([[0.0, 0.0], [0.0, 0.0]], [1.0, 2.0]),  # zero: pinv is zero
+        ([[1.0, 1.0], [1.0, 1.0]], [2.0, 2.0]),  # rank one, off the axes
+        ([[1e-3, 1.0], [1.0, 1e-3]], [1.0, -1.0]),  # pivots on the second row
+        ([[802.0, -400.0], [-400.0, 200.0]], [1.0, 3.0]),  # rosenbrock's at its minimum
+        ([[1.0, 1.0], [1.0, 1.0 + 1e-13]], [1.0, 0.0]),  # rcond below 1e-12
+        ([[np.nan, 0.0], [0.0, 1.0]], [1.0, 1.0]),
+        ([[1.0, 0.0], [0.0, 1.0]], [np.inf, 1.0]),
+    ]
+    for _ in range(300):
+        m = rng.normal(size=(2, 2)) * 10.0 ** rng.integers(-3, 4)
+        cases.append(((m + m.T).tolist(), rng.normal(size=2).tolist()))
+    return cases
+
+
+def test_the_solves_answer_what_solve_rows_answers():
+    """SOLVE2 (LU with partial pivoting, a pseudo-inverse where singular) against numpy's
+    solve_rows (LAPACK): the same answer to rounding times the condition number."""
+    for A, g in _symmetric_cases():
+        A, g = np.array(A), np.array(g)
+        expected = second_order.solve_rows(A[None], g[None])[0]
+        got = interpret_pair(vm_loop.SOLVE2, (A[0, 0], A[0, 1], A[1, 1], g[0], g[1]))
+        if np.isnan(expected).any():
+            assert np.isnan(got).all(), (A, g)
+            continue
+        cond = np.linalg.cond(A) if np.isfinite(np.linalg.cond(A)) else 1.0
+        tol = 1e-14 * min(cond, 1e12) * (np.abs(expected).max() + 1e-300)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=tol, err_msg=str((A, g)))
+    for a, g in itertools.product([0.0, -0.0, 2.0, -3.5, 1e-300, np.nan, np.inf], repeat=2):
+        expected = second_order.solve_rows(np.array([[[a]]]), np.array([[g]]))[0, 0]
+        got = interpret(vm_loop.SOLVE1, (a, g))
+        assert (np.isnan(got) and np.isnan(expected)) or got == expected, (a, g)

@@ -143,13 +143,20 @@ class Builder:
 
     def surface(self, listing: Listing, dim: int) -> None:
         """``f, g0, g1, ...`` at the new point, by the surface's float program."""
-        names = {slot: f"x{k}" for slot, k in listing.variables.items()}
+        targets = ["f", *(f"g{k}" for k in range(dim))]
+        self.evaluate(listing, [f"x{k}" for k in range(dim)], targets, "e")
+
+    def evaluate(self, listing: Listing, point: list[str], targets: list[str], prefix: str) -> None:
+        """A float program's outputs at ``point`` (a name per coordinate) into ``targets``;
+        its intermediate names start with ``prefix`` (one per program of a step)."""
+        names = {slot: point[k] for slot, k in listing.variables.items()}
         for slot, value in listing.constants.items():
             names[slot] = self.constant(value)
         for fn, out, args in listing.instructions:
-            names[out] = f"e{out}"
-            self.lines.append((f"e{out}", _OPERATORS.get(fn, fn), tuple(names[a] for a in args)))
-        targets = ["f", *(f"g{k}" for k in range(dim))]
+            names[out] = f"{prefix}{out}"
+            self.lines.append(
+                (f"{prefix}{out}", _OPERATORS.get(fn, fn), tuple(names[a] for a in args))
+            )
         for target, slot in zip(targets, listing.outputs, strict=True):
             self.lines.append((target, None, (names[slot],)))
 

@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from ..optimizers import draws
 from ..optimizers.base import Oracle, ScalarOps, StepContext
+from . import programs, vm
 from .batch_kernel import column_kernel, finish
 from .kernel import float_kernel
 from .record import Chunk, Chunker, Trajectory
@@ -163,8 +165,9 @@ class _Stepper:
             self.state = opt.init(self.x, hp)
             self.f, self.g = problem.value_and_grad(self.x)
         self.t = 0  # index of x
-        # a batch row by row on floats, unless its results must equal the array path's
-        self.scalar = _runs_on_floats(spec) and (rows_on_floats or len(spec.starts) == 1)
+        route = path(spec, rows_on_floats)
+        self.program = programs.program(spec, self.info) if route == "program" else None
+        self.scalar = route == "floats"
         if self.scalar:  # per row, one state of plain floats per coordinate
             self.ctx.ops = ScalarOps
             fields = [np.asarray(a) for a in self.state]
@@ -206,9 +209,13 @@ class _Stepper:
         if self.scalar:
             self._advance_on_floats(first, k, P, F, G, info)
             evals[first:] = (1, 1, 0)  # an elementwise rule asks the oracle for nothing
+        elif self.program is not None:
+            self._advance_in_program(first, k, P, F, G, info)
+            evals[first:] = self.program.evaluations
         x, state, f, g = self.x, self.state, self.f, self.g
+        on_arrays = not self.scalar and self.program is None
         with np.errstate(all="ignore"):
-            for i in range(first, 0 if self.scalar else k):
+            for i in range(first, k if on_arrays else 0):
                 hp = spec.params if self.lrs is None else {**spec.params, "lr": self.lrs[self.t]}
                 ctx.advance()
                 if sgd.active:  # the step sees a stochastic loss and gradient at x
@@ -271,6 +278,39 @@ class _Stepper:
         if n > 0:
             self.x, self.f, self.g = P[:, -1].copy(), F[:, -1].copy(), G[:, -1].copy()
 
+    def _advance_in_program(
+        self,
+        first: int,
+        k: int,
+        P: np.ndarray,
+        F: np.ndarray,
+        G: np.ndarray,
+        info: dict[str, np.ndarray],
+    ) -> None:
+        """The same steps as :meth:`advance`, each row by the rule's program in the machine-code
+        loop (:mod:`.programs`), drawing from its own row's key as the numpy rule does."""
+        assert self.program is not None
+        fn = vm.load()
+        assert fn is not None  # path() chose this path once the loop was loaded
+        B, D = self.x.shape
+        n = k - first
+        if n <= 0:
+            return
+        keys = draws.row_keys(self.spec.seed, B)
+        names = self.info
+        rows = np.empty((n, 2 * D + 1 + len(names) * D))
+        for b in range(B):
+            carry = (self.t, *self.x[b].tolist(), self.f[b].item(), *self.g[b].tolist())
+            self.program.runner(fn, n, carry, self.lrs, rows, int(keys[b]))
+            P[b, first:] = rows[:, :D]
+            F[b, first:] = rows[:, D]
+            G[b, first:] = rows[:, D + 1 : 2 * D + 1]
+            values = rows[:, 2 * D + 1 :].reshape(n, len(names), D)
+            for j, name in enumerate(names):
+                info[name][b, first:] = values[:, j]
+        self.t = self.ctx.t = self.t + n
+        self.x, self.f, self.g = P[:, -1].copy(), F[:, -1].copy(), G[:, -1].copy()
+
     def _advance_row_on_floats(
         self,
         b: int,
@@ -330,16 +370,35 @@ whether the loop is loaded yet: the two paths may differ in a last bit, and a pr
 must not."""
 
 
-def _runs_on_floats(spec: RunSpec) -> bool:
-    """Deterministic trajectories of an elementwise rule with the same numbers for every row
-    (not a sweep) on a plain surface."""
-    return (
-        spec.starts.shape[0] <= MAX_ROWS_ON_FLOATS
-        and spec.optimizer.elementwise
-        and not spec.stochastic.active
-        and spec.problem.data is None
-        and not any(_per_row(v) for v in spec.params.values())
-    )
+def path(spec: RunSpec, rows_on_floats: bool = True) -> str:
+    """Which path runs a stepwise rule's trajectories: the one place that decides, from the
+    run's structure alone (never from timing), so a process gives a request one answer.
+
+    - ``"floats"``: an elementwise rule, row by row on plain floats (the machine-code loop, or
+      the Python kernel while it loads: the same path to the bit);
+    - ``"program"``: a rule written for the loop (:mod:`.programs`: zeroth-order rules,
+      Newton), row by row in machine code; the first such run of a process waits for the
+      loop's load rather than answer on numpy meanwhile (the two agree to rounding only);
+    - ``"arrays"``: numpy over the batch, the reference: sweeps (a hyperparameter per row),
+      stochastic gradients, data-fit surfaces, more than :data:`MAX_ROWS_ON_FLOATS` rows,
+      rules or dimensions no program takes, and everything when numba is missing.
+
+    ``rows_on_floats=False`` (``final``: a batch that must equal numpy's batch path) keeps a
+    batch of several rows on arrays."""
+    B = spec.starts.shape[0]
+    if (
+        B > MAX_ROWS_ON_FLOATS
+        or (B > 1 and not rows_on_floats)
+        or spec.stochastic.active
+        or spec.problem.data is not None
+        or any(_per_row(v) for v in spec.params.values())
+    ):
+        return "arrays"
+    if spec.optimizer.elementwise:
+        return "floats"
+    if programs.takes(spec) and vm.enabled and vm.load() is not None:
+        return "program"
+    return "arrays"
 
 
 def _iterate_steps(

@@ -95,7 +95,7 @@ class Program:
     """A kernel plan as instructions. Registers: the carry (t, x, f, g, state, as the Python
     kernel's), the scheduled rate, the constants, then every other name."""
 
-    code: np.ndarray  # (lines, 6) int64: opcode, out, a, b, c, d
+    code: np.ndarray  # (lines, vm_loop.WIDTH) int64: opcode, out, a, b, c, d, e, out2
     n_regs: int
     n_carry: int
     lr_reg: int  # -1 when no schedule
@@ -103,15 +103,25 @@ class Program:
     recorded: np.ndarray  # registers written per step: x, f, g, then the info values
 
 
+ProgramLine = tuple[str | tuple[str, str], Any, tuple[str, ...]]
+"""A kernel's line, or a program's (:mod:`.programs`): its function may also be an opcode of
+:mod:`.vm_loop`'s own, and a solve's target a pair of names."""
+
+LABEL = "label"
+"""A line ``(name, LABEL, ())`` marks where a jump to ``name`` lands; it is no instruction."""
+
+
 def assemble(
     carry: list[str],
     scheduled: bool,
     n_constants: int,
-    lines: tuple[Line, ...],
+    lines: tuple[ProgramLine, ...] | tuple[Line, ...],
     info: tuple[str, ...],
 ) -> Program | None:
     """The program of a kernel plan, or None when a line's function has no opcode (the
-    Python kernel then serves)."""
+    Python kernel then serves). A line's function is one of :data:`OPCODE`'s or an opcode of
+    :mod:`.vm_loop` itself (the programs' own instructions); a jump's target is a label's
+    name, and a line with two results (a solve) names them as a pair."""
     names = list(carry)
     lr_reg = -1
     if scheduled:
@@ -120,15 +130,28 @@ def assemble(
     first_constant = len(names)
     names += [f"c{k}" for k in range(n_constants)]
     index = {name: k for k, name in enumerate(names)}
+    labels: dict[str, int] = {}  # a label's name -> the instruction it lands on
+    position = 0
+    for target, fn, _ in lines:
+        if fn == LABEL:
+            labels[str(target)] = position
+        else:
+            position += 1
     rows = []
     for target, fn, args in lines:
-        op = OPCODE.get(fn)
+        if fn == LABEL:
+            continue
+        op = fn if type(fn) is int else OPCODE.get(fn)
         if op is None:
             return None
-        if target not in index:
-            index[target] = len(index)
-        regs = [index[a] for a in args] + [0] * (4 - len(args))
-        rows.append([op, index[target], *regs])
+        regs = [index[a] for a in args] + [0] * (5 - len(args))
+        if op == vm_loop.JUMP_LT:
+            rows.append([op, labels[str(target)], *regs, 0])
+            continue
+        outs = target if isinstance(target, tuple) else (target,)
+        for name in outs:
+            index.setdefault(name, len(index))
+        rows.append([op, index[outs[0]], *regs, index[outs[-1]]])
     dim = sum(1 for name in carry if name.startswith("x"))
     recorded = [
         *(index[f"x{c}"] for c in range(dim)),
@@ -137,7 +160,7 @@ def assemble(
         *(index[name] for name in info),
     ]
     return Program(
-        code=np.array(rows, dtype=np.int64).reshape(-1, 6),
+        code=np.array(rows, dtype=np.int64).reshape(-1, vm_loop.WIDTH),
         n_regs=len(index),
         n_carry=len(carry),
         lr_reg=lr_reg,
@@ -185,16 +208,18 @@ class Runner:
         carry: tuple[Any, ...],
         lrs: np.ndarray | None,
         out: np.ndarray,
+        key: int = 0,
     ) -> tuple[Any, ...]:
-        """``n`` steps from ``carry`` (t, x, f, g, state), each recorded in a row of ``out``;
-        the carry reached (t an int, as the Python kernel's)."""
+        """``n`` steps from ``carry`` (t, x, f, g, state), each recorded in a row of ``out``,
+        drawing from the row key ``key`` (:func:`~..optimizers.draws.row_keys`); the carry
+        reached (t an int, as the Python kernel's)."""
         p = self.program
         regs = self._registers.copy()
         regs[: p.n_carry] = carry
         # the types the loop was compiled for: any other would compile it again, in the request
         rates = _NO_RATES if lrs is None else np.ascontiguousarray(lrs, dtype=float)
         assert out.flags.c_contiguous and out.dtype == float
-        t = fn(p.code, regs, n, carry[0], rates, p.lr_reg, 0, p.recorded, out)
+        t = fn(p.code, regs, n, carry[0], rates, p.lr_reg, 0, p.recorded, out, np.uint64(key))
         return (t, *regs[1 : p.n_carry].tolist())
 
 
@@ -241,6 +266,7 @@ def _compiled() -> Callable[..., int] | None:
     except Exception:  # numba found no directory to cache in: compile in memory
         fn = native.jit(vm_loop.run)
     # compile (or load) now, for the argument types every call uses
-    code = np.zeros((1, 6), dtype=np.int64)
-    fn(code, np.zeros(1), 1, 0, np.zeros(1), -1, 0, np.zeros(1, dtype=np.int64), np.zeros((1, 1)))
+    code = np.zeros((1, vm_loop.WIDTH), dtype=np.int64)
+    records = np.zeros(1, dtype=np.int64)
+    fn(code, np.zeros(1), 1, 0, np.zeros(1), -1, 0, records, np.zeros((1, 1)), np.uint64(0))
     return fn

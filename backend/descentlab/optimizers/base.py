@@ -6,9 +6,9 @@ restarts, particle clouds and sweeps.
 
 ``init(x0, hp) -> state``; ``step(hp, state, x, f, g, ctx) -> (x_new, state, info)`` where
 ``f`` (B,) and ``g`` (B, D) are the loss and gradient at ``x`` (the engine evaluates them once
-and records them), ``ctx`` gives the step count, an oracle for further evaluations and a
-seeded random generator, and ``info`` maps names to (B, D) arrays worth drawing (velocity,
-per-coordinate effective step). Rules never mutate their inputs.
+and records them), ``ctx`` gives the step count, an oracle for further evaluations and
+seeded random draws (:mod:`.draws`), and ``info`` maps names to (B, D) arrays worth drawing
+(velocity, per-coordinate effective step). Rules never mutate their inputs.
 
 Optimisers that scipy implements are wrapped instead (``driver``): they run a whole row at a
 time and their callback records the path.
@@ -25,6 +25,7 @@ import numpy as np
 
 from ..params import Param, resolve
 from ..problems import Problem
+from . import draws
 
 
 class Oracle:
@@ -112,7 +113,7 @@ class StepContext:
     """What a step may use besides its state: step count, oracle, randomness, the domain, and
     the array functions (``ops``: :class:`ArrayOps`, or :class:`ScalarOps` on plain floats)."""
 
-    __slots__ = ("_rng", "domain", "ops", "oracle", "seed", "t")
+    __slots__ = ("_keys", "domain", "ops", "oracle", "seed", "t")
 
     def __init__(self, oracle: Oracle, seed: int, domain: np.ndarray, ops: Any = None) -> None:
         self.oracle = oracle
@@ -120,18 +121,26 @@ class StepContext:
         self.domain = domain  # (D, 2): the surface's view box, for global random search
         self.ops: Any = ArrayOps() if ops is None else ops
         self.t = 0  # 1 on the first step, as torch.optim counts
-        self._rng: np.random.Generator | None = None
+        self._keys: tuple[tuple[int, int], np.ndarray] | None = None  # (t, rows) -> keys
 
     def advance(self) -> None:
         self.t += 1
-        self._rng = None
+        self._keys = None
 
-    @property
-    def rng(self) -> np.random.Generator:
-        """A generator for this step alone, from (seed, t): runs replay exactly from a seed."""
-        if self._rng is None:
-            self._rng = np.random.default_rng([self.seed, self.t])
-        return self._rng
+    def _step_keys(self, rows: int) -> np.ndarray:
+        if self._keys is None or self._keys[0] != (self.t, rows):
+            self._keys = ((self.t, rows), draws.step_keys(self.seed, self.t, rows))
+        return self._keys[1]
+
+    def uniform(self, rows: int, n: int, first: int = 0) -> np.ndarray:
+        """This step's draws ``first .. first + n - 1`` of each row as uniforms in [0, 1),
+        shape (rows, n): a pure function of (seed, row, t, draw), :mod:`.draws`' scheme."""
+        return draws.uniforms(self._step_keys(rows), n, first)
+
+    def normal(self, rows: int, n: int, first: int = 0) -> np.ndarray:
+        """This step's standard normals ``first .. first + n - 1`` of each row (``first`` even;
+        they take the draws of the same numbers, in pairs), shape (rows, n)."""
+        return draws.normals(self._step_keys(rows), n, first)
 
 
 State = Any

@@ -1,4 +1,5 @@
-"""Zeroth-order rules: loss values only, randomness from ``ctx.rng`` (seeded, replayable).
+"""Zeroth-order rules: loss values only, randomness from ``ctx.uniform`` and ``ctx.normal``
+(a pure function of (seed, row, t, draw): :mod:`.draws`), so a run replays from its seed.
 
 Every candidate is evaluated through ``ctx.oracle`` so the run's ``nfev`` counts it. A NaN loss
 counts as +inf: never accepted, never "best".
@@ -54,10 +55,12 @@ def random_search_step(
     Draw $y_1..y_S \sim \mathcal U(\text{domain})$; $y^* = \arg\min_i L(y_i)$;
     $x \leftarrow y^*$ if $L(y^*) < L(x)$ else $x$. So $x$ is always the best point seen,
     and the path jumps from best to best.
+    Draws: coordinate d of $y_s$ is $lo_d + (hi_d - lo_d)\,u$, $u$ the step's uniform $sD + d$.
     """
     S, (B, D) = int(hp["samples"]), x.shape
     lo, hi = ctx.domain[:, 0], ctx.domain[:, 1]
-    candidates = ctx.rng.uniform(lo, hi, size=(S, B, D))
+    u = ctx.uniform(B, S * D).reshape(B, S, D).transpose(1, 0, 2)
+    candidates = lo + (hi - lo) * u
     x_new, info = _move_to_best(x, f, candidates, evaluate(ctx, candidates))
     return x_new, state, info
 
@@ -68,10 +71,14 @@ def hill_climbing_step(
     r"""Stochastic hill climbing (steepest-ascent flavour, downhill).
 
     $y_i = x + \sigma z_i$, $z_i \sim \mathcal N(0, I)$, $i = 1..S$;
-    $y^* = \arg\min_i L(y_i)$; $x \leftarrow y^*$ if $L(y^*) < L(x)$ else $x$.
+    $y^* = \arg\min_i L(y_i)$ (the first of equals); $x \leftarrow y^*$ if $L(y^*) < L(x)$
+    else $x$. Draws: coordinate d of $z_s$ is the step's normal $2Ps + d$, where $P$ is
+    $\lceil D/2 \rceil$ (each candidate starts a pair).
     """
     S, (B, D) = int(hp["samples"]), x.shape
-    candidates = x + hp["sigma"] * ctx.rng.standard_normal((S, B, D))
+    P = (D + 1) // 2
+    z = ctx.normal(B, S * 2 * P).reshape(B, S, 2 * P)[:, :, :D].transpose(1, 0, 2)
+    candidates = x + hp["sigma"] * z
     x_new, info = _move_to_best(x, f, candidates, evaluate(ctx, candidates))
     return x_new, state, info
 
@@ -84,11 +91,13 @@ def simulated_annealing_step(
     $y = x + \sigma z$, $z \sim \mathcal N(0, I)$; $\Delta = L(y) - L(x)$;
     $T_t = T_0 \gamma^t$ ($\gamma$ = ``cooling``);
     $x \leftarrow y$ if $\Delta \le 0$ or $u < e^{-\Delta / T_t}$, $u \sim \mathcal U(0, 1)$.
-    The random draws, in order: $z$ of shape (B, D), then $u$ of shape (B,).
+    Draws: $z_d$ is the step's normal $d$, $u$ its uniform $2P$, $P = \lceil D/2 \rceil$
+    (the normals take draws $0 .. 2P - 1$).
     """
     B, D = x.shape
-    proposal = x + hp["sigma"] * ctx.rng.standard_normal((B, D))
-    u = ctx.rng.uniform(size=B)
+    P = (D + 1) // 2
+    proposal = x + hp["sigma"] * ctx.normal(B, D)
+    u = ctx.uniform(B, 1, first=2 * P)[:, 0]
     delta = evaluate(ctx, proposal[None])[0] - f
     temperature = np.reshape(hp["T0"] * hp["cooling"] ** ctx.t, -1)  # a float or (B, 1)
     with np.errstate(over="ignore", invalid="ignore"):  # exp(+big) is inf: accepted anyway

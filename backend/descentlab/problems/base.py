@@ -223,6 +223,16 @@ class Problem:
         """The float program of :meth:`value_and_grad_scalar`, for the engine to compile."""
         return self._value_grad_tape.listing()
 
+    def value_listing(self) -> Listing:
+        """The float program of the value alone (what :meth:`value` computes), for the engine
+        to compile: a zeroth-order rule's candidates."""
+        return self._value_tape.listing()
+
+    def hess_listing(self) -> Listing:
+        """The float program of the Hessian's upper triangle, row by row (what :meth:`hess`
+        computes), for the engine to compile: Newton's step."""
+        return self._hess_tape.listing()
+
     def grad(self, X: np.ndarray, batch: np.ndarray | None = None) -> np.ndarray:
         return self.value_and_grad(X, batch)[1]
 
