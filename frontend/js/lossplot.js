@@ -154,11 +154,11 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch 
   }
   const yrange = niceRange(lo, hi, positive);
   const font = { size: big ? 20 : 13, family: "system-ui, sans-serif" };
-  const margin = { l: big ? 80 : 60, r: 10, t: stoch ? (big ? 34 : 26) : 10, b: big ? 60 : 45,
+  const margin = { l: big ? 112 : 72, r: 10, t: stoch ? (big ? 34 : 26) : 10, b: big ? 60 : 45,
     autoexpand: false };
   const xaxis = { title: { text: epochSize > 1 ? `step (dashed lines: epochs of ${epochSize} steps)` : "step" },
     range: [0, total], zeroline: false };
-  const yaxis = { title: { text: positive ? "loss (log)" : "loss" }, range: yrange,
+  const yaxis = { title: { text: positive ? "loss (log)" : "loss", standoff: big ? 10 : 6 }, range: yrange,
     type: positive ? "log" : "linear", exponentformat: "e" };
   const baseLayout = { font, margin, xaxis: { ...xaxis, fixedrange: true }, yaxis: { ...yaxis, fixedrange: true },
     showlegend: false, plot_bgcolor: "#fff", paper_bgcolor: "rgba(0,0,0,0)" };

@@ -396,6 +396,7 @@ function onMessage(msg) {
   if (msg.type === "error" && (msg.id === null || msg.id === runs.id)) {
     controls.clearErrors();
     controls.showError(msg.field, msg.message);
+    if (!store.state.panel) store.commit((d) => { d.panel = true; }, { history: "replace", ui: true });
     if (msg.id === null) banner(`The server refused a message: ${msg.message}`);
   }
   if (!runs.apply(msg)) return;
@@ -491,8 +492,7 @@ store.onChange((s, info) => {
   lecture.render(state.lecture);
   document.body.classList.toggle("lecturing", lecture.active);
   if (state.surface !== bound.id) bound = boundFor(state);
-  document.body.classList.toggle("projector", state.big);
-  $("#projector").setAttribute("aria-pressed", String(state.big));
+  showViewToggles(state);
   setSelect($("#speed"), String(state.speed));
   player.setSpeed(state.speed);
   controls.render(state, bound, info.external);
@@ -528,9 +528,29 @@ $("#restart").addEventListener("click", () => player.restart());
 $("#back").addEventListener("click", () => player.step(-1));
 $("#fwd").addEventListener("click", () => player.step(1));
 $("#scrub").addEventListener("input", (e) => player.scrub(Number(e.target.value)));
+// Projector mode folds the controls away (the figure takes the screen); leaving it opens them.
 $("#projector").addEventListener("click", () => {
-  store.commit((d) => { d.big = !d.big; }, { history: "replace", ui: true });
+  store.commit((d) => { d.big = !d.big; d.panel = !d.big; }, { history: "replace", ui: true });
 });
+$("#panel-toggle").addEventListener("click", () => {
+  store.commit((d) => { d.panel = !d.panel; }, { history: "replace", ui: true });
+});
+$("#fullscreen").hidden = !document.fullscreenEnabled;
+$("#fullscreen").addEventListener("click", () => {
+  if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  else document.documentElement.requestFullscreen().catch(() => {});
+});
+document.addEventListener("fullscreenchange", () =>
+  $("#fullscreen").setAttribute("aria-pressed", String(Boolean(document.fullscreenElement))));
+
+// The view toggles the state holds: projector mode, the controls' drawer.
+function showViewToggles(state) {
+  document.body.classList.toggle("projector", state.big);
+  $("#projector").setAttribute("aria-pressed", String(state.big));
+  document.body.classList.toggle("drawer-closed", !state.panel);
+  $("#panel").hidden = !state.panel;
+  $("#panel-toggle").setAttribute("aria-expanded", String(state.panel));
+}
 // Plotly's `responsive` follows the window only; the grid also changes with projector mode.
 // A figure drawn after its box last changed already has the box's size: resizing it would
 // only lay it out again (for the contours, ~100 ms).
@@ -588,8 +608,7 @@ $("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") i
 // ---- start ----
 lecture.render(store.state.lecture);
 document.body.classList.toggle("lecturing", lecture.active);
-document.body.classList.toggle("projector", store.state.big);
-$("#projector").setAttribute("aria-pressed", String(store.state.big));
+showViewToggles(store.state);
 controls.render(store.state, bound, true);
 refreshSurface();
 setStatus();

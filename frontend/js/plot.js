@@ -17,7 +17,8 @@ import { patchKey, planPatch, applyPatch } from "./svgpatch.js";
 import { DRAW_ALL_UP_TO, thinIndices, prefix, scale } from "./thin.js";
 
 const EPS = 1e-3;
-const MARKERS_UP_TO = 300; // a dot per step on shorter paths (thousands of SVG dots are slow)
+const MARKERS_UP_TO = 300;
+const WIDE = 440; // px: a figure narrower has no legend (the status table under it is one) // a dot per step on shorter paths (thousands of SVG dots are slow)
 const CONFIG = {
   responsive: true,
   displaylogo: false,
@@ -103,19 +104,19 @@ export class SurfacePlot {
   }
 
   // The same box on both figures: fixed margins, the top one with room for one row of the top
-  // figure's legend (41 / 49 px: what Plotly asks for a row at font 12 / 18), so the contours
+  // figure's legend (41 / 46 px: what Plotly asks for a row at font 12 / 16), so the contours
   // are drawn once. A second legend row pushes the top figure's margin, and the figure
   // underneath then copies it (`pushed`) — a second draw of the contours.
   margin(big, pushed = null) {
     const cbar = this.surface && this.surface.dim === 2;
-    const t = this.legend() ? (big ? 49 : 41) : big ? 44 : 32;
+    const t = this.legend() ? (big ? 46 : 41) : big ? 44 : 32;
     return { l: big ? 70 : 55, r: cbar ? (big ? 128 : 86) : 10, t: pushed ?? t,
       b: big ? 60 : 45, autoexpand: false };
   }
 
   // On phones the table under the plot is the legend.
   legend() {
-    if (this.wide === undefined) this.wide = this.el.clientWidth > 640;
+    if (this.wide === undefined) this.wide = this.el.clientWidth > WIDE;
     return this.wide;
   }
 
@@ -153,7 +154,7 @@ export class SurfacePlot {
 
   resize() {
     this.baseKey = null;
-    this.wide = this.el.clientWidth > 640;
+    this.wide = this.el.clientWidth > WIDE;
     if (this.base.data) Plotly.Plots.resize(this.base);
     if (this.el.data) Plotly.Plots.resize(this.el);
   }
@@ -299,7 +300,7 @@ export class SurfacePlot {
       xaxis: { range: xaxis.range, visible: false },
       yaxis: { range: yaxis.range, visible: false },
       showlegend: this.legend(),
-      legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", font: { size: big ? 18 : 12 } },
+      legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", font: { size: big ? 16 : 12 } },
       hovermode: "closest",
       shapes: [startShape],
       dragmode: "zoom",
