@@ -12,7 +12,8 @@ import { renderPresets, toState, lectureOrder } from "./presets.js";
 import { LectureMode } from "./lecture.js";
 import { exportRuns, exportPNG } from "./export.js";
 import { renderSummary } from "./summary.js";
-import { formatValue, setSelect } from "./slider.js";
+import { setSelect } from "./slider.js";
+import { runLabels } from "./labels.js";
 import { validate } from "./custom.js";
 import { drawData } from "./datapanel.js";
 import { LrBound, Inspector } from "./analysis.js";
@@ -270,7 +271,8 @@ function settle() {
 // counter. Done before any figure is drawn (and without waiting for Plotly), so the figures are
 // drawn at their final size: a box that changes size later redraws them in full.
 function drawPage(s = store.state, t = player.t) {
-  const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: label(s.opts[i]) }));
+  const names = runLabels(s.opts, catalog);
+  const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: names[i] ?? "" }));
   const dp = $("#datapanel");
   const data = showsData(s);
   if (dp.hidden === data) { // the contour's box changes: re-fit it once the layout settles
@@ -279,7 +281,7 @@ function drawPage(s = store.state, t = player.t) {
     requestAnimationFrame(() => plot.resize());
   }
   // before the first run is sent, a row per optimiser all the same
-  const rows = runs.id ? tracks : s.opts.map((o) => ({ ...emptyTrack(), label: label(o) }));
+  const rows = runs.id ? tracks : s.opts.map((o, i) => ({ ...emptyTrack(), label: names[i] }));
   renderSummary($("#summary"), rows, t, !runs.done, data ? s.ring : null);
   const total = runs.length;
   const scrub = $("#scrub");
@@ -302,20 +304,20 @@ function drawSecond({ full = false } = {}) {
   secondAt = player.playing ? now : -Infinity;
   const s = store.state;
   const t = player.t;
-  const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: label(s.opts[i]) }));
+  const names = runLabels(s.opts, catalog);
+  const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: names[i] ?? "" }));
   const epochSize = runs.meta.epochSize || 0;
-  patched.loss = drawLoss($("#lossplot"), $("#lossbase"), tracks, t, s.big, epochSize, !full) === "patched";
+  const scale = { fmin: minValue(s), log: !s.lossLin };
+  patched.loss = drawLoss($("#lossplot"), $("#lossbase"), tracks, t, s.big, epochSize, !full, scale) === "patched";
   if (unsettled()) settle();
   if (showsData(s) && !$("#datapanel").hidden) drawData($("#datapanel"), plot.surface, tracks, t, s.big, s.ring);
 }
 
-function label(o) {
-  if (!o) return "";
-  const spec = catalog.optimizers.get(o.id);
-  const lr = spec.uses_lr ? ` lr=${formatValue(o.p.lr ?? spec.hyperparameters.find((h) => h.name === "lr")?.default)}` : "";
-  const sch = o.s ? ` (${catalog.schedules.get(o.s.id)?.name ?? o.s.id})` : "";
-  const from = o.start ? ` from (${o.start.map(formatValue).join(", ")})` : "";
-  return `${spec.name}${lr}${sch}${from}`;
+// The surface's minimum value (f at its first listed minimum, from the step-size analysis), or
+// null while it is unknown.
+function minValue(s) {
+  const v = lrBound.answer?.value;
+  return lrBound.key === JSON.stringify(surfaceSpec(s)) && Number.isFinite(v) ? v : null;
 }
 
 function setStatus(playerState = player.state()) {
@@ -455,7 +457,10 @@ async function refreshSurface({ rebind = true } = {}) {
       drawContour(s.big);
     }
     controls.render(store.state, bound);
-    lrBound.update(JSON.stringify(surfaceSpec(s)), surfaceSpec(s), bound);
+    const fmin = minValue(s);
+    lrBound.update(JSON.stringify(surfaceSpec(s)), surfaceSpec(s), bound).then(() => {
+      if (minValue(store.state) !== fmin) drawSecond({ full: true }); // the loss plot as f − f_min
+    });
     if (inspector.point && inspector.point.length !== bound.dim) inspector.close();
     app.dataset.surface = s.surface;
     surfacePending = false;
@@ -532,6 +537,9 @@ $("#scrub").addEventListener("input", (e) => player.scrub(Number(e.target.value)
 $("#projector").addEventListener("click", () => {
   store.commit((d) => { d.big = !d.big; d.panel = !d.big; }, { history: "replace", ui: true });
 });
+$("#loss-log").addEventListener("click", () => {
+  store.commit((d) => { d.lossLin = !d.lossLin; }, { history: "replace", ui: true });
+});
 $("#panel-toggle").addEventListener("click", () => {
   store.commit((d) => { d.panel = !d.panel; }, { history: "replace", ui: true });
 });
@@ -550,6 +558,7 @@ function showViewToggles(state) {
   document.body.classList.toggle("drawer-closed", !state.panel);
   $("#panel").hidden = !state.panel;
   $("#panel-toggle").setAttribute("aria-expanded", String(state.panel));
+  $("#loss-log").setAttribute("aria-pressed", String(!state.lossLin));
 }
 // Plotly's `responsive` follows the window only; the grid also changes with projector mode.
 // A figure drawn after its box last changed already has the box's size: resizing it would

@@ -12,19 +12,14 @@
 // the pointer without Plotly: a readout of (x, y, f) from the grid under the pointer, and
 // clicks on the plot area read from the axes.
 
-import { colour } from "./palette.js";
+import { colour, dash, symbol, CONFIG as TOOLBAR } from "./palette.js";
 import { patchKey, planPatch, applyPatch } from "./svgpatch.js";
 import { DRAW_ALL_UP_TO, thinIndices, prefix, scale } from "./thin.js";
 
 const EPS = 1e-3;
 const MARKERS_UP_TO = 300;
 const WIDE = 440; // px: a figure narrower has no legend (the status table under it is one) // a dot per step on shorter paths (thousands of SVG dots are slow)
-const CONFIG = {
-  responsive: true,
-  displaylogo: false,
-  edits: { shapePosition: true },
-  modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"],
-};
+const CONFIG = { ...TOOLBAR, edits: { shapePosition: true } };
 
 function transform(grid, log) {
   if (!log) return { z: grid.z, title: "f" };
@@ -181,7 +176,7 @@ export class SurfacePlot {
       ncontours: 28, connectgaps: false,
       colorscale: [[0, "#b8bcc2"], [0.5, "#e3e5e8"], [1, "#ffffff"]],
       contours: { coloring: "fill", showlines: true },
-      line: { color: "rgba(60,60,60,0.35)", width: 0.7 },
+      line: { color: "rgba(20,24,30,0.45)", width: 0.7 },
       colorbar: {
         title: { text: t.title, side: "right" }, thickness: 12, len: 0.9, x: 1, xpad: 8,
         tickvals: t.tickvals, ticktext: t.ticktext, outlinewidth: 0,
@@ -251,8 +246,8 @@ export class SurfacePlot {
           type: "scatter", mode: emph ? (one ? "lines+markers+text" : dots ? "lines+markers" : "lines") : "lines",
           x: xs, y: ys, name, legendgroup: `o${i}`, showlegend: emph,
           opacity: emph ? 1 : 0.55,
-          line: { color: colour(i), width: emph ? (big ? 3.5 : 2.2) : big ? 1.8 : 1.1 },
-          marker: { color: colour(i), size: one ? (big ? 10 : 8) : big ? 5 : 3.5 },
+          line: { color: colour(i), width: emph ? (big ? 3.5 : 2.2) : big ? 1.8 : 1.1, dash: dash(i) },
+          marker: { color: colour(i), symbol: symbol(i), size: one ? (big ? 10 : 8) : big ? 5 : 3.5 },
           text: emph && one ? numbers(xs, rng.x, steps) : undefined, textposition: "top center",
           textfont: { color: colour(i), size: big ? 16 : 11 },
           customdata: steps ?? undefined, // a thinned path's step numbers
@@ -264,7 +259,8 @@ export class SurfacePlot {
           traces.push({
             type: "scatter", mode: "markers", x: [xs[m - 1]], y: [ys[m - 1]], showlegend: false,
             legendgroup: `o${i}`, hoverinfo: "skip", opacity: emph ? 1 : 0.7,
-            marker: { color: colour(i), size: emph ? (big ? 16 : 12) : big ? 9 : 7, line: { color: "#fff", width: emph ? 2 : 1 } },
+            marker: { color: colour(i), symbol: symbol(i), size: emph ? (big ? 16 : 12) : big ? 9 : 7,
+              line: { color: "#fff", width: emph ? 2 : 1 } },
           });
         }
         if (n && many && emph) { // where the best row started

@@ -3,7 +3,7 @@
 // With random restarts the row reports the best of them ("best of 9"). On a data-fit surface
 // (`ring` a number) a row is a button: it picks whose minibatch the data panel rings.
 
-import { colour } from "./palette.js";
+import { keyLine } from "./palette.js";
 import { formatValue } from "./slider.js";
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -34,7 +34,7 @@ export function renderSummary(root, tracks, t, streaming, ring = null) {
       : "";
     const ringed = pick && i === ring ? ` <span class="ringed" aria-hidden="true">○</span>` : "";
     return `<tr data-status="${s ? s.status : "running"}"${pick}>
-      <td><span class="swatch" style="--c:${colour(i)}"></span>${esc(tr.label)}${ringed}</td>
+      <td>${keyLine(i)}${esc(tr.label)}${ringed}</td>
       <td class="st">${statusText(s, steps, streaming)}${best}</td>
       <td class="num">${formatValue(shown ?? NaN) || "—"}</td>
       <td class="num">${formatValue(finalLoss ?? NaN) || (s ? "overflow" : "—")}</td></tr>`;
