@@ -11,9 +11,10 @@ import { Player, SPEEDS } from "./player.js";
 import { renderPresets, toState, lectureOrder } from "./presets.js";
 import { LectureMode } from "./lecture.js";
 import { exportRuns, exportPNG } from "./export.js";
-import { renderSummary } from "./summary.js";
-import { setSelect } from "./slider.js";
+import { renderSummary, statusText } from "./summary.js";
+import { setSelect, formatValue } from "./slider.js";
 import { runLabels } from "./labels.js";
+import { lineName } from "./palette.js";
 import { validate } from "./custom.js";
 import { drawData } from "./datapanel.js";
 import { LrBound, Inspector } from "./analysis.js";
@@ -283,6 +284,7 @@ function drawPage(s = store.state, t = player.t) {
   // before the first run is sent, a row per optimiser all the same
   const rows = runs.id ? tracks : s.opts.map((o, i) => ({ ...emptyTrack(), label: names[i] }));
   renderSummary($("#summary"), rows, t, !runs.done, data ? s.ring : null);
+  describe(s, rows);
   const total = runs.length;
   const scrub = $("#scrub");
   if (scrub.max !== String(total)) scrub.max = total;
@@ -290,6 +292,23 @@ function drawPage(s = store.state, t = player.t) {
   const out = `${Math.min(t, total)} / ${total}`;
   if ($("#step-out").textContent !== out) $("#step-out").textContent = out;
   return tracks;
+}
+
+// The figures described for a screen reader (each figure's aria-describedby): the surface,
+// its view and each run's line style and status; the loss plot's axis.
+const setText = (el, text) => { if (el.textContent !== text) el.textContent = text; };
+function describe(s, rows) {
+  if (!bound) return;
+  const rng = plot.surface === bound ? plot.range() : null;
+  const span = (r) => (r ? `from ${r.map((v) => formatValue(v)).join(" to ")}` : "");
+  const where = rng ? ` over x ${span(rng.x)}${rng.y ? `, y ${span(rng.y)}` : ""}` : "";
+  const what = bound.dim === 1 ? "the curve of f" : `contours of f${bound.log_contours ? " (log scale)" : ""}`;
+  const runsText = rows.map((r, i) => `${i + 1}: ${r.label}, ${lineName(i)} line, ${statusText(r.summary, r.path.length - 1, !runs.done)}`);
+  setText($("#surface-desc"), `${bound.name}: ${what}${where}; known minima as stars, the start as a ring. `
+    + `Paths: ${runsText.join("; ")}.`);
+  const gapped = minValue(s) !== null && !rows.some((r) => r.stochastic);
+  setText($("#loss-desc"), `${gapped ? "f − f_min" : "The loss"} against step for each path, `
+    + `${s.lossLin ? "on a linear" : "on a logarithmic"} axis, in the same line styles.`);
 }
 
 // While playing, the loss figure and the data panel (summaries) are redrawn at most every
@@ -518,17 +537,16 @@ $("#speed").value = String(store.state.speed);
 $("#speed").addEventListener("change", (e) =>
   store.commit((d) => { d.speed = Number(e.target.value); }, { history: "replace", ui: true }));
 $("#play").addEventListener("click", () => player.toggle());
-// On a data-fit surface a status row picks whose minibatch is ringed.
+// On a data-fit surface a status row (its name, a button) picks whose minibatch is ringed.
 function pickRing(e) {
   const row = e.target.closest("tr[data-run]");
-  if (!row || (e.type === "keydown" && e.key !== "Enter" && e.key !== " ")) return;
-  e.preventDefault();
+  if (!row) return;
   const i = Number(row.dataset.run);
+  const focused = Boolean(e.target.closest("button"));
   store.commit((d) => { d.ring = i; }, { history: "replace", ui: true });
-  requestAnimationFrame(() => $(`#summary tr[data-run="${i}"]`)?.focus());
+  if (focused) requestAnimationFrame(() => $(`#summary tr[data-run="${i}"] button`)?.focus());
 }
 $("#summary").addEventListener("click", pickRing);
-$("#summary").addEventListener("keydown", pickRing);
 $("#restart").addEventListener("click", () => player.restart());
 $("#back").addEventListener("click", () => player.step(-1));
 $("#fwd").addEventListener("click", () => player.step(1));
@@ -536,6 +554,11 @@ $("#scrub").addEventListener("input", (e) => player.scrub(Number(e.target.value)
 // Projector mode folds the controls away (the figure takes the screen); leaving it opens them.
 $("#projector").addEventListener("click", () => {
   store.commit((d) => { d.big = !d.big; d.panel = !d.big; }, { history: "replace", ui: true });
+});
+// The skip link focuses the figure without touching the URL's hash (the app's state).
+$(".skip").addEventListener("click", (e) => {
+  e.preventDefault();
+  $("#surface-box").focus();
 });
 $("#loss-log").addEventListener("click", () => {
   store.commit((d) => { d.lossLin = !d.lossLin; }, { history: "replace", ui: true });

@@ -26,6 +26,11 @@ export const SYMBOLS = [
   "cross",
 ];
 
+// The dashes in words (a figure's description for a screen reader).
+const DASH_NAMES = ["solid", "dashed", "dotted", "dash-dot", "long-dashed", "dash-dot-dot",
+  "short-dashed", "dot-dash"];
+
+export const lineName = (i) => DASH_NAMES[i % DASH_NAMES.length];
 export const colour = (i) => PALETTE[i % PALETTE.length];
 export const dash = (i) => DASHES[i % DASHES.length] || "solid";
 export const dashArray = (i) => DASHES[i % DASHES.length].replaceAll("px", "");

@@ -51,9 +51,7 @@ def test_luminance_matches_wcag_examples() -> None:
     assert contrast_on_white("#767676") == pytest.approx(4.54, abs=0.01)
 
 
-def test_every_run_has_a_contrasting_colour_a_dash_and_a_marker(
-    page: Any, artifacts: Path
-) -> None:
+def test_every_run_has_a_contrasting_colour_a_dash_and_a_marker(page: Any, artifacts: Path) -> None:
     open_app(page, f"{COMPARE}&{FAST}")
     pal = page.evaluate(PALETTE)
     assert len(pal["colours"]) == len(pal["dashes"]) == len(pal["symbols"]) == 8

@@ -171,9 +171,12 @@ def test_phone_keeps_the_plot_in_view_while_a_slider_moves(
         assert pg.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
         lr = pg.locator('.card [data-field="optimizers.0.params.lr"] input[type=range]')
         # the first card is reachable: within two screens of the top
-        assert pg.evaluate(
-            "() => document.querySelector('.card').getBoundingClientRect().top + scrollY"
-        ) < 2 * 844
+        assert (
+            pg.evaluate(
+                "() => document.querySelector('.card').getBoundingClientRect().top + scrollY"
+            )
+            < 2 * 844
+        )
         lr.focus()  # (focus scrolls the slider into view below the plot)
         first = run_id(pg)
         pg.keyboard.press("ArrowRight")
