@@ -1,5 +1,8 @@
-// Loss against step for every optimiser, up to the player's step. The y axis is logarithmic
-// when every loss shown is positive (it is linear otherwise: log of a negative loss is no use).
+// Loss against step for every optimiser, up to the player's step. When the surface's minimum
+// value is known (and the runs are not minibatch runs, whose losses are on other scales), the
+// curve is the gap f − f_min, on a log axis: every curve falls towards 0 at its own rate, where a
+// negative minimum would have flattened them onto a linear axis. Otherwise the loss itself, on a
+// log axis when every loss shown is positive. `log: false` asks for a linear axis.
 // Minibatch runs add the minibatch loss each step saw, dotted and thinner, and epoch boundaries
 // (simulated gradient noise leaves the loss exact, so it adds nothing here). The server records
 // the minibatch loss on the full loss's scale: on a loss summed over n samples (`sumOf` = n)
@@ -12,7 +15,7 @@
 // (whole decades on a log axis) so that a slider drag seldom moves them, and the curves on top
 // are then patched into the SVG Plotly drew (svgpatch.js) rather than drawn again.
 
-import { colour } from "./palette.js";
+import { colour, dash, CONFIG } from "./palette.js";
 import { patchKey, planPatch, applyPatch } from "./svgpatch.js";
 import { DRAW_ALL_UP_TO, thinIndices, scale } from "./thin.js";
 
@@ -40,6 +43,26 @@ function curve(values, n, log) {
   const steps = drawnSteps(values, n, log);
   if (!steps) return { x: Array.from({ length: n }, (_, k) => k), y: values.slice(0, n) };
   return { x: steps, y: steps.map((k) => values[k] ?? null) };
+}
+
+// f − f_min for each value (a gap at or below 0, a last bit under the minimum's own value, drawn
+// at `floor`: the minimum reached to machine precision), kept per series while it is the same.
+const gaps = new WeakMap();
+function gap(values, fmin) {
+  const c = gaps.get(values);
+  if (c && c.fmin === fmin && c.n === values.length) return c.out;
+  const floor = 1e-16 * Math.max(1, Math.abs(fmin));
+  const out = values.map((v) => (v === null || !Number.isFinite(v) ? v : Math.max(v - fmin, floor)));
+  gaps.set(values, { fmin, n: values.length, out });
+  return out;
+}
+
+// The tracks with each row's loss as f − f_min.
+function asGaps(tracks, fmin) {
+  return tracks.map((tr) => {
+    const rows = (tr.rows || [tr]).map((r) => ({ ...r, loss: gap(r.loss, fmin) }));
+    return tr.rows ? { ...tr, rows } : { ...tr, loss: rows[0].loss };
+  });
 }
 
 // Whether every value shown is positive (a log axis), over every point, drawn or not.
@@ -87,11 +110,15 @@ function epochMeans(batchLoss, epochSize, n) {
 }
 
 // epochSize: steps per epoch (a vertical line every epochSize steps), or 0. patch: the curves
-// may be patched in (only their points changed); false draws them with Plotly. sumOf: n when
-// the loss is a sum over n samples, else 0. Returns "patched" or "drawn".
-export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch = false, sumOf = 0) {
+// may be patched in (only their points changed); false draws them with Plotly. fmin: the
+// surface's minimum value, or null; log: a log axis where it can be; sumOf: n when the loss is
+// a sum over n samples, else 0. Returns "patched" or "drawn".
+export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch = false,
+  { fmin = null, log = true, sumOf = 0 } = {}) {
   const batchName = sumOf ? `minibatch loss × n (n = ${sumOf.toLocaleString("en")})` : "minibatch loss";
-  const positive = allPositive(tracks, t);
+  const gapped = Number.isFinite(fmin) && !tracks.some((tr) => tr.stochastic);
+  if (gapped) tracks = asGaps(tracks, fmin);
+  const positive = log && allPositive(tracks, t);
   const traces = [];
   let total = 1;
   tracks.forEach((tr, i) => {
@@ -105,7 +132,7 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch 
       traces.push({
         type: "scatter", mode: "lines", x, y,
         name: `${tr.label}, restart ${r}`, legendgroup: `o${i}`, opacity: 0.4,
-        line: { color: colour(i), width: big ? 1.6 : 1 },
+        line: { color: colour(i), width: big ? 1.6 : 1, dash: dash(i) },
         hovertemplate: `${tr.label}, ${r ? `restart ${r}` : "start given"}<br>step %{x}: %{y:.4g}<extra></extra>`,
         meta: { kind: "restart", run: i },
       });
@@ -114,16 +141,16 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch 
     const { x, y } = curve(row.loss, n, positive);
     traces.push({
       type: "scatter", mode: "lines", x, y, name: tr.label, legendgroup: `o${i}`,
-      line: { color: colour(i), width: big ? 3.5 : 2 },
-      hovertemplate: `${tr.label}<br>step %{x}: %{y:.4g} (full loss)<extra></extra>`,
+      line: { color: colour(i), width: big ? 3.5 : 2, dash: dash(i) },
+      hovertemplate: `${tr.label}<br>step %{x}: ${gapped ? "f − f_min = " : ""}%{y:.4g}${gapped ? "" : " (full loss)"}<extra></extra>`,
       meta: { kind: "loss", run: i },
     });
     if (tr.stochastic && row.batchLoss && row.batchLoss.length) {
       const b = curve(row.batchLoss, n, positive);
       traces.push({
         type: "scatter", mode: "lines", x: b.x, y: b.y, name: `${tr.label} (minibatch)`,
-        legendgroup: `o${i}`, connectgaps: false, opacity: 0.8,
-        line: { color: colour(i), width: big ? 1.8 : 1, dash: "dot" },
+        legendgroup: `o${i}`, connectgaps: false, opacity: 0.55,
+        line: { color: colour(i), width: big ? 1.4 : 0.8, dash: dash(i) },
         hovertemplate: `${tr.label}<br>step %{x}: %{y:.4g} (${batchName})<extra></extra>`,
         meta: { kind: "batch", run: i, sumOf },
       });
@@ -157,12 +184,14 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch 
   }
   const yrange = niceRange(lo, hi, positive);
   const font = { size: big ? 20 : 13, family: "system-ui, sans-serif" };
-  const margin = { l: big ? 80 : 60, r: 10, t: stoch ? (big ? 34 : 26) : 10, b: big ? 60 : 45,
+  const margin = { l: big ? 112 : 72, r: 10, t: stoch ? (big ? 34 : 26) : 10, b: big ? 60 : 45,
     autoexpand: false };
   const xaxis = { title: { text: epochSize > 1 ? `step (dashed lines: epochs of ${epochSize} steps)` : "step" },
     range: [0, total], zeroline: false };
-  const yaxis = { title: { text: positive ? "loss (log)" : "loss" }, range: yrange,
-    type: positive ? "log" : "linear", exponentformat: "e" };
+  const what = gapped ? "f − f<sub>min</sub>" : "loss";
+  const yaxis = { title: { text: positive ? `${what} (log)` : what, standoff: big ? 10 : 6 }, range: yrange,
+    type: positive ? "log" : "linear", exponentformat: "e",
+    dtick: positive && yrange[1] - yrange[0] <= 8 ? 1 : undefined }; // (whole decades only)
   const baseLayout = { font, margin, xaxis: { ...xaxis, fixedrange: true }, yaxis: { ...yaxis, fixedrange: true },
     showlegend: false, plot_bgcolor: "#fff", paper_bgcolor: "rgba(0,0,0,0)" };
   const baseKey = JSON.stringify(baseLayout);
@@ -179,7 +208,7 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch 
     yaxis: { range: yrange, type: yaxis.type, visible: false },
     shapes,
     annotations: stoch ? [{ xref: "paper", yref: "paper", x: 0, y: 1, yanchor: "bottom", xanchor: "left",
-      showarrow: false, text: `solid: full loss · dotted: ${batchName}${sumOf ? ", the batch's mean on the sum's scale" : ""} · squares: epoch mean`, font: { size: big ? 16 : 11, color: "#5b6470" } }] : [],
+      showarrow: false, text: `thick: full loss · thin: ${batchName}${sumOf ? ", the batch's mean on the sum's scale" : ""} · squares: epoch mean`, font: { size: big ? 16 : 11, color: "#5b6470" } }] : [],
     showlegend: false,
     hovermode: "closest",
     plot_bgcolor: "rgba(0,0,0,0)",
@@ -195,8 +224,7 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch 
     }
   }
   keys.set(el, key);
-  Plotly.react(el, traces, layout, { responsive: true, displaylogo: false,
-    modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] });
+  Plotly.react(el, traces, layout, CONFIG);
   if (!syncs.has(el)) { // a zoom on the curves moves the axes underneath
     syncs.add(el);
     el.on("plotly_relayout", () => {

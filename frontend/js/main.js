@@ -11,8 +11,10 @@ import { Player, SPEEDS } from "./player.js";
 import { renderPresets, toState, lectureOrder } from "./presets.js";
 import { LectureMode } from "./lecture.js";
 import { exportRuns, exportPNG } from "./export.js";
-import { renderSummary } from "./summary.js";
-import { formatValue, setSelect } from "./slider.js";
+import { renderSummary, statusText } from "./summary.js";
+import { setSelect, formatValue } from "./slider.js";
+import { runLabels } from "./labels.js";
+import { lineName } from "./palette.js";
 import { validate } from "./custom.js";
 import { drawData } from "./datapanel.js";
 import { LrBound, Inspector } from "./analysis.js";
@@ -296,7 +298,8 @@ function settle() {
 // counter. Done before any figure is drawn (and without waiting for Plotly), so the figures are
 // drawn at their final size: a box that changes size later redraws them in full.
 function drawPage(s = store.state, t = player.t) {
-  const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: label(s.opts[i]) }));
+  const names = runLabels(s.opts, catalog);
+  const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: names[i] ?? "" }));
   const dp = $("#datapanel");
   const data = showsData(s);
   if (dp.hidden === data) { // the contour's box changes: re-fit it once the layout settles
@@ -305,8 +308,9 @@ function drawPage(s = store.state, t = player.t) {
     requestAnimationFrame(() => plot.resize());
   }
   // before the first run is sent, a row per optimiser all the same
-  const rows = runs.id ? tracks : s.opts.map((o) => ({ ...emptyTrack(), label: label(o) }));
+  const rows = runs.id ? tracks : s.opts.map((o, i) => ({ ...emptyTrack(), label: names[i] }));
   renderSummary($("#summary"), rows, t, !runs.done, data ? s.ring : null);
+  describe(s, rows);
   const total = runs.length;
   const scrub = $("#scrub");
   if (scrub.max !== String(total)) scrub.max = total;
@@ -314,6 +318,23 @@ function drawPage(s = store.state, t = player.t) {
   const out = `${Math.min(t, total)} / ${total}`;
   if ($("#step-out").textContent !== out) $("#step-out").textContent = out;
   return tracks;
+}
+
+// The figures described for a screen reader (each figure's aria-describedby): the surface,
+// its view and each run's line style and status; the loss plot's axis.
+const setText = (el, text) => { if (el.textContent !== text) el.textContent = text; };
+function describe(s, rows) {
+  if (!bound) return;
+  const rng = plot.surface === bound ? plot.range() : null;
+  const span = (r) => (r ? `from ${r.map((v) => formatValue(v)).join(" to ")}` : "");
+  const where = rng ? ` over x ${span(rng.x)}${rng.y ? `, y ${span(rng.y)}` : ""}` : "";
+  const what = bound.dim === 1 ? "the curve of f" : `contours of f${bound.log_contours ? " (log scale)" : ""}`;
+  const runsText = rows.map((r, i) => `${i + 1}: ${r.label}, ${lineName(i)} line, ${statusText(r.summary, r.path.length - 1, !runs.done)}`);
+  setText($("#surface-desc"), `${bound.name}: ${what}${where}; known minima as stars, the start as a ring. `
+    + `Paths: ${runsText.join("; ")}.`);
+  const gapped = minValue(s) !== null && !rows.some((r) => r.stochastic);
+  setText($("#loss-desc"), `${gapped ? "f − f_min" : "The loss"} against step for each path, `
+    + `${s.lossLin ? "on a linear" : "on a logarithmic"} axis, in the same line styles.`);
 }
 
 // While playing, the loss figure and the data panel (summaries) are redrawn at most every
@@ -328,23 +349,22 @@ function drawSecond({ full = false } = {}) {
   secondAt = player.playing ? now : -Infinity;
   const s = store.state;
   const t = player.t;
-  const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: label(s.opts[i]) }));
+  const names = runLabels(s.opts, catalog);
+  const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: names[i] ?? "" }));
   const epochSize = runs.meta.epochSize || 0;
-  patched.loss = drawLoss($("#lossplot"), $("#lossbase"), tracks, t, s.big, epochSize, !full,
-    runs.meta.sumOf || 0) === "patched";
+  const scale = { fmin: minValue(s), log: !s.lossLin, sumOf: runs.meta.sumOf || 0 };
+  patched.loss = drawLoss($("#lossplot"), $("#lossbase"), tracks, t, s.big, epochSize, !full, scale) === "patched";
   if (unsettled()) settle();
   if (showsData(s) && !$("#datapanel").hidden && sample && sample.id === s.surface) {
     drawData($("#datapanel"), plot.surface, sample, tracks, t, s.big, s.ring);
   }
 }
 
-function label(o) {
-  if (!o) return "";
-  const spec = catalog.optimizers.get(o.id);
-  const lr = spec.uses_lr ? ` lr=${formatValue(o.p.lr ?? spec.hyperparameters.find((h) => h.name === "lr")?.default)}` : "";
-  const sch = o.s ? ` (${catalog.schedules.get(o.s.id)?.name ?? o.s.id})` : "";
-  const from = o.start ? ` from (${o.start.map(formatValue).join(", ")})` : "";
-  return `${spec.name}${lr}${sch}${from}`;
+// The surface's minimum value (f at its first listed minimum, from the step-size analysis), or
+// null while it is unknown.
+function minValue(s) {
+  const v = lrBound.answer?.value;
+  return lrBound.key === JSON.stringify(surfaceSpec(s)) && Number.isFinite(v) ? v : null;
 }
 
 function setStatus(playerState = player.state()) {
@@ -429,6 +449,7 @@ function onMessage(msg) {
   if (msg.type === "error" && (msg.id === null || msg.id === runs.id)) {
     controls.clearErrors();
     controls.showError(msg.field, msg.message);
+    if (!store.state.panel) store.commit((d) => { d.panel = true; }, { history: "replace", ui: true });
     if (msg.id === null) banner(`The server refused a message: ${msg.message}`);
   }
   if (!runs.apply(msg)) return;
@@ -488,7 +509,10 @@ async function refreshSurface({ rebind = true } = {}) {
     }
     controls.render(store.state, bound);
     loadSample(s, b2);
-    lrBound.update(JSON.stringify(surfaceSpec(s)), surfaceSpec(s), bound, lrContext(store.state));
+    const fmin = minValue(s);
+    lrBound.update(JSON.stringify(surfaceSpec(s)), surfaceSpec(s), bound, lrContext(store.state)).then(() => {
+      if (minValue(store.state) !== fmin) drawSecond({ full: true }); // the loss plot as f − f_min
+    });
     if (inspector.point && inspector.point.length !== bound.dim) inspector.close();
     app.dataset.surface = s.surface;
     surfacePending = false;
@@ -525,8 +549,7 @@ store.onChange((s, info) => {
   lecture.render(state.lecture);
   document.body.classList.toggle("lecturing", lecture.active);
   if (state.surface !== bound.id) bound = boundFor(state);
-  document.body.classList.toggle("projector", state.big);
-  $("#projector").setAttribute("aria-pressed", String(state.big));
+  showViewToggles(state);
   setSelect($("#speed"), String(state.speed));
   player.setSpeed(state.speed);
   controls.render(state, bound, info.external);
@@ -548,24 +571,52 @@ $("#speed").value = String(store.state.speed);
 $("#speed").addEventListener("change", (e) =>
   store.commit((d) => { d.speed = Number(e.target.value); }, { history: "replace", ui: true }));
 $("#play").addEventListener("click", () => player.toggle());
-// On a data-fit surface a status row picks whose minibatch is ringed.
+// On a data-fit surface a status row (its name, a button) picks whose minibatch is ringed.
 function pickRing(e) {
   const row = e.target.closest("tr[data-run]");
-  if (!row || (e.type === "keydown" && e.key !== "Enter" && e.key !== " ")) return;
-  e.preventDefault();
+  if (!row) return;
   const i = Number(row.dataset.run);
+  const focused = Boolean(e.target.closest("button"));
   store.commit((d) => { d.ring = i; }, { history: "replace", ui: true });
-  requestAnimationFrame(() => $(`#summary tr[data-run="${i}"]`)?.focus());
+  if (focused) requestAnimationFrame(() => $(`#summary tr[data-run="${i}"] button`)?.focus());
 }
 $("#summary").addEventListener("click", pickRing);
-$("#summary").addEventListener("keydown", pickRing);
 $("#restart").addEventListener("click", () => player.restart());
 $("#back").addEventListener("click", () => player.step(-1));
 $("#fwd").addEventListener("click", () => player.step(1));
 $("#scrub").addEventListener("input", (e) => player.scrub(Number(e.target.value)));
+// Projector mode folds the controls away (the figure takes the screen); leaving it opens them.
 $("#projector").addEventListener("click", () => {
-  store.commit((d) => { d.big = !d.big; }, { history: "replace", ui: true });
+  store.commit((d) => { d.big = !d.big; d.panel = !d.big; }, { history: "replace", ui: true });
 });
+// The skip link focuses the figure without touching the URL's hash (the app's state).
+$(".skip").addEventListener("click", (e) => {
+  e.preventDefault();
+  $("#surface-box").focus();
+});
+$("#loss-log").addEventListener("click", () => {
+  store.commit((d) => { d.lossLin = !d.lossLin; }, { history: "replace", ui: true });
+});
+$("#panel-toggle").addEventListener("click", () => {
+  store.commit((d) => { d.panel = !d.panel; }, { history: "replace", ui: true });
+});
+$("#fullscreen").hidden = !document.fullscreenEnabled;
+$("#fullscreen").addEventListener("click", () => {
+  if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  else document.documentElement.requestFullscreen().catch(() => {});
+});
+document.addEventListener("fullscreenchange", () =>
+  $("#fullscreen").setAttribute("aria-pressed", String(Boolean(document.fullscreenElement))));
+
+// The view toggles the state holds: projector mode, the controls' drawer.
+function showViewToggles(state) {
+  document.body.classList.toggle("projector", state.big);
+  $("#projector").setAttribute("aria-pressed", String(state.big));
+  document.body.classList.toggle("drawer-closed", !state.panel);
+  $("#panel").hidden = !state.panel;
+  $("#panel-toggle").setAttribute("aria-expanded", String(state.panel));
+  $("#loss-log").setAttribute("aria-pressed", String(!state.lossLin));
+}
 // Plotly's `responsive` follows the window only; the grid also changes with projector mode.
 // A figure drawn after its box last changed already has the box's size: resizing it would
 // only lay it out again (for the contours, ~100 ms).
@@ -623,8 +674,7 @@ $("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") i
 // ---- start ----
 lecture.render(store.state.lecture);
 document.body.classList.toggle("lecturing", lecture.active);
-document.body.classList.toggle("projector", store.state.big);
-$("#projector").setAttribute("aria-pressed", String(store.state.big));
+showViewToggles(store.state);
 controls.render(store.state, bound, true);
 refreshSurface();
 setStatus();

@@ -1,14 +1,51 @@
-// Okabe–Ito: distinguishable under the common colour-vision deficiencies. Yellow is last
-// because it is faint on the pale contour background.
+// How a run is drawn: a colour, a line dash and a marker symbol per run, so colour is never the
+// only cue. Colours after Okabe–Ito (distinguishable under the common colour-vision
+// deficiencies), darkened where needed so every one has at least 3:1 contrast on white
+// (WCAG's figure for graphics; tests/browser/test_legibility.py computes it).
 export const PALETTE = [
   "#0072B2", // blue
   "#D55E00", // vermillion
   "#009E73", // bluish green
-  "#CC79A7", // reddish purple
-  "#E69F00", // orange
-  "#56B4E9", // sky blue
+  "#B8548A", // reddish purple, darkened
+  "#9C6B00", // ochre (Okabe–Ito's orange, darkened)
+  "#6A3D9A", // violet (in place of sky blue)
   "#000000", // black
-  "#F0E442", // yellow
+  "#5D5D5D", // dark grey (in place of yellow)
 ];
 
+// Plotly's dash lists (px), also an SVG stroke-dasharray once "px" is dropped ("" is solid).
+export const DASHES = [
+  "", "8px,4px", "2px,3px", "9px,3px,2px,3px", "15px,5px", "15px,3px,2px,3px,2px,3px",
+  "4px,2px", "2px,2px,8px,2px",
+];
+
+// The marker of a run's current point (the start marker is a ring, minima are stars and the
+// best restart's start a diamond, so none of those).
+export const SYMBOLS = [
+  "circle", "square", "triangle-up", "triangle-down", "pentagon", "hexagon", "hourglass",
+  "cross",
+];
+
+// The dashes in words (a figure's description for a screen reader).
+const DASH_NAMES = ["solid", "dashed", "dotted", "dash-dot", "long-dashed", "dash-dot-dot",
+  "short-dashed", "dot-dash"];
+
+export const lineName = (i) => DASH_NAMES[i % DASH_NAMES.length];
 export const colour = (i) => PALETTE[i % PALETTE.length];
+export const dash = (i) => DASHES[i % DASHES.length] || "solid";
+export const dashArray = (i) => DASHES[i % DASHES.length].replaceAll("px", "");
+export const symbol = (i) => SYMBOLS[i % SYMBOLS.length];
+
+// A run's key for a table or list: a short line in its colour and dash (inline SVG).
+export function keyLine(i) {
+  const d = dashArray(i);
+  return `<svg class="key" viewBox="0 0 30 10" aria-hidden="true"><line x1="1" y1="5" x2="29" y2="5"`
+    + ` stroke="${colour(i)}" stroke-width="3"${d ? ` stroke-dasharray="${d}"` : ""}/></svg>`;
+}
+
+// Plotly's tool bar without its buttons that send the figure to Chart Studio (nothing leaves the
+// page), the selection tools or the PNG (the page's own export draws both figures).
+export const CONFIG = {
+  responsive: true, displaylogo: false, showSendToCloud: false, showEditInChartStudio: false,
+  showLink: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage", "sendDataToCloud"],
+};

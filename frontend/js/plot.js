@@ -12,18 +12,14 @@
 // the pointer without Plotly: a readout of (x, y, f) from the grid under the pointer, and
 // clicks on the plot area read from the axes.
 
-import { colour } from "./palette.js";
+import { colour, dash, symbol, CONFIG as TOOLBAR } from "./palette.js";
 import { patchKey, planPatch, applyPatch } from "./svgpatch.js";
 import { DRAW_ALL_UP_TO, thinIndices, prefix, scale } from "./thin.js";
 
 const EPS = 1e-3;
-const MARKERS_UP_TO = 300; // a dot per step on shorter paths (thousands of SVG dots are slow)
-const CONFIG = {
-  responsive: true,
-  displaylogo: false,
-  edits: { shapePosition: true },
-  modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"],
-};
+const MARKERS_UP_TO = 300;
+const WIDE = 440; // px: a figure narrower has no legend (the status table under it is one) // a dot per step on shorter paths (thousands of SVG dots are slow)
+const CONFIG = { ...TOOLBAR, edits: { shapePosition: true } };
 
 function transform(grid, log) {
   if (!log) return { z: grid.z, title: "f" };
@@ -103,19 +99,19 @@ export class SurfacePlot {
   }
 
   // The same box on both figures: fixed margins, the top one with room for one row of the top
-  // figure's legend (41 / 49 px: what Plotly asks for a row at font 12 / 18), so the contours
+  // figure's legend (41 / 46 px: what Plotly asks for a row at font 12 / 16), so the contours
   // are drawn once. A second legend row pushes the top figure's margin, and the figure
   // underneath then copies it (`pushed`) — a second draw of the contours.
   margin(big, pushed = null) {
     const cbar = this.surface && this.surface.dim === 2;
-    const t = this.legend() ? (big ? 49 : 41) : big ? 44 : 32;
+    const t = this.legend() ? (big ? 46 : 41) : big ? 44 : 32;
     return { l: big ? 70 : 55, r: cbar ? (big ? 128 : 86) : 10, t: pushed ?? t,
       b: big ? 60 : 45, autoexpand: false };
   }
 
   // On phones the table under the plot is the legend.
   legend() {
-    if (this.wide === undefined) this.wide = this.el.clientWidth > 640;
+    if (this.wide === undefined) this.wide = this.el.clientWidth > WIDE;
     return this.wide;
   }
 
@@ -153,7 +149,7 @@ export class SurfacePlot {
 
   resize() {
     this.baseKey = null;
-    this.wide = this.el.clientWidth > 640;
+    this.wide = this.el.clientWidth > WIDE;
     if (this.base.data) Plotly.Plots.resize(this.base);
     if (this.el.data) Plotly.Plots.resize(this.el);
   }
@@ -180,7 +176,7 @@ export class SurfacePlot {
       ncontours: 28, connectgaps: false,
       colorscale: [[0, "#b8bcc2"], [0.5, "#e3e5e8"], [1, "#ffffff"]],
       contours: { coloring: "fill", showlines: true },
-      line: { color: "rgba(60,60,60,0.35)", width: 0.7 },
+      line: { color: "rgba(20,24,30,0.45)", width: 0.7 },
       colorbar: {
         title: { text: t.title, side: "right" }, thickness: 12, len: 0.9, x: 1, xpad: 8,
         tickvals: t.tickvals, ticktext: t.ticktext, outlinewidth: 0,
@@ -250,8 +246,8 @@ export class SurfacePlot {
           type: "scatter", mode: emph ? (one ? "lines+markers+text" : dots ? "lines+markers" : "lines") : "lines",
           x: xs, y: ys, name, legendgroup: `o${i}`, showlegend: emph,
           opacity: emph ? 1 : 0.55,
-          line: { color: colour(i), width: emph ? (big ? 3.5 : 2.2) : big ? 1.8 : 1.1 },
-          marker: { color: colour(i), size: one ? (big ? 10 : 8) : big ? 5 : 3.5 },
+          line: { color: colour(i), width: emph ? (big ? 3.5 : 2.2) : big ? 1.8 : 1.1, dash: dash(i) },
+          marker: { color: colour(i), symbol: symbol(i), size: one ? (big ? 10 : 8) : big ? 5 : 3.5 },
           text: emph && one ? numbers(xs, rng.x, steps) : undefined, textposition: "top center",
           textfont: { color: colour(i), size: big ? 16 : 11 },
           customdata: steps ?? undefined, // a thinned path's step numbers
@@ -263,7 +259,8 @@ export class SurfacePlot {
           traces.push({
             type: "scatter", mode: "markers", x: [xs[m - 1]], y: [ys[m - 1]], showlegend: false,
             legendgroup: `o${i}`, hoverinfo: "skip", opacity: emph ? 1 : 0.7,
-            marker: { color: colour(i), size: emph ? (big ? 16 : 12) : big ? 9 : 7, line: { color: "#fff", width: emph ? 2 : 1 } },
+            marker: { color: colour(i), symbol: symbol(i), size: emph ? (big ? 16 : 12) : big ? 9 : 7,
+              line: { color: "#fff", width: emph ? 2 : 1 } },
           });
         }
         if (n && many && emph) { // where the best row started
@@ -299,7 +296,7 @@ export class SurfacePlot {
       xaxis: { range: xaxis.range, visible: false },
       yaxis: { range: yaxis.range, visible: false },
       showlegend: this.legend(),
-      legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", font: { size: big ? 18 : 12 } },
+      legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", font: { size: big ? 16 : 12 } },
       hovermode: "closest",
       shapes: [startShape],
       dragmode: "zoom",

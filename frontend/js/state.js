@@ -15,6 +15,8 @@
 // Random restarts drawn around a point (run body `restart_from`, normal):
 // rfrom=normal(center:-3/-0.5,sigma:0.5); absent: uniform over the surface's domain.
 // levels=0.1,1,2,4: the contours drawn at exactly these heights (a preset's `view.levels`).
+// panel=0: the controls' drawer folded away (the figures take the width).
+// loss=linear: the loss plot on a linear axis (default log where every value shown is positive).
 // lecture=<preset-id>: lecture mode, showing that preset's caption. A hash holding nothing else
 // (#lecture=<preset-id>) applies the preset afresh; with the rest of the state beside it, the
 // state is as written (a figure the viewer changed in lecture mode).
@@ -41,6 +43,8 @@ export function defaultState() {
     view: null,
     speed: DEFAULT_SPEED,
     big: false,
+    panel: true, // the controls' drawer open
+    lossLin: false, // the loss plot on a linear axis
     restarts: 0,
     seed: 0,
     expr: "", // typed surface (surface === CUSTOM)
@@ -125,6 +129,8 @@ export function toHash(s) {
   if (s.levels) parts.push(`levels=${s.levels.map(num).join(",")}`);
   if (s.speed !== DEFAULT_SPEED) parts.push(`speed=${s.speed}`);
   if (s.big) parts.push("big=1");
+  if (!s.panel) parts.push("panel=0");
+  if (s.lossLin) parts.push("loss=linear");
   if (s.lecture) parts.push(`lecture=${encodeURIComponent(s.lecture)}`);
   return "#" + parts.join("&");
 }
@@ -147,6 +153,8 @@ export function fromHash(hash) {
     else if (key === "view") s.view = numbers(val);
     else if (key === "speed" && Number(val) > 0) s.speed = Number(val);
     else if (key === "big") s.big = val !== "0";
+    else if (key === "panel") s.panel = val !== "0";
+    else if (key === "loss") s.lossLin = val === "linear";
     else if (key === "restarts" && whole >= 0) s.restarts = whole; // (sanitise clamps)
     else if (key === "seed" && whole >= 0) s.seed = whole;
     else if (key === "expr") s.expr = val;

@@ -1,9 +1,10 @@
 // The legend under the plot: one row per optimiser with its colour, status (converged in N
 // steps / diverged / stopped at max_steps, or "still going" while it streams) and final loss.
 // With random restarts the row reports the best of them ("best of 9"). On a data-fit surface
-// (`ring` a number) a row is a button: it picks whose minibatch the data panel rings.
+// (`ring` a number) each row's name is a toggle button: it picks whose minibatch the data panel
+// rings.
 
-import { colour } from "./palette.js";
+import { keyLine } from "./palette.js";
 import { formatValue } from "./slider.js";
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -29,12 +30,13 @@ export function renderSummary(root, tracks, t, streaming, ring = null) {
     const best = many
       ? `<span class="best"> · best of ${tr.rows.length}${s ? ` (${tr.best === 0 ? "the start given" : `restart ${tr.best}`})` : ""}</span>`
       : "";
-    const pick = ring !== null && tracks.length > 1
-      ? ` data-run="${i}" tabindex="0" class="pick" aria-pressed="${i === ring}" title="ring this optimiser's minibatch in the data panel"`
-      : "";
+    const pick = ring !== null && tracks.length > 1;
     const ringed = pick && i === ring ? ` <span class="ringed" aria-hidden="true">○</span>` : "";
-    return `<tr data-status="${s ? s.status : "running"}"${pick}>
-      <td><span class="swatch" style="--c:${colour(i)}"></span>${esc(tr.label)}${ringed}</td>
+    const name = pick
+      ? `<button type="button" class="ring-pick" aria-pressed="${i === ring}" title="ring this optimiser's minibatch in the data panel">${keyLine(i)}${esc(tr.label)}${ringed}</button>`
+      : `${keyLine(i)}${esc(tr.label)}`;
+    return `<tr data-status="${s ? s.status : "running"}"${pick ? ` data-run="${i}" class="pick"` : ""}>
+      <td>${name}</td>
       <td class="st">${statusText(s, steps, streaming)}${best}</td>
       <td class="num">${formatValue(shown ?? NaN) || "—"}</td>
       <td class="num">${formatValue(finalLoss ?? NaN) || (s ? "overflow" : "—")}</td></tr>`;

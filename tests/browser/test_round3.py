@@ -69,17 +69,18 @@ def test_pick_whose_minibatch_is_ringed(page: Any, artifacts: Path) -> None:
     assert first["ring"] == 0 and first["batch"] == 10
     rows = page.locator("#summary tbody tr[data-run]")
     assert rows.count() == 2
-    assert rows.nth(0).get_attribute("aria-pressed") == "true"
+    picks = page.locator("#summary tbody tr[data-run] button.ring-pick")
+    assert picks.nth(0).get_attribute("aria-pressed") == "true"
     rows.nth(1).click()
     page.wait_for_selector("#datapanel[data-ring='1']")
     second = page.evaluate(ringed)
     assert second["ring"] == 1 and second["indices"] != first["indices"]
-    assert page.locator("#summary tbody tr[data-run='1']").get_attribute("aria-pressed") == "true"
+    assert picks.nth(1).get_attribute("aria-pressed") == "true"
     wait_hash(page, "ring=1")
     assert panel.is_visible()
     page.screenshot(path=str(artifacts / "ring.png"))
     # the keyboard picks too
-    page.focus("#summary tbody tr[data-run='0']")
+    page.focus("#summary tbody tr[data-run='0'] button")
     page.keyboard.press("Enter")
     page.wait_for_selector("#datapanel[data-ring='0']")
     assert page.console.errors == []

@@ -1,0 +1,136 @@
+"""Figures that never mislead (issue 16): path colours with at least 3:1 contrast on white and a
+dash and marker per run, so colour is never the only cue; labels that name every
+hyperparameter in which two runs of one optimiser differ; the loss plot as f − f_min on a log
+axis when the minimum is known, with a log / linear toggle; and no Plotly button that sends a
+figure to a third party.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from uiutil import FAST, open_app, wait_hash
+
+pytestmark = pytest.mark.browser
+
+COMPARE = (
+    "surface=quadratic&opt=gd(lr:0.009)&opt=momentum(lr:0.001,momentum:0.9)"
+    "&opt=momentum(lr:0.001,momentum:0.5)&opt=adam(lr:0.05)"
+)
+
+# The palette module's exports, imported by the page from the URL it preloads.
+PALETTE = """async () => {
+  const href = document.querySelector('link[rel=modulepreload][href$="/palette.js"]').href;
+  const m = await import(href);
+  return {colours: m.PALETTE, dashes: m.DASHES, symbols: m.SYMBOLS};
+}"""
+
+
+# The loss plot's y title is `text` (Plotly puts zero-width spaces around a subscript).
+YTITLE = """(text) => { const t = document.querySelector('#lossbase .ytitle');
+  return Boolean(t) && t.textContent.replace(/\u200b/g, '') === text; }"""
+
+
+def luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance of an #rrggbb colour."""
+    rgb = [int(hex_colour[k : k + 2], 16) / 255 for k in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast_on_white(hex_colour: str) -> float:
+    return 1.05 / (luminance(hex_colour) + 0.05)
+
+
+def test_luminance_matches_wcag_examples() -> None:
+    assert contrast_on_white("#000000") == pytest.approx(21.0)
+    assert contrast_on_white("#ffffff") == pytest.approx(1.0)
+    assert contrast_on_white("#767676") == pytest.approx(4.54, abs=0.01)
+
+
+def test_every_run_has_a_contrasting_colour_a_dash_and_a_marker(page: Any, artifacts: Path) -> None:
+    open_app(page, f"{COMPARE}&{FAST}")
+    pal = page.evaluate(PALETTE)
+    assert len(pal["colours"]) == len(pal["dashes"]) == len(pal["symbols"]) == 8
+    for c in pal["colours"]:
+        assert re.fullmatch(r"#[0-9a-fA-F]{6}", c)
+        assert contrast_on_white(c) >= 3.0, c
+    assert len({c.lower() for c in pal["colours"]}) == 8
+    assert len(set(pal["dashes"])) == 8 and len(set(pal["symbols"])) == 8
+    # on the figures: each run's line has its own dash, its current point its own marker
+    styles = page.evaluate(
+        """() => document.querySelector('#paths').data.filter((t) => t.meta && t.meta.best)
+          .map((t) => [t.line.dash, t.line.color])"""
+    )
+    assert len(styles) == 4 and len({d for d, _ in styles}) == 4
+    loss = page.evaluate(
+        """() => document.querySelector('#lossplot').data
+          .filter((t) => t.meta && t.meta.kind === 'loss').map((t) => t.line.dash)"""
+    )
+    assert len(set(loss)) == 4
+    # the rendered SVG carries the dashes (Plotly drew them), and the table shows each key
+    dashed = page.locator("#paths .scatterlayer path.js-line[style*='stroke-dasharray']")
+    assert dashed.count() >= 3
+    assert page.locator("#summary svg.key line[stroke-dasharray]").count() == 3
+    page.screenshot(path=str(artifacts / "legibility.png"))
+    assert page.console.errors == []
+
+
+def test_labels_name_every_hyperparameter_that_differs(page: Any) -> None:
+    open_app(page, f"{COMPARE}&{FAST}")
+    names = page.locator("#summary tbody td:first-child").all_inner_texts()
+    names = [n.strip() for n in names]
+    assert names == [
+        "Gradient descent lr=0.009",
+        "Momentum lr=0.001 momentum=0.9",
+        "Momentum lr=0.001 momentum=0.5",
+        "Adam lr=0.05",
+    ]
+    legend = page.locator("#paths .legend text.legendtext").all_text_contents()
+    assert "Momentum lr=0.001 momentum=0.5" in legend
+
+
+def test_loss_plot_shows_the_gap_to_the_minimum_with_a_log_linear_toggle(page: Any) -> None:
+    # the nightmare's minimum is negative (-1.0578): the raw loss could not go on a log axis
+    open_app(page, f"surface=nightmare&opt=gd(lr:0.1)&start=-2.5,0.5&{FAST}")
+    page.wait_for_function(YTITLE, arg="f − fmin (log)")
+    gap = page.evaluate(
+        """() => { const t = document.querySelector('#lossplot').data
+            .find((t) => t.meta && t.meta.kind === 'loss');
+          const loss = window.descentlab.runs.tracks[0].loss;
+          return [t.y.at(-1), loss.at(-1)]; }"""
+    )
+    assert gap[0] > 0 and gap[1] < 0
+    assert gap[0] == pytest.approx(gap[1] + 1.0577, abs=2e-3) or gap[0] < 1e-12
+    assert page.get_attribute("#loss-log", "aria-pressed") == "true"
+    page.click("#loss-log")
+    wait_hash(page, "loss=linear")
+    page.wait_for_function(YTITLE, arg="f − fmin")
+    assert page.get_attribute("#loss-log", "aria-pressed") == "false"
+    page.reload()
+    page.wait_for_selector("#app[data-status=done]")
+    page.wait_for_function(YTITLE, arg="f − fmin")
+    page.click("#loss-log")
+    page.wait_for_function("() => !location.hash.includes('loss=linear')")
+    page.wait_for_function(YTITLE, arg="f − fmin (log)")
+    assert page.console.errors == []
+
+
+def test_no_plotly_button_sends_a_figure_away(page: Any) -> None:
+    open_app(page, f"{COMPARE}&{FAST}")
+    page.hover("#paths .nsewdrag")
+    page.hover("#lossplot .nsewdrag")
+    titles = page.evaluate(
+        """() => ['#paths', '#lossplot'].map((s) => [...document.querySelectorAll(
+          `${s} .modebar-btn`)].map((b) => b.getAttribute('data-title') || ''))"""
+    )
+    for figure in titles:
+        assert figure, "the figure has a tool bar (zoom, pan, reset)"
+        for t in figure:
+            assert not re.search(r"cloud|chart studio|share|edit in|plotly", t, re.I), t
+    links = page.locator(".modebar a[href]")
+    for k in range(links.count()):
+        assert not re.search(r"plotly|chart-studio", links.nth(k).get_attribute("href") or "")

@@ -1,0 +1,192 @@
+"""The presentation layout (issue 16): the figure first, the controls in a drawer, projector mode
+giving the surface most of the screen at projector resolutions, a phone keeping the plot in view
+while a slider moves. Sizes are read from the page (bounding boxes), never from Plotly's state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from uiutil import FAST, run_id, wait_done, wait_fitted, wait_hash
+
+pytestmark = pytest.mark.browser
+
+COMPARE = (
+    "surface=quadratic&opt=gd(lr:0.009)&opt=momentum(lr:0.001,momentum:0.9)"
+    "&opt=momentum(lr:0.001,momentum:0.5)&opt=adam(lr:0.05)"
+)
+
+BOXES = """() => Object.fromEntries(['#surface-box', '#loss-box', '#summary', '.player', '#panel']
+  .map((s) => { const e = document.querySelector(s);
+    if (!e || !e.offsetParent) return [s, null];
+    const r = e.getBoundingClientRect();
+    return [s, {x: r.x, y: r.y, w: r.width, h: r.height}]; }))"""
+
+# Text boxes of the surface figure's legend and colour bar, and of the loss plot's axis labels.
+LABELS = """() => {
+  const rect = (e) => { const r = e.getBoundingClientRect();
+    return {x: r.x, y: r.y, w: r.width, h: r.height}; };
+  const all = (sel) => [...document.querySelectorAll(sel)].map(rect);
+  return {
+    legend: all('#paths .legend .traces'),
+    colorbar: all('#contour .colorbar text'),
+    lossTicks: all('#lossbase .ytick text'),
+    lossTitle: all('#lossbase .ytitle'),
+    lossX: all('#lossbase .xtick text, #lossbase .xtitle'),
+  };
+}"""
+
+
+def overlap(a: dict[str, float], b: dict[str, float], slack: float = 1.0) -> bool:
+    """Whether two boxes ({x, y, w, h} or Playwright's {x, y, width, height}) overlap."""
+    aw, ah = a.get("w", a.get("width", 0)), a.get("h", a.get("height", 0))
+    bw, bh = b.get("w", b.get("width", 0)), b.get("h", b.get("height", 0))
+    return (
+        a["x"] + aw - slack > b["x"]
+        and b["x"] + bw - slack > a["x"]
+        and a["y"] + ah - slack > b["y"]
+        and b["y"] + bh - slack > a["y"]
+    )
+
+
+def no_overlaps(boxes: list[dict[str, float]], others: list[dict[str, float]]) -> None:
+    for a in boxes:
+        for b in others:
+            assert not overlap(a, b), (a, b)
+
+
+# Surface-figure heights measured before this layout (the panel always beside, the loss plot and
+# table under the figure): 1024x768 347 px normal / 184 px projector, 1280x720 312 / 259 px.
+@pytest.mark.parametrize(("size", "normal"), [((1024, 768), 0.45), ((1280, 720), 0.8)])
+def test_projector_gives_the_surface_most_of_the_screen(
+    browser: Any, server_url: str, artifacts: Path, size: tuple[int, int], normal: float
+) -> None:
+    w, h = size
+    ctx = browser.new_context(viewport={"width": w, "height": h}, base_url=server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"/#{COMPARE}&{FAST}")
+        wait_done(pg)
+        wait_fitted(pg)
+        boxes = pg.evaluate(BOXES)
+        assert boxes["#panel"] is not None  # the drawer opens by default
+        assert boxes["#surface-box"]["h"] >= normal * h
+        pg.screenshot(path=str(artifacts / f"layout-{w}x{h}.png"))
+
+        pg.click("#projector")  # large type; the drawer folds away
+        wait_hash(pg, "big=1", "panel=0")
+        assert pg.get_attribute("#panel-toggle", "aria-expanded") == "false"
+        wait_fitted(pg)
+        boxes = pg.evaluate(BOXES)
+        assert boxes["#panel"] is None
+        surface, loss, table = boxes["#surface-box"], boxes["#loss-box"], boxes["#summary"]
+        assert surface["h"] >= 0.6 * h
+        assert surface["w"] >= 0.55 * w
+        for other in (loss, table, boxes[".player"]):
+            assert not overlap(surface, other)
+        assert not overlap(loss, table)
+        assert loss["y"] + loss["h"] <= h + 1 and surface["y"] + surface["h"] <= h + 1
+        labels = pg.evaluate(LABELS)
+        assert len(labels["legend"]) == 5  # the minimum and every run
+        no_overlaps(labels["legend"], labels["colorbar"])
+        no_overlaps(labels["lossTitle"], labels["lossTicks"] + labels["lossX"])
+        pg.screenshot(path=str(artifacts / f"projector-{w}x{h}.png"))
+    finally:
+        ctx.close()
+
+
+def test_the_drawer_folds_and_is_remembered_in_the_url(page: Any) -> None:
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"/#{COMPARE}&{FAST}")
+    wait_done(page)
+    # the optimiser cards start above the fold on a laptop
+    card = page.locator(".card").first.bounding_box()
+    assert card is not None and card["y"] + 60 < 900
+    before = page.evaluate(BOXES)["#surface-box"]["w"]
+    page.click("#panel-toggle")
+    wait_hash(page, "panel=0")
+    assert page.locator("#panel").is_hidden()
+    wait_fitted(page)
+    assert page.evaluate(BOXES)["#surface-box"]["w"] > before + 200
+    page.reload()
+    wait_done(page)
+    assert page.locator("#panel").is_hidden()
+    assert page.get_attribute("#panel-toggle", "aria-expanded") == "false"
+    page.click("#panel-toggle")
+    assert page.locator("#panel").is_visible()
+    page.wait_for_function("() => !location.hash.includes('panel=0')")
+    assert page.console.errors == []
+
+
+def test_full_screen_button(page: Any) -> None:
+    page.goto(f"/#{COMPARE}&{FAST}")
+    wait_done(page)
+    button = page.locator("#fullscreen")
+    if not page.evaluate("() => document.fullscreenEnabled"):
+        assert button.is_hidden()
+        return
+    button.click()
+    page.wait_for_function("() => document.fullscreenElement === document.documentElement")
+    expect(button).to_have_attribute("aria-pressed", "true")
+    button.click()
+    page.wait_for_function("() => document.fullscreenElement === null")
+    expect(button).to_have_attribute("aria-pressed", "false")
+
+
+def test_lecture_caption_fits_in_projector_mode(
+    browser: Any, server_url: str, artifacts: Path
+) -> None:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720}, base_url=server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto("/#lecture=duke-bowl-momentum")
+        pg.wait_for_selector("#lecture[data-step=duke-bowl-momentum]")
+        wait_done(pg)
+        pg.click("#projector")
+        wait_hash(pg, "big=1", "panel=0")
+        wait_fitted(pg)
+        caption = pg.locator("#lecture").bounding_box()
+        figure = pg.evaluate(BOXES)["#surface-box"]
+        assert caption is not None and caption["y"] + caption["height"] <= 721
+        assert not overlap(caption, figure)
+        # the caption's text is all there to read (scrolls if long, never cut off unseen)
+        assert pg.locator(".lecture-step-title").is_visible()
+        assert figure["h"] >= 0.6 * 720
+        pg.screenshot(path=str(artifacts / "lecture-projector-1280x720.png"))
+    finally:
+        ctx.close()
+
+
+def test_phone_keeps_the_plot_in_view_while_a_slider_moves(
+    browser: Any, server_url: str, artifacts: Path
+) -> None:
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, base_url=server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"/#surface=quadratic&opt=gd(lr:0.009)&opt=momentum(lr:0.001)&{FAST}")
+        wait_done(pg)
+        assert pg.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+        lr = pg.locator('.card [data-field="optimizers.0.params.lr"] input[type=range]')
+        # the first card is reachable: within two screens of the top
+        assert (
+            pg.evaluate(
+                "() => document.querySelector('.card').getBoundingClientRect().top + scrollY"
+            )
+            < 2 * 844
+        )
+        lr.focus()  # (focus scrolls the slider into view below the plot)
+        first = run_id(pg)
+        pg.keyboard.press("ArrowRight")
+        wait_done(pg, after_run=first)
+        plot = pg.locator("#surface-box").bounding_box()
+        slider = lr.bounding_box()
+        assert pg.evaluate("() => scrollY") > 500  # scrolled down to the card...
+        assert plot is not None and slider is not None
+        assert plot["y"] >= 0 and plot["y"] + plot["height"] <= slider["y"]  # ...the plot above it
+        assert slider["y"] + slider["height"] <= 844
+        pg.screenshot(path=str(artifacts / "phone-slider.png"))
+    finally:
+        ctx.close()
