@@ -75,7 +75,7 @@ def caption(page: Any) -> dict[str, Any]:
 
 def wait_step(page: Any, preset_id: str) -> None:
     page.wait_for_function(
-        "id => window.descentlab.store.state.lecture === id"
+        "id => window.descentlab?.store.state.lecture === id"
         " && document.querySelector('#lecture').dataset.step === id",
         arg=preset_id,
     )
@@ -383,7 +383,7 @@ def test_a_preset_in_the_page_is_the_run_the_api_gives(
     api = httpx.post(f"{server_url}/api/runs", json=preset["run"], timeout=60).json()["runs"]
     page.goto(f"/#lecture={preset_id}")
     wait_step(page, preset_id)
-    page.wait_for_function("() => window.descentlab.runs.done", timeout=30_000)
+    page.wait_for_function("() => window.descentlab?.runs.done", timeout=30_000)
     shown = page.evaluate(
         "() => window.descentlab.runs.tracks"
         ".map(t => t.rows.map(r => [r.summary.steps, r.summary.loss]))"
