@@ -18,6 +18,9 @@ import numpy as np
 import orjson
 
 from descentlab import engine
+from descentlab.api.responses import dumps
+from descentlab.api.schemas import BasinBody
+from descentlab.api.service import basin_result
 from descentlab.engine import Stop, batch_kernel, loop, vm
 from descentlab.problems import make_problem
 
@@ -173,6 +176,32 @@ def sweep_engine(spec: engine.RunSpec, how: str) -> Callable[[], object]:
     return on_numpy
 
 
+def basin_body(full_length: bool) -> BasinBody:
+    """The issue's basin map: 200 x 200 starts x 1,000 steps of gd on Himmelblau; with the
+    default stopping rules (rows stop as they converge), or every row the whole 1,000 steps."""
+    stop = {"grad_tol": None} if full_length else {}
+    return BasinBody.model_validate(
+        {"surface": "himmelblau", "optimizer": {"id": "gd", "params": {"lr": 0.01}},
+         "max_steps": 1000, "stop": stop, "nx": 200, "ny": 200}
+    )  # fmt: skip
+
+
+def basin_service(body: BasinBody, on_numpy: bool) -> Callable[[], object]:
+    """``POST /api/basins``'s work, the body validated: the batch (compiled per column, or on
+    numpy's batch path, the baseline), the labels and the JSON."""
+
+    def run() -> object:
+        saved = loop.column_kernel
+        if on_numpy:
+            loop.column_kernel = lambda spec: None
+        try:
+            return dumps(basin_result(body))
+        finally:
+            loop.column_kernel = saved
+
+    return run
+
+
 def grid(n: int) -> Callable[[], object]:
     """The values of an n x n contour grid, as the grid route computes them."""
     problem = make_problem("rosenbrock")
@@ -263,6 +292,17 @@ def main() -> None:
             else f"{rate}, {sweeps['final values on numpy'] / t:.1f}x numpy"
         )
         rows.append((f"engine: 100x100 (lr, beta1) sweep x 500 steps, {how}, pool thread", t, note))
+    for full_length in (False, True):
+        body = basin_body(full_length)
+        with ThreadPoolExecutor(1) as pool:
+            numpy_basins = pool.submit(best_of, basin_service(body, True), 1).result()
+            t = pool.submit(best_of, basin_service(body, False), r).result()
+        answer = orjson.loads(basin_service(body, False)())
+        mean_steps = float(np.mean(answer["steps"]))
+        what = "1000 steps each" if full_length else f"default stop, mean {mean_steps:.0f} steps"
+        name = f"POST /api/basins work: gd on himmelblau 200x200 x 1000, {what}"
+        rows.append((f"{name}, numpy", numpy_basins, ""))
+        rows.append((f"{name}, compiled", t, f"{numpy_basins / t:.1f}x numpy"))
     # The server computes grids in a pool thread. In the main thread, glibc gives each large
     # temporary back to the OS and faults it in again (~10x slower here, unless something
     # long-lived sits at the top of the heap: torch's baseline above does), so both are shown.

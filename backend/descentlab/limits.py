@@ -12,6 +12,12 @@ MAX_OPTIMIZERS = 8  # optimisers compared in one request
 MAX_GRID_POINTS = 500  # per axis of a contour grid (so at most 500 x 500 values)
 MAX_SWEEP_POINTS = 10_000  # settings in one hyperparameter sweep
 MAX_SWEEP_STEPS = 5_000_000  # settings x max_steps of one sweep (10,000 x 500: time, memory)
+MAX_BASIN_POINTS = 200  # per axis of a basin map's grid of starts (so at most 200 x 200 runs)
+# nx x ny x max_steps of one basin map, for the first-order rules (compiled per column: the
+# 200 x 200 x 1,000 map of the issue), and for what runs on numpy's arrays only (Newton, a
+# data-fit surface), ~1 s there
+MAX_BASIN_STEPS = 40_000_000
+MAX_BASIN_STEPS_ON_NUMPY = 1_000_000
 MAX_BOUND = 1e12  # divergence bound: |x| beyond this stops a run as diverged
 MAX_DATA_POINTS = 10_000  # samples n of a data-fit surface
 # ... of a least-squares one: its contour grid comes from sums over the data, so its cost does
@@ -42,6 +48,9 @@ def describe() -> dict[str, int | float]:
         "max_grid_points": MAX_GRID_POINTS,
         "max_sweep_points": MAX_SWEEP_POINTS,
         "max_sweep_steps": MAX_SWEEP_STEPS,
+        "max_basin_points": MAX_BASIN_POINTS,
+        "max_basin_steps": MAX_BASIN_STEPS,
+        "max_basin_steps_on_numpy": MAX_BASIN_STEPS_ON_NUMPY,
         "max_bound": MAX_BOUND,
         "max_data_points": MAX_DATA_POINTS,
         "max_least_squares_points": MAX_LEAST_SQUARES_POINTS,

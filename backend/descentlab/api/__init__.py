@@ -3,9 +3,10 @@
 CPU work never runs on the event loop: it goes to two thread pools owned by the app. ``pool``
 does what a user waits on while using the page (WebSocket streams, contour grids, analysis,
 expression checks), in pieces of at most a few tens of milliseconds; ``batch_pool`` does
-whole-result requests (``POST /api/runs``, ``/api/sweeps``), which may take seconds, so that
-a few of them cannot occupy every thread the page needs. (The GIL still shares one core
-between the two; several worker processes, ``descentlab serve --workers``, use several.)
+whole-result requests (``POST /api/runs``, ``/api/sweeps``, ``/api/basins``), which may take
+seconds, so that a few of them cannot occupy every thread the page needs. (The GIL still
+shares one core between the two; several worker processes, ``descentlab serve --workers``,
+use several.)
 """
 
 from __future__ import annotations
@@ -24,7 +25,17 @@ import descentlab
 from . import plotly_bundle
 from .guards import BodyLimit, install_handlers
 from .responses import JSON
-from .routes import analysis, catalogs, expressions, health, protocol, runs, surfaces, sweeps
+from .routes import (
+    analysis,
+    basins,
+    catalogs,
+    expressions,
+    health,
+    protocol,
+    runs,
+    surfaces,
+    sweeps,
+)
 from .security import SecurityHeaders
 from .service import offload
 from .settings import Settings
@@ -75,7 +86,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
-    for module in (health, surfaces, catalogs, runs, sweeps, analysis, expressions, protocol):
+    for module in (
+        health,
+        surfaces,
+        catalogs,
+        runs,
+        sweeps,
+        basins,
+        analysis,
+        expressions,
+        protocol,
+    ):
         app.include_router(module.router)
     app.include_router(surfaces.grid_router)
     app.include_router(ws_router)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import limits
 
@@ -239,3 +239,31 @@ class SweepBody(RunSettings):
     max_steps: int = Field(default=500, ge=1, le=limits.MAX_STEPS)
     optimizer: OptimizerRef
     sweep: Annotated[dict[Name, SweepValues], Field(min_length=1, max_length=3)]
+
+
+Range = Annotated[list[Number], Field(min_length=2, max_length=2)]
+
+
+class BasinBody(Model):
+    """``POST /api/basins``: one optimiser from every start of an nx x ny grid over ``view``."""
+
+    surface: SurfaceSpec
+    optimizer: OptimizerRef
+    max_steps: int = Field(default=1000, ge=1, le=limits.MAX_STEPS)
+    stop: StopRule = Field(default_factory=StopRule)
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    nx: int = Field(default=100, ge=2, le=limits.MAX_BASIN_POINTS)
+    ny: int = Field(default=100, ge=2, le=limits.MAX_BASIN_POINTS)
+    view: Annotated[list[Range], Field(min_length=2, max_length=2)] | None = Field(
+        default=None, description="[[xmin, xmax], [ymin, ymax]] (else the surface's domain)"
+    )
+
+    @field_validator("view")
+    @classmethod
+    def _ordered(cls, view: list[list[float]] | None) -> list[list[float]] | None:
+        for name, (lo, hi) in zip("xy", view or (), strict=False):
+            if not lo < hi:
+                raise ValueError(f"{name}min must be below {name}max ({lo:g} >= {hi:g})")
+            if max(abs(lo), abs(hi)) > limits.EXPRESSION_MAX_ABS:
+                raise ValueError(f"|{name}| must be at most {limits.EXPRESSION_MAX_ABS:g}")
+        return view

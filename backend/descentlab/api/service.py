@@ -11,17 +11,19 @@ import functools
 import io
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import numpy as np
 
-from .. import engine, limits
+from .. import basins, engine, limits
+from ..analysis import classify
 from ..engine.spec import row_params
 from ..errors import DescentLabError
 from ..optimizers import REGISTRY
 from ..problems import Problem, make_problem
 from .responses import dumps
-from .schemas import RunBody, ScheduleRef, SweepBody, surface_spec
+from .schemas import BasinBody, RunBody, ScheduleRef, SweepBody, surface_spec
 
 T = TypeVar("T")
 
@@ -118,6 +120,79 @@ def sweep_result(body: SweepBody) -> dict[str, Any]:
         "final_point": np.ascontiguousarray(last.path[:, -1]),
         "steps": last.steps,
         "status": last.status,
+    }
+
+
+def basin_result(body: BasinBody) -> dict[str, Any]:
+    """``POST /api/basins``: every start of the grid is one row of one batch (final values
+    only, as a sweep's); each row labelled by the minimum it ends in (:mod:`descentlab.basins`).
+    """
+    problem = make_problem(surface_spec(body.surface))
+    if problem.dim != 2:
+        raise DescentLabError("surface", f"{problem.id!r} is 1-D; a basin map needs two")
+    ref = body.optimizer
+    opt = REGISTRY.get(ref.id, "optimizer.id")
+    if opt.driver is not None:
+        raise DescentLabError(
+            "optimizer.id",
+            f"{opt.id!r} is scipy's method, run one start at a time: too slow for a basin map "
+            "(newton and the first-order rules run the whole grid at once)",
+        )
+    if opt.family == "zeroth-order":
+        raise DescentLabError(
+            "optimizer.id",
+            f"{opt.id!r} never converges by the stopping rules (it has no gradient, and "
+            "loss_tol does not apply to it), so every start would be labelled -1",
+        )
+    # The first-order rules run compiled per column; anything else on numpy's arrays.
+    compiled = opt.elementwise and problem.data is None
+    limit = limits.MAX_BASIN_STEPS if compiled else limits.MAX_BASIN_STEPS_ON_NUMPY
+    work = body.nx * body.ny * body.max_steps
+    if work > limit:
+        raise DescentLabError(
+            "max_steps",
+            f"nx x ny x max_steps = {work:,} is over the limit of {limit:,} for {opt.id!r} "
+            f"on {problem.id!r}",
+        )
+    view = problem.domain if body.view is None else np.array(body.view, dtype=float)
+    x, y, starts = basins.grid_starts(view, body.nx, body.ny)
+    schedule = ref.schedule.model_dump() if isinstance(ref.schedule, ScheduleRef) else ref.schedule
+    try:
+        spec = engine.prepare(
+            problem,
+            opt,
+            start=starts[0],
+            params=ref.params,
+            schedule=schedule,
+            stop=engine.Stop(max_steps=body.max_steps, **body.stop.model_dump()),
+            seed=body.seed,
+        )
+    except DescentLabError as err:
+        if err.field.split(".")[0] in ("params", "schedule"):
+            raise err.within("optimizer") from None
+        raise
+    # Every start is a row: more rows than a run may have (limits.MAX_BATCH), bounded above.
+    spec = replace(spec, starts=starts)
+    last = engine.final(spec, chunk=16)  # 16 steps of 40,000 rows: ~5 MB a chunk array
+    converged = np.array(last.status) == "converged"
+    tol = basins.TOLERANCE * float(np.hypot(*(view[:, 1] - view[:, 0])))
+    found = basins.label_ends(last.path[:, -1], converged, last.loss[:, -1], problem.minima, tol)
+    with np.errstate(all="ignore"):  # what each is: a clustered end may be a saddle (Newton)
+        H = problem.hess(found.minima)
+    kinds = [classify(np.linalg.eigvalsh(h)) if np.isfinite(h).all() else "undefined" for h in H]
+    shape = (body.ny, body.nx)
+    return {
+        "surface": problem.describe(),
+        "optimizer": ref.id,
+        "x": x,
+        "y": y,
+        "labels": found.labels.reshape(shape),
+        "minima": found.minima,
+        "listed": found.listed,
+        "kinds": kinds,
+        "tolerance": tol,
+        "steps": last.steps.reshape(shape),
+        "counts": {status: last.status.count(status) for status in engine.STATUSES},
     }
 
 

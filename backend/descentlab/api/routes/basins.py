@@ -1,0 +1,22 @@
+"""``POST /api/basins``: which minimum one optimiser reaches from every start of a grid."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from ..responses import StrictJSONRoute, dumps
+from ..schemas import BasinBody
+from ..service import basin_result, offload
+from ..settings import BatchPoolDep
+
+router = APIRouter(prefix="/api/basins", tags=["runs"], route_class=StrictJSONRoute)
+
+
+def _basin_json(body: BasinBody) -> bytes:
+    return dumps(basin_result(body))
+
+
+@router.post("")
+async def create_basin_map(body: BasinBody, pool: BatchPoolDep) -> Response:
+    """Every start of the nx x ny grid is one row; answers each start's label and steps."""
+    return Response(await offload(pool, _basin_json, body), media_type="application/json")
