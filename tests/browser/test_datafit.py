@@ -145,7 +145,7 @@ def test_the_limits_are_read_from_the_server(page: Any, artifacts: Path) -> None
     assert page.get_attribute("#epochs", "max") == str(most)
     page.fill("#epochs", str(most + 50))
     page.press("#epochs", "Enter")
-    page.wait_for_function("n => window.descentlab.store.state.epochs === n", arg=most)
+    page.wait_for_function("n => window.descentlab?.store.state.epochs === n", arg=most)
     assert page.input_value("#epochs") == str(most)
     epochs_note = page.locator('[data-field="epochs"] > .clamp-note')
     assert epochs_note.is_visible() and f"clamped to {most}" in epochs_note.inner_text()

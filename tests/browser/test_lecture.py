@@ -221,9 +221,9 @@ def test_a_presets_contour_levels_are_drawn(page: Any, server_url: str) -> None:
     # a link carries the levels; choosing another surface drops them
     page.reload()
     wait_done(page)
-    assert page.evaluate("window.descentlab.store.state.levels") == BOWL_LEVELS
+    assert page.evaluate("window.descentlab?.store.state.levels") == BOWL_LEVELS
     page.select_option("#surface", "rosenbrock")
-    page.wait_for_function("() => window.descentlab.store.state.levels === null")
+    page.wait_for_function("() => window.descentlab?.store.state.levels === null")
     page.wait_for_function("() => document.querySelector('#contour').data.length === 1")
     assert page.console.errors == []
 
@@ -261,7 +261,7 @@ def test_per_path_starts_and_restart_spread_reach_the_run(page: Any, server_url:
     open_app(page)
     page.click("#presets .preset[data-preset=test-five-starts]")
     page.wait_for_function(
-        "() => window.descentlab.store.state.opts.length === 2"
+        "() => window.descentlab?.store.state.opts.length === 2"
         " && window.descentlab.store.state.rf !== null"
     )
     h = wait_hash(page, "opt=gd(lr:0.001)@-1.5,2", decoded=True)
@@ -276,7 +276,7 @@ def test_per_path_starts_and_restart_spread_reach_the_run(page: Any, server_url:
     assert run["restart_from"] == {"dist": "normal", "center": [-1, 1], "sigma": 0.5}
     # the link alone rebuilds the same state (old links, without these, are unchanged)
     page.reload()
-    page.wait_for_function("() => window.descentlab.store.state.opts.length === 2")
+    page.wait_for_function("() => window.descentlab?.store.state.opts.length === 2")
     state = page.evaluate("window.descentlab.store.state")
     assert [o["start"] for o in state["opts"]] == [[-1.5, 2], [1.5, -0.5]]
     assert state["rf"] == {"center": [-1, 1], "sigma": 0.5}
