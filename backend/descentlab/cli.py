@@ -452,7 +452,8 @@ def build_parser() -> argparse.ArgumentParser:
         "sweep",
         help="run one optimiser over a grid of hyperparameters and print each final loss",
         description="Every combination of the --vary values is one setting (as POST "
-        "/api/sweeps); each prints its final loss, gradient norm, steps and status.",
+        "/api/sweeps); each prints its final loss, gradient norm, steps and status. "
+        "Negative numbers need '=': --start=-1.5,2.",
         epilog="example: descentlab sweep quadratic momentum --vary lr=1e-4:1e-2:5:log "
         "--vary momentum=0:0.9:3 --steps 300",
     )
