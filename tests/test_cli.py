@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -109,12 +110,117 @@ def test_run_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
         (["run", "rosenbrock", "gd", "--start=1,nan"], "start.1"),
         (["run", "rosenbrock", "gd", "--steps", "999999"], "max_steps"),
         (["run", "rosenbrock", "gd", "--schedule", "nope"], "optimizers.0.schedule.id"),
+        (["run", "rosenbrock"], "optimizers"),
+        (["run", "rosenbrock", "--param", "lr=0.1"], "params"),
+        (["run", "rosenbrock", "gd", "--opt", "adam:lr=abc"], "optimizers.1.params.lr"),
+        (["run", "rosenbrock", "--opt", "adam:lr"], "optimizers.0.params"),
+        (["run", "rosenbrock", "--opt", "adam:lr=50"], "optimizers.0.params.lr"),
+        (["run", "rosenbrock", "--opt", "gd", "--opt", "nope"], "optimizers.1.id"),
+        (["sweep", "rosenbrock", "gd", "--vary", "lr"], "sweep"),
+        (["sweep", "rosenbrock", "gd", "--vary", "lr=1:2"], "sweep.lr"),
+        (["sweep", "rosenbrock", "gd", "--vary", "lr=0:1:5:log"], "sweep.lr"),
+        (["sweep", "rosenbrock", "gd", "--vary", "lr=1e-3:1:0"], "sweep.lr"),
+        (["sweep", "rosenbrock", "gd", "--vary", "lr=0.1,x"], "sweep.lr.1"),
+        (["sweep", "rosenbrock", "gd", "--vary", "lr=0.1", "--vary", "lr=1"], "sweep.lr"),
+        (["sweep", "rosenbrock", "gd", "--vary", "zz=1,2"], "sweep.zz"),
+        (["sweep", "rosenbrock", "gd", "--vary", "lr=50"], "sweep.lr.0"),
+        (["sweep", "rosenbrock", "nope", "--vary", "lr=0.1"], "optimizer.id"),
     ],
 )
 def test_bad_input_exits_2(capsys: pytest.CaptureFixture[str], argv: list[str], field: str) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"descentlab: error: {field}:") and "Traceback" not in err
+
+
+def test_run_compares_optimisers(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["run", "rosenbrock", "adam", "--param", "lr=0.02", "--start=-1.5,2", "--steps", "50"]
+    argv += ["--opt", "momentum:lr=0.001,momentum=0.9", "--opt", "adam:lr=0.05,betas=0.5/0.99"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    labels = [line.split(" row ")[0] for line in out]
+    assert labels == [
+        "adam:lr=0.02",
+        "momentum:lr=0.001,momentum=0.9",
+        "adam:lr=0.05,betas=0.5/0.99",
+    ]
+    assert main([*argv, "--format", "json"]) == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    assert [r["optimizer"] for r in runs] == ["adam", "momentum", "adam"]
+    assert runs[2]["params"]["betas"] == [0.5, 0.99] and runs[1]["params"]["momentum"] == 0.9
+    assert main([*argv, "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert {(r["run"], r["optimizer"]) for r in rows} == {
+        ("0", "adam"),
+        ("1", "momentum"),
+        ("2", "adam"),
+    }
+
+
+def test_run_draws_the_paths(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from descentlab import figures
+
+    drawn = []
+    monkeypatch.setattr(figures, "write_png", lambda fig, path: drawn.append((fig, path)))
+    argv = ["run", "rosenbrock", "--opt", "adam:lr=0.02", "--opt", "gd", "--steps", "20"]
+    assert main([*argv, "--restarts", "1", "--png", str(tmp_path / "a.png")]) == 0
+    ((fig, path),) = drawn
+    assert path == str(tmp_path / "a.png") and len(fig.data) == 2 + 2 * 2
+    assert {"adam", "gd"} <= {t.name for t in fig.data}
+
+
+def test_run_writes_a_png(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    pytest.importorskip("kaleido")
+    if not any(shutil.which(b) for b in ("chromium", "google-chrome", "chrome")):
+        pytest.skip("Plotly's image export needs a Chrome or Chromium")
+    out = tmp_path / "paths.png"
+    assert (
+        main(["run", "himmelblau", "--opt", "adam:lr=0.05", "--opt", "gd", "--png", str(out)]) == 0
+    )
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sweep(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["sweep", "quadratic", "momentum", "--vary", "lr=1e-4:1e-2:3:log"]
+    argv += ["--vary", "momentum=0,0.9", "--steps", "300"]
+    assert main(argv) == 0
+    head, *rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert head == ["lr", "momentum", "loss", "grad_norm", "steps", "status"]
+    assert [r[:2] for r in rows] == [
+        ["0.0001", "0"], ["0.0001", "0.9"], ["0.001", "0"], ["0.001", "0.9"], ["0.01", "0"],
+        ["0.01", "0.9"],
+    ]  # fmt: skip
+    assert rows[-1][4:] == ["283", "converged"] and rows[0][4:] == ["300", "max_steps"]
+    assert main([*argv, "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["names"] == ["lr", "momentum"] and len(result["final_loss"]) == 6
+    assert result["settings"][2] == [pytest.approx(1e-3), 0.0]
+    pair = ["sweep", "rosenbrock", "adam", "--vary", "betas=0.9/0.999,0.5/0.999", "--format", "csv"]
+    assert main([*pair, "--param", "lr=0.1", "--steps", "50"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["betas"] for r in rows] == ["0.9/0.999", "0.5/0.999"]
+    assert all(r["status"] == "max_steps" and r["steps"] == "50" for r in rows)
+
+
+def test_sweep_is_the_api_sweep(capsys: pytest.CaptureFixture[str]) -> None:
+    from descentlab.api import service
+    from descentlab.api.schemas import SweepBody
+
+    argv = ["sweep", "rosenbrock", "gd", "--vary", "lr=1e-4:1e-3:4", "--format", "json"]
+    assert main(argv) == 0
+    body = SweepBody.model_validate(
+        {
+            "surface": {"id": "rosenbrock"},
+            "optimizer": {"id": "gd"},
+            "sweep": {"lr": [1e-4, 4e-4, 7e-4, 1e-3]},
+        }
+    )
+    expected = json.loads(service.dumps(service.sweep_result(body)))
+    got = json.loads(capsys.readouterr().out)
+    assert got["final_loss"] == pytest.approx(expected["final_loss"], rel=1e-12)
+    assert got["status"] == expected["status"] and got["steps"] == expected["steps"]
 
 
 def test_python_m() -> None:

@@ -3,6 +3,7 @@
 >>> import descentlab
 >>> traj = descentlab.run("rosenbrock", "adam", start=(-1.5, 2), lr=0.01, max_steps=1000)
 >>> traj.status[0], traj.x
+>>> traj.figure()                      # contours and paths, as the page draws them
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from .api_python import optimizers, run, schedules, surfaces
 from .engine import Stop, Trajectory
 from .errors import DescentLabError
+from .figures import figure
 from .problems import Problem, make_problem
 
 __version__ = "0.1.0"
@@ -19,6 +21,7 @@ __all__ = [
     "Problem",
     "Stop",
     "Trajectory",
+    "figure",
     "make_problem",
     "optimizers",
     "run",

@@ -1,4 +1,5 @@
-"""The ``descentlab`` command: serve the app, run an optimiser, list the registries.
+"""The ``descentlab`` command: serve the app, run and compare optimisers, sweep their
+hyperparameters, list the registries.
 
 Bad input is the user's to fix, so it prints one line naming the field on stderr and exits 2
 (argparse's own convention), never a traceback.
@@ -8,19 +9,23 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import os
 import re
 import socket
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .errors import DescentLabError
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
     from uvicorn import Config
 
-    from .api.schemas import RunBody
+    from .api.schemas import OptimizerRef, RunBody
+
+    M = TypeVar("M", bound=BaseModel)
 
 APP = "descentlab.api:create_app"
 # Linux spreads a port's connections over the sockets listening on it with SO_REUSEPORT.
@@ -115,13 +120,22 @@ def _numbers(text: str, field: str) -> float | list[float]:
     return values[0] if len(values) == 1 else values
 
 
+def _number(text: str, field: str) -> float:
+    value = _numbers(text, field)
+    if isinstance(value, list):
+        raise DescentLabError(field, f"{text!r} is not a number")
+    return value
+
+
 def _pairs(items: list[str], field: str) -> dict[str, float | list[float]]:
+    """``["lr=0.01", "betas=0.9/0.999"]`` -> {"lr": 0.01, "betas": [0.9, 0.999]} (a pair's
+    numbers separated by "/", or by "," where one item holds one name)."""
     out = {}
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise DescentLabError(field, f"{item!r} is not NAME=VALUE")
-        out[name] = _numbers(value, f"{field}.{name}")
+        out[name] = _numbers(value.replace("/", ","), f"{field}.{name}")
     return out
 
 
@@ -145,66 +159,197 @@ def _surface(args: argparse.Namespace) -> dict[str, Any]:
     return surface
 
 
-def run_body(args: argparse.Namespace) -> dict[str, Any]:
-    """The command line as a ``POST /api/runs`` body: the API's models validate both."""
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """What a run and a sweep share: the surface, the start, the steps and the stopping rules."""
     start = None if args.start is None else _numbers(args.start, "start")
-    schedule = None
-    if args.schedule:
-        schedule = {"id": args.schedule, "params": _pairs(args.schedule_param, "schedule.params")}
-    stochastic = None
-    if args.batch_size is not None or args.noise:
-        stochastic = {"batch_size": args.batch_size, "sampling": args.sampling, "noise": args.noise}
     return {
         "surface": _surface(args),
         "start": [start] if isinstance(start, float) else start,
         "max_steps": args.steps,
         "stop": {"grad_tol": args.grad_tol, "grad_norm": args.grad_norm, "loss_tol": args.loss_tol},
         "seed": args.seed,
-        "restarts": args.restarts,
-        "stochastic": stochastic,
-        "epochs": args.epochs,
-        "optimizers": [
-            {"id": args.optimizer, "params": _pairs(args.param, "params"), "schedule": schedule}
-        ],
     }
 
 
-def _run(args: argparse.Namespace) -> int:
+def _schedule(args: argparse.Namespace) -> dict[str, Any] | None:
+    if not args.schedule:
+        return None
+    return {"id": args.schedule, "params": _pairs(args.schedule_param, "schedule.params")}
+
+
+def run_body(args: argparse.Namespace) -> dict[str, Any]:
+    """The command line as a ``POST /api/runs`` body: the API's models validate both."""
+    stochastic = None
+    if args.batch_size is not None or args.noise:
+        stochastic = {"batch_size": args.batch_size, "sampling": args.sampling, "noise": args.noise}
+    return {
+        **_settings(args),
+        "restarts": args.restarts,
+        "stochastic": stochastic,
+        "epochs": args.epochs,
+        "optimizers": _optimizer_refs(args),
+    }
+
+
+def _optimizer_refs(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """OPTIMIZER with its --param, then each --opt; every one under the --schedule."""
+    refs = []
+    if args.optimizer:
+        refs.append({"id": args.optimizer, "params": _pairs(args.param, "params")})
+    elif args.param:
+        raise DescentLabError("params", "--param sets OPTIMIZER's; with --opt write ID:NAME=VALUE")
+    refs += [_opt(text, len(refs) + i) for i, text in enumerate(args.opt)]
+    if not refs:
+        raise DescentLabError("optimizers", "name an OPTIMIZER or --opt ID[:NAME=VALUE,...]")
+    return [{**ref, "schedule": _schedule(args)} for ref in refs]
+
+
+def _opt(text: str, i: int) -> dict[str, Any]:
+    """``adam:lr=0.01,betas=0.9/0.999`` -> {"id": "adam", "params": {...}}."""
+    optimizer, _, params = text.partition(":")
+    items = params.split(",") if params else []
+    return {"id": optimizer, "params": _pairs(items, f"optimizers.{i}.params")}
+
+
+def _validate(model: type[M], body: dict[str, Any]) -> M:
+    """``body`` validated by the API's model; its first error names the field."""
     from pydantic import ValidationError
 
-    from .api.schemas import RunBody
-
     try:
-        body = RunBody.model_validate(run_body(args))
+        return model.model_validate(body)
     except ValidationError as err:
         first = err.errors()[0]
-        field = ".".join(map(str, first["loc"]))
-        raise DescentLabError(field, first["msg"]) from None
+        raise DescentLabError(".".join(map(str, first["loc"])), first["msg"]) from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .api.schemas import RunBody
+
+    body = _validate(RunBody, run_body(args))
     with _machine_code_if_it_pays(body.max_steps * (1 + body.restarts) * len(body.optimizers)):
-        return _print_runs(body, args.format)
+        _print_runs(body, args.format)
+        if args.png:
+            _write_png(body, args.png)
+    return 0
 
 
-def _print_runs(body: RunBody, fmt: str) -> int:
+def _print_runs(body: RunBody, fmt: str) -> None:
     from .api import service
 
     if fmt == "csv":
         sys.stdout.write(service.run_csv(body))
-        return 0
+        return
     result = service.run_result(body)
     if fmt == "json":
         sys.stdout.write(service.dumps(result).decode() + "\n")
-        return 0
-    for run in result["runs"]:
+        return
+    compared = len(body.optimizers) > 1
+    for run, ref in zip(result["runs"], body.optimizers, strict=True):
+        label = _label(ref) if compared else ref.id
         rows = [run, *run["restarts"]]
         for b, row in enumerate(rows):
             best = " (best)" if len(rows) > 1 and b == run["best"] else ""
             x = ", ".join(f"{v:.6g}" for v in row["path"][-1])
             loss = row["loss"][-1]
             print(
-                f"{run['optimizer']} row {b}{best}: {row['status']} after {row['steps']} steps,"
+                f"{label} row {b}{best}: {row['status']} after {row['steps']} steps,"
                 f" x = ({x}), loss = {loss:.6g}  [{row['message']}]"
             )
+
+
+def _label(ref: OptimizerRef) -> str:
+    """An optimiser as --opt writes it: ``adam:lr=0.01,betas=0.9/0.999``."""
+    given = ",".join(f"{k}={_show(v, '/')}" for k, v in ref.params.items())
+    return f"{ref.id}:{given}" if given else ref.id
+
+
+def _write_png(body: RunBody, path: str) -> None:
+    """The contour with every run's paths (run again: a run of the CLI is milliseconds)."""
+    from . import engine
+    from .api import service
+    from .figures import figure, write_png
+
+    _, specs = service.prepare_runs(body)
+    write_png(figure(*(engine.run(spec) for spec in specs)), path)
+
+
+def sweep_body(args: argparse.Namespace) -> dict[str, Any]:
+    """The command line as a ``POST /api/sweeps`` body."""
+    sweep: dict[str, list[Any]] = {}
+    for text in args.vary:
+        name, values = _vary(text)
+        if name in sweep:
+            raise DescentLabError(f"sweep.{name}", "varied twice")
+        sweep[name] = values
+    optimizer = {"id": args.optimizer, "params": _pairs(args.param, "optimizer.params")}
+    return {**_settings(args), "optimizer": {**optimizer, "schedule": _schedule(args)},
+            "sweep": sweep}  # fmt: skip
+
+
+def _vary(text: str) -> tuple[str, list[Any]]:
+    """``lr=1e-4:1:20:log`` (20 values, evenly spaced in log), ``momentum=0:0.99:10`` (evenly
+    spaced), ``betas=0.9/0.999,0.5/0.999`` (these values) -> (name, values)."""
+    name, sep, spec = text.partition("=")
+    if not sep or not name:
+        raise DescentLabError("sweep", f"{text!r} is not NAME=FROM:TO:N[:log] or NAME=V1,V2,...")
+    field = f"sweep.{name}"
+    if ":" in spec:
+        return name, _range(spec, field)
+    values = [_numbers(v.replace("/", ","), f"{field}.{i}") for i, v in enumerate(spec.split(","))]
+    return name, values
+
+
+def _range(spec: str, field: str) -> list[float]:
+    """``FROM:TO:N`` -> N values from FROM to TO, evenly spaced (in log with ``:log``)."""
+    import numpy as np
+
+    from .limits import MAX_SWEEP_POINTS
+
+    log = spec.endswith(":log")
+    parts = spec.removesuffix(":log").split(":")
+    if len(parts) != 3 or not parts[2].isdigit():
+        raise DescentLabError(field, f"{spec!r} is not FROM:TO:N or FROM:TO:N:log")
+    lo, hi, n = _number(parts[0], field), _number(parts[1], field), int(parts[2])
+    if not 1 <= n <= MAX_SWEEP_POINTS:
+        raise DescentLabError(field, f"N must be from 1 to {MAX_SWEEP_POINTS}")
+    if log and min(lo, hi) <= 0:
+        raise DescentLabError(field, "a log range needs FROM and TO above 0")
+    return [float(v) for v in (np.geomspace if log else np.linspace)(lo, hi, n)]
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .api import service
+    from .api.schemas import SweepBody
+
+    result = service.sweep_result(_validate(SweepBody, sweep_body(args)))
+    if args.format == "json":
+        sys.stdout.write(service.dumps(result).decode() + "\n")
+        return 0
+    rows = _sweep_rows(result)
+    if args.format == "csv":
+        csv.writer(sys.stdout, lineterminator="\n").writerows(rows)
+    else:
+        widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+        for r in rows:
+            print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
     return 0
+
+
+def _sweep_rows(result: dict[str, Any]) -> list[list[str]]:
+    """A header, then each setting: its values, final loss, gradient norm, steps and status."""
+    head = [*result["names"], "loss", "grad_norm", "steps", "status"]
+    rows = [head]
+    for b, setting in enumerate(result["settings"]):
+        finals = (result["final_loss"][b], result["final_grad_norm"][b])
+        rows.append(
+            [
+                *(_show(v, "/") for v in setting),
+                *(f"{v:.6g}" for v in finals),
+                str(result["steps"][b]),
+                result["status"][b],
+            ]
+        )
+    return rows
 
 
 @contextlib.contextmanager
@@ -243,8 +388,11 @@ def _optimizers(args: argparse.Namespace) -> int:
     return 0
 
 
-def _show(value: Any) -> str:
-    return ",".join(f"{v:g}" for v in value) if isinstance(value, tuple) else f"{value:g}"
+def _show(value: Any, sep: str = ",") -> str:
+    """A number, or a pair's numbers joined by ``sep``."""
+    if isinstance(value, (tuple, list)):
+        return sep.join(f"{v:g}" for v in value)
+    return f"{value:g}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -272,49 +420,96 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser(
         "run",
-        help="run one optimiser and print the result",
-        description="Negative numbers need '=': --start=-1.5,2 --domain=-3,3,-3,3.",
+        help="run optimisers on a surface and print the results",
+        description="Run one optimiser (OPTIMIZER with --param) or compare several (--opt, "
+        "repeatable; with OPTIMIZER too) from the same start. "
+        "Negative numbers need '=': --start=-1.5,2 --domain=-3,3,-3,3.",
+        epilog="example: descentlab run rosenbrock --opt adam:lr=0.02 "
+        "--opt momentum:lr=0.001,momentum=0.9 --png paths.png",
     )
+    _surface_options(run)
+    run.add_argument("optimizer", nargs="?", help="an optimiser id (see `descentlab optimizers`)")
+    _run_options(run, steps=1000)
     run.add_argument(
+        "--opt",
+        action="append",
+        default=[],
+        metavar="ID[:NAME=VALUE,...]",
+        help="another optimiser to compare, with its hyperparameters, a pair's numbers "
+        "separated by '/': adam:lr=0.01,betas=0.9/0.999 (repeatable)",
+    )
+    run.add_argument("--batch-size", type=int, help="minibatch SGD on a data-fit surface")
+    run.add_argument("--sampling", choices=("shuffle", "replacement"), default="shuffle")
+    run.add_argument("--epochs", type=int, help="minibatch SGD: epochs (sets --steps)")
+    run.add_argument("--noise", type=float, default=0.0, help="simulated gradient noise σ")
+    run.add_argument("--restarts", type=int, default=0)
+    run.add_argument(
+        "--png", metavar="FILE", help="also draw the contours and the paths into FILE (kaleido)"
+    )
+    run.set_defaults(func=_run)
+
+    sweep = sub.add_parser(
+        "sweep",
+        help="run one optimiser over a grid of hyperparameters and print each final loss",
+        description="Every combination of the --vary values is one setting (as POST "
+        "/api/sweeps); each prints its final loss, gradient norm, steps and status. "
+        "Negative numbers need '=': --start=-1.5,2.",
+        epilog="example: descentlab sweep quadratic momentum --vary lr=1e-4:1e-2:5:log "
+        "--vary momentum=0:0.9:3 --steps 300",
+    )
+    _surface_options(sweep)
+    sweep.add_argument("optimizer", help="an optimiser id (see `descentlab optimizers`)")
+    sweep.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        required=True,
+        metavar="NAME=VALUES",
+        help="a hyperparameter's values: FROM:TO:N (N evenly spaced), FROM:TO:N:log (evenly "
+        "in log), or V1,V2,... (a pair as 0.9/0.999); up to 3 names",
+    )
+    _run_options(sweep, steps=500)
+    sweep.set_defaults(func=_sweep)
+
+    sub.add_parser("surfaces", help="list the surfaces").set_defaults(func=_surfaces)
+    sub.add_parser("optimizers", help="list the optimisers").set_defaults(func=_optimizers)
+    return parser
+
+
+def _surface_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "surface",
         help="a surface id (see `descentlab surfaces`) or an expression in x and y, "
         "e.g. 'x^2 + 100*y^2'",
     )
-    run.add_argument("optimizer", help="an optimiser id (see `descentlab optimizers`)")
-    run.add_argument("--start", metavar="X,Y", help="start point (default: the surface's)")
-    run.add_argument("--steps", type=int, default=1000, help="max steps (default 1000)")
-    run.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a hyperparameter, e.g. lr=0.01 or betas=0.9,0.999 (repeatable)",
-    )
-    run.add_argument(
+    parser.add_argument(
         "--surface-param",
         action="append",
         default=[],
         metavar="NAME=VALUE",
         help="a surface parameter, or a parameter an expression declares (repeatable)",
     )
-    run.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX", help="view box of an expression")
-    run.add_argument("--batch-size", type=int, help="minibatch SGD on a data-fit surface")
-    run.add_argument("--sampling", choices=("shuffle", "replacement"), default="shuffle")
-    run.add_argument("--epochs", type=int, help="minibatch SGD: epochs (sets --steps)")
-    run.add_argument("--noise", type=float, default=0.0, help="simulated gradient noise σ")
-    run.add_argument("--schedule", help="a learning-rate schedule id, e.g. step")
-    run.add_argument("--schedule-param", action="append", default=[], metavar="NAME=VALUE")
-    run.add_argument("--grad-tol", type=float, default=1e-6)
-    run.add_argument("--grad-norm", choices=("l1", "l2", "inf"), default="l2")
-    run.add_argument("--loss-tol", type=float, default=None)
-    run.add_argument("--restarts", type=int, default=0)
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--format", choices=("json", "csv", "summary"), default="summary")
-    run.set_defaults(func=_run)
+    parser.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX", help="view box of an expression")
 
-    sub.add_parser("surfaces", help="list the surfaces").set_defaults(func=_surfaces)
-    sub.add_parser("optimizers", help="list the optimisers").set_defaults(func=_optimizers)
-    return parser
+
+def _run_options(parser: argparse.ArgumentParser, steps: int) -> None:
+    """The options of a run and a sweep alike: start, hyperparameters, schedule, stopping."""
+    parser.add_argument("--start", metavar="X,Y", help="start point (default: the surface's)")
+    parser.add_argument("--steps", type=int, default=steps, help=f"max steps (default {steps})")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a hyperparameter of OPTIMIZER, e.g. lr=0.01 or betas=0.9/0.999 (repeatable)",
+    )
+    parser.add_argument("--schedule", help="a learning-rate schedule id, e.g. step")
+    parser.add_argument("--schedule-param", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--grad-tol", type=float, default=1e-6)
+    parser.add_argument("--grad-norm", choices=("l1", "l2", "inf"), default="l2")
+    parser.add_argument("--loss-tol", type=float, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--format", choices=("json", "csv", "summary"), default="summary")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -97,6 +97,7 @@ def run(*args: Any, chunk: int | None = None, **kwargs: Any) -> Trajectory:
         nfev=last.nfev,
         ngev=last.ngev,
         nhev=last.nhev,
+        problem=spec.problem,
     )
 
 

@@ -10,12 +10,17 @@ where the gradient norm fell to ``grad_tol``, or where the loss changed by at mo
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import Any
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..problems import Problem
 from .spec import RunSpec, Stop, row_params
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 
 @dataclass
@@ -76,6 +81,7 @@ class Trajectory:
     nfev: np.ndarray
     ngev: np.ndarray
     nhev: np.ndarray
+    problem: Problem = field(repr=False, compare=False)
 
     @property
     def x(self) -> np.ndarray:
@@ -122,6 +128,19 @@ class Trajectory:
             "nhev": int(self.nhev[b]),
         }
         return out
+
+    def figure(self) -> go.Figure:
+        """The surface's contours (in 1-D its curve) with every row's path, as the page draws
+        them: :func:`descentlab.figure`, which draws several trajectories together."""
+        from ..figures import figure
+
+        return figure(self)
+
+    def to_html(self, path: str | os.PathLike[str]) -> None:
+        """:meth:`figure` as a standalone HTML file (Plotly.js inlined: works offline)."""
+        from ..figures import write_html
+
+        write_html(self.figure(), path)
 
     def epochs(self, b: int = 0) -> dict[str, list[float]] | None:
         """Minibatch SGD, epoch by epoch (complete epochs of row ``b``): the mean minibatch loss
