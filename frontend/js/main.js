@@ -298,7 +298,7 @@ function settle() {
 // counter. Done before any figure is drawn (and without waiting for Plotly), so the figures are
 // drawn at their final size: a box that changes size later redraws them in full.
 function drawPage(s = store.state, t = player.t) {
-  const names = runLabels(s.opts, catalog);
+  const names = labelsOf(s);
   const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: names[i] ?? "" }));
   const dp = $("#datapanel");
   const data = showsData(s);
@@ -319,6 +319,10 @@ function drawPage(s = store.state, t = player.t) {
   if ($("#step-out").textContent !== out) $("#step-out").textContent = out;
   return tracks;
 }
+
+// Each run's label: as the runs on screen were asked for (a refused run leaves the last good
+// runs drawn, and its values never name them), or the state's before the first run.
+const labelsOf = (s) => runs.meta.labels ?? runLabels(s.opts, catalog);
 
 // The figures described for a screen reader (each figure's aria-describedby): the surface,
 // its view and each run's line style and status; the loss plot's axis.
@@ -349,7 +353,7 @@ function drawSecond({ full = false } = {}) {
   secondAt = player.playing ? now : -Infinity;
   const s = store.state;
   const t = player.t;
-  const names = runLabels(s.opts, catalog);
+  const names = labelsOf(s);
   const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: names[i] ?? "" }));
   const epochSize = runs.meta.epochSize || 0;
   const scale = { fmin: minValue(s), log: !s.lossLin, sumOf: runs.meta.sumOf || 0 };
@@ -432,7 +436,7 @@ function sendRun(live) {
   // (sumOf: n when the loss is a sum over n samples, whose minibatch loss is recorded × n)
   const minibatch = n > 0 && batchOf(s) < n;
   const id = runs.begin(s.opts.length, { epochSize: minibatch ? Math.ceil(n / batchOf(s)) : 0,
-    sumOf: bound.reduction === "sum" ? n : 0 });
+    sumOf: bound.reduction === "sum" ? n : 0, labels: runLabels(s.opts, catalog) });
   runs.unsent = !socket.send({ type: "run", id, ...runBody(store.state), frame_points: 512 });
   sentAt = performance.now();
   if (live) player.follow(); // the old paths stay up until the new ones arrive (or GRACE)
