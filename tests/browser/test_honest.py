@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from uiutil import FAST, open_app, type_value
+from uiutil import FAST, open_app, run_id, type_value, wait_done
 
 pytestmark = pytest.mark.browser
 
@@ -34,3 +34,26 @@ def test_refused_value_leaves_the_legend_and_table_on_the_run_drawn(
     assert not any("lr=50" in str(n) for n in names)
     assert "lr=50" not in page.inner_text("#surface-desc")
     page.screenshot(path=str(artifacts / "honest-refused.png"))
+
+
+def test_divergence_shows_the_servers_message(page: Any, artifacts: Path) -> None:
+    open_app(page, f"surface=rosenbrock&steps=200&opt=gd(lr:0.01)&{FAST}")
+    row = page.locator("#summary tbody tr").first
+    assert row.get_attribute("data-status") == "diverged"
+    done = page.evaluate("window.descentlab.runs.tracks[0].summary")
+    assert done["message"].startswith("diverged at step")
+    text = row.inner_text()
+    assert done["message"] in text
+    assert "overflow" not in page.inner_text("#summary")
+    assert done["message"] in page.inner_text("#surface-desc")
+    page.screenshot(path=str(artifacts / "honest-diverged.png"))
+    # a loss that is not finite: the server says so, and the table invents no word for it
+    first = run_id(page)
+    page.goto(f"/#surface=custom&expr=exp(x%5E2)%2By%5E2&start=3,1&opt=gd(lr:0.1)&{FAST}")
+    wait_done(page, first)
+    page.wait_for_function(
+        "() => document.querySelector('#summary tbody tr')?.dataset.status === 'diverged'"
+    )
+    text = page.inner_text("#summary tbody")
+    assert "diverged at step 1: the loss is not finite" in text
+    assert "overflow" not in text
