@@ -57,3 +57,26 @@ def test_divergence_shows_the_servers_message(page: Any, artifacts: Path) -> Non
     text = page.inner_text("#summary tbody")
     assert "diverged at step 1: the loss is not finite" in text
     assert "overflow" not in text
+
+
+def test_typed_expression_is_echoed_as_readable_text(page: Any, artifacts: Path) -> None:
+    cases = {
+        "1/(x^2+y^2)": "f = 1/(x^2 + y^2)",
+        "(x+1)/y*x": "f = ((x + 1)/y) x",
+        "sqrt(x^2+y^2)^3": "f = (√(x^2 + y^2))^3",
+        "exp(-(x^2+y^2))": "f = exp(-(x^2 + y^2))",
+    }
+    open_app(page)
+    page.select_option("#surface", "custom")
+    before = ""
+    for typed, shown in cases.items():
+        page.fill("#expr", typed)
+        page.press("#expr", "Enter")
+        page.wait_for_function(
+            "old => { const p = document.querySelector('#expr-status .parsed');"
+            " return p && p.textContent !== old; }",
+            arg=before,
+        )
+        before = page.inner_text("#expr-status .parsed")
+        assert page.inner_text("#expr-status .parsed") == shown, typed
+    page.screenshot(path=str(artifacts / "honest-expression.png"))
