@@ -19,7 +19,9 @@ import { DRAW_ALL_UP_TO, thinIndices, prefix, scale } from "./thin.js";
 const EPS = 1e-3;
 const MARKERS_UP_TO = 300;
 const WIDE = 440; // px: a figure narrower has no legend (the status table under it is one) // a dot per step on shorter paths (thousands of SVG dots are slow)
-const CONFIG = { ...TOOLBAR, edits: { shapePosition: true } };
+// A second click this soon after a first is a double-click (Plotly's, which resets the view).
+const DOUBLE_CLICK_MS = 300;
+const CONFIG = { ...TOOLBAR, edits: { shapePosition: true }, doubleClickDelay: DOUBLE_CLICK_MS };
 
 function transform(grid, log) {
   if (!log) return { z: grid.z, title: "f" };
@@ -469,8 +471,10 @@ export class SurfacePlot {
 
   listen() {
     const el = this.el;
-    // A click on the plot area (no drag) moves the start, or inspects the point.
+    // A click on the plot area (no drag) moves the start, or inspects the point, once no second
+    // click has followed it: a double-click only resets the view (Plotly does that).
     let down = null;
+    let pending = null; // {timer, x, y}: a click waiting to see whether it is the first of two
     el.addEventListener("pointerdown", (ev) => {
       const onArea = ev.button === 0 && ev.target.classList && ev.target.classList.contains("nsewdrag");
       down = onArea ? { x: ev.clientX, y: ev.clientY, t: performance.now() } : null;
@@ -481,8 +485,18 @@ export class SurfacePlot {
       if (!d || Math.hypot(ev.clientX - d.x, ev.clientY - d.y) > 4 || performance.now() - d.t > 800) return;
       const p = this.pointAt(ev);
       if (!p) return;
-      if (ev.shiftKey || this.inspecting) this.onInspect(p);
-      else this.onStart(p);
+      if (pending && Math.hypot(ev.clientX - pending.x, ev.clientY - pending.y) <= 8) {
+        clearTimeout(pending.timer);
+        pending = null;
+        return;
+      }
+      if (pending) clearTimeout(pending.timer);
+      const inspect = ev.shiftKey || this.inspecting;
+      pending = { x: ev.clientX, y: ev.clientY, timer: setTimeout(() => {
+        pending = null;
+        if (inspect) this.onInspect(p);
+        else this.onStart(p);
+      }, DOUBLE_CLICK_MS) };
     }, true);
     el.addEventListener("mousemove", (ev) => this.readout(this.pointAt(ev)));
     el.addEventListener("mouseleave", () => this.readout(null));

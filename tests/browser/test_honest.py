@@ -80,3 +80,18 @@ def test_typed_expression_is_echoed_as_readable_text(page: Any, artifacts: Path)
         before = page.inner_text("#expr-status .parsed")
         assert page.inner_text("#expr-status .parsed") == shown, typed
     page.screenshot(path=str(artifacts / "honest-expression.png"))
+
+
+def test_double_click_resets_the_view_and_leaves_the_start(page: Any) -> None:
+    open_app(page, f"surface=rosenbrock&opt=gd(lr:0.001)&view=-1,1,0,2&{FAST}")
+    first = run_id(page)
+    box = page.locator("#paths .nsewdrag").bounding_box()
+    page.mouse.dblclick(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.wait_for_function("() => window.descentlab.store.state.view === null")
+    page.wait_for_timeout(800)  # past any click that would still move the start
+    assert page.evaluate("window.descentlab.store.state.start") is None
+    assert run_id(page) == first
+    # a single click still moves it
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.wait_for_function("() => window.descentlab.store.state.start !== null")
+    wait_done(page, first)
