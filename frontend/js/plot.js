@@ -21,6 +21,7 @@ const MARKERS_UP_TO = 300;
 const WIDE = 440; // px: a figure narrower has no legend (the status table under it is one) // a dot per step on shorter paths (thousands of SVG dots are slow)
 // A second click this soon after a first is a double-click (Plotly's, which resets the view).
 const DOUBLE_CLICK_MS = 300;
+const VIEW_SETTLE_MS = 120; // a new view's grid is asked for once the view rests this long
 const CONFIG = { ...TOOLBAR, edits: { shapePosition: true }, doubleClickDelay: DOUBLE_CLICK_MS };
 
 function transform(grid, log) {
@@ -156,11 +157,13 @@ export class SurfacePlot {
     if (this.el.data) Plotly.Plots.resize(this.el);
   }
 
+  // The axis ranges shown: the view, else the surface's domain. Fresh arrays: Plotly writes a
+  // zoom or an autoscale into the layout's range arrays, which must never be the domain's own.
   range() {
     const d = this.surface.domain;
     const v = this.view;
-    if (this.surface.dim === 1) return { x: v ? [v[0], v[1]] : d[0] };
-    return { x: v ? [v[0], v[1]] : d[0], y: v ? [v[2], v[3]] : d[1] };
+    if (this.surface.dim === 1) return { x: v ? [v[0], v[1]] : [...d[0]] };
+    return { x: v ? [v[0], v[1]] : [...d[0]], y: v ? [v[2], v[3]] : [...d[1]] };
   }
 
   curveRange() {
@@ -511,14 +514,20 @@ export class SurfacePlot {
       }
       if (keys.some((k) => k.startsWith("xaxis") || k.startsWith("yaxis"))) {
         if (ev["xaxis.autorange"] || ev["yaxis.autorange"]) {
+          // Autoscale (or a double-click) goes home: the surface's domain, whose grid is its
+          // own, rather than Plotly's fit to the paths over a grid made for another view.
           this.view = null;
-          return this.onView(null);
+          this.baseKey = null;
+          this.key = null; // the next draw sets the ranges again
+        } else {
+          const fl = el._fullLayout;
+          const v = this.surface.dim === 1 ? [...fl.xaxis.range] : [...fl.xaxis.range, ...fl.yaxis.range];
+          this.view = v.map(Number);
+          this.followView();
         }
-        const fl = el._fullLayout;
-        const v = this.surface.dim === 1 ? [...fl.xaxis.range] : [...fl.xaxis.range, ...fl.yaxis.range];
-        this.view = v.map(Number);
-        this.followView();
-        this.onView(this.view);
+        // the contours for what is now in view: asked for once the view stops changing
+        clearTimeout(this.viewTimer);
+        this.viewTimer = setTimeout(() => this.onView(this.view && [...this.view]), VIEW_SETTLE_MS);
       }
     });
     // While panning or zooming, the contours underneath follow (once a frame).

@@ -95,3 +95,38 @@ def test_double_click_resets_the_view_and_leaves_the_start(page: Any) -> None:
     page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
     page.wait_for_function("() => window.descentlab.store.state.start !== null")
     wait_done(page, first)
+
+
+GRID_IS_VIEW = """() => {
+  const c = document.querySelector('#contour'), p = document.querySelector('#paths');
+  if (!c.data || !p._fullLayout || document.querySelector('#app').dataset.status !== 'done')
+    return false;
+  const g = c.data[0], close = (a, b) => Math.abs(a - b) <= 1e-6 * (1 + Math.abs(b));
+  const same = (xs, r) => close(xs[0], r[0]) && close(xs[xs.length - 1], r[1]);
+  return same(g.x, p._fullLayout.xaxis.range) && same(g.y, p._fullLayout.yaxis.range)
+    && same(g.x, c._fullLayout.xaxis.range) && same(g.y, c._fullLayout.yaxis.range);
+}"""
+
+
+def test_contours_are_the_views_own_after_zoom_and_autoscale(page: Any, artifacts: Path) -> None:
+    open_app(page, f"surface=rosenbrock&opt=gd(lr:0.001)&{FAST}")
+    domain = page.evaluate("window.descentlab.catalog.surfaces.get('rosenbrock').domain")
+    box = page.locator("#paths .nsewdrag").bounding_box()
+    x0, y0 = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.3
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + 150, y0 + 150, steps=5)
+    page.mouse.up()
+    page.wait_for_function("() => window.descentlab.store.state.view !== null")
+    page.wait_for_function(GRID_IS_VIEW)  # the zoomed view's own grid
+    page.hover("#paths .nsewdrag")
+    page.locator('#paths .modebar-btn[data-title="Autoscale"]').click()
+    page.wait_for_function("() => window.descentlab.store.state.view === null")
+    page.wait_for_function(GRID_IS_VIEW)
+    shown = page.evaluate(
+        "(() => { const fl = document.querySelector('#paths')._fullLayout;"
+        " return [fl.xaxis.range, fl.yaxis.range]; })()"
+    )
+    assert shown == [domain[0], domain[1]]  # back home: the surface's own domain
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(artifacts / "honest-autoscale.png"))
