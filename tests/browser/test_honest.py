@@ -6,11 +6,12 @@ Like the other browser tests, these wait on attributes the app sets instead of s
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
 import pytest
-from uiutil import FAST, open_app, run_id, type_value, wait_done
+from uiutil import FAST, open_app, run_id, type_value, wait_done, wait_fitted
 
 pytestmark = pytest.mark.browser
 
@@ -130,3 +131,41 @@ def test_contours_are_the_views_own_after_zoom_and_autoscale(page: Any, artifact
     assert shown == [domain[0], domain[1]]  # back home: the surface's own domain
     page.mouse.move(0, 0)
     page.screenshot(path=str(artifacts / "honest-autoscale.png"))
+
+
+READ_PNG = """async ([b64, points]) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const img = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+  const canvas = new OffscreenCanvas(img.width, img.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const px = points.map(([x, y]) => [...ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data]);
+  return { width: img.width, height: img.height, px };
+}"""
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_png_export_draws_the_figure_as_on_screen(page: Any, artifacts: Path, big: bool) -> None:
+    # three optimisers: in projector mode their legend takes two rows, pushing the top margin
+    open_app(page, f"surface=rosenbrock&start=-1,2{'&big=1' if big else ''}&{FAST}")
+    wait_fitted(page)
+    fig = page.locator("#paths").bounding_box()
+    ring = page.locator("#paths .shapelayer path").first.bounding_box()
+    cx = ring["x"] + ring["width"] / 2 - fig["x"]
+    cy = ring["y"] + ring["height"] / 2 - fig["y"]
+    r = 9  # px: the ring's radius (plot.js), on its black line
+    with page.expect_download() as info:
+        page.click("#export-png")
+    data = Path(info.value.path()).read_bytes()
+    size = page.evaluate(READ_PNG, [base64.b64encode(data).decode(), []])
+    k = size["width"] / fig["width"]  # the export's scale: the figure's own box, k times finer
+    assert k >= 1 and size["height"] == pytest.approx(fig["height"] * k, abs=2)
+    points = [[cx, cy], [cx - r, cy], [cx + r, cy], [cx, cy - r], [cx, cy + r]]
+    png = page.evaluate(
+        READ_PNG, [base64.b64encode(data).decode(), [[x * k, y * k] for x, y in points]]
+    )
+    centre, *edge = png["px"]
+    assert min(centre[:3]) > 200, centre  # the ring's white fill
+    for p in edge:
+        assert max(p[:3]) < 110, (edge, "the ring's black line where the screen draws it")
+    Path(artifacts / f"honest-export{'-big' if big else ''}.png").write_bytes(data)
