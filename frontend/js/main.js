@@ -2,7 +2,7 @@
 // state -> streamed runs, runs + player -> figures. No logic of its own beyond the glue.
 
 import { getJSON, postRaw, RunSocket, ApiError } from "./api.js";
-import { Store, sanitise, fromHash, freshLecture, CUSTOM } from "./state.js";
+import { Store, sanitise, fromHash, freshLecture, equalScale, CUSTOM } from "./state.js";
 import { Runs, emptyTrack } from "./runs.js";
 import { Controls } from "./controls.js";
 import { SurfacePlot } from "./plot.js";
@@ -299,6 +299,7 @@ function settle() {
 // drawn at their final size: a box that changes size later redraws them in full.
 function drawPage(s = store.state, t = player.t) {
   const names = labelsOf(s);
+  plot.equal = equalScale(s, catalog.surfaces.get(s.surface) ?? null);
   const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: names[i] ?? "" }));
   const dp = $("#datapanel");
   const data = showsData(s);
@@ -506,6 +507,7 @@ async function refreshSurface({ rebind = true } = {}) {
     if (token !== surfaceToken) return;
     if (custom) b2.log_contours = wantsLog(g);
     bound = b2;
+    showViewToggles(store.state); // (a typed surface's dimension is known now)
     plot.setSurface(b2, g, s.view, s.levels);
     if (window.Plotly) { // the contours first; paths and loss next frame
       drawPage();
@@ -601,6 +603,10 @@ $(".skip").addEventListener("click", (e) => {
 $("#loss-log").addEventListener("click", () => {
   store.commit((d) => { d.lossLin = !d.lossLin; }, { history: "replace", ui: true });
 });
+$("#equal-scale").addEventListener("click", () => {
+  const on = equalScale(store.state, catalog.surfaces.get(store.state.surface) ?? null);
+  store.commit((d) => { d.eq = !on; }, { history: "replace", ui: true });
+});
 $("#panel-toggle").addEventListener("click", () => {
   store.commit((d) => { d.panel = !d.panel; }, { history: "replace", ui: true });
 });
@@ -612,7 +618,8 @@ $("#fullscreen").addEventListener("click", () => {
 document.addEventListener("fullscreenchange", () =>
   $("#fullscreen").setAttribute("aria-pressed", String(Boolean(document.fullscreenElement))));
 
-// The view toggles the state holds: projector mode, the controls' drawer.
+// The view toggles the state holds: projector mode, the controls' drawer, the loss axis, equal
+// axis scale on the surface (2-D only).
 function showViewToggles(state) {
   document.body.classList.toggle("projector", state.big);
   $("#projector").setAttribute("aria-pressed", String(state.big));
@@ -620,6 +627,9 @@ function showViewToggles(state) {
   $("#panel").hidden = !state.panel;
   $("#panel-toggle").setAttribute("aria-expanded", String(state.panel));
   $("#loss-log").setAttribute("aria-pressed", String(!state.lossLin));
+  const surface = catalog.surfaces.get(state.surface) ?? null;
+  $("#equal-scale").hidden = (surface ?? bound).dim !== 2;
+  $("#equal-scale").setAttribute("aria-pressed", String(equalScale(state, surface)));
 }
 // Plotly's `responsive` follows the window only; the grid also changes with projector mode.
 // A figure drawn after its box last changed already has the box's size: resizing it would

@@ -88,6 +88,7 @@ export class SurfacePlot {
     this.grid = null;
     this.ready = false;
     this.thinned = new WeakMap(); // a path row -> the points of it drawn (see rowPoints)
+    this.equal = false; // one unit as long on y as on x (set by the caller before drawing)
   }
 
   // levels: the contour heights to draw (a preset's, the notes' own), or null: Plotly's.
@@ -121,7 +122,8 @@ export class SurfacePlot {
   // The figure underneath: contours and colour bar (or the 1-D curve), axes hidden (the top
   // figure draws them). Redrawn only when what it shows changes.
   drawBase(big) {
-    const key = JSON.stringify([this.range(), big, this.pushed, this.legend(), this.levels]);
+    const key = JSON.stringify([this.range(), big, this.pushed, this.legend(), this.levels,
+      this.equal]);
     if (key === this.baseKey && this.base.data) return;
     this.baseKey = key;
     const { xaxis, yaxis } = this.axes();
@@ -142,12 +144,22 @@ export class SurfacePlot {
     const one = this.surface.dim === 1;
     const rng = this.range();
     const [xLabel, yLabel] = this.surface.labels || ["x", "y"]; // θ₀, θ₁ for regression
+    // equal scale: the plot area shrinks to fit (constrain: "domain"), the ranges stay the view's
+    const equal = !one && this.equal;
     return {
-      xaxis: { range: rng.x, title: { text: xLabel }, zeroline: false, showgrid: one },
+      xaxis: { range: rng.x, title: { text: xLabel }, zeroline: false, showgrid: one,
+        ...(equal ? { constrain: "domain" } : {}) },
       yaxis: one
         ? { title: { text: `f(${xLabel})` }, range: this.curveRange(), zeroline: false }
-        : { range: rng.y, title: { text: yLabel }, zeroline: false, showgrid: false },
+        : { range: rng.y, title: { text: yLabel }, zeroline: false, showgrid: false,
+          ...(equal ? { scaleanchor: "x", scaleratio: 1, constrain: "domain" } : {}) },
     };
+  }
+
+  // An axis's scale constraints alone (the top figure's axes draw nothing else).
+  static scaleOf({ scaleanchor, scaleratio, constrain }) {
+    const all = { scaleanchor, scaleratio, constrain };
+    return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
   }
 
   resize() {
@@ -298,8 +310,8 @@ export class SurfacePlot {
     const layout = {
       font,
       margin: { ...this.margin(big), autoexpand: true },
-      xaxis: { range: xaxis.range, visible: false },
-      yaxis: { range: yaxis.range, visible: false },
+      xaxis: { range: xaxis.range, visible: false, ...SurfacePlot.scaleOf(xaxis) },
+      yaxis: { range: yaxis.range, visible: false, ...SurfacePlot.scaleOf(yaxis) },
       showlegend: this.legend(),
       legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", font: { size: big ? 16 : 12 } },
       hovermode: "closest",

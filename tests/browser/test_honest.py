@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from uiutil import FAST, open_app, run_id, type_value, wait_done, wait_fitted
+from uiutil import FAST, open_app, run_id, type_value, wait_done, wait_fitted, wait_hash
 
 pytestmark = pytest.mark.browser
 
@@ -169,3 +169,39 @@ def test_png_export_draws_the_figure_as_on_screen(page: Any, artifacts: Path, bi
     for p in edge:
         assert max(p[:3]) < 110, (edge, "the ring's black line where the screen draws it")
     Path(artifacts / f"honest-export{'-big' if big else ''}.png").write_bytes(data)
+
+
+UNITS = """() => ['#paths', '#contour'].map((sel) => {
+  const gd = document.querySelector(sel);
+  const area = gd.querySelector('.bglayer .bg').getBoundingClientRect();
+  const [x0, x1] = gd.layout.xaxis.range, [y0, y1] = gd.layout.yaxis.range;
+  return [area.left, area.top, area.width / (x1 - x0), area.height / (y1 - y0)];
+})"""
+
+
+def test_equal_axis_scale_by_default_for_a_bowl(page: Any, artifacts: Path) -> None:
+    open_app(page, f"surface=quadratic&opt=gd(lr:0.01)&{FAST}")
+    wait_fitted(page)
+    toggle = page.locator("#equal-scale")
+    assert toggle.get_attribute("aria-pressed") == "true"
+    (px, py, ux, uy), base = page.evaluate(UNITS)
+    assert ux == pytest.approx(uy, rel=0.01)  # px per unit: a circle is drawn round
+    assert base == pytest.approx([px, py, ux, uy], abs=0.5)  # the contours under the paths
+    page.screenshot(path=str(artifacts / "honest-equal.png"))
+    toggle.click()
+    wait_hash(page, "equal=0")
+    page.wait_for_function("() => !document.querySelector('#paths').layout.yaxis.scaleanchor")
+    wait_fitted(page)
+    (px, py, ux, uy), base = page.evaluate(UNITS)
+    assert ux != pytest.approx(uy, rel=0.01)  # the figure's tall box, filled
+    assert base == pytest.approx([px, py, ux, uy], abs=0.5)
+    # a link keeps the choice; a typed surface is not drawn to one scale unless asked
+    page.goto(f"/#surface=quadratic&equal=0&{FAST}")
+    page.wait_for_function(
+        "() => document.querySelector('#equal-scale').getAttribute('aria-pressed') === 'false'"
+    )
+    page.goto(f"/#surface=custom&expr=x%5E2%2By%5E2&{FAST}")
+    page.wait_for_function(
+        "() => document.querySelector('#app').dataset.surface === 'custom'"
+        " && document.querySelector('#equal-scale').getAttribute('aria-pressed') === 'false'"
+    )
