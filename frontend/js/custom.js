@@ -45,20 +45,71 @@ export function parseDeclared(text) {
 
 export const fmtDeclared = (p) => Object.entries(p).map(([k, v]) => `${k}=${formatValue(v)}`).join(", ");
 
-// LaTeX from the server, made readable as plain text (no TeX renderer is shipped).
-export function prettyLatex(tex) {
-  return tex
-    .replace(/\\(left|right|,|;|!)/g, "")
-    .replace(/\\cdot/g, "·")
-    .replace(/\\frac\{([^{}]*)\}\{([^{}]*)\}/g, "($1)/($2)")
-    .replace(/\\sqrt\{([^{}]*)\}/g, "√($1)")
-    .replace(/\\operatorname\{(\w+)\}/g, "$1")
-    .replace(/\\(pi|sigma)/g, (m, w) => ({ pi: "π", sigma: "σ" })[w])
-    .replace(/\\(\w+)/g, "$1")
-    .replace(/\^\{([^{}]*)\}/g, (m, e) => (e.length === 1 ? "^" + e : `^(${e})`))
-    .replace(/[{}]/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
+// The server's LaTeX for a parsed expression (problems/latex.py: \frac, \sqrt, {base}^{exp},
+// \left( \right), \left| \right|, \cdot, \mathrm, \operatorname, function names, cases) as
+// plain text, since no TeX renderer is shipped: 1/(x^2 + y^2), ((x + 1)/y) x, exp(-x^2).
+// Braces are matched, never dropped: a fraction's numerator or denominator that is not one
+// token gets parentheses, and so does a fraction a product continues after.
+const SYMBOLS = { cdot: "·", pi: "π", sigma: "σ", le: "≤", arctan: "arctan", theta: "θ" };
+const atomic = (t) => /^[\w.πσθ]+(\^[\w.]+)?$/u.test(t) || /^\((?:[^()]|\([^()]*\))*\)$/.test(t);
+const wrap = (t) => (atomic(t) ? t : `(${t})`);
+
+export function latexText(tex) {
+  let i = 0;
+  const group = () => { // {…} after a command, or a single character
+    if (tex[i] !== "{") return tex[i++] ?? "";
+    i += 1;
+    const out = seq("}");
+    i += 1;
+    return out;
+  };
+  const name = () => {
+    const m = /^[A-Za-z]+|^./.exec(tex.slice(i));
+    i += m ? m[0].length : 0;
+    return m ? m[0] : "";
+  };
+  function seq(end) {
+    let out = "";
+    while (i < tex.length && tex[i] !== end) {
+      const c = tex[i];
+      if (end === "\\end" && tex.startsWith("\\end", i)) break;
+      if (c === "{") {
+        out += group();
+      } else if (c === "^") {
+        i += 1;
+        const e = group();
+        out += "^" + (/^[\w.πσθ]+$/u.test(e) ? e : `(${e})`);
+      } else if (c === "\\") {
+        i += 1;
+        const cmd = name();
+        if (cmd === "frac") {
+          const num = group(), den = group();
+          const frac = `${wrap(num)}/${wrap(den)}`;
+          // a product after it: (a/b) c, never a/b c
+          out += /^\s*(?:$|[+\-),|&}]|\\right|\\\\|\\end)/.test(tex.slice(i)) ? frac : `(${frac})`;
+        } else if (cmd === "sqrt") out += `√(${group()})`;
+        else if (cmd === "left" || cmd === "right") out += name() === "." ? "" : tex[i - 1];
+        else if (["mathrm", "operatorname", "text"].includes(cmd)) out += group();
+        else if (cmd === "begin") { // cases: "a if x ≤ y, else b"
+          group();
+          const rows = seq("\\end").split(" ⏎ ").map((r) => r.split(" ⇥ ").map((x) => x.trim()));
+          i += 4;
+          group();
+          out += `(${rows[0][0]} if ${rows[0][1]}, else ${rows[1]?.[0] ?? ""})`;
+        } else if (cmd === "\\") out += " ⏎ ";
+        else if ([",", ";", "!"].includes(cmd)) out += "";
+        else out += SYMBOLS[cmd] ?? cmd;
+      } else if (c === "&") {
+        i += 1;
+        out += " ⇥ ";
+      } else {
+        i += 1;
+        out += c;
+      }
+    }
+    return out;
+  }
+  return seq(null).replace(/\s+/g, " ").trim();
 }
 
 // A slider range for a declared parameter, fixed when it is declared.
@@ -164,7 +215,7 @@ export class CustomEditor {
     if (answer.valid) {
       out.dataset.state = "valid";
       out.dataset.column = "";
-      out.innerHTML = `<span class="ok">✓ parsed:</span> <span class="mono parsed">f = ${esc(prettyLatex(answer.latex || ""))}</span>
+      out.innerHTML = `<span class="ok">✓ parsed:</span> <span class="mono parsed">f = ${esc(latexText(answer.latex || ""))}</span>
         <span class="dim">(${answer.dim}-D)</span>`;
       return;
     }

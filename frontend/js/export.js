@@ -22,22 +22,27 @@ export async function exportRuns(body, format) {
 }
 
 // layers: Plotly figures of one size, bottom first (the contours, then the paths), drawn
-// into one picture.
+// into one picture as the screen shows them: each at the figure's own width and height (at
+// another size Plotly lays the legend out again, and the top figure's margin, pushed by a
+// legend row more or less, would no longer match the one underneath), SCALE times finer.
+const SCALE = 2;
 export async function exportPNG(layers, surfaceId) {
-  const width = 1400, height = 1000;
+  const shown = layers.filter((el) => el.data);
+  if (!shown.length) return;
+  const top = shown[shown.length - 1];
+  const width = top.clientWidth, height = top.clientHeight;
   const canvas = document.createElement("canvas");
-  canvas.width = width;
-  canvas.height = height;
+  canvas.width = Math.round(width * SCALE);
+  canvas.height = Math.round(height * SCALE);
   const ctx = canvas.getContext("2d");
   ctx.fillStyle = "#fff";
-  ctx.fillRect(0, 0, width, height);
-  for (const el of layers) {
-    if (!el.data) continue;
-    const url = await Plotly.toImage(el, { format: "png", width, height, scale: 1 });
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  for (const el of shown) {
+    const url = await Plotly.toImage(el, { format: "png", width, height, scale: SCALE });
     const img = new Image();
     img.src = url;
     await img.decode();
-    ctx.drawImage(img, 0, 0);
+    ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
   }
   const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
   save(blob, `descentlab-${surfaceId}.png`);

@@ -2,7 +2,7 @@
 // state -> streamed runs, runs + player -> figures. No logic of its own beyond the glue.
 
 import { getJSON, postRaw, RunSocket, ApiError } from "./api.js";
-import { Store, sanitise, fromHash, freshLecture, CUSTOM } from "./state.js";
+import { Store, sanitise, fromHash, freshLecture, equalScale, CUSTOM } from "./state.js";
 import { Runs, emptyTrack } from "./runs.js";
 import { Controls } from "./controls.js";
 import { SurfacePlot } from "./plot.js";
@@ -298,7 +298,8 @@ function settle() {
 // counter. Done before any figure is drawn (and without waiting for Plotly), so the figures are
 // drawn at their final size: a box that changes size later redraws them in full.
 function drawPage(s = store.state, t = player.t) {
-  const names = runLabels(s.opts, catalog);
+  const names = labelsOf(s);
+  plot.equal = equalScale(s, catalog.surfaces.get(s.surface) ?? null);
   const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: names[i] ?? "" }));
   const dp = $("#datapanel");
   const data = showsData(s);
@@ -319,6 +320,10 @@ function drawPage(s = store.state, t = player.t) {
   if ($("#step-out").textContent !== out) $("#step-out").textContent = out;
   return tracks;
 }
+
+// Each run's label: as the runs on screen were asked for (a refused run leaves the last good
+// runs drawn, and its values never name them), or the state's before the first run.
+const labelsOf = (s) => runs.meta.labels ?? runLabels(s.opts, catalog);
 
 // The figures described for a screen reader (each figure's aria-describedby): the surface,
 // its view and each run's line style and status; the loss plot's axis.
@@ -349,7 +354,7 @@ function drawSecond({ full = false } = {}) {
   secondAt = player.playing ? now : -Infinity;
   const s = store.state;
   const t = player.t;
-  const names = runLabels(s.opts, catalog);
+  const names = labelsOf(s);
   const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: names[i] ?? "" }));
   const epochSize = runs.meta.epochSize || 0;
   const scale = { fmin: minValue(s), log: !s.lossLin, sumOf: runs.meta.sumOf || 0 };
@@ -432,7 +437,7 @@ function sendRun(live) {
   // (sumOf: n when the loss is a sum over n samples, whose minibatch loss is recorded × n)
   const minibatch = n > 0 && batchOf(s) < n;
   const id = runs.begin(s.opts.length, { epochSize: minibatch ? Math.ceil(n / batchOf(s)) : 0,
-    sumOf: bound.reduction === "sum" ? n : 0 });
+    sumOf: bound.reduction === "sum" ? n : 0, labels: runLabels(s.opts, catalog) });
   runs.unsent = !socket.send({ type: "run", id, ...runBody(store.state), frame_points: 512 });
   sentAt = performance.now();
   if (live) player.follow(); // the old paths stay up until the new ones arrive (or GRACE)
@@ -502,6 +507,7 @@ async function refreshSurface({ rebind = true } = {}) {
     if (token !== surfaceToken) return;
     if (custom) b2.log_contours = wantsLog(g);
     bound = b2;
+    showViewToggles(store.state); // (a typed surface's dimension is known now)
     plot.setSurface(b2, g, s.view, s.levels);
     if (window.Plotly) { // the contours first; paths and loss next frame
       drawPage();
@@ -597,6 +603,10 @@ $(".skip").addEventListener("click", (e) => {
 $("#loss-log").addEventListener("click", () => {
   store.commit((d) => { d.lossLin = !d.lossLin; }, { history: "replace", ui: true });
 });
+$("#equal-scale").addEventListener("click", () => {
+  const on = equalScale(store.state, catalog.surfaces.get(store.state.surface) ?? null);
+  store.commit((d) => { d.eq = !on; }, { history: "replace", ui: true });
+});
 $("#panel-toggle").addEventListener("click", () => {
   store.commit((d) => { d.panel = !d.panel; }, { history: "replace", ui: true });
 });
@@ -608,7 +618,8 @@ $("#fullscreen").addEventListener("click", () => {
 document.addEventListener("fullscreenchange", () =>
   $("#fullscreen").setAttribute("aria-pressed", String(Boolean(document.fullscreenElement))));
 
-// The view toggles the state holds: projector mode, the controls' drawer.
+// The view toggles the state holds: projector mode, the controls' drawer, the loss axis, equal
+// axis scale on the surface (2-D only).
 function showViewToggles(state) {
   document.body.classList.toggle("projector", state.big);
   $("#projector").setAttribute("aria-pressed", String(state.big));
@@ -616,6 +627,9 @@ function showViewToggles(state) {
   $("#panel").hidden = !state.panel;
   $("#panel-toggle").setAttribute("aria-expanded", String(state.panel));
   $("#loss-log").setAttribute("aria-pressed", String(!state.lossLin));
+  const surface = catalog.surfaces.get(state.surface) ?? null;
+  $("#equal-scale").hidden = (surface ?? bound).dim !== 2;
+  $("#equal-scale").setAttribute("aria-pressed", String(equalScale(state, surface)));
 }
 // Plotly's `responsive` follows the window only; the grid also changes with projector mode.
 // A figure drawn after its box last changed already has the box's size: resizing it would

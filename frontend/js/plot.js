@@ -19,7 +19,10 @@ import { DRAW_ALL_UP_TO, thinIndices, prefix, scale } from "./thin.js";
 const EPS = 1e-3;
 const MARKERS_UP_TO = 300;
 const WIDE = 440; // px: a figure narrower has no legend (the status table under it is one) // a dot per step on shorter paths (thousands of SVG dots are slow)
-const CONFIG = { ...TOOLBAR, edits: { shapePosition: true } };
+// A second click this soon after a first is a double-click (Plotly's, which resets the view).
+const DOUBLE_CLICK_MS = 300;
+const VIEW_SETTLE_MS = 120; // a new view's grid is asked for once the view rests this long
+const CONFIG = { ...TOOLBAR, edits: { shapePosition: true }, doubleClickDelay: DOUBLE_CLICK_MS };
 
 function transform(grid, log) {
   if (!log) return { z: grid.z, title: "f" };
@@ -85,6 +88,7 @@ export class SurfacePlot {
     this.grid = null;
     this.ready = false;
     this.thinned = new WeakMap(); // a path row -> the points of it drawn (see rowPoints)
+    this.equal = false; // one unit as long on y as on x (set by the caller before drawing)
   }
 
   // levels: the contour heights to draw (a preset's, the notes' own), or null: Plotly's.
@@ -118,7 +122,8 @@ export class SurfacePlot {
   // The figure underneath: contours and colour bar (or the 1-D curve), axes hidden (the top
   // figure draws them). Redrawn only when what it shows changes.
   drawBase(big) {
-    const key = JSON.stringify([this.range(), big, this.pushed, this.legend(), this.levels]);
+    const key = JSON.stringify([this.range(), big, this.pushed, this.legend(), this.levels,
+      this.equal]);
     if (key === this.baseKey && this.base.data) return;
     this.baseKey = key;
     const { xaxis, yaxis } = this.axes();
@@ -139,12 +144,22 @@ export class SurfacePlot {
     const one = this.surface.dim === 1;
     const rng = this.range();
     const [xLabel, yLabel] = this.surface.labels || ["x", "y"]; // θ₀, θ₁ for regression
+    // equal scale: the plot area shrinks to fit (constrain: "domain"), the ranges stay the view's
+    const equal = !one && this.equal;
     return {
-      xaxis: { range: rng.x, title: { text: xLabel }, zeroline: false, showgrid: one },
+      xaxis: { range: rng.x, title: { text: xLabel }, zeroline: false, showgrid: one,
+        ...(equal ? { constrain: "domain" } : {}) },
       yaxis: one
         ? { title: { text: `f(${xLabel})` }, range: this.curveRange(), zeroline: false }
-        : { range: rng.y, title: { text: yLabel }, zeroline: false, showgrid: false },
+        : { range: rng.y, title: { text: yLabel }, zeroline: false, showgrid: false,
+          ...(equal ? { scaleanchor: "x", scaleratio: 1, constrain: "domain" } : {}) },
     };
+  }
+
+  // An axis's scale constraints alone (the top figure's axes draw nothing else).
+  static scaleOf({ scaleanchor, scaleratio, constrain }) {
+    const all = { scaleanchor, scaleratio, constrain };
+    return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
   }
 
   resize() {
@@ -154,11 +169,13 @@ export class SurfacePlot {
     if (this.el.data) Plotly.Plots.resize(this.el);
   }
 
+  // The axis ranges shown: the view, else the surface's domain. Fresh arrays: Plotly writes a
+  // zoom or an autoscale into the layout's range arrays, which must never be the domain's own.
   range() {
     const d = this.surface.domain;
     const v = this.view;
-    if (this.surface.dim === 1) return { x: v ? [v[0], v[1]] : d[0] };
-    return { x: v ? [v[0], v[1]] : d[0], y: v ? [v[2], v[3]] : d[1] };
+    if (this.surface.dim === 1) return { x: v ? [v[0], v[1]] : [...d[0]] };
+    return { x: v ? [v[0], v[1]] : [...d[0]], y: v ? [v[2], v[3]] : [...d[1]] };
   }
 
   curveRange() {
@@ -293,8 +310,8 @@ export class SurfacePlot {
     const layout = {
       font,
       margin: { ...this.margin(big), autoexpand: true },
-      xaxis: { range: xaxis.range, visible: false },
-      yaxis: { range: yaxis.range, visible: false },
+      xaxis: { range: xaxis.range, visible: false, ...SurfacePlot.scaleOf(xaxis) },
+      yaxis: { range: yaxis.range, visible: false, ...SurfacePlot.scaleOf(yaxis) },
       showlegend: this.legend(),
       legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", font: { size: big ? 16 : 12 } },
       hovermode: "closest",
@@ -469,8 +486,10 @@ export class SurfacePlot {
 
   listen() {
     const el = this.el;
-    // A click on the plot area (no drag) moves the start, or inspects the point.
+    // A click on the plot area (no drag) moves the start, or inspects the point, once no second
+    // click has followed it: a double-click only resets the view (Plotly does that).
     let down = null;
+    let pending = null; // {timer, x, y}: a click waiting to see whether it is the first of two
     el.addEventListener("pointerdown", (ev) => {
       const onArea = ev.button === 0 && ev.target.classList && ev.target.classList.contains("nsewdrag");
       down = onArea ? { x: ev.clientX, y: ev.clientY, t: performance.now() } : null;
@@ -481,8 +500,18 @@ export class SurfacePlot {
       if (!d || Math.hypot(ev.clientX - d.x, ev.clientY - d.y) > 4 || performance.now() - d.t > 800) return;
       const p = this.pointAt(ev);
       if (!p) return;
-      if (ev.shiftKey || this.inspecting) this.onInspect(p);
-      else this.onStart(p);
+      if (pending && Math.hypot(ev.clientX - pending.x, ev.clientY - pending.y) <= 8) {
+        clearTimeout(pending.timer);
+        pending = null;
+        return;
+      }
+      if (pending) clearTimeout(pending.timer);
+      const inspect = ev.shiftKey || this.inspecting;
+      pending = { x: ev.clientX, y: ev.clientY, timer: setTimeout(() => {
+        pending = null;
+        if (inspect) this.onInspect(p);
+        else this.onStart(p);
+      }, DOUBLE_CLICK_MS) };
     }, true);
     el.addEventListener("mousemove", (ev) => this.readout(this.pointAt(ev)));
     el.addEventListener("mouseleave", () => this.readout(null));
@@ -497,14 +526,20 @@ export class SurfacePlot {
       }
       if (keys.some((k) => k.startsWith("xaxis") || k.startsWith("yaxis"))) {
         if (ev["xaxis.autorange"] || ev["yaxis.autorange"]) {
+          // Autoscale (or a double-click) goes home: the surface's domain, whose grid is its
+          // own, rather than Plotly's fit to the paths over a grid made for another view.
           this.view = null;
-          return this.onView(null);
+          this.baseKey = null;
+          this.key = null; // the next draw sets the ranges again
+        } else {
+          const fl = el._fullLayout;
+          const v = this.surface.dim === 1 ? [...fl.xaxis.range] : [...fl.xaxis.range, ...fl.yaxis.range];
+          this.view = v.map(Number);
+          this.followView();
         }
-        const fl = el._fullLayout;
-        const v = this.surface.dim === 1 ? [...fl.xaxis.range] : [...fl.xaxis.range, ...fl.yaxis.range];
-        this.view = v.map(Number);
-        this.followView();
-        this.onView(this.view);
+        // the contours for what is now in view: asked for once the view stops changing
+        clearTimeout(this.viewTimer);
+        this.viewTimer = setTimeout(() => this.onView(this.view && [...this.view]), VIEW_SETTLE_MS);
       }
     });
     // While panning or zooming, the contours underneath follow (once a frame).

@@ -22,7 +22,7 @@ export class Runs {
   }
 
   // Start a new set of runs for `count` optimisers; returns the id for the run message.
-  // meta ({epochSize, restarts}) describes the request, for the figures.
+  // meta ({epochSize, sumOf, labels}) describes the request, for the figures.
   begin(count, meta = {}) {
     if (this.tracks.some((t) => t.path.length)) this.previous = { tracks: this.tracks, meta: this.meta };
     this.seq += 1;

@@ -17,6 +17,8 @@
 // levels=0.1,1,2,4: the contours drawn at exactly these heights (a preset's `view.levels`).
 // panel=0: the controls' drawer folded away (the figures take the width).
 // loss=linear: the loss plot on a linear axis (default log where every value shown is positive).
+// equal=1 / equal=0: one unit as long on y as on x, or not (absent: equal for a 2-D catalog
+// surface whose domain is at most three times as wide as tall, or as tall as wide).
 // lecture=<preset-id>: lecture mode, showing that preset's caption. A hash holding nothing else
 // (#lecture=<preset-id>) applies the preset afresh; with the rest of the state beside it, the
 // state is as written (a figure the viewer changed in lecture mode).
@@ -45,6 +47,7 @@ export function defaultState() {
     big: false,
     panel: true, // the controls' drawer open
     lossLin: false, // the loss plot on a linear axis
+    eq: null, // equal axis scale: true, false, or null (the surface's default, see equalScale)
     restarts: 0,
     seed: 0,
     expr: "", // typed surface (surface === CUSTOM)
@@ -131,6 +134,7 @@ export function toHash(s) {
   if (s.big) parts.push("big=1");
   if (!s.panel) parts.push("panel=0");
   if (s.lossLin) parts.push("loss=linear");
+  if (s.eq !== null) parts.push(`equal=${s.eq ? 1 : 0}`);
   if (s.lecture) parts.push(`lecture=${encodeURIComponent(s.lecture)}`);
   return "#" + parts.join("&");
 }
@@ -155,6 +159,7 @@ export function fromHash(hash) {
     else if (key === "big") s.big = val !== "0";
     else if (key === "panel") s.panel = val !== "0";
     else if (key === "loss") s.lossLin = val === "linear";
+    else if (key === "equal" && (val === "0" || val === "1")) s.eq = val === "1";
     else if (key === "restarts" && whole >= 0) s.restarts = whole; // (sanitise clamps)
     else if (key === "seed" && whole >= 0) s.seed = whole;
     else if (key === "expr") s.expr = val;
@@ -266,6 +271,17 @@ export class Store {
     this.state = state;
     this.writeUrl(toHash(state), false);
   }
+}
+
+// Whether the surface figure draws x and y to one scale: as the state says, else for a 2-D
+// catalog surface (`surface`: its catalog entry, null for a typed one) whose domain's sides
+// are within 1:3 of each other.
+export function equalScale(s, surface) {
+  if (s.eq !== null) return s.eq;
+  if (!surface || surface.dim !== 2) return false;
+  const [[x0, x1], [y0, y1]] = surface.domain;
+  const aspect = (x1 - x0) / (y1 - y0);
+  return aspect >= 1 / 3 && aspect <= 3;
 }
 
 // Steps per epoch of minibatches of M = batch (null: all n) on n samples.

@@ -1,5 +1,7 @@
 // The legend under the plot: one row per optimiser with its colour, status (converged in N
-// steps / diverged / stopped at max_steps, or "still going" while it streams) and final loss.
+// steps / stopped at max_steps, or "still going" while it streams; a divergence in the server's
+// own words: "diverged at step 17: the loss is not finite") and final loss ("—" where the
+// server has no finite value to report).
 // With random restarts the row reports the best of them ("best of 9"). On a data-fit surface
 // (`ring` a number) each row's name is a toggle button: it picks whose minibatch the data panel
 // rings.
@@ -12,7 +14,7 @@ const esc = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 export function statusText(s, steps, streaming) {
   if (!s) return streaming ? `still going… ${Math.max(0, steps)} steps` : "—";
   if (s.status === "converged") return `converged in ${s.steps} steps`;
-  if (s.status === "diverged") return `diverged after ${s.steps} steps`;
+  if (s.status === "diverged") return s.message || `diverged after ${s.steps} steps`;
   if (s.status === "max_steps") return `stopped at max_steps (${s.steps})`;
   return s.message || s.status;
 }
@@ -35,11 +37,12 @@ export function renderSummary(root, tracks, t, streaming, ring = null) {
     const name = pick
       ? `<button type="button" class="ring-pick" aria-pressed="${i === ring}" title="ring this optimiser's minibatch in the data panel">${keyLine(i)}${esc(tr.label)}${ringed}</button>`
       : `${keyLine(i)}${esc(tr.label)}`;
+    const status = esc(statusText(s, steps, streaming));
     return `<tr data-status="${s ? s.status : "running"}"${pick ? ` data-run="${i}" class="pick"` : ""}>
       <td>${name}</td>
-      <td class="st">${statusText(s, steps, streaming)}${best}</td>
+      <td class="st" title="${status}">${status}${best}</td>
       <td class="num">${formatValue(shown ?? NaN) || "—"}</td>
-      <td class="num">${formatValue(finalLoss ?? NaN) || (s ? "overflow" : "—")}</td></tr>`;
+      <td class="num">${formatValue(finalLoss ?? NaN) || "—"}</td></tr>`;
   });
   const html = `<table><thead><tr><th>optimiser</th><th>status</th>
     <th class="num">loss (step ${t})</th><th class="num">final loss</th></tr></thead>

@@ -1,0 +1,207 @@
+"""Browser tests: the figures never say more, or other, than the runs drawn and the server's
+answers (issue 16): a refused value, a divergence, a typed surface's formula, the view.
+
+Like the other browser tests, these wait on attributes the app sets instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import pytest
+from uiutil import FAST, open_app, run_id, type_value, wait_done, wait_fitted, wait_hash
+
+pytestmark = pytest.mark.browser
+
+
+def test_refused_value_leaves_the_legend_and_table_on_the_run_drawn(
+    page: Any, artifacts: Path
+) -> None:
+    open_app(page, f"surface=rosenbrock&opt=adam(lr:0.05)&{FAST}")
+    table = page.locator("#summary tbody")
+    assert "lr=0.05" in table.inner_text()
+    err = type_value(page, '[data-field="optimizers.0.params.lr"]', "50")
+    err.wait_for(state="visible")
+    assert "optimizers.0.params.lr" not in err.inner_text()  # the message, by its control
+    page.wait_for_selector("#app[data-status=error]")
+    # the old run is still drawn: its label, not the refused value, names it
+    assert "lr=0.05" in table.inner_text() and "lr=50" not in table.inner_text()
+    page.wait_for_function(
+        "() => document.querySelector('#paths').data.some(t => t.name === 'Adam lr=0.05')"
+    )
+    names = page.evaluate("document.querySelector('#paths').data.map(t => t.name)")
+    assert not any("lr=50" in str(n) for n in names)
+    assert "lr=50" not in page.inner_text("#surface-desc")
+    page.screenshot(path=str(artifacts / "honest-refused.png"))
+
+
+def test_divergence_shows_the_servers_message(page: Any, artifacts: Path) -> None:
+    open_app(page, f"surface=rosenbrock&steps=200&opt=gd(lr:0.01)&{FAST}")
+    row = page.locator("#summary tbody tr").first
+    assert row.get_attribute("data-status") == "diverged"
+    done = page.evaluate("window.descentlab.runs.tracks[0].summary")
+    assert done["message"].startswith("diverged at step")
+    text = row.inner_text()
+    assert done["message"] in text
+    assert "overflow" not in page.inner_text("#summary")
+    assert done["message"] in page.inner_text("#surface-desc")
+    page.screenshot(path=str(artifacts / "honest-diverged.png"))
+    # a loss that is not finite: the server says so, and the table invents no word for it
+    first = run_id(page)
+    page.goto(f"/#surface=custom&expr=exp(x%5E2)%2By%5E2&start=3,1&opt=gd(lr:0.1)&{FAST}")
+    wait_done(page, first)
+    page.wait_for_function(
+        "() => document.querySelector('#summary tbody tr')?.dataset.status === 'diverged'"
+    )
+    text = page.inner_text("#summary tbody")
+    assert "diverged at step 1: the loss is not finite" in text
+    assert "overflow" not in text
+
+
+def test_typed_expression_is_echoed_as_readable_text(page: Any, artifacts: Path) -> None:
+    cases = {
+        "1/(x^2+y^2)": "f = 1/(x^2 + y^2)",
+        "(x+1)/y*x": "f = ((x + 1)/y) x",
+        "sqrt(x^2+y^2)^3": "f = (√(x^2 + y^2))^3",
+        "exp(-(x^2+y^2))": "f = exp(-(x^2 + y^2))",
+    }
+    open_app(page)
+    page.select_option("#surface", "custom")
+    before = ""
+    for typed, shown in cases.items():
+        page.fill("#expr", typed)
+        page.press("#expr", "Enter")
+        page.wait_for_function(
+            "old => { const p = document.querySelector('#expr-status .parsed');"
+            " return p && p.textContent !== old; }",
+            arg=before,
+        )
+        before = page.inner_text("#expr-status .parsed")
+        assert page.inner_text("#expr-status .parsed") == shown, typed
+    page.screenshot(path=str(artifacts / "honest-expression.png"))
+
+
+def test_double_click_resets_the_view_and_leaves_the_start(page: Any) -> None:
+    open_app(page, f"surface=rosenbrock&opt=gd(lr:0.001)&view=-1,1,0,2&{FAST}")
+    first = run_id(page)
+    box = page.locator("#paths .nsewdrag").bounding_box()
+    page.mouse.dblclick(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.wait_for_function("() => window.descentlab.store.state.view === null")
+    page.wait_for_timeout(800)  # past any click that would still move the start
+    assert page.evaluate("window.descentlab.store.state.start") is None
+    assert run_id(page) == first
+    # a single click still moves it
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.wait_for_function("() => window.descentlab.store.state.start !== null")
+    wait_done(page, first)
+
+
+GRID_IS_VIEW = """() => {
+  const c = document.querySelector('#contour'), p = document.querySelector('#paths');
+  if (!c.data || !p._fullLayout || document.querySelector('#app').dataset.status !== 'done')
+    return false;
+  const g = c.data[0], close = (a, b) => Math.abs(a - b) <= 1e-6 * (1 + Math.abs(b));
+  const same = (xs, r) => close(xs[0], r[0]) && close(xs[xs.length - 1], r[1]);
+  return same(g.x, p._fullLayout.xaxis.range) && same(g.y, p._fullLayout.yaxis.range)
+    && same(g.x, c._fullLayout.xaxis.range) && same(g.y, c._fullLayout.yaxis.range);
+}"""
+
+
+def test_contours_are_the_views_own_after_zoom_and_autoscale(page: Any, artifacts: Path) -> None:
+    open_app(page, f"surface=rosenbrock&opt=gd(lr:0.001)&{FAST}")
+    domain = page.evaluate("window.descentlab.catalog.surfaces.get('rosenbrock').domain")
+    box = page.locator("#paths .nsewdrag").bounding_box()
+    x0, y0 = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.3
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + 150, y0 + 150, steps=5)
+    page.mouse.up()
+    page.wait_for_function("() => window.descentlab.store.state.view !== null")
+    page.wait_for_function(GRID_IS_VIEW)  # the zoomed view's own grid
+    page.hover("#paths .nsewdrag")
+    page.locator('#paths .modebar-btn[data-title="Autoscale"]').click()
+    page.wait_for_function("() => window.descentlab.store.state.view === null")
+    page.wait_for_function(GRID_IS_VIEW)
+    shown = page.evaluate(
+        "(() => { const fl = document.querySelector('#paths')._fullLayout;"
+        " return [fl.xaxis.range, fl.yaxis.range]; })()"
+    )
+    assert shown == [domain[0], domain[1]]  # back home: the surface's own domain
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(artifacts / "honest-autoscale.png"))
+
+
+READ_PNG = """async ([b64, points]) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const img = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+  const canvas = new OffscreenCanvas(img.width, img.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const px = points.map(([x, y]) => [...ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data]);
+  return { width: img.width, height: img.height, px };
+}"""
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_png_export_draws_the_figure_as_on_screen(page: Any, artifacts: Path, big: bool) -> None:
+    # three optimisers: in projector mode their legend takes two rows, pushing the top margin
+    open_app(page, f"surface=rosenbrock&start=-1,2{'&big=1' if big else ''}&{FAST}")
+    wait_fitted(page)
+    fig = page.locator("#paths").bounding_box()
+    ring = page.locator("#paths .shapelayer path").first.bounding_box()
+    cx = ring["x"] + ring["width"] / 2 - fig["x"]
+    cy = ring["y"] + ring["height"] / 2 - fig["y"]
+    r = 9  # px: the ring's radius (plot.js), on its black line
+    with page.expect_download() as info:
+        page.click("#export-png")
+    data = Path(info.value.path()).read_bytes()
+    size = page.evaluate(READ_PNG, [base64.b64encode(data).decode(), []])
+    k = size["width"] / fig["width"]  # the export's scale: the figure's own box, k times finer
+    assert k >= 1 and size["height"] == pytest.approx(fig["height"] * k, abs=2)
+    points = [[cx, cy], [cx - r, cy], [cx + r, cy], [cx, cy - r], [cx, cy + r]]
+    png = page.evaluate(
+        READ_PNG, [base64.b64encode(data).decode(), [[x * k, y * k] for x, y in points]]
+    )
+    centre, *edge = png["px"]
+    assert min(centre[:3]) > 200, centre  # the ring's white fill
+    for p in edge:
+        assert max(p[:3]) < 110, (edge, "the ring's black line where the screen draws it")
+    Path(artifacts / f"honest-export{'-big' if big else ''}.png").write_bytes(data)
+
+
+UNITS = """() => ['#paths', '#contour'].map((sel) => {
+  const gd = document.querySelector(sel);
+  const area = gd.querySelector('.bglayer .bg').getBoundingClientRect();
+  const [x0, x1] = gd.layout.xaxis.range, [y0, y1] = gd.layout.yaxis.range;
+  return [area.left, area.top, area.width / (x1 - x0), area.height / (y1 - y0)];
+})"""
+
+
+def test_equal_axis_scale_by_default_for_a_bowl(page: Any, artifacts: Path) -> None:
+    open_app(page, f"surface=quadratic&opt=gd(lr:0.01)&{FAST}")
+    wait_fitted(page)
+    toggle = page.locator("#equal-scale")
+    assert toggle.get_attribute("aria-pressed") == "true"
+    (px, py, ux, uy), base = page.evaluate(UNITS)
+    assert ux == pytest.approx(uy, rel=0.01)  # px per unit: a circle is drawn round
+    assert base == pytest.approx([px, py, ux, uy], abs=0.5)  # the contours under the paths
+    page.screenshot(path=str(artifacts / "honest-equal.png"))
+    toggle.click()
+    wait_hash(page, "equal=0")
+    page.wait_for_function("() => !document.querySelector('#paths').layout.yaxis.scaleanchor")
+    wait_fitted(page)
+    (px, py, ux, uy), base = page.evaluate(UNITS)
+    assert ux != pytest.approx(uy, rel=0.01)  # the figure's tall box, filled
+    assert base == pytest.approx([px, py, ux, uy], abs=0.5)
+    # a link keeps the choice; a typed surface is not drawn to one scale unless asked
+    page.goto(f"/#surface=quadratic&equal=0&{FAST}")
+    page.wait_for_function(
+        "() => document.querySelector('#equal-scale').getAttribute('aria-pressed') === 'false'"
+    )
+    page.goto(f"/#surface=custom&expr=x%5E2%2By%5E2&{FAST}")
+    page.wait_for_function(
+        "() => document.querySelector('#app').dataset.surface === 'custom'"
+        " && document.querySelector('#equal-scale').getAttribute('aria-pressed') === 'false'"
+    )
