@@ -6,7 +6,7 @@ The API's pydantic models, the engine's own checks and the docs all read these n
 from __future__ import annotations
 
 MAX_STEPS = 100_000  # steps of one trajectory (the Duke notes run GD for 100,000)
-MAX_BATCH = 10_000  # rows of the batch axis in one run (restarts x sweep points)
+MAX_BATCH = 40_000  # rows of the batch axis in one run (starts x settings; a 200 x 200 basin map)
 MAX_RESTARTS = 256  # random restarts of one run
 MAX_OPTIMIZERS = 8  # optimisers compared in one request
 MAX_GRID_POINTS = 500  # per axis of a contour grid (so at most 500 x 500 values)

@@ -11,7 +11,6 @@ import functools
 import io
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -161,7 +160,7 @@ def basin_result(body: BasinBody) -> dict[str, Any]:
         spec = engine.prepare(
             problem,
             opt,
-            start=starts[0],
+            start=starts,  # every start of the grid is a row
             params=ref.params,
             schedule=schedule,
             stop=engine.Stop(max_steps=body.max_steps, **body.stop.model_dump()),
@@ -171,8 +170,6 @@ def basin_result(body: BasinBody) -> dict[str, Any]:
         if err.field.split(".")[0] in ("params", "schedule"):
             raise err.within("optimizer") from None
         raise
-    # Every start is a row: more rows than a run may have (limits.MAX_BATCH), bounded above.
-    spec = replace(spec, starts=starts)
     last = engine.final(spec, chunk=16)  # 16 steps of 40,000 rows: ~5 MB a chunk array
     converged = np.array(last.status) == "converged"
     tol = basins.TOLERANCE * float(np.hypot(*(view[:, 1] - view[:, 0])))
