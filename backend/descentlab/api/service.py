@@ -143,16 +143,6 @@ def basin_result(body: BasinBody) -> dict[str, Any]:
             f"{opt.id!r} never converges by the stopping rules (it has no gradient, and "
             "loss_tol does not apply to it), so every start would be labelled -1",
         )
-    # The first-order rules run compiled per column; anything else on numpy's arrays.
-    compiled = opt.elementwise and problem.data is None
-    limit = limits.MAX_BASIN_STEPS if compiled else limits.MAX_BASIN_STEPS_ON_NUMPY
-    work = body.nx * body.ny * body.max_steps
-    if work > limit:
-        raise DescentLabError(
-            "max_steps",
-            f"nx x ny x max_steps = {work:,} is over the limit of {limit:,} for {opt.id!r} "
-            f"on {problem.id!r}",
-        )
     view = problem.domain if body.view is None else np.array(body.view, dtype=float)
     x, y, starts = basins.grid_starts(view, body.nx, body.ny)
     schedule = ref.schedule.model_dump() if isinstance(ref.schedule, ScheduleRef) else ref.schedule
@@ -170,6 +160,14 @@ def basin_result(body: BasinBody) -> dict[str, Any]:
         if err.field.split(".")[0] in ("params", "schedule"):
             raise err.within("optimizer") from None
         raise
+    limit = limits.MAX_BASIN_STEPS if engine.compiles(spec) else limits.MAX_BASIN_STEPS_ON_NUMPY
+    work = body.nx * body.ny * body.max_steps
+    if work > limit:
+        raise DescentLabError(
+            "max_steps",
+            f"nx x ny x max_steps = {work:,} is over the limit of {limit:,} for {opt.id!r} "
+            f"on {problem.id!r}",
+        )
     last = engine.final(spec, chunk=16)  # 16 steps of 40,000 rows: ~5 MB a chunk array
     converged = np.array(last.status) == "converged"
     tol = basins.TOLERANCE * float(np.hypot(*(view[:, 1] - view[:, 0])))

@@ -5,6 +5,7 @@
 last chunk (each row's final values). See :mod:`.spec`, :mod:`.record`, :mod:`.loop`.
 """
 
+from .batch_kernel import compiles
 from .loop import final, iterate, run
 from .record import Chunk, Trajectory
 from .spec import NORMS, SAMPLINGS, STATUSES, RunSpec, Stochastic, Stop, prepare
@@ -18,6 +19,7 @@ __all__ = [
     "Stochastic",
     "Stop",
     "Trajectory",
+    "compiles",
     "final",
     "iterate",
     "prepare",

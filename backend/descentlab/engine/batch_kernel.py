@@ -66,7 +66,7 @@ class ColumnKernel:
 def column_kernel(spec: RunSpec) -> ColumnKernel | None:
     """The compiled kernel that serves ``spec`` (compiled now if its structure is new), or None:
     numpy serves it (too small, not compilable, no numba, or its structure failed to compile)."""
-    if not _eligible(spec) or native.numba() is None:
+    if not compiles(spec):
         return None
     built = _build(spec)
     if built is None:
@@ -78,9 +78,11 @@ def column_kernel(spec: RunSpec) -> ColumnKernel | None:
     return ColumnKernel(fn, constants, tabled, spec.problem.dim, plan.n_state)
 
 
-def _eligible(spec: RunSpec) -> bool:
+def compiles(spec: RunSpec) -> bool:
+    """Whether :func:`~.loop.final` runs ``spec``'s columns compiled (if its structure compiles:
+    a failed compile leaves it on numpy): what a caller sizing its work by the path reads."""
     opt, problem = spec.optimizer, spec.problem
-    return (
+    return native.numba() is not None and (
         opt.elementwise
         and opt.step is not None
         and not spec.stochastic.active
