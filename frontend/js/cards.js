@@ -38,7 +38,7 @@ function specSliders(specs, field, values, commit, sliders) {
         else p[spec.name] = arr;
       };
       const s = makeSlider({
-        label, spec, value: val, def, field: f,
+        label, spec, value: val, def, field: f, decades: 2,
         onValue: (v, { final }) => commit((p) => write(p, v), final),
         onReset: () => commit((p) => write(p, undefined), true),
       });
