@@ -1,5 +1,5 @@
 """Controls worth dragging (issue 16): number boxes that never clip, wide log sliders with
-fine steps around their value, typed values kept."""
+fine steps around their value, typed values kept, and the 2/λmax hint on the cards it fits."""
 
 from __future__ import annotations
 
@@ -67,3 +67,22 @@ def test_typed_value_survives_rerender(page: Any) -> None:
     lo, hi, pos = rng.evaluate("r => [+r.min, +r.max, +r.value]")
     assert lo < pos < hi
     assert page.evaluate("window.descentlab.store.state.opts[0].p.lr") == 0.00937
+
+
+def test_lr_bound_on_gd_like_cards_only(page: Any) -> None:
+    open_app(page, f"surface=rosenbrock&opt=gd(lr:0.001)&opt=adam(lr:0.05)&{FAST}")
+    page.wait_for_selector("#app[data-analysis=ready]")
+    assert page.locator('[data-lr-bound="0"]').is_visible()
+    assert page.locator('.card[data-index="1"] [data-lr-bound]').count() == 0
+    for rule in ["gd", "momentum"]:
+        page.select_option("#add-opt", rule)
+        page.click("#add-btn")
+    page.wait_for_selector('.card[data-index="3"]')
+    gd = page.locator('[data-lr-bound="2"]')
+    page.wait_for_function("() => !document.querySelector('[data-lr-bound=\"2\"]').hidden")
+    assert "lr < 2/λmax = 0.001997" in gd.inner_text()
+    assert "lr < 2/λmax = 0.001997" in page.locator('[data-lr-bound="0"]').inner_text()
+    mom = page.locator('[data-lr-bound="3"]').inner_text()
+    assert mom.startswith("For plain GD")
+    assert page.locator('.card[data-index="1"] [data-lr-bound]').count() == 0  # Adam
+    assert page.console.errors == []
