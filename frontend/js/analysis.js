@@ -1,5 +1,5 @@
 // POST /api/analysis, twice over: at the surface's known minimum, for the step-size bound shown
-// under every learning-rate slider (λmax, 2/λmax; where the loss is quadratic in θ, as least
+// under the learning-rate slider of every GD-like rule (λmax, 2/λmax; where the loss is quadratic in θ, as least
 // squares is, the Hessian is the same everywhere and the notes' η = 1/λmax), and at a point the
 // user inspects (shift-click, or the Inspect toggle then a click, or typed x, y).
 
@@ -10,6 +10,13 @@ const $ = (sel) => document.querySelector(sel);
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 const fv = (v) => (v === null || v === undefined ? "—" : formatValue(v));
 const vec = (v) => `(${v.map(fv).join(", ")})`;
+
+// The rules whose stable step the GD bound speaks to: plain GD's own (lr < 2/λmax), and the
+// momentum rules', whose bound it is not (heavy ball's is 2(1+μ)/λmax, and each convention
+// differs), so theirs is labelled "for plain GD". Adaptive rules (Adam, RMSprop, Adagrad, …)
+// rescale each coordinate's step: no hint.
+const GD_LIKE = new Set(["gd", "momentum", "nesterov", "velocity-momentum", "ewa-momentum"]);
+export const boundApplies = (rule) => GD_LIKE.has(rule);
 
 export async function analyse(surface, point) {
   return (await postRaw("/api/analysis", { surface, point })).json();
@@ -64,9 +71,10 @@ export class LrBound {
     this.ctx = ctx;
     const t = this.text(bound, ctx);
     for (const el of document.querySelectorAll("[data-lr-bound]")) { // (new cards' are empty)
-      if (el.textContent === t && el.hidden === !t) continue; // (a write lays the panel out)
-      el.hidden = !t;
-      el.textContent = t;
+      const own = !t || el.dataset.rule === "gd" ? t : `For plain GD (not this rule's bound): ${t}`;
+      if (el.textContent === own && el.hidden === !own) continue; // (a write lays the panel out)
+      el.hidden = !own;
+      el.textContent = own;
     }
     const state = t ? "ready" : "none";
     if (document.querySelector("#app").dataset.analysis !== state) document.querySelector("#app").dataset.analysis = state;

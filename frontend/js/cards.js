@@ -2,6 +2,7 @@
 // GET /api/optimizers specs), its learning-rate schedule, and a remove button.
 
 import { makeSlider } from "./slider.js";
+import { boundApplies } from "./analysis.js";
 import { colour } from "./palette.js";
 
 const PRIMARY = new Set(["lr", "momentum", "betas", "alpha", "rho", "T0", "temperature", "sigma"]);
@@ -38,7 +39,7 @@ function specSliders(specs, field, values, commit, sliders) {
         else p[spec.name] = arr;
       };
       const s = makeSlider({
-        label, spec, value: val, def, field: f,
+        label, spec, value: val, def, field: f, decades: 2,
         onValue: (v, { final }) => commit((p) => write(p, v), final),
         onReset: () => commit((p) => write(p, undefined), true),
       });
@@ -97,10 +98,11 @@ export function renderCards(root, state, catalog, commit) {
     more.innerHTML = "<summary>more settings</summary>";
     for (const r of rows) {
       (few || PRIMARY.has(r.spec.name) ? card : more).append(r.el);
-      if (r.spec.name === "lr") { // filled by main.js from POST /api/analysis
+      if (r.spec.name === "lr" && boundApplies(o.id)) { // filled by analysis.js (LrBound.render)
         const bound = document.createElement("p");
         bound.className = "lr-bound";
         bound.dataset.lrBound = String(i);
+        bound.dataset.rule = o.id;
         bound.hidden = true;
         r.el.after(bound);
         r.el.querySelector('input[type="range"]').setAttribute("aria-describedby", `lr-bound-${i}`);

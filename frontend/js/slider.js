@@ -1,5 +1,9 @@
 // One labelled number control: a slider (log or linear, from a hyperparameter spec), the
 // number shown and typeable, a reset-to-default button and a place for the server's refusal.
+// A log slider given `decades` spans that many decades around its value (re-centred when a
+// drag ends near an edge, a number is typed or the value is reset), so a wide track gives
+// ~100 px a decade; its step is at most 1/100 decade (one arrow key: 2.3%). A typed value is
+// kept exactly, whether or not the slider can land on it.
 
 let counter = 0;
 
@@ -9,6 +13,15 @@ export function roundValue(spec, v) {
   if (spec.integer) return Math.round(v);
   if (v === 0) return 0;
   return Number(v.toPrecision(isLog(spec) ? 3 : 4));
+}
+
+// The number box's text: the formatted value, or the exact one when formatting would round a
+// typed value and the exact one is short enough to fit the box (9 characters, as "-1.23e-10").
+export function boxValue(v) {
+  const f = formatValue(v);
+  if (f === "" || Number(f) === v) return f;
+  const exact = String(v);
+  return exact.length <= 9 ? exact : f;
 }
 
 export function formatValue(v) {
@@ -28,17 +41,22 @@ export function setSelect(sel, value) {
 
 // spec: {name, default, low, high, scale, integer, help}; onValue(v, {final}) gets every
 // slider movement (final false) and every committed number (final true); onReset() resets.
-export function makeSlider({ label, spec, value, def, field, onValue, onReset }) {
+// `decades` (log sliders only): the width of the window the track spans. The track has its own
+// row, the panel's full width, under the label, the number and the reset button.
+export function makeSlider({ label, spec, value, def, field, onValue, onReset, decades }) {
   const id = `ctl-${++counter}`;
   const row = document.createElement("div");
-  row.className = "ctl";
+  row.className = "ctl stacked";
   row.dataset.field = field;
   const log = isLog(spec);
   const toPos = (v) => (log ? Math.log10(Math.max(v, spec.low)) : v);
   const fromPos = (p) => roundValue(spec, log ? 10 ** p : p);
   const lo = toPos(spec.low);
   const hi = toPos(spec.high);
-  const step = spec.integer && !log ? 1 : (hi - lo) / 400;
+  const win = log && decades && decades < hi - lo ? decades : null;
+  const step = spec.integer && !log ? 1 : log ? Math.min((hi - lo) / 400, 0.01) / (win ? 2 : 1) : (hi - lo) / 400;
+  let wlo = lo;
+  let whi = hi;
 
   row.innerHTML = `
     <label for="${id}"></label>
@@ -56,20 +74,36 @@ export function makeSlider({ label, spec, value, def, field, onValue, onReset })
   reset.setAttribute("aria-label", `reset ${label} to ${formatValue(def)}`);
   if (log) range.setAttribute("aria-valuetext", "");
 
-  const show = (v, fromBox = false) => {
-    range.value = toPos(v);
+  // the window [wlo, whi] around position p, inside [lo, hi]
+  const centre = (p) => {
+    if (!win) return;
+    wlo = Math.min(Math.max(p - win / 2, lo), hi - win);
+    whi = wlo + win;
+    range.min = String(wlo);
+    range.max = String(whi);
+  };
+  const nearEdge = (p) => win && (p < wlo + win / 6 || p > whi - win / 6);
+  const show = (v, fromBox = false, keepWindow = false) => {
+    const p = toPos(v);
+    if (win && (!keepWindow || p < wlo || p > whi)) centre(p);
+    range.value = p;
     if (log) range.setAttribute("aria-valuetext", formatValue(v));
-    if (!fromBox) box.value = formatValue(v);
+    if (!fromBox) box.value = boxValue(v);
     reset.disabled = v === def;
   };
   show(value);
 
   range.addEventListener("input", () => {
     const v = fromPos(Number(range.value));
-    show(v);
+    show(v, false, true);
     onValue(v, { final: false });
   });
-  range.addEventListener("change", () => onValue(fromPos(Number(range.value)), { final: true }));
+  range.addEventListener("change", () => {
+    const p = Number(range.value);
+    const v = fromPos(p);
+    if (nearEdge(p)) show(v); // room to drag on, either way
+    onValue(v, { final: true });
+  });
   box.addEventListener("change", () => {
     const v = Number(box.value);
     if (box.value.trim() === "" || !Number.isFinite(v)) {
@@ -90,5 +124,6 @@ export function makeSlider({ label, spec, value, def, field, onValue, onReset })
     box.setAttribute("aria-invalid", msg ? "true" : "false");
     row.classList.toggle("invalid", Boolean(msg));
   }
-  return { el: row, setError, set: show };
+  // set(v) from a render: the window stays while v is inside it (not re-centred mid-drag)
+  return { el: row, setError, set: (v) => show(v, false, true) };
 }
