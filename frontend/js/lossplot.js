@@ -228,10 +228,10 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch 
   if (!syncs.has(el)) { // a zoom on the curves moves the axes underneath
     syncs.add(el);
     el.on("plotly_relayout", () => {
-      const fl = el._fullLayout;
-      if (!fl || !base.data) return;
+      const { xaxis, yaxis } = el.layout; // Plotly writes the new ranges into the layout
+      if (!xaxis?.range || !yaxis?.range || !base.data) return;
       base.dataset.key = "";
-      Plotly.relayout(base, { "xaxis.range": [...fl.xaxis.range], "yaxis.range": [...fl.yaxis.range] });
+      Plotly.relayout(base, { "xaxis.range": [...xaxis.range], "yaxis.range": [...yaxis.range] });
     });
   }
   return "drawn";

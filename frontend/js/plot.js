@@ -532,8 +532,8 @@ export class SurfacePlot {
           this.baseKey = null;
           this.key = null; // the next draw sets the ranges again
         } else {
-          const fl = el._fullLayout;
-          const v = this.surface.dim === 1 ? [...fl.xaxis.range] : [...fl.xaxis.range, ...fl.yaxis.range];
+          const { xaxis, yaxis } = el.layout; // Plotly writes the new ranges into the layout
+          const v = this.surface.dim === 1 ? [...xaxis.range] : [...xaxis.range, ...yaxis.range];
           this.view = v.map(Number);
           this.followView();
         }
