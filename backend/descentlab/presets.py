@@ -77,6 +77,7 @@ _BOWL_VIEW = {
 }
 _ROSENBROCK_VIEW = {"domain": [[-5.0, 5.0], [-5.0, 5.0]], "levels": [k**5 for k in range(10)]}
 _DUKE_BOWL = {"id": "quadratic", "params": {"kappa": 100, "angle": 0}}
+_DUKE_1D_VIEW = {"domain": [[-1.2, 1.2]]}
 _NOTES_COUNT_POINTS = (
     "The notes print the number of points drawn, start included; we count updates, one fewer."
 )
@@ -87,6 +88,38 @@ def _ols_rate() -> float:
     problem = make_problem("linear-regression")
     hessian = problem.hess(np.zeros((1, problem.dim)))[0]
     return float(1.0 / np.linalg.eigvalsh(hessian).max())
+
+
+def _duke_1d(optimizer: dict[str, Any]) -> dict[str, Any]:
+    """The Duke notes' 1-D figures: ten steps on x² from x = 1."""
+    return {
+        "surface": "parabola",
+        "start": [1.0],
+        "max_steps": 10,
+        "stop": _NO_TOL,
+        "optimizers": [optimizer],
+    }
+
+
+def _duke_bowl(steps: int, optimizer: dict[str, Any]) -> dict[str, Any]:
+    """The Duke notes' x² + 100y² figures: a fixed number of steps from (-1, -1)."""
+    return {
+        "surface": _DUKE_BOWL,
+        "start": [-1.0, -1.0],
+        "max_steps": steps,
+        "stop": _NO_TOL,
+        "optimizers": [optimizer],
+    }
+
+
+def _duke_rosenbrock(optimizer: dict[str, Any]) -> dict[str, Any]:
+    """The Duke notes' scipy comparison: one method from (4, -4.1), its own stopping rules."""
+    return {
+        "surface": "rosenbrock",
+        "start": [4.0, -4.1],
+        "max_steps": 2000,
+        "optimizers": [optimizer],
+    }
 
 
 def _parabola(lr: float, verdict: str, steps: int, try_this: str, differs: str) -> Preset:
@@ -306,14 +339,8 @@ DUKE: tuple[Preset, ...] = (
         section="Momentum in 1D: gradient descent with moderate step size",
         description="Ten steps of 0.1 on f(x) = x² from x = 1: each multiplies x by 0.8.",
         try_this="Drag lr to 0.5: one step lands on the minimum.",
-        run={
-            "surface": "parabola",
-            "start": [1.0],
-            "max_steps": 10,
-            "stop": _NO_TOL,
-            "optimizers": [{"id": "gd", "params": {"lr": 0.1}}],
-        },
-        view={"domain": [[-1.2, 1.2]]},
+        run=_duke_1d({"id": "gd", "params": {"lr": 0.1}}),
+        view=_DUKE_1D_VIEW,
     ),
     Preset(
         id="duke-gd-1d-large",
@@ -323,14 +350,8 @@ DUKE: tuple[Preset, ...] = (
         description="Ten steps of 0.95 on f(x) = x² from x = 1: each multiplies x by −0.9, so "
         "the path jumps from side to side and closes in slowly.",
         try_this="Drag lr past 1: the jumps grow instead.",
-        run={
-            "surface": "parabola",
-            "start": [1.0],
-            "max_steps": 10,
-            "stop": _NO_TOL,
-            "optimizers": [{"id": "gd", "params": {"lr": 0.95}}],
-        },
-        view={"domain": [[-1.2, 1.2]]},
+        run=_duke_1d({"id": "gd", "params": {"lr": 0.95}}),
+        view=_DUKE_1D_VIEW,
     ),
     Preset(
         id="duke-ewa-momentum-1d",
@@ -344,14 +365,8 @@ DUKE: tuple[Preset, ...] = (
         differs="The notes divide by 1 + β^t, a slip for 1 − β^t; with the correct rule the "
         "first step is a full gradient step (to −0.9) and the swing is damped over more steps "
         "than the notes' curve shows.",
-        run={
-            "surface": "parabola",
-            "start": [1.0],
-            "max_steps": 10,
-            "stop": _NO_TOL,
-            "optimizers": [{"id": "ewa-momentum", "params": {"lr": 0.95, "beta": 0.9}}],
-        },
-        view={"domain": [[-1.2, 1.2]]},
+        run=_duke_1d({"id": "ewa-momentum", "params": {"lr": 0.95, "beta": 0.9}}),
+        view=_DUKE_1D_VIEW,
     ),
     Preset(
         id="duke-bowl-gd",
@@ -361,13 +376,7 @@ DUKE: tuple[Preset, ...] = (
         description="75 steps of 0.01 from (−1, −1). Along y the curvature is 200, so each "
         "step multiplies y by 1 − 0.01·200 = −1: y flips sign forever while x crawls.",
         try_this="Drag lr just below 0.01 = 2/λmax: the swing across the valley dies out.",
-        run={
-            "surface": _DUKE_BOWL,
-            "start": [-1.0, -1.0],
-            "max_steps": 75,
-            "stop": _NO_TOL,
-            "optimizers": [{"id": "gd", "params": {"lr": 0.01}}],
-        },
+        run=_duke_bowl(75, {"id": "gd", "params": {"lr": 0.01}}),
         view=_BOWL_VIEW,
     ),
     Preset(
@@ -381,13 +390,7 @@ DUKE: tuple[Preset, ...] = (
         try_this="Set beta to 0: this is the vanilla figure again.",
         differs="The notes divide by 1 + β^t, a slip for 1 − β^t; the correct rule takes "
         "larger first steps, so the path differs from the notes' figure in its first swings.",
-        run={
-            "surface": _DUKE_BOWL,
-            "start": [-1.0, -1.0],
-            "max_steps": 75,
-            "stop": _NO_TOL,
-            "optimizers": [{"id": "ewa-momentum", "params": {"lr": 0.01, "beta": 0.9}}],
-        },
+        run=_duke_bowl(75, {"id": "ewa-momentum", "params": {"lr": 0.01, "beta": 0.9}}),
         view=_BOWL_VIEW,
     ),
     Preset(
@@ -399,15 +402,7 @@ DUKE: tuple[Preset, ...] = (
         "coordinate's step is divided by its own running RMS gradient, so both axes move at "
         "about the same speed despite curvatures 2 and 200.",
         try_this="Raise alpha towards 0.99: the scale adapts more slowly and the first steps grow.",
-        run={
-            "surface": _DUKE_BOWL,
-            "start": [-1.0, -1.0],
-            "max_steps": 10,
-            "stop": _NO_TOL,
-            "optimizers": [
-                {"id": "rmsprop", "params": {"lr": 0.1, "alpha": 0.9, "eps": 1e-8}},
-            ],
-        },
+        run=_duke_bowl(10, {"id": "rmsprop", "params": {"lr": 0.1, "alpha": 0.9, "eps": 1e-8}}),
         view=_BOWL_VIEW,
     ),
     Preset(
@@ -421,15 +416,7 @@ DUKE: tuple[Preset, ...] = (
         differs="The notes' Adam cell steps with m where m̂ is meant and corrects by "
         "1 + β^t (a slip for 1 − β^t), and titles the figure RMSprop; this is Adam as "
         "torch.optim.Adam defines it.",
-        run={
-            "surface": _DUKE_BOWL,
-            "start": [-1.0, -1.0],
-            "max_steps": 10,
-            "stop": _NO_TOL,
-            "optimizers": [
-                {"id": "adam", "params": {"lr": 0.1, "betas": [0.9, 0.9], "eps": 1e-8}},
-            ],
-        },
+        run=_duke_bowl(10, {"id": "adam", "params": {"lr": 0.1, "betas": [0.9, 0.9], "eps": 1e-8}}),
         view=_BOWL_VIEW,
     ),
     Preset(
@@ -463,12 +450,7 @@ DUKE: tuple[Preset, ...] = (
         differs="scipy reports 85 iterations; its callback reports 84 points after the start, "
         "and that is the path drawn. Where the simplex's best point does not move, the path "
         "repeats it.",
-        run={
-            "surface": "rosenbrock",
-            "start": [4.0, -4.1],
-            "max_steps": 2000,
-            "optimizers": [{"id": "nelder-mead", "params": {"simplex_size": 0.0}}],
-        },
+        run=_duke_rosenbrock({"id": "nelder-mead", "params": {"simplex_size": 0.0}}),
         view=_ROSENBROCK_VIEW,
     ),
     Preset(
@@ -481,12 +463,7 @@ DUKE: tuple[Preset, ...] = (
         try_this="Switch to L-BFGS: the same idea with a few remembered gradient pairs.",
         differs="The notes' BFGS cell runs Newton-CG (its printed output is the next "
         "slide's); this is BFGS itself.",
-        run={
-            "surface": "rosenbrock",
-            "start": [4.0, -4.1],
-            "max_steps": 2000,
-            "optimizers": [{"id": "bfgs"}],
-        },
+        run=_duke_rosenbrock({"id": "bfgs"}),
         view=_ROSENBROCK_VIEW,
     ),
     Preset(
@@ -498,12 +475,7 @@ DUKE: tuple[Preset, ...] = (
         "26 steps to a loss of 1.4 × 10⁻¹³.",
         try_this="Switch to Newton: the full Newton step with the exact Hessian, no "
         "conjugate-gradient inner loop.",
-        run={
-            "surface": "rosenbrock",
-            "start": [4.0, -4.1],
-            "max_steps": 2000,
-            "optimizers": [{"id": "newton-cg"}],
-        },
+        run=_duke_rosenbrock({"id": "newton-cg"}),
         view=_ROSENBROCK_VIEW,
     ),
 )

@@ -8,7 +8,7 @@ it), and a minibatch is always the mean over some of them (SGD).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -100,6 +100,17 @@ def _newton(problem: Problem) -> np.ndarray:
     return x[0]
 
 
+# What the Glasgow notes' two line fits share: the summed squares over (m, c) = (slope, offset).
+_GLASGOW_LINE_FIT: dict[str, Any] = {
+    "expression": "(x*xi + y - yi)^2",
+    "data": ("xi", "yi"),
+    "reduction": "sum",
+    "solve": _least_squares_slope_first,
+    "formula_latex": r"\sum_{i=1}^{n} \left(m x_i + c - y_i\right)^2",
+    "labels": ("m (slope)", "c (offset)"),
+    "model": {"kind": "line", "x": "xi", "y": "yi", "slope": 0, "intercept": 1},
+}
+
 DATA_SURFACES: tuple[Surface, ...] = (
     Surface(
         id="linear-regression",
@@ -128,15 +139,9 @@ DATA_SURFACES: tuple[Surface, ...] = (
     Surface(
         id="line-fit",
         name="Line fit (sum of squares)",
-        expression="(x*xi + y - yi)^2",
-        data=("xi", "yi"),
-        reduction="sum",
+        **_GLASGOW_LINE_FIT,
         make_data=_line_fit_data,
-        solve=_least_squares_slope_first,
-        formula_latex=r"\sum_{i=1}^{n} \left(m x_i + c - y_i\right)^2",
         display="L(m, c) = Σᵢ (m·xᵢ + c − yᵢ)²  (a sum over the data)",
-        labels=("m (slope)", "c (offset)"),
-        model={"kind": "line", "x": "xi", "y": "yi", "slope": 0, "intercept": 1},
         params=(
             _size(20),
             Param("noise", 0.5, 0.0, 5.0, help="y's noise has standard deviation noise·|x|"),
@@ -155,15 +160,9 @@ DATA_SURFACES: tuple[Surface, ...] = (
     Surface(
         id="line-fit-sgd",
         name="Line fit for SGD (100,000 points)",
-        expression="(x*xi + y - yi)^2",
-        data=("xi", "yi"),
-        reduction="sum",
+        **_GLASGOW_LINE_FIT,
         make_data=_sgd_line_data,
-        solve=_least_squares_slope_first,
-        formula_latex=r"\sum_{i=1}^{n} \left(m x_i + c - y_i\right)^2",
         display="L(m, c) = Σᵢ (m·xᵢ + c − yᵢ)²  (a sum; a minibatch step uses its mean)",
-        labels=("m (slope)", "c (offset)"),
-        model={"kind": "line", "x": "xi", "y": "yi", "slope": 0, "intercept": 1},
         params=(
             _size(100_000),
             Param("noise", 0.5, 0.0, 5.0, help="standard deviation of y's noise"),
