@@ -4,6 +4,7 @@
 >>> traj = descentlab.run("rosenbrock", "adam", start=(-1.5, 2), lr=0.01, max_steps=1000)
 >>> traj.status[0], traj.x
 >>> traj.figure()                      # contours and paths, as the page draws them
+>>> descentlab.Lab("rosenbrock", ["gd", "adam"])   # the live lab in a notebook
 """
 
 from __future__ import annotations
@@ -16,8 +17,19 @@ from .problems import Problem, make_problem
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # The notebook lab needs anywidget (the `notebook` extra): imported on first use only.
+    if name == "Lab":
+        from .lab import Lab
+
+        return Lab
+    raise AttributeError(f"module 'descentlab' has no attribute {name!r}")
+
+
 __all__ = [
     "DescentLabError",
+    "Lab",
     "Problem",
     "Stop",
     "Trajectory",
