@@ -53,3 +53,34 @@ def test_bad_points(point: object) -> None:
     with pytest.raises(DescentLabError) as err:
         analyse(make_problem("rosenbrock"), point)
     assert err.value.field == "point"
+
+
+def test_newton_step_solves_the_local_quadratic() -> None:
+    problem = make_problem("rosenbrock")
+    a = analyse(problem, [-1.5, 2.0])
+    H, g = np.array(a["hessian"]), np.array(a["gradient"])
+    np.testing.assert_allclose(H @ np.array(a["newton_step"]), -g, rtol=1e-9)
+    # on a quadratic the step lands on the minimum, from anywhere
+    bowl = make_problem({"id": "quadratic", "params": {"kappa": 100, "angle": 30}})
+    p = np.array([0.7, -0.4])
+    step = np.array(analyse(bowl, p.tolist())["newton_step"])
+    np.testing.assert_allclose(p + step, bowl.minima[0], atol=1e-12)
+    # and on the saddle's quadratic model, it heads for the saddle point
+    s = analyse(make_problem("saddle"), [0.5, -0.25])
+    np.testing.assert_allclose(np.array([0.5, -0.25]) + s["newton_step"], [0, 0], atol=1e-12)
+
+
+def test_newton_step_is_none_where_the_hessian_is_singular() -> None:
+    a = analyse(make_problem("monkey-saddle"), [0.0, 0.0])
+    assert a["eigenvalues"] == [0.0, 0.0] and a["newton_step"] is None
+
+
+def test_gradient_check_catches_a_wrong_gradient() -> None:
+    from descentlab import analysis
+
+    problem = make_problem("rosenbrock")
+    x = np.array([-1.5, 2.0])
+    f, g = problem.value_and_grad(x[None])
+    assert analysis._gradient_check(problem, x, g[0])["ok"]
+    wrong = analysis._gradient_check(problem, x, g[0] * (1 + 1e-3))
+    assert not wrong["ok"] and wrong["max_error"] > 1e-4

@@ -42,6 +42,7 @@ def analyse(problem: Problem, point: Any, grad_tol: float = GRAD_TOL) -> dict[st
         "condition_number": None,
         "critical_point": "not critical",
         "max_stable_lr": None,
+        "newton_step": None,
         "gradient_check": check,
     }
     if not np.isfinite(H).all():
@@ -53,10 +54,21 @@ def analyse(problem: Problem, point: Any, grad_tol: float = GRAD_TOL) -> dict[st
     out["condition_number"] = condition_number(w)
     if w[-1] > 0:
         out["max_stable_lr"] = 2.0 / float(w[-1])
+    out["newton_step"] = newton_step(grad, w, V)
     critical = np.isfinite(gnorm) and gnorm <= grad_tol * max(1.0, abs(value))
     if critical:
         out["critical_point"] = classify(w)
     return out
+
+
+def newton_step(g: np.ndarray, w: np.ndarray, V: np.ndarray) -> list[float] | None:
+    """The full Newton step −H⁻¹∇f (through H's eigen-decomposition, H = V diag(w) Vᵀ), or
+    None where H is singular. It jumps to the critical point of the local quadratic model,
+    which is a minimum only when every eigenvalue is positive: elsewhere it heads for a saddle
+    or a maximum."""
+    if np.min(np.abs(w)) <= EIG_RTOL * np.max(np.abs(w)):
+        return None
+    return (-(V @ ((V.T @ g) / w))).tolist()
 
 
 def condition_number(w: np.ndarray) -> float:

@@ -82,6 +82,24 @@ export class LrBound {
 }
 
 // The inspector panel. onPoint(p | null) reports the inspected point (for the marker).
+// −H⁻¹∇f and where it lands; it jumps to the local model's critical point, which is a
+// minimum only when every eigenvalue is positive.
+function newtonText(a) {
+  if (!a.newton_step) return a.eigenvalues ? "none: the Hessian is singular here" : "—";
+  const to = a.point.map((v, i) => v + a.newton_step[i]);
+  const toward = a.eigenvalues.every((l) => l > 0) ? ""
+    : a.eigenvalues.every((l) => l < 0) ? " (toward a maximum: the Hessian is negative definite)"
+      : " (toward a saddle: the Hessian is indefinite)";
+  return `${vec(a.newton_step)} → ${vec(to)}${toward}`;
+}
+
+// The analytic gradient against central finite differences, as the notes' check_grad.
+function checkText(c) {
+  if (!c) return "—";
+  const verdict = c.ok ? "agrees" : "DISAGREES";
+  return `finite differences ${vec(c.finite_difference)}: ${verdict}, largest error ${fv(c.max_error)}`;
+}
+
 export class Inspector {
   constructor({ spec, dim, onPoint }) {
     this.spec = spec;
@@ -141,6 +159,8 @@ export class Inspector {
       <div><dt>eigenvalues</dt><dd>${a.eigenvalues ? a.eigenvalues.map(fv).join(", ") : "—"}${a.condition_number ? ` (condition number ${fv(a.condition_number)})` : ""}</dd></div>
       <div><dt>point type</dt><dd class="cp">${esc(a.critical_point)}</dd></div>
       ${a.max_stable_lr ? `<div><dt>2/λmax</dt><dd>${fv(a.max_stable_lr)}</dd></div>` : ""}
+      <div><dt>Newton step</dt><dd class="newton">${newtonText(a)}</dd></div>
+      <div><dt>gradient check</dt><dd class="fd">${checkText(a.gradient_check)}</dd></div>
     </dl>`;
   }
 }

@@ -194,6 +194,15 @@ def test_step_size_analysis_and_inspector(page: Any, artifacts: Path) -> None:
     page.press("#ins-y", "Enter")
     page.wait_for_function("() => document.querySelector('#ins-out').dataset.type === 'minimum'")
     assert "minimum" in page.locator("#ins-out .cp").inner_text()
+    # at the minimum the Newton step stays put; the analytic gradient agrees with differences
+    assert page.locator("#ins-out .newton").inner_text().endswith("→ (1, 1)")
+    assert page.locator("#ins-out .fd").inner_text().startswith("finite differences (")
+    assert "agrees" in page.locator("#ins-out .fd").inner_text()
+    # on the ridge at (0, 1) the Hessian is indefinite: Newton heads for a saddle
+    page.fill("#ins-x", "0")
+    page.press("#ins-y", "Enter")
+    page.wait_for_function("() => document.querySelector('#ins-out').dataset.type === 'not critical'")
+    assert "toward a saddle" in page.locator("#ins-out .newton").inner_text()
     wait_fitted(page)
     page.screenshot(path=str(artifacts / "inspect.png"))
     # linear regression: the notes' advice 1/λmax
