@@ -215,10 +215,10 @@ def _no_minimum(params: dict[str, float], field_path: str) -> DescentLabError:
 
 
 def _view(problem: Problem) -> np.ndarray:
-    """A view that holds both the default start and the minimiser, with a margin."""
-    out = []
-    for start, best in zip(problem.start, problem.minima[0], strict=True):
-        lo, hi = min(start, best), max(start, best)
-        margin = 0.25 * (hi - lo) or max(1.0, 0.5 * abs(best))
-        out.append((lo - margin, hi + margin))
-    return np.array(out)
+    """A square view centred between the default start and the minimiser, holding both with a
+    margin: square, as the page draws a catalog bowl at equal scale (so a loss stretched by
+    badly scaled data looks stretched)."""
+    start, best = problem.start, problem.minima[0]
+    centre = (start + best) / 2
+    half = 0.75 * float(np.abs(best - start).max()) or max(1.0, 0.5 * float(np.abs(best).max()))
+    return np.column_stack([centre - half, centre + half])
