@@ -118,7 +118,13 @@ function customBound(s, answer = null) {
     latex: answer ? answer.latex : "",
   };
 }
-const boundFor = (s) => (s.surface === CUSTOM ? customBound(s) : catalog.surfaces.get(s.surface));
+// The user's data, kept in memory: described first (n sets the run's epochs), then drawn and run.
+const userData = new UserData($("#userdata"), catalog, async () => {
+  bound = await userData.describe(surfaceSpec(store.state), DATA_POINTS);
+  store.commit((d) => Object.assign(d, { view: null, levels: null }), { surface: true, structure: true });
+});
+const boundFor = (s) => (s.surface === CUSTOM ? customBound(s)
+  : userData.described(s.surface) ?? catalog.surfaces.get(s.surface));
 let bound = boundFor(store.state); // the surface with its params bound
 
 // What the server is told the surface is: a catalog id with params, or a typed spec.
@@ -156,11 +162,6 @@ $("#inspect-toggle").addEventListener("click", () => {
   else inspector.close();
 });
 const controls = new Controls(catalog, (fn, opts) => store.commit(fn, opts));
-// The user's data, kept in memory: described first (n sets the run's epochs), then drawn and run.
-const userData = new UserData($("#userdata"), catalog, async () => {
-  bound = await userData.describe(surfaceSpec(store.state), DATA_POINTS);
-  store.commit((d) => Object.assign(d, { view: null, levels: null }), { surface: true, structure: true });
-});
 const lectureGroups = lectureOrder(catalog.lectures, catalog.presets);
 renderPresets($("#presets"), lectureGroups, (fn, opts) => store.commit(fn, opts));
 let lastPreset = null; // lecture mode opens at the preset applied last

@@ -7,7 +7,8 @@
 // parseCSV is the parser alone; UserData is the panel section and what main.js asks of it:
 // spec(base) (the surface spec with the data, if this surface has data of its own),
 // active(id), key(id) (changes with the data), describe(spec) and sample(spec, n) (POST
-// /api/data, the surface's description and a sample of the data for the data panel).
+// /api/data, the surface's description and a sample of the data for the data panel),
+// described(id) (the last description on the data).
 
 import { postRaw } from "./api.js";
 
@@ -154,7 +155,16 @@ export class UserData {
   // The surface's description on this data (its minimiser, view, n): POST /api/data, whose
   // sample the data panel then draws without asking again.
   async describe(spec, maxPoints) {
-    return (await this.sample(spec, maxPoints)).surface;
+    const surface = (await this.sample(spec, maxPoints)).surface;
+    const set = this.sets.get(spec.id);
+    if (set && spec.data === set.data) set.described = surface;
+    return surface;
+  }
+
+  // The last description of a surface on the user's data (null: none yet, or no data): what
+  // the page runs with when it comes back to the surface, before the server answers again.
+  described(id) {
+    return this.sets.get(id)?.described ?? null;
   }
 
   sample(spec, maxPoints) {

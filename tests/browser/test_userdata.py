@@ -84,6 +84,18 @@ def test_pasted_csv_is_fitted_and_run(page: Any, artifacts: Path) -> None:
         page.set_viewport_size({"width": w_, "height": h_})
         wait_fitted(page)
         page.screenshot(path=str(artifacts / f"userdata-{w_}x{h_}.png"), full_page=w_ < 500)
+    # another surface has its generated data; coming back, the data are still in the tab
+    page.set_viewport_size({"width": 1280, "height": 720})
+    other = run_id(page)
+    page.select_option("#surface", "line-fit")
+    wait_done(page, after_run=other)
+    _panel_shows(page, 20)
+    assert page.inner_text("#userdata-status") == "Fitting the generated data."
+    other = run_id(page)
+    page.select_option("#surface", "linear-regression")
+    wait_done(page, after_run=other)
+    _panel_shows(page, 8)
+    assert page.evaluate(FINAL) == pytest.approx([b, w], abs=1e-4)
     # back to the generated data: 100 points again
     again = run_id(page)
     page.click("#userdata-generated")
