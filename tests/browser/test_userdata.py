@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from test_a11y import violations
 from uiutil import FAST, open_app, run_id, wait_done, wait_fitted
 
 pytestmark = pytest.mark.browser
@@ -131,8 +132,8 @@ def test_uploaded_file_fits_logistic_regression(page: Any, artifacts: Path, tmp_
         ".filter((t) => t.meta && t.meta.kind === 'data').map((t) => t.x.length)"
     )
     assert sorted(classes) == sorted([int((label == 0).sum()), int((label == 1).sum())])
-    # the server refuses what the browser cannot know: separable classes need a penalty
     page.set_viewport_size({"width": 1280, "height": 720})
     wait_fitted(page)
     page.screenshot(path=str(artifacts / "userdata-logistic-1280x720.png"))
+    assert violations(page) == []  # the section open, the data in use
     assert page.console.errors == []
