@@ -63,6 +63,9 @@ def surface_spec(surface: SurfaceSpec) -> str | dict[str, Any]:
     """The engine's form of a validated surface reference."""
     if isinstance(surface, str):
         return surface
+    if isinstance(surface, SurfaceRef) and surface.data is not None:  # the rows, not a copy
+        data = {"x": surface.data.x, "y": surface.data.y}
+        return {"id": surface.id, "params": surface.params, "data": data}
     return surface.model_dump(exclude_none=True)
 
 

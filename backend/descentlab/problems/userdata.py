@@ -144,13 +144,17 @@ def _numbers(column: Any, where: str) -> np.ndarray:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+    return _number_type(type(v))
+
+
+def _number_type(t: type) -> bool:
+    return issubclass(t, (int, float, np.number)) and not issubclass(t, (bool, np.bool_))
 
 
 def _all_numbers(column: Any) -> bool:
     if isinstance(column, np.ndarray):
         return column.dtype.kind in "iuf"
-    return all(_is_number(v) for v in column)
+    return all(map(_number_type, set(map(type, column))))  # the distinct types: a few
 
 
 def _features(x: Any, where: str) -> np.ndarray:
