@@ -134,6 +134,8 @@ function surfaceSpec(s) {
   if (s.dom) spec.domain = s.dom.length === 2 ? [s.dom] : [s.dom.slice(0, 2), s.dom.slice(2, 4)];
   return spec;
 }
+// The spec as a short key: the user's data by their version (asked for every frame drawn).
+const specKey = (s) => JSON.stringify(surfaceSpec(s), (k, v) => (k === "data" ? userData.key(s.surface) : v));
 const startOf = (s) => (s.start && s.start.length === bound.dim ? s.start : bound.start);
 const dataSize = () => bound.data_size ?? 0;
 const batchOf = (s) => Math.min(s.batch ?? dataSize(), dataSize());
@@ -377,7 +379,7 @@ function drawSecond({ full = false } = {}) {
 // null while it is unknown.
 function minValue(s) {
   const v = lrBound.answer?.value;
-  return lrBound.key === JSON.stringify(surfaceSpec(s)) && Number.isFinite(v) ? v : null;
+  return lrBound.key === specKey(s) && Number.isFinite(v) ? v : null;
 }
 
 function setStatus(playerState = player.state()) {
@@ -526,7 +528,7 @@ async function refreshSurface({ rebind = true } = {}) {
     controls.render(store.state, bound);
     loadSample(s, b2);
     const fmin = minValue(s);
-    lrBound.update(JSON.stringify(surfaceSpec(s)), surfaceSpec(s), bound, lrContext(store.state)).then(() => {
+    lrBound.update(specKey(s), surfaceSpec(s), bound, lrContext(store.state)).then(() => {
       if (minValue(store.state) !== fmin) drawSecond({ full: true }); // the loss plot as f − f_min
     });
     if (inspector.point && inspector.point.length !== bound.dim) inspector.close();
