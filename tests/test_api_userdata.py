@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,9 +17,9 @@ from fastapi.testclient import TestClient
 from scipy.optimize import minimize
 
 import descentlab
-from descentlab import limits
+from descentlab import cli, limits
 from descentlab.api import create_app
-from descentlab.problems import make_problem
+from descentlab.problems import make_problem, userdata
 
 # What a user pastes: a header, then x,y per line (x not sorted, y = 1.5 - 0.8x plus noise).
 LINE_CSV = """x,y
@@ -269,3 +270,22 @@ def test_an_oversize_body_is_refused_before_parsing(client: TestClient) -> None:
     pad = "1," * (limits.MAX_BODY_BYTES // 2)
     raw = '{"surface": {"id": "linear-regression", "data": {"x": [' + pad + '1], "y": [1]}}}'
     assert client.post("/api/data", content=raw).status_code == 413
+
+
+def test_the_command_line_reads_a_csv_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "points.csv"
+    path.write_text(LINE_CSV)
+    argv = ["run", "linear-regression", "gd", "--data", str(path), "--param", "lr=0.05"]
+    assert cli.main([*argv, "--steps", "20000", "--grad-tol", "1e-10", "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    x, y = (np.array(c) for c in read_csv(LINE_CSV))
+    np.testing.assert_allclose(result["surface"]["minima"][0], lstsq(x, y), rtol=1e-10)
+    np.testing.assert_allclose(result["runs"][0]["path"][-1], lstsq(x, y), atol=1e-8)
+    # the same reading as the page's: header optional, ; or tab separators, # comments
+    assert userdata.read_csv("# mine\n1;2\n3;4\n") == {"x": [1.0, 3.0], "y": [2.0, 4.0]}
+    assert userdata.read_csv("u\tv\tt\n1\t2\t0\n") == {"x": [[1.0, 2.0]], "y": [0.0]}
+    path.write_text("x,y\n1,2\n3,abc\n")
+    assert cli.main(argv) == 2
+    assert "surface.data: line 3: '3,abc' is not numbers" in capsys.readouterr().err

@@ -15,6 +15,7 @@ data are the user's, and large): it is built for the request that carries them.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 from typing import Any
 
@@ -226,3 +227,36 @@ def _view(problem: Problem) -> np.ndarray:
     centre = (start + best) / 2
     half = 0.75 * float(np.abs(best - start).max()) or max(1.0, 0.5 * float(np.abs(best).max()))
     return np.column_stack([centre - half, centre + half])
+
+
+def read_csv(text: str, where: str = "surface.data") -> dict[str, list[Any]]:
+    """CSV text as ``data``: the last column is y (or the label), the others x (one column:
+    plain numbers; two: rows of features). A first line that is not all numbers is a header;
+    empty lines and lines starting with # are skipped: as the page's parser reads it."""
+    rows: list[list[float]] = []
+    first = True
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = next(csv.reader([line], delimiter=_delimiter(line)))
+        header, first = first, False
+        try:
+            rows.append([float(f) for f in fields])
+        except ValueError:
+            if header:
+                continue
+            raise DescentLabError(
+                where, f"line {number}: {line.strip()!r} is not numbers"
+            ) from None
+        if len(rows[-1]) != len(rows[0]) or not 2 <= len(rows[0]) <= 3:
+            raise DescentLabError(
+                where, f"line {number}: {len(rows[-1])} columns (x,y or features then a label)"
+            )
+    x = [r[0] if len(r) == 2 else r[:-1] for r in rows]
+    return {"x": x, "y": [r[-1] for r in rows]}
+
+
+def _delimiter(line: str) -> str:
+    if "\t" in line:
+        return "\t"
+    return ";" if ";" in line and "," not in line else ","
