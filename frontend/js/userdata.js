@@ -125,11 +125,18 @@ export class UserData {
     if (surfaceId !== this.surface) {
       this.surface = surfaceId;
       this.text.placeholder = kind === "line" ? "x,y\n0.5,1.2\n2.0,-0.1\n…" : "u,v,label\n1.0,0.4,1\n-0.3,0.2,0\n…";
+      const rows = `2 to ${fmt(this.maxRows(surface))} rows`;
       this.el.querySelector("#userdata-format").textContent = kind === "line"
-        ? "Two columns: x,y (a header line is optional)."
-        : "One or two feature columns, then a label 0 or 1: u,label or u,v,label (a header line is optional). With one feature the second weight is an intercept.";
+        ? `Two columns: x,y (a header line is optional); ${rows}.`
+        : `One or two feature columns, then a label 0 or 1: u,label or u,v,label (a header line is optional); ${rows}. With one feature the second weight is an intercept.`;
       this.showStatus();
     }
+  }
+
+  // As many rows as the surface's own n may be (what its contour grid can afford).
+  maxRows(surface) {
+    const n = surface.params.find((p) => p.name === "n");
+    return n ? n.high : this.catalog.limits.max_data_points;
   }
 
   active(id) {
@@ -190,10 +197,9 @@ export class UserData {
   async use(text, source) {
     const id = this.surface;
     const surface = this.catalog.surfaces.get(id);
-    const n = surface.params.find((p) => p.name === "n");
     const began = performance.now();
     const parsed = parseCSV(text, dataKind(surface), {
-      maxRows: n ? n.high : this.catalog.limits.max_data_points,
+      maxRows: this.maxRows(surface),
       maxAbs: this.catalog.limits.max_data_abs ?? Infinity,
     });
     this.el.dataset.parseMs = (performance.now() - began).toFixed(1);
