@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from threadpoolctl import threadpool_info
 
+from descentlab import limits
 from descentlab.api import create_app
 from descentlab.optimizers import REGISTRY
 from descentlab.problems import CATALOG
@@ -250,7 +251,7 @@ def test_bad_json(client: TestClient, raw: bytes) -> None:
 
 
 def test_oversize_body(client: TestClient) -> None:
-    big = {**run_body(), "pad": "x" * 70_000}
+    big = {**run_body(), "pad": "x" * limits.MAX_BODY_BYTES}
     assert client.post("/api/runs", json=big).status_code == 413
     assert client.get("/healthz").status_code == 200
 

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 from starlette.testclient import WebSocketTestSession
 
+from descentlab import limits
 from descentlab.api import create_app
 from descentlab.api.schemas import ServerMessage
 
@@ -162,7 +163,9 @@ def test_too_many_runs(client: TestClient) -> None:
             "optimizers.0.params.zz",
         ),
         (run_msg("e", optimizers=[{"id": "gd"}] * 9), "invalid", "optimizers"),
-        (run_msg("e", pad="x" * 70_000), "too_large", None),
+        pytest.param(
+            run_msg("e", pad="x" * limits.MAX_BODY_BYTES), "too_large", None, id="too-large"
+        ),
     ],
 )
 def test_errors_keep_the_socket(client: TestClient, raw: str, code: str, field: str) -> None:

@@ -15,6 +15,7 @@ import re
 import socket
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .errors import DescentLabError
@@ -149,7 +150,11 @@ def _surface(args: argparse.Namespace) -> dict[str, Any]:
     if args.surface in CATALOG.by_id or (
         re.fullmatch(r"[A-Za-z][\w-]*", args.surface) and args.surface not in VARIABLES
     ):
+        if args.data:  # a data-fit surface on the user's own data
+            return {"id": args.surface, "params": params, "data": _data(args.data)}
         return {"id": args.surface, "params": params}
+    if args.data:
+        raise DescentLabError("surface.data", "only a data-fit surface takes --data")
     surface: dict[str, Any] = {"expression": args.surface, "params": params}
     if args.domain:
         bounds = _numbers(args.domain, "surface.domain")
@@ -157,6 +162,16 @@ def _surface(args: argparse.Namespace) -> dict[str, Any]:
             raise DescentLabError("surface.domain", "must be XMIN,XMAX or XMIN,XMAX,YMIN,YMAX")
         surface["domain"] = [bounds[i : i + 2] for i in range(0, len(bounds), 2)]
     return surface
+
+
+def _data(path: str) -> dict[str, Any]:
+    from .problems.userdata import read_csv
+
+    try:
+        text = Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as err:
+        raise DescentLabError("surface.data", f"cannot read {path}: {err}") from None
+    return read_csv(text)
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -490,6 +505,12 @@ def _surface_options(parser: argparse.ArgumentParser) -> None:
         help="a surface parameter, or a parameter an expression declares (repeatable)",
     )
     parser.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX", help="view box of an expression")
+    parser.add_argument(
+        "--data",
+        metavar="FILE.csv",
+        help="a data-fit surface on your own data: x,y for least squares, or 1-2 feature "
+        "columns then a 0/1 label for logistic regression (a header line is optional)",
+    )
 
 
 def _run_options(parser: argparse.ArgumentParser, steps: int) -> None:

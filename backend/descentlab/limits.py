@@ -23,6 +23,13 @@ MAX_DATA_POINTS = 10_000  # samples n of a data-fit surface
 # ... of a least-squares one: its contour grid comes from sums over the data, so its cost does
 # not grow with n, and the notes' SGD example has 100,000 points
 MAX_LEAST_SQUARES_POINTS = 100_000
+# A user's own data ({"id": ..., "data": {"x", "y"}}) take as many rows as the surface's n:
+# MAX_LEAST_SQUARES_POINTS for least squares, MAX_DATA_POINTS for logistic regression, at
+# least 2; each number at most this in size (squares summed over 100,000 rows stay finite).
+MAX_DATA_ABS = 1e9
+# A request body or WebSocket message: room for 100,000 rows (x, y) of data as JSON, ~25
+# characters a number at most (what makes the 64 KiB of a body without data ~100 times larger).
+MAX_BODY_BYTES = 8 * 1024 * 1024
 # Points one run request may ask for, (1 + restarts) x (steps + 1) summed over optimisers: the
 # per-field limits multiply to ~4e7, which no response (or browser) should carry.
 MAX_RUN_POINTS = 1_000_000
@@ -54,6 +61,8 @@ def describe() -> dict[str, int | float]:
         "max_bound": MAX_BOUND,
         "max_data_points": MAX_DATA_POINTS,
         "max_least_squares_points": MAX_LEAST_SQUARES_POINTS,
+        "max_data_abs": MAX_DATA_ABS,
+        "max_body_bytes": MAX_BODY_BYTES,
         "max_expression_length": MAX_EXPRESSION_LENGTH,
         "max_parameters": MAX_PARAMETERS,
     }

@@ -130,7 +130,7 @@ export class Controls {
     this.shown = shown;
     this.bound = bound;
     const n = bound.data_size ?? 0;
-    const key = JSON.stringify([state.surface, n, state.opts.map((o) => [o.id, o.s && o.s.id])]);
+    const key = JSON.stringify([state.surface, n, Boolean(bound.user_data), state.opts.map((o) => [o.id, o.s && o.s.id])]);
     const custom = state.surface === CUSTOM;
     setSelect($("#surface"), state.surface);
     // (Text is written only when it differs: writing the same text replaces its node, and the
@@ -211,7 +211,8 @@ export class Controls {
     root.replaceChildren();
     const spec = this.catalog.surfaces.get(state.surface);
     if (!spec) return;
-    for (const p of spec.params || []) {
+    // (on the user's own data, the parameters that shape generated data do not apply)
+    for (const p of (spec.params || []).filter((q) => !(bound.user_data && q.generates))) {
       const write = (d, v) => {
         if (v === undefined) delete d.sp[p.name];
         else d.sp[p.name] = v;

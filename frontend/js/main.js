@@ -19,6 +19,7 @@ import { validate } from "./custom.js";
 import { drawData } from "./datapanel.js";
 import { LrBound, Inspector } from "./analysis.js";
 import { GRID_ENCODING, decodeGrid } from "./grid.js";
+import { UserData } from "./userdata.js";
 
 const $ = (sel) => document.querySelector(sel);
 const app = $("#app");
@@ -117,16 +118,24 @@ function customBound(s, answer = null) {
     latex: answer ? answer.latex : "",
   };
 }
-const boundFor = (s) => (s.surface === CUSTOM ? customBound(s) : catalog.surfaces.get(s.surface));
+// The user's data, kept in memory: described first (n sets the run's epochs), then drawn and run.
+const userData = new UserData($("#userdata"), catalog, async () => {
+  bound = await userData.describe(surfaceSpec(store.state), DATA_POINTS);
+  store.commit((d) => Object.assign(d, { view: null, levels: null }), { surface: true, structure: true });
+});
+const boundFor = (s) => (s.surface === CUSTOM ? customBound(s)
+  : userData.described(s.surface) ?? catalog.surfaces.get(s.surface));
 let bound = boundFor(store.state); // the surface with its params bound
 
 // What the server is told the surface is: a catalog id with params, or a typed spec.
 function surfaceSpec(s) {
-  if (s.surface !== CUSTOM) return { id: s.surface, params: s.sp };
+  if (s.surface !== CUSTOM) return userData.spec({ id: s.surface, params: s.sp });
   const spec = { expression: s.expr, params: s.ep };
   if (s.dom) spec.domain = s.dom.length === 2 ? [s.dom] : [s.dom.slice(0, 2), s.dom.slice(2, 4)];
   return spec;
 }
+// The spec as a short key: the user's data by their version (asked for every frame drawn).
+const specKey = (s) => JSON.stringify(surfaceSpec(s), (k, v) => (k === "data" ? userData.key(s.surface) : v));
 const startOf = (s) => (s.start && s.start.length === bound.dim ? s.start : bound.start);
 const dataSize = () => bound.data_size ?? 0;
 const batchOf = (s) => Math.min(s.batch ?? dataSize(), dataSize());
@@ -249,10 +258,11 @@ let sample = null; // the answer, and `key`: the surface and parameters it is fo
 async function loadSample(s, b) {
   if (!b.data_size) return;
   const params = JSON.stringify(s.sp);
-  const key = `${b.id}?${params}`;
+  const key = `${b.id}?${params}${userData.key(b.id)}`;
   if (sample && sample.key === key) return;
   try {
-    const answer = await getJSON(`/api/surfaces/${b.id}/data`, { params, max_points: DATA_POINTS });
+    const answer = userData.active(b.id) ? await userData.sample(surfaceSpec(s), DATA_POINTS)
+      : await getJSON(`/api/surfaces/${b.id}/data`, { params, max_points: DATA_POINTS });
     if (b !== bound) return; // a newer surface since
     sample = { ...answer, key };
     app.dataset.sample = key;
@@ -369,7 +379,7 @@ function drawSecond({ full = false } = {}) {
 // null while it is unknown.
 function minValue(s) {
   const v = lrBound.answer?.value;
-  return lrBound.key === JSON.stringify(surfaceSpec(s)) && Number.isFinite(v) ? v : null;
+  return lrBound.key === specKey(s) && Number.isFinite(v) ? v : null;
 }
 
 function setStatus(playerState = player.state()) {
@@ -486,6 +496,7 @@ async function refreshSurface({ rebind = true } = {}) {
   const token = ++surfaceToken;
   surfacePending = true;
   const custom = s.surface === CUSTOM;
+  const mine = userData.active(s.surface); // the user's data: POST bodies carry them
   const params = JSON.stringify(s.sp);
   try {
     let b = bound;
@@ -498,8 +509,9 @@ async function refreshSurface({ rebind = true } = {}) {
     const one = (custom ? b : catalog.surfaces.get(s.surface)).dim === 1;
     const q = gridQuery(s, one);
     const [b2, packed] = await Promise.all([
-      custom || !rebind ? Promise.resolve(b) : fetchOnce(`/api/surfaces/${s.surface}`, { params }),
-      custom
+      custom || !rebind ? Promise.resolve(b)
+        : mine ? userData.describe(surfaceSpec(s), DATA_POINTS) : fetchOnce(`/api/surfaces/${s.surface}`, { params }),
+      custom || mine
         ? postRaw("/api/grid", { surface: surfaceSpec(s), ...q }).then((r) => r.json())
         : fetchOnce(`/api/surfaces/${s.surface}/grid`, { ...q, params }),
     ]);
@@ -516,7 +528,7 @@ async function refreshSurface({ rebind = true } = {}) {
     controls.render(store.state, bound);
     loadSample(s, b2);
     const fmin = minValue(s);
-    lrBound.update(JSON.stringify(surfaceSpec(s)), surfaceSpec(s), bound, lrContext(store.state)).then(() => {
+    lrBound.update(specKey(s), surfaceSpec(s), bound, lrContext(store.state)).then(() => {
       if (minValue(store.state) !== fmin) drawSecond({ full: true }); // the loss plot as f − f_min
     });
     if (inspector.point && inspector.point.length !== bound.dim) inspector.close();
@@ -559,6 +571,7 @@ store.onChange((s, info) => {
   setSelect($("#speed"), String(state.speed));
   player.setSpeed(state.speed);
   controls.render(state, bound, info.external);
+  userData.render(state.surface);
   lrBound.render(bound, lrContext(state));
   if (info.external || info.surface) refreshSurface();
   else if (info.view) refreshSurface({ rebind: false });
@@ -690,6 +703,7 @@ lecture.render(store.state.lecture);
 document.body.classList.toggle("lecturing", lecture.active);
 showViewToggles(store.state);
 controls.render(store.state, bound, true);
+userData.render(store.state.surface);
 refreshSurface();
 setStatus();
 plotlyReady.then(() => {

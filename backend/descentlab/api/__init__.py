@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(surfaces.grid_router)
+    app.include_router(surfaces.data_router)
     app.include_router(ws_router)
     app.state.frontend = mount_frontend(app, settings.frontend_dir)
     return app

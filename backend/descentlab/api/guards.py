@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import DescentLabError
@@ -30,8 +31,37 @@ async def _descentlab_error(request: Request, exc: Exception) -> JSON:
     return JSON({"detail": [error_detail(exc, where)]}, status_code=422)
 
 
+# How pydantic names a union's branches in an error's loc: a surface is a name (the string
+# branch), a catalog reference or a typed expression.
+_BRANCHES = {"SurfaceRef", "ExpressionSurface", "ScheduleRef"}
+_STRING_BRANCH = "constrained-str"
+
+
+def clean_errors(errors: list[Any]) -> list[dict[str, Any]]:
+    """Pydantic's errors as the API answers them: locs without a union's branch names, the
+    string branch's "should be a string" left out when another branch says more, and never the
+    value given (``input``: a surface's data may be megabytes)."""
+    wanted = [
+        e for e in errors if not (_STRING_BRANCH in e["loc"] and isinstance(e.get("input"), dict))
+    ] or errors
+    return [
+        {
+            "loc": [p for p in e["loc"] if p not in _BRANCHES and p != _STRING_BRANCH],
+            "msg": e["msg"],
+            "type": e["type"],
+        }
+        for e in wanted
+    ]
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSON:
+    assert isinstance(exc, RequestValidationError)
+    return JSON({"detail": clean_errors(list(exc.errors()))}, status_code=422)
+
+
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DescentLabError, _descentlab_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
 
 
 class BodyLimit:

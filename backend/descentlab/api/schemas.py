@@ -23,9 +23,21 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+Rows = list[Any]  # as many as the body's size allows: the engine names the surface's limit
+
+
+class SurfaceData(Model):
+    """A data-fit surface's own data, in place of its generated data (docs/api.md, "Your own
+    data"): the engine checks the values, naming the row (``surface.data.y.17``)."""
+
+    x: Rows = Field(description="least squares: numbers; logistic: rows of 1 or 2 features")
+    y: Rows = Field(description="least squares: numbers; logistic: labels 0 or 1")
+
+
 class SurfaceRef(Model):
     id: Name
     params: Annotated[dict[Name, Number], Field(max_length=limits.MAX_PARAMETERS)] = {}
+    data: SurfaceData | None = None
 
 
 class ExpressionSurface(Model):
@@ -51,6 +63,9 @@ def surface_spec(surface: SurfaceSpec) -> str | dict[str, Any]:
     """The engine's form of a validated surface reference."""
     if isinstance(surface, str):
         return surface
+    if isinstance(surface, SurfaceRef) and surface.data is not None:  # the rows, not a copy
+        data = {"x": surface.data.x, "y": surface.data.y}
+        return {"id": surface.id, "params": surface.params, "data": data}
     return surface.model_dump(exclude_none=True)
 
 
@@ -139,6 +154,19 @@ class GridBody(Model):
     ymin: float | None = None
     ymax: float | None = None
     encoding: GridEncoding = Field(default="json", description=GRID_ENCODING_HELP)
+
+
+class DataBody(Model):
+    """``POST /api/data``: a data-fit surface's description and data, the user's own ones
+    included (a GET cannot carry them)."""
+
+    surface: SurfaceSpec
+    max_points: int | None = Field(
+        default=None,
+        ge=1,
+        le=limits.MAX_LEAST_SQUARES_POINTS,
+        description="at most this many samples: a seeded subsample (default: all)",
+    )
 
 
 class ExpressionBody(Model):

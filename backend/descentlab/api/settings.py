@@ -18,7 +18,7 @@ import descentlab
 
 from .. import limits
 
-MAX_BODY_BYTES = 64 * 1024  # request bodies and WebSocket messages (docs/api.md)
+MAX_BODY_BYTES = limits.MAX_BODY_BYTES  # request bodies and WebSocket messages (docs/api.md)
 MAX_WS_RUNS = 16  # concurrent runs on one WebSocket
 MAX_GRID = limits.MAX_GRID_POINTS
 

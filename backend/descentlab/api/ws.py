@@ -24,6 +24,7 @@ from fastapi import APIRouter, WebSocket
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import DescentLabError
+from .guards import clean_errors
 from .responses import dumps
 from .schemas import ClientMessage, RunMessage
 from .service import offload
@@ -103,7 +104,7 @@ class Session:
         try:
             msg = MESSAGES.validate_python(data)
         except ValidationError as err:
-            first = err.errors()[0]
+            first = clean_errors(err.errors())[0]
             loc = list(first["loc"])
             if loc and isinstance(data, dict) and loc[0] == data.get("type"):
                 loc = loc[1:]  # the union's tag

@@ -10,6 +10,7 @@ from .base import Problem, Surface
 from .catalog import SURFACES
 from .datafit import DATA_SURFACES
 from .typed import typed_problem
+from .userdata import problem_with_data
 
 CATALOG: Registry[Surface] = Registry("surface", SURFACES + DATA_SURFACES)
 
@@ -17,7 +18,8 @@ __all__ = ["CATALOG", "Problem", "Surface", "make_problem"]
 
 
 def make_problem(spec: str | dict[str, Any] | Problem, field_path: str = "surface") -> Problem:
-    """A Problem from a catalog id, ``{"id": ..., "params": {...}}``, a typed surface
+    """A Problem from a catalog id, ``{"id": ..., "params": {...}}`` (with ``"data": {"x",
+    "y"}`` on a data-fit surface: the user's own data, :mod:`.userdata`), a typed surface
     ``{"expression": ..., "params": {...}, "domain": ..., "start": ...}``, or a Problem."""
     if isinstance(spec, Problem):
         return spec
@@ -26,10 +28,12 @@ def make_problem(spec: str | dict[str, Any] | Problem, field_path: str = "surfac
     if isinstance(spec, str):
         return CATALOG.get(spec, field_path).bind()
     if isinstance(spec, dict) and "id" in spec:
-        extra = sorted(set(spec) - {"id", "params"})
+        extra = sorted(set(spec) - {"id", "params", "data"})
         if extra:
             raise DescentLabError(f"{field_path}.{extra[0]}", "unknown field")
         surface = CATALOG.get(spec["id"], f"{field_path}.id")
+        if spec.get("data") is not None:
+            return problem_with_data(surface, spec["data"], spec.get("params"), field_path)
         try:
             return surface.bind(spec.get("params"))
         except DescentLabError as err:

@@ -73,6 +73,12 @@ class Surface:
     def dim(self) -> int:
         return self.parsed.dim
 
+    @functools.cached_property
+    def loss_params(self) -> frozenset[str]:
+        """The parameters the loss uses; a data-fit surface's others (n, noise, seed) only
+        shape its generated data."""
+        return frozenset(node.name for node in self.parsed.tree.walk() if node.op == "param")
+
     @property
     def formula(self) -> str:
         """LaTeX generated from the definition, parameters shown by name."""
@@ -98,13 +104,19 @@ class Problem:
     for ``X`` of shape (B, D). Evaluation does not silence numpy's floating-point warnings;
     callers that expect non-finite values (the engine, the grid) wrap it in ``np.errstate``.
 
+    ``data`` replaces the columns the surface would generate (the user's own data).
     A data-fit loss is evaluated over all its samples (the surface: their mean, or their sum
     when the surface's ``reduction`` is "sum") or, given ``batch``, over those samples only,
     always as their mean: minibatch SGD then steps by lr times the batch's mean gradient
     whichever the reduction (the notes' SGD divides the batch's summed gradient by its size).
     """
 
-    def __init__(self, surface: Surface, params: dict[str, float]) -> None:
+    def __init__(
+        self,
+        surface: Surface,
+        params: dict[str, float],
+        data: dict[str, np.ndarray] | None = None,
+    ) -> None:
         budget = surface.compile_budget
         deadline = None if budget is None else time.perf_counter() + budget
         self.surface = surface
@@ -113,7 +125,8 @@ class Problem:
         self.dim = surface.dim
         self.domain = np.array(surface.domain[: self.dim], dtype=float)
         self.start = np.array(surface.start[: self.dim], dtype=float)
-        self.data = surface.make_data(params) if surface.make_data else None
+        # the user's own columns (:mod:`.userdata`), else the generator's
+        self.data = data if data is not None or not surface.make_data else surface.make_data(params)
         self.n_data = 0 if self.data is None else len(next(iter(self.data.values())))
         # what the mean over all samples is multiplied by: n for a summed loss
         self.scale = float(self.n_data) if self.data and surface.reduction == "sum" else 1.0
@@ -281,8 +294,15 @@ class Problem:
             "data_size": self.n_data if self.data is not None else None,
             "data_columns": list(s.data) if self.data is not None else None,
             "model": s.model,
-            "params": [{**p.describe(), "value": self.params[p.name]} for p in s.params],
+            "user_data": s.make_data is None and self.data is not None,
+            "params": [self._describe_param(p) for p in s.params],
         }
+
+    def _describe_param(self, p: Param) -> dict[str, Any]:
+        out = {**p.describe(), "value": self.params[p.name]}
+        if self.data is not None and p.name not in self.surface.loss_params:
+            out["generates"] = True  # shapes the generated data only: not with the user's
+        return out
 
     def sample(self, max_points: int | None = None) -> dict[str, Any]:
         """The data, or a seeded subsample of at most ``max_points`` samples (the same

@@ -10,13 +10,14 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from ... import limits
 from ...errors import DescentLabError
 from ...problems import CATALOG, Problem, make_problem
-from ..responses import StrictJSONRoute
-from ..schemas import GRID_ENCODING_HELP, GridBody, GridEncoding, surface_spec
+from ..responses import StrictJSONRoute, dumps
+from ..schemas import GRID_ENCODING_HELP, DataBody, GridBody, GridEncoding, surface_spec
 from ..service import grid, offload
 from ..settings import MAX_GRID, PoolDep
 
 router = APIRouter(prefix="/api/surfaces", tags=["surfaces"], route_class=StrictJSONRoute)
 grid_router = APIRouter(prefix="/api/grid", tags=["surfaces"], route_class=StrictJSONRoute)
+data_router = APIRouter(prefix="/api/data", tags=["surfaces"], route_class=StrictJSONRoute)
 
 ParamsQuery = Annotated[
     str | None,
@@ -102,3 +103,18 @@ def _grid(body: GridBody) -> bytes:
 async def post_grid(body: GridBody, pool: PoolDep) -> Response:
     """Contour values of any surface spec, typed expressions included."""
     return Response(await offload(pool, _grid, body), media_type="application/json")
+
+
+def _data(body: DataBody) -> bytes:
+    problem = make_problem(surface_spec(body.surface))
+    if problem.data is None:
+        raise DescentLabError("surface", f"surface {problem.id!r} has no data")
+    return dumps({"surface": problem.describe(), **problem.sample(body.max_points)})
+
+
+@data_router.post("")
+async def post_data(body: DataBody, pool: PoolDep) -> Response:
+    """A data-fit surface's description (its minimiser, view, n) and its data or a seeded
+    subsample of it, as `GET /api/surfaces/{id}` and `/data` give them, for any surface spec:
+    the user's own data (`"data": {"x", "y"}`) included."""
+    return Response(await offload(pool, _data, body), media_type="application/json")
