@@ -62,17 +62,17 @@ def test_every_run_has_a_contrasting_colour_a_dash_and_a_marker(page: Any, artif
     assert len(set(pal["dashes"])) == 8 and len(set(pal["symbols"])) == 8
     # on the figures: each run's line has its own dash, its current point its own marker
     styles = page.evaluate(
-        """() => document.querySelector('#paths').data.filter((t) => t.meta && t.meta.best)
-          .map((t) => [t.line.dash, t.line.color])"""
+        """() => window.descentlab.paths().filter((t) => t.meta && t.meta.best)
+          .map((t) => [t.dash, t.color])"""
     )
     assert len(styles) == 4 and len({d for d, _ in styles}) == 4
     loss = page.evaluate(
-        """() => document.querySelector('#lossplot').data
-          .filter((t) => t.meta && t.meta.kind === 'loss').map((t) => t.line.dash)"""
+        """() => window.descentlab.losses()
+          .filter((t) => t.meta && t.meta.kind === 'loss').map((t) => t.dash)"""
     )
     assert len(set(loss)) == 4
     # the rendered SVG carries the dashes (Plotly drew them), and the table shows each key
-    dashed = page.locator("#paths .scatterlayer path.js-line[style*='stroke-dasharray']")
+    dashed = page.locator("#surface-stage .pathlayer path[stroke-dasharray]")
     assert dashed.count() >= 3
     assert page.locator("#summary svg.key line[stroke-dasharray]").count() == 3
     page.screenshot(path=str(artifacts / "legibility.png"))
@@ -89,7 +89,7 @@ def test_labels_name_every_hyperparameter_that_differs(page: Any) -> None:
         "Momentum lr=0.001 momentum=0.5",
         "Adam lr=0.05",
     ]
-    legend = page.locator("#paths .legend text.legendtext").all_text_contents()
+    legend = page.locator("#surface-legend .name").all_text_contents()
     assert "Momentum lr=0.001 momentum=0.5" in legend
 
 
@@ -98,7 +98,7 @@ def test_loss_plot_shows_the_gap_to_the_minimum_with_a_log_linear_toggle(page: A
     open_app(page, f"surface=nightmare&opt=gd(lr:0.1)&start=-2.5,0.5&{FAST}")
     page.wait_for_function(YTITLE, arg="f − fmin (log)")
     gap = page.evaluate(
-        """() => { const t = document.querySelector('#lossplot').data
+        """() => { const t = window.descentlab.losses()
             .find((t) => t.meta && t.meta.kind === 'loss');
           const loss = window.descentlab.runs.tracks[0].loss;
           return [t.y.at(-1), loss.at(-1)]; }"""
@@ -121,10 +121,10 @@ def test_loss_plot_shows_the_gap_to_the_minimum_with_a_log_linear_toggle(page: A
 
 def test_no_plotly_button_sends_a_figure_away(page: Any) -> None:
     open_app(page, f"{COMPARE}&{FAST}")
-    page.hover("#paths .nsewdrag")
-    page.hover("#lossplot .nsewdrag")
+    page.hover("#contour")
+    page.hover("#lossbase")
     titles = page.evaluate(
-        """() => ['#paths', '#lossplot'].map((s) => [...document.querySelectorAll(
+        """() => ['#contour', '#lossbase'].map((s) => [...document.querySelectorAll(
           `${s} .modebar-btn`)].map((b) => b.getAttribute('data-title') || ''))"""
     )
     for figure in titles:
