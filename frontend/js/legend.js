@@ -31,7 +31,8 @@ export function renderLegend(el, entries) {
   el.hidden = !entries.length;
 }
 
-const loadSvg = async (markup) => {
+// An SVG document as an image (drawn onto a canvas by the export).
+export async function loadSvg(markup) {
   const url = URL.createObjectURL(new Blob([markup], { type: "image/svg+xml" }));
   try {
     const img = new Image();
@@ -41,7 +42,7 @@ const loadSvg = async (markup) => {
   } finally {
     URL.revokeObjectURL(url);
   }
-};
+}
 
 // Paints the legend `el` onto ctx (a canvas `scale` times finer than the page), placed as it is
 // on the page relative to `origin` (a DOMRect).
@@ -64,5 +65,3 @@ export async function drawLegend(ctx, el, origin, scale) {
   }
   ctx.restore();
 }
-
-export { loadSvg };

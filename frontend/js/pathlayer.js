@@ -46,16 +46,31 @@ const GLYPHS = {
   star: (r) => star(r * 1.2),
 };
 
-// The outline of `symbol` centred on (x, y), as path commands.
-export function glyph(symbol, x, y, size) {
+// The outline of `symbol`, `size` px across, as path commands relative to its centre (after
+// an "M" there), kept per symbol and size: a line's dots repeat it at each point.
+const outlines = new Map();
+function outline(symbol, size) {
+  const key = `${symbol} ${size}`;
+  let out = outlines.get(key);
+  if (out !== undefined) return out;
   const r = size / 2;
-  if (symbol === "x-thin") return `M${round(x - r)},${round(y - r)}L${round(x + r)},${round(y + r)}M${round(x - r)},${round(y + r)}L${round(x + r)},${round(y - r)}`;
   const corners = GLYPHS[symbol];
-  if (!corners) { // a circle
-    return `M${round(x - r)},${round(y)}a${r},${r} 0 1,0 ${2 * r},0a${r},${r} 0 1,0 ${-2 * r},0Z`;
+  if (symbol === "x-thin") out = `m${-r},${-r}l${size},${size}m${-size},0l${size},${-size}`;
+  else if (!corners) out = `m${-r},0a${r},${r} 0 1,0 ${size},0a${r},${r} 0 1,0 ${-size},0z`; // a circle
+  else {
+    const pts = corners(r);
+    out = `m${round(pts[0][0])},${round(pts[0][1])}`;
+    for (let k = 1; k < pts.length; k++) {
+      out += `l${round(pts[k][0] - pts[k - 1][0])},${round(pts[k][1] - pts[k - 1][1])}`;
+    }
+    out += "z";
   }
-  return `M${corners(r).map(([dx, dy]) => `${round(x + dx)},${round(y + dy)}`).join("L")}Z`;
+  outlines.set(key, out);
+  return out;
 }
+
+// The outline of `symbol` centred on (x, y), as path commands.
+export const glyph = (symbol, x, y, size) => `M${round(x)},${round(y)}${outline(symbol, size)}`;
 
 // Data to pixels on one axis: [lo, hi] of the range across `length` px from `offset`; a log
 // axis takes the log10 of values (its range is in log10 units, as Plotly's).
