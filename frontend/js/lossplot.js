@@ -208,11 +208,6 @@ export class LossPlot {
     const what = kind === "batch" ? ` (${batchName})` : kind === "epoch" ? ` (epoch mean)` : gapped ? " (f − f_min)" : "";
     r.textContent = `${near.item.name}, step ${near.x}: ${Number(near.y.toPrecision(4))}${what}`;
   }
-
-  // What the layer shows (tests and inspection).
-  state() {
-    return this.layer.state();
-  }
 }
 
 // The lines of every run: restarts thin and light under the best row; a minibatch run's

@@ -599,6 +599,6 @@ plotlyReady.then(() => {
 });
 // For tests and the curious: the live objects (read them, do not rely on them as an API), and
 // what each figure's own layer draws (lines and markers, with their names, styles and points).
+// (surfaceBox, lossBox: where each layer draws: its plot area's box and axis ranges.)
 window.descentlab = { store, runs, player, catalog, paths: () => plot.layer.state(),
-  losses: () => loss.state(), surfaceBox: () => plot.geom && { ...plot.geom.box, x: [...plot.shown.x],
-    y: [...plot.shown.y] } };
+  losses: () => loss.layer.state(), surfaceBox: () => plot.layer.view(), lossBox: () => loss.layer.view() };

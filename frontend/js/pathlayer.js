@@ -340,6 +340,12 @@ export class PathLayer {
       ...(rest.x && rest.kind === "line" ? { x: [...rest.x], y: [...rest.y] } : {}) }));
   }
 
+  // Where it draws: the plot area's box and the axis ranges of the last draw.
+  view() {
+    const f = this.frame;
+    return f && { ...f.box, x: [...f.x.range], y: [...f.y.range], log: Boolean(f.y.log) };
+  }
+
   // The layer as a standalone SVG document (for the PNG export).
   markup() {
     const copy = this.svg.cloneNode(true);

@@ -93,6 +93,25 @@ def test_labels_name_every_hyperparameter_that_differs(page: Any) -> None:
     assert "Momentum lr=0.001 momentum=0.5" in legend
 
 
+# The loss layer's plot area and ranges against those of the axes Plotly drew: [layer, Plotly],
+# each [left, top, width, height, x range, y range, log y].
+LOSS_AXES = """() => {
+  const v = window.descentlab.lossBox(), gd = document.querySelector('#lossbase');
+  const rect = (e) => { const r = e.getBoundingClientRect();
+    return [r.left, r.top, r.width, r.height]; };
+  return [[...rect(document.querySelector('#loss-box .pathlayer .area')), v.x, v.y, v.log],
+    [...rect(gd.querySelector('.bglayer .bg')), gd.layout.xaxis.range, gd.layout.yaxis.range,
+      gd.layout.yaxis.type === 'log']];
+}"""
+
+
+def assert_loss_curves_on_the_axes(page: Any) -> None:
+    layer, axes = page.evaluate(LOSS_AXES)
+    assert layer[:4] == pytest.approx(axes[:4], abs=0.5)
+    assert layer[4:6] == [pytest.approx(axes[4]), pytest.approx(axes[5])]
+    assert layer[6] == axes[6]
+
+
 def test_loss_plot_shows_the_gap_to_the_minimum_with_a_log_linear_toggle(page: Any) -> None:
     # the nightmare's minimum is negative (-1.0578): the raw loss could not go on a log axis
     open_app(page, f"surface=nightmare&opt=gd(lr:0.1)&start=-2.5,0.5&{FAST}")
@@ -106,10 +125,12 @@ def test_loss_plot_shows_the_gap_to_the_minimum_with_a_log_linear_toggle(page: A
     assert gap[0] > 0 and gap[1] < 0
     assert gap[0] == pytest.approx(gap[1] + 1.0577, abs=2e-3) or gap[0] < 1e-12
     assert page.get_attribute("#loss-log", "aria-pressed") == "true"
+    assert_loss_curves_on_the_axes(page)
     page.click("#loss-log")
     wait_hash(page, "loss=linear")
     page.wait_for_function(YTITLE, arg="f − fmin")
     assert page.get_attribute("#loss-log", "aria-pressed") == "false"
+    assert_loss_curves_on_the_axes(page)
     page.reload()
     page.wait_for_selector("#app[data-status=done]")
     page.wait_for_function(YTITLE, arg="f − fmin")
