@@ -81,6 +81,29 @@ export function axisMap({ range, log = false }, offset, length, flip) {
   return (v) => offset + (((log ? Math.log10(v) : v) - lo) * k);
 }
 
+// The part of the segment (ax, ay)-(bx, by) inside the box {x0, y0, x1, y1}, as
+// [ax, ay, bx, by], or null (Liang–Barsky, measured from the nearer end: from a point 1e30 px
+// away, a point near the box would be lost to rounding).
+export function clipSegment(ax, ay, bx, by, box) {
+  if (Math.abs(bx) + Math.abs(by) < Math.abs(ax) + Math.abs(ay)) {
+    const cut = clipSegment(bx, by, ax, ay, box);
+    return cut && [cut[2], cut[3], cut[0], cut[1]];
+  }
+  const dx = bx - ax, dy = by - ay;
+  let t0 = 0, t1 = 1;
+  for (const [p, q] of [[-dx, ax - box.x0], [dx, box.x1 - ax], [-dy, ay - box.y0], [dy, box.y1 - ay]]) {
+    if (p === 0) {
+      if (q < 0) return null;
+      continue;
+    }
+    const r = q / p;
+    if (p < 0) t0 = Math.max(t0, r);
+    else t1 = Math.min(t1, r);
+    if (t0 > t1) return null;
+  }
+  return [ax + t0 * dx, ay + t0 * dy, ax + t1 * dx, ay + t1 * dy];
+}
+
 export class PathLayer {
   // host: the positioned element the layer covers (the Plotly figure's box).
   constructor(host, className = "pathlayer") {
@@ -127,6 +150,8 @@ export class PathLayer {
       r.setAttribute("width", Math.max(0, box.w));
       r.setAttribute("height", Math.max(0, box.h));
     }
+    const reach = 4 * Math.max(width, height);
+    frame.far = { x0: -reach, y0: -reach, x1: width + reach, y1: height + reach };
     const px = axisMap(frame.x, box.l, box.w, false);
     const py = axisMap(frame.y, box.t, box.h, true);
     const seen = new Set();
@@ -144,7 +169,7 @@ export class PathLayer {
       }
     }
     // keep the document order the items' order (what lies on top)
-    let before = { under: null, over: null };
+    const before = { under: null, over: null };
     for (let k = frame.items.length - 1; k >= 0; k--) {
       const node = this.nodes.get(`${frame.items[k].kind}:${frame.items[k].key}`);
       for (const el of node.els.filter(Boolean).reverse()) {
@@ -200,7 +225,7 @@ export class PathLayer {
       sy[j] = ok ? py(y) : NaN;
     }
     PathLayer.attrs(node, path, 0, {
-      d: PathLayer.polyline(sx, sy), stroke: item.color, "stroke-width": item.width,
+      d: PathLayer.polyline(sx, sy, frame.far), stroke: item.color, "stroke-width": item.width,
       "stroke-dasharray": item.dash || null, opacity: item.opacity ?? null,
     });
     let dots = 0;
@@ -243,27 +268,47 @@ export class PathLayer {
   }
 
   // The `d` of a line through pixel points (NaN: a gap), in hundredths of a pixel, without the
-  // points less than half a pixel from the last one drawn (never a run's last point).
-  static polyline(sx, sy) {
+  // points less than half a pixel from the last one drawn (never a run's last point). Segments
+  // reaching beyond `far` (a box around the plot area) are cut at its edge: a diverging run's
+  // points can lie 1e30 px away, past what the renderer draws faithfully.
+  static polyline(sx, sy, far) {
     let d = "";
-    let x = NaN, y = NaN, pen = false;
+    let x = NaN, y = NaN; // the last point written
+    let px = NaN, py = NaN; // the point before this one
     const n = sx.length;
+    const inside = (a, b) => a >= far.x0 && a <= far.x1 && b >= far.y0 && b <= far.y1;
     for (let k = 0; k < n; k++) {
-      if (Number.isNaN(sx[k])) {
-        pen = false;
+      const cx = sx[k], cy = sy[k];
+      if (Number.isNaN(cx)) {
+        px = NaN;
         continue;
       }
-      const kx = round(sx[k]), ky = round(sy[k]);
-      if (!pen) {
-        d += `M${kx},${ky}`;
-        pen = true;
-      } else {
+      const was = px, wy = py;
+      px = cx;
+      py = cy;
+      if (Number.isNaN(was)) {
+        if (inside(cx, cy)) d += `M${(x = round(cx))},${(y = round(cy))}`;
+        else x = NaN; // the line starts out of reach
+        continue;
+      }
+      if (inside(cx, cy) && inside(was, wy) && !Number.isNaN(x)) {
+        const kx = round(cx), ky = round(cy);
         const last = k === n - 1 || Number.isNaN(sx[k + 1]);
         if (!last && Math.abs(kx - x) + Math.abs(ky - y) < 0.5) continue;
         d += `L${kx},${ky}`;
+        x = kx;
+        y = ky;
+        continue;
       }
-      x = kx;
-      y = ky;
+      const cut = clipSegment(was, wy, cx, cy, far);
+      if (!cut) {
+        x = NaN;
+        continue;
+      }
+      const [ax, ay, bx, by] = cut.map(round);
+      if (Number.isNaN(x) || ax !== x || ay !== y) d += `M${ax},${ay}`;
+      d += `L${bx},${by}`;
+      [x, y] = inside(cx, cy) ? [bx, by] : [NaN, NaN];
     }
     return d || "M0,0";
   }
