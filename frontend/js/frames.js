@@ -16,6 +16,7 @@ export class Frames {
     this.hold = hold;
     this.playing = playing;
     this.queued = false; // a frame is asked for
+    this.dirty = false; // something changed since the last draw
     this.timer = null; // or will be, once the hold is over
     this.secondQueued = false;
     this.secondAt = -Infinity;
@@ -23,10 +24,14 @@ export class Frames {
 
   // Something changed: draw in the next frame (or once the hold is over).
   request() {
+    this.dirty = true;
     if (this.queued) return;
     const wait = this.hold();
     if (wait > 0) {
-      this.timer ??= setTimeout(() => { this.timer = null; this.request(); }, wait);
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        if (this.dirty) this.request();
+      }, wait);
       return;
     }
     clearTimeout(this.timer);
@@ -34,7 +39,7 @@ export class Frames {
     this.queued = true;
     requestAnimationFrame(() => {
       this.queued = false;
-      this.draw(1);
+      if (this.dirty) this.draw(1); // (not when drawn since, by now())
     });
   }
 
@@ -48,6 +53,7 @@ export class Frames {
   // frames: how many frames begin before `second` runs (in a task after the last): 1 from a
   // frame's callbacks (the paths are painted in it), 2 from a task (the next frame paints them).
   draw(frames) {
+    this.dirty = false;
     this.first();
     if (this.secondQueued) return;
     this.secondQueued = true;
