@@ -2,7 +2,7 @@
 // its marker, or a marker alone) and a name. drawLegend paints the same entries onto a canvas
 // where the page shows them (the PNG export).
 
-import { glyph } from "./pathlayer.js";
+import { glyph } from "./glyphs.js";
 
 // entry: {name, color, dash, symbol, fill, stroke, line: false for a marker alone}
 function keySvg(e) {

@@ -15,7 +15,7 @@
 // are rounded (whole decades on a log axis) so that a slider drag seldom moves them.
 
 import { colour, dashArray, CONFIG as TOOLBAR } from "./palette.js";
-import { PathLayer } from "./pathlayer.js";
+import { PathLayer, eventRange } from "./pathlayer.js";
 
 const CONFIG = { ...TOOLBAR, responsive: false };
 
@@ -80,13 +80,6 @@ function epochMeans(batchLoss, epochSize, n) {
   return { x, y };
 }
 
-
-// The ranges in a plotly_relayout(ing) event's data for axis `ax` ("xaxis"), or null.
-function rangeIn(ev, ax) {
-  if (Array.isArray(ev[`${ax}.range`])) return ev[`${ax}.range`].map(Number);
-  const a = ev[`${ax}.range[0]`], b = ev[`${ax}.range[1]`];
-  return a === undefined || b === undefined ? null : [Number(a), Number(b)];
-}
 
 export class LossPlot {
   // base: the element Plotly draws the axes in; the curves' layer is laid over it, in its parent.
@@ -174,7 +167,7 @@ export class LossPlot {
       if (this.last) this.draw(...this.last);
     });
     this.base.on("plotly_relayouting", (ev = {}) => { // the curves follow a pan
-      const x = rangeIn(ev, "xaxis"), y = rangeIn(ev, "yaxis");
+      const x = eventRange(ev, "xaxis"), y = eventRange(ev, "yaxis");
       if (x) this.shown.x = x;
       if (y) this.shown.y = y;
       if (this.following) return;

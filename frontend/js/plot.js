@@ -14,7 +14,7 @@
 // nearest, clicks that move the start or inspect a point.
 
 import { colour, dash, dashArray, symbol, CONFIG as TOOLBAR } from "./palette.js";
-import { PathLayer } from "./pathlayer.js";
+import { PathLayer, eventRange } from "./pathlayer.js";
 import { renderLegend, drawLegend, loadSvg } from "./legend.js";
 
 const EPS = 1e-3;
@@ -95,16 +95,6 @@ function equalise(v, box) {
 }
 
 const close = (a, b) => a.every((v, k) => Math.abs(v - b[k]) <= 1e-9 * (1 + Math.abs(v)));
-
-// The axis ranges in a plotly_relayout(ing) event's data: {x, y} (either may be missing).
-function rangesIn(ev) {
-  const get = (ax) => {
-    if (Array.isArray(ev[`${ax}.range`])) return ev[`${ax}.range`].map(Number);
-    const a = ev[`${ax}.range[0]`], b = ev[`${ax}.range[1]`];
-    return a === undefined || b === undefined ? null : [Number(a), Number(b)];
-  };
-  return { x: get("xaxis"), y: get("yaxis") };
-}
 
 export class SurfacePlot {
   // stage: the positioned box the figure fills; base: the element Plotly draws in (in the
@@ -483,7 +473,7 @@ export class SurfacePlot {
     this.base.on("plotly_relayout", (ev) => this.relayout(ev || {}));
     // While panning, the paths follow (once a frame).
     this.base.on("plotly_relayouting", (ev) => {
-      const { x, y } = rangesIn(ev || {});
+      const x = eventRange(ev || {}, "xaxis"), y = eventRange(ev || {}, "yaxis");
       if (x) this.shown.x = x;
       if (y) this.shown.y = y;
       if (this.following) return;
