@@ -21,29 +21,19 @@ export async function exportRuns(body, format) {
   save(await resp.blob(), name);
 }
 
-// layers: Plotly figures of one size, bottom first (the contours, then the paths), drawn
-// into one picture as the screen shows them: each at the figure's own width and height (at
-// another size Plotly lays the legend out again, and the top figure's margin, pushed by a
-// legend row more or less, would no longer match the one underneath), SCALE times finer.
+// The figure in `el` as the screen shows it: paint(ctx, origin, scale) draws it onto a canvas
+// the size of el's box, SCALE times finer (origin: el's inner corner on the page, a DOMRect).
 const SCALE = 2;
-export async function exportPNG(layers, surfaceId) {
-  const shown = layers.filter((el) => el.data);
-  if (!shown.length) return;
-  const top = shown[shown.length - 1];
-  const width = top.clientWidth, height = top.clientHeight;
+export async function exportPNG(el, paint, surfaceId) {
+  const r = el.getBoundingClientRect();
+  const origin = { left: r.left + el.clientLeft, top: r.top + el.clientTop };
   const canvas = document.createElement("canvas");
-  canvas.width = Math.round(width * SCALE);
-  canvas.height = Math.round(height * SCALE);
+  canvas.width = Math.round(el.clientWidth * SCALE);
+  canvas.height = Math.round(el.clientHeight * SCALE);
   const ctx = canvas.getContext("2d");
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, canvas.width, canvas.height);
-  for (const el of shown) {
-    const url = await Plotly.toImage(el, { format: "png", width, height, scale: SCALE });
-    const img = new Image();
-    img.src = url;
-    await img.decode();
-    ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
-  }
+  await paint(ctx, origin, SCALE);
   const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
   save(blob, `descentlab-${surfaceId}.png`);
 }

@@ -7,43 +7,17 @@
 // (simulated gradient noise leaves the loss exact, so it adds nothing here). The server records
 // the minibatch loss on the full loss's scale: on a loss summed over n samples (`sumOf` = n)
 // that is n times the batch's mean, and the figure says so.
-// With restarts the curve is the best row's (row 0 while streaming). Long curves are thinned for
-// drawing (thin.js).
+// With restarts the curve is the best row's (row 0 while streaming).
 //
-// Like the surface figure, two stacked Plotly figures: the axes underneath (`base`, static),
-// redrawn only when their ranges change, and the curves on top (`el`). The ranges are rounded
-// (whole decades on a log axis) so that a slider drag seldom moves them, and the curves on top
-// are then patched into the SVG Plotly drew (svgpatch.js) rather than drawn again.
+// Like the surface figure, one Plotly figure draws the axes (and handles zoom and pan), drawn
+// again only when its ranges change; the curves are the app's own, in a PathLayer over it
+// (pathlayer.js), placed from the layout given to Plotly and the ranges it reports. The ranges
+// are rounded (whole decades on a log axis) so that a slider drag seldom moves them.
 
-import { colour, dash, CONFIG } from "./palette.js";
-import { patchKey, planPatch, applyPatch } from "./svgpatch.js";
-import { DRAW_ALL_UP_TO, thinIndices, scale } from "./thin.js";
+import { colour, dashArray, CONFIG as TOOLBAR } from "./palette.js";
+import { PathLayer, eventRange } from "./pathlayer.js";
 
-// The steps of a curve's first n values to draw: null for all of them, else thinned (thin.js)
-// on the plot's scales, step against loss (its log on a log axis).
-function drawnSteps(values, n, log) {
-  if (n <= DRAW_ALL_UP_TO) return null;
-  const xs = new Array(n), ys = new Array(n);
-  let lo = Infinity, hi = -Infinity;
-  for (let k = 0; k < n; k++) {
-    const v = values[k] ?? null;
-    const y = v === null ? null : log ? (v > 0 ? Math.log10(v) : null) : v;
-    xs[k] = k;
-    ys[k] = y;
-    if (Number.isFinite(y)) {
-      if (y < lo) lo = y;
-      if (y > hi) hi = y;
-    }
-  }
-  return thinIndices(xs, ys, scale(0, n - 1), scale(lo, hi));
-}
-
-// A curve's x (steps) and y for its first n values: every one, or the thinned ones.
-function curve(values, n, log) {
-  const steps = drawnSteps(values, n, log);
-  if (!steps) return { x: Array.from({ length: n }, (_, k) => k), y: values.slice(0, n) };
-  return { x: steps, y: steps.map((k) => values[k] ?? null) };
-}
+const CONFIG = { ...TOOLBAR, responsive: false };
 
 // f − f_min for each value (a gap at or below 0, a last bit under the minimum's own value, drawn
 // at `floor`: the minimum reached to machine precision), kept per series while it is the same.
@@ -92,9 +66,6 @@ function niceRange(lo, hi, log) {
   return [Math.floor(lo / step) * step, Math.ceil(hi / step) * step + (hi === lo ? step : 0)];
 }
 
-const syncs = new WeakSet();
-const keys = new WeakMap(); // figure -> patchKey of its last full draw
-
 // The mean minibatch loss over each complete epoch shown, plotted at the epoch's last step
 // (index 0 is the start, which no minibatch reached).
 function epochMeans(batchLoss, epochSize, n) {
@@ -109,63 +80,179 @@ function epochMeans(batchLoss, epochSize, n) {
   return { x, y };
 }
 
-// epochSize: steps per epoch (a vertical line every epochSize steps), or 0. patch: the curves
-// may be patched in (only their points changed); false draws them with Plotly. fmin: the
-// surface's minimum value, or null; log: a log axis where it can be; sumOf: n when the loss is
-// a sum over n samples, else 0. Returns "patched" or "drawn".
-export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch = false,
-  { fmin = null, log = true, sumOf = 0 } = {}) {
-  const batchName = sumOf ? `minibatch loss × n (n = ${sumOf.toLocaleString("en")})` : "minibatch loss";
-  const gapped = Number.isFinite(fmin) && !tracks.some((tr) => tr.stochastic);
-  if (gapped) tracks = asGaps(tracks, fmin);
-  const positive = log && allPositive(tracks, t);
-  const traces = [];
+
+export class LossPlot {
+  // base: the element Plotly draws the axes in; the curves' layer is laid over it, in its parent.
+  constructor(base) {
+    this.base = base;
+    this.layer = new PathLayer(base.parentElement);
+    this.size = null;
+    this.zoom = null; // {x, y}: the ranges a zoom or pan set, until autoscale
+    this.key = null;
+    this.last = null;
+    new ResizeObserver((entries) => this.resized(entries.at(-1).contentRect)).observe(base);
+    base.parentElement.addEventListener("mousemove", (ev) => this.readout(ev));
+    base.parentElement.addEventListener("mouseleave", () => this.readout(null));
+  }
+
+  resized({ width, height }) {
+    const size = { width: Math.round(width), height: Math.round(height) };
+    if (!size.width || !size.height) return;
+    if (this.size && size.width === this.size.width && size.height === this.size.height) return;
+    this.size = size;
+    if (this.last && window.Plotly) this.draw(...this.last);
+  }
+
+  // epochSize: steps per epoch (a vertical line every epochSize steps), or 0. fmin: the
+  // surface's minimum value, or null; log: a log axis where it can be; sumOf: n when the loss
+  // is a sum over n samples, else 0.
+  draw(tracks, t, big = false, epochSize = 0, { fmin = null, log = true, sumOf = 0 } = {}) {
+    this.last = [tracks, t, big, epochSize, { fmin, log, sumOf }];
+    this.size ??= { width: this.base.clientWidth, height: this.base.clientHeight };
+    const batchName = sumOf ? `minibatch loss × n (n = ${sumOf.toLocaleString("en")})` : "minibatch loss";
+    const gapped = Number.isFinite(fmin) && !tracks.some((tr) => tr.stochastic);
+    if (gapped) tracks = asGaps(tracks, fmin);
+    const positive = log && allPositive(tracks, t);
+    const { items, total } = curves(tracks, t, big, epochSize);
+    const stoch = items.some((it) => it.meta.kind === "batch");
+    const yrange = niceRange(...bounds(items, positive), positive);
+    const font = { size: big ? 20 : 13, family: "system-ui, sans-serif" };
+    const margin = { l: big ? 112 : 72, r: 10, t: stoch ? (big ? 34 : 26) : 10, b: big ? 60 : 45 };
+    const home = { x: [0, total], y: yrange };
+    const shown = this.zoom ?? home;
+    const what = gapped ? "f − f<sub>min</sub>" : "loss";
+    const layout = {
+      width: this.size.width, height: this.size.height, autosize: false,
+      font, margin: { ...margin, pad: 0, autoexpand: false },
+      xaxis: { title: { text: epochSize > 1 ? `step (dashed lines: epochs of ${epochSize} steps)` : "step" },
+        range: [...shown.x], zeroline: false },
+      yaxis: { title: { text: positive ? `${what} (log)` : what, standoff: big ? 10 : 6 }, range: [...shown.y],
+        type: positive ? "log" : "linear", exponentformat: "e",
+        dtick: positive && yrange[1] - yrange[0] <= 8 ? 1 : undefined }, // (whole decades only)
+      shapes: epochLines(epochSize, total),
+      annotations: stoch ? [{ xref: "paper", yref: "paper", x: 0, y: 1, yanchor: "bottom", xanchor: "left",
+        showarrow: false, text: `thick: full loss · thin: ${batchName}${sumOf ? ", the batch's mean on the sum's scale" : ""} · squares: epoch mean`,
+        font: { size: big ? 16 : 11, color: "#5b6470" } }] : [],
+      showlegend: false, hovermode: false, dragmode: "zoom",
+      plot_bgcolor: "#fff", paper_bgcolor: "rgba(0,0,0,0)",
+    };
+    const key = JSON.stringify(layout);
+    if (key !== this.key || !this.base.data) {
+      this.key = key;
+      this.home = home;
+      this.shown = { x: [...shown.x], y: [...shown.y] };
+      Plotly.react(this.base, [{ type: "scatter", x: [], y: [], hoverinfo: "skip" }], layout, CONFIG);
+      this.listenToPlotly();
+    }
+    const box = { l: margin.l, t: margin.t, w: this.size.width - margin.l - margin.r,
+      h: this.size.height - margin.t - margin.b };
+    this.frame = { width: this.size.width, height: this.size.height, box, x: { range: this.shown.x },
+      y: { range: this.shown.y, log: positive }, items, gapped, batchName };
+    this.layer.draw(this.frame);
+  }
+
+  listenToPlotly() {
+    if (this.heard) return;
+    this.heard = true;
+    this.base.on("plotly_relayout", (ev = {}) => {
+      if (ev["xaxis.autorange"] || ev["yaxis.autorange"]) {
+        this.zoom = null;
+        this.key = null;
+      } else {
+        const { xaxis, yaxis } = this.base.layout; // Plotly writes the new ranges into the layout
+        if (!xaxis?.range || !yaxis?.range) return;
+        this.zoom = { x: xaxis.range.map(Number), y: yaxis.range.map(Number) };
+        this.shown = { x: [...this.zoom.x], y: [...this.zoom.y] };
+      }
+      if (this.last) this.draw(...this.last);
+    });
+    this.base.on("plotly_relayouting", (ev = {}) => { // the curves follow a pan
+      const x = eventRange(ev, "xaxis"), y = eventRange(ev, "yaxis");
+      if (x) this.shown.x = x;
+      if (y) this.shown.y = y;
+      if (this.following) return;
+      this.following = requestAnimationFrame(() => {
+        this.following = null;
+        this.frame.x.range = this.shown.x;
+        this.frame.y.range = this.shown.y;
+        this.layer.draw(this.frame);
+      });
+    });
+  }
+
+  // The curve point nearest the pointer, at the plot area's corner.
+  readout(ev) {
+    const parent = this.base.parentElement;
+    let r = parent.querySelector(":scope > .readout");
+    if (!r) {
+      r = document.createElement("div");
+      r.className = "readout";
+      r.setAttribute("aria-hidden", "true");
+      parent.append(r);
+    }
+    const rect = this.base.getBoundingClientRect();
+    const near = ev && this.frame && this.layer.nearest(ev.clientX - rect.left, ev.clientY - rect.top);
+    r.hidden = !near;
+    if (!near) return;
+    const { box, gapped, batchName } = this.frame;
+    r.style.left = `${box.l + 6}px`;
+    r.style.top = `${box.t + 4}px`;
+    const kind = near.item.meta.kind;
+    const what = kind === "batch" ? ` (${batchName})` : kind === "epoch" ? ` (epoch mean)` : gapped ? " (f − f_min)" : "";
+    r.textContent = `${near.item.name}, step ${near.x}: ${Number(near.y.toPrecision(4))}${what}`;
+  }
+}
+
+// The lines of every run: restarts thin and light under the best row; a minibatch run's
+// minibatch losses and epoch means. total: the longest run's last step.
+function curves(tracks, t, big, epochSize) {
+  const items = [];
   let total = 1;
   tracks.forEach((tr, i) => {
     const rows = tr.rows || [tr];
     const row = rows[tr.best ?? 0] || tr;
-    rows.forEach((other, r) => { // restarts: thin and light, under the best
+    const style = { color: colour(i), dash: dashArray(i) };
+    rows.forEach((other, r) => {
       total = Math.max(total, other.loss.length - 1);
       if (other === row) return;
-      const m = Math.min(other.loss.length, t + 1);
-      const { x, y } = curve(other.loss, m, positive);
-      traces.push({
-        type: "scatter", mode: "lines", x, y,
-        name: `${tr.label}, restart ${r}`, legendgroup: `o${i}`, opacity: 0.4,
-        line: { color: colour(i), width: big ? 1.6 : 1, dash: dash(i) },
-        hovertemplate: `${tr.label}, ${r ? `restart ${r}` : "start given"}<br>step %{x}: %{y:.4g}<extra></extra>`,
-        meta: { kind: "restart", run: i },
-      });
+      items.push({ kind: "line", key: `r${i}.${r}`, name: `${tr.label}, ${r ? `restart ${r}` : "start given"}`,
+        meta: { kind: "restart", run: i }, xs: null, ys: other.loss,
+        n: Math.min(other.loss.length, t + 1), ...style, width: big ? 1.6 : 1, opacity: 0.4 });
     });
     const n = Math.min(row.loss.length, t + 1);
-    const { x, y } = curve(row.loss, n, positive);
-    traces.push({
-      type: "scatter", mode: "lines", x, y, name: tr.label, legendgroup: `o${i}`,
-      line: { color: colour(i), width: big ? 3.5 : 2, dash: dash(i) },
-      hovertemplate: `${tr.label}<br>step %{x}: ${gapped ? "f − f_min = " : ""}%{y:.4g}${gapped ? "" : " (full loss)"}<extra></extra>`,
-      meta: { kind: "loss", run: i },
-    });
+    items.push({ kind: "line", key: `l${i}`, name: tr.label, meta: { kind: "loss", run: i }, xs: null,
+      ys: row.loss, n, ...style, width: big ? 3.5 : 2 });
     if (tr.stochastic && row.batchLoss && row.batchLoss.length) {
-      const b = curve(row.batchLoss, n, positive);
-      traces.push({
-        type: "scatter", mode: "lines", x: b.x, y: b.y, name: `${tr.label} (minibatch)`,
-        legendgroup: `o${i}`, connectgaps: false, opacity: 0.55,
-        line: { color: colour(i), width: big ? 1.4 : 0.8, dash: dash(i) },
-        hovertemplate: `${tr.label}<br>step %{x}: %{y:.4g} (${batchName})<extra></extra>`,
-        meta: { kind: "batch", run: i, sumOf },
-      });
+      items.push({ kind: "line", key: `m${i}`, name: `${tr.label} (minibatch)`, meta: { kind: "batch", run: i },
+        xs: null, ys: row.batchLoss, n: Math.min(row.batchLoss.length, n), ...style, width: big ? 1.4 : 0.8,
+        opacity: 0.55 });
       const epochs = epochMeans(row.batchLoss, epochSize, n);
-      if (epochs.x.length) {
-        traces.push({ // the usual training curve: the mean minibatch loss of each epoch
-          type: "scatter", mode: "lines+markers", x: epochs.x, y: epochs.y,
-          name: `${tr.label} (epoch mean)`, legendgroup: `o${i}`, line: { color: colour(i),
-            width: big ? 2.4 : 1.5 }, marker: { size: big ? 8 : 5, symbol: "square" },
-          hovertemplate: `${tr.label}<br>epoch ending at step %{x}: mean ${batchName} %{y:.4g}<extra></extra>`,
-          meta: { kind: "epoch", run: i },
-        });
+      if (epochs.x.length) { // the usual training curve: the mean minibatch loss of each epoch
+        items.push({ kind: "line", key: `e${i}`, name: `${tr.label} (epoch mean)`, meta: { kind: "epoch", run: i },
+          xs: epochs.x, ys: epochs.y, n: epochs.x.length, color: colour(i), width: big ? 2.4 : 1.5,
+          dots: { symbol: "square", size: big ? 8 : 5 } });
       }
     }
   });
+  return { items, total };
+}
+
+// The smallest and largest value the lines show (positive ones only on a log axis).
+function bounds(items, positive) {
+  let lo = Infinity, hi = -Infinity;
+  for (const it of items) {
+    for (let k = 0; k < it.n; k++) {
+      const v = it.ys[k];
+      if (v === null || v === undefined || !Number.isFinite(v) || (positive && v <= 0)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return [lo, hi];
+}
+
+// A dashed line at each epoch's end (none when there would be more than 200).
+function epochLines(epochSize, total) {
   const shapes = [];
   if (epochSize > 1 && total / epochSize <= 200) {
     for (let e = epochSize; e < total; e += epochSize) {
@@ -173,66 +260,5 @@ export function drawLoss(el, base, tracks, t, big = false, epochSize = 0, patch 
         line: { color: "rgba(0,0,0,0.22)", width: 1, dash: "dash" }, layer: "below" });
     }
   }
-  const stoch = traces.some((tr) => tr.meta.kind === "batch");
-  let lo = Infinity, hi = -Infinity;
-  for (const tr of traces) {
-    for (const v of tr.y) {
-      if (v === null || !Number.isFinite(v) || (positive && v <= 0)) continue;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-  }
-  const yrange = niceRange(lo, hi, positive);
-  const font = { size: big ? 20 : 13, family: "system-ui, sans-serif" };
-  const margin = { l: big ? 112 : 72, r: 10, t: stoch ? (big ? 34 : 26) : 10, b: big ? 60 : 45,
-    autoexpand: false };
-  const xaxis = { title: { text: epochSize > 1 ? `step (dashed lines: epochs of ${epochSize} steps)` : "step" },
-    range: [0, total], zeroline: false };
-  const what = gapped ? "f − f<sub>min</sub>" : "loss";
-  const yaxis = { title: { text: positive ? `${what} (log)` : what, standoff: big ? 10 : 6 }, range: yrange,
-    type: positive ? "log" : "linear", exponentformat: "e",
-    dtick: positive && yrange[1] - yrange[0] <= 8 ? 1 : undefined }; // (whole decades only)
-  const baseLayout = { font, margin, xaxis: { ...xaxis, fixedrange: true }, yaxis: { ...yaxis, fixedrange: true },
-    showlegend: false, plot_bgcolor: "#fff", paper_bgcolor: "rgba(0,0,0,0)" };
-  const baseKey = JSON.stringify(baseLayout);
-  const baseStale = baseKey !== base.dataset.key || !base.data; // (a zoom on the curves too)
-  if (baseStale) {
-    base.dataset.key = baseKey;
-    Plotly.react(base, [{ type: "scatter", x: [], y: [], hoverinfo: "skip" }], baseLayout,
-      { staticPlot: true });
-  }
-  const layout = {
-    font,
-    margin,
-    xaxis: { range: xaxis.range, visible: false },
-    yaxis: { range: yrange, type: yaxis.type, visible: false },
-    shapes,
-    annotations: stoch ? [{ xref: "paper", yref: "paper", x: 0, y: 1, yanchor: "bottom", xanchor: "left",
-      showarrow: false, text: `thick: full loss · thin: ${batchName}${sumOf ? ", the batch's mean on the sum's scale" : ""} · squares: epoch mean`, font: { size: big ? 16 : 11, color: "#5b6470" } }] : [],
-    showlegend: false,
-    hovermode: "closest",
-    plot_bgcolor: "rgba(0,0,0,0)",
-    paper_bgcolor: "rgba(0,0,0,0)",
-  };
-  const key = patchKey(traces, layout);
-  if (patch && !baseStale && key === keys.get(el)) {
-    const jobs = planPatch(el, traces);
-    if (jobs) {
-      applyPatch(jobs);
-      el.data = traces; // as Plotly.react would set it (the tests read it)
-      return "patched";
-    }
-  }
-  keys.set(el, key);
-  Plotly.react(el, traces, layout, CONFIG);
-  if (!syncs.has(el)) { // a zoom on the curves moves the axes underneath
-    syncs.add(el);
-    el.on("plotly_relayout", () => {
-      const { xaxis, yaxis } = el.layout; // Plotly writes the new ranges into the layout
-      if (!xaxis?.range || !yaxis?.range || !base.data) return;
-      base.dataset.key = "";
-      Plotly.relayout(base, { "xaxis.range": [...xaxis.range], "yaxis.range": [...yaxis.range] });
-    });
-  }
-  return "drawn";
+  return shapes;
 }

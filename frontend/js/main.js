@@ -6,7 +6,8 @@ import { Store, sanitise, fromHash, freshLecture, equalScale, CUSTOM } from "./s
 import { Runs, emptyTrack } from "./runs.js";
 import { Controls } from "./controls.js";
 import { SurfacePlot } from "./plot.js";
-import { drawLoss } from "./lossplot.js";
+import { LossPlot } from "./lossplot.js";
+import { Frames } from "./frames.js";
 import { Player, SPEEDS } from "./player.js";
 import { renderPresets, toState, lectureOrder } from "./presets.js";
 import { LectureMode } from "./lecture.js";
@@ -141,11 +142,12 @@ const dataSize = () => bound.data_size ?? 0;
 const batchOf = (s) => Math.min(s.batch ?? dataSize(), dataSize());
 let inspected = null;
 
-const plot = new SurfacePlot($("#contour"), $("#paths"), {
+const plot = new SurfacePlot({ stage: $("#surface-stage"), base: $("#contour"), legend: $("#surface-legend") }, {
   onStart: (p) => store.commit((d) => { d.start = p.map((v) => Number(v.toPrecision(4))); }),
   onView: (v) => store.commit((d) => { d.view = v; }, { history: "replace", view: true }),
   onInspect: (p) => inspector.inspect(p),
 });
+const loss = new LossPlot($("#lossbase"));
 const lrBound = new LrBound();
 // What the step-size bound is read against: minibatches of a summed loss step n times shorter.
 const lrContext = (s) => ({ n: dataSize(), minibatch: dataSize() > 0 && batchOf(s) < dataSize(),
@@ -177,75 +179,16 @@ const lecture = new LectureMode({
   startAt: () => lastPreset,
 });
 
-// ---- drawing (coalesced to one per animation frame) ----
-// The paths first, in the frame; the loss plot and the data panel once that frame and the next
-// have begun (in their own task), so that new paths reach the screen without waiting for them
-// even when drawing the paths takes most of a frame.
-let drawQueued = false; // a frame is asked for
-let drawTimer = null; // or will be, after a live run's grace
-let undrawn = false; // something changed since the figures were last drawn
-let secondQueued = false;
+// ---- drawing: the paths in the frame, the loss plot and the data panel after (frames.js) ----
 let sentAt = 0; // when the run on screen was asked for
 const GRACE = 100; // ms: a new run's partial paths are not drawn before (the old ones stay up)
-function draw() {
-  undrawn = true;
-  if (drawQueued) return;
-  const wait = runs.done ? 0 : sentAt + GRACE - performance.now();
-  if (wait > 0) {
-    drawTimer ??= setTimeout(() => { drawTimer = null; draw(); }, wait);
-    return;
-  }
-  if (drawTimer !== null) clearTimeout(drawTimer);
-  drawTimer = null;
-  drawQueued = true;
-  requestAnimationFrame(function frame(time) {
-    if (contourFrame === null || time === contourFrame) { // the first contour's frame: next one
-      requestAnimationFrame(frame);
-      return;
-    }
-    drawQueued = false;
-    if (undrawn) drawFigures(1);
-  });
-}
-
-// A run has arrived whole: its paths are drawn at once, in this task, rather than in the next
-// frame's callbacks, so that the frame only has to paint them (a frame already asked for then
-// finds nothing to draw). Not before the first contour's frame has begun (see drawContour).
-function drawArrived() {
-  if (typeof contourFrame !== "number") return draw();
-  clearTimeout(drawTimer);
-  drawTimer = null;
-  drawFigures(2);
-}
-
-// frames: how many frames begin before the loss plot is drawn (in a task after the last): 1 in
-// a frame's callbacks (the paths are painted in it), 2 in a task (the next frame paints them).
-function drawFigures(frames) {
-  undrawn = false;
-  drawFirst();
-  if (!window.Plotly || secondQueued) return; // the figures are drawn once Plotly is ready
-  secondQueued = true;
-  // By then a newer run may have been asked for: its grace holds the loss plot too (drawing the
-  // new run's first points, or none, would draw both figures in full, ~20 ms, twice a change).
-  // The draw that ends the grace queues this again.
-  const second = () => setTimeout(() => {
-    secondQueued = false;
-    if (runs.done || performance.now() >= sentAt + GRACE) drawSecond();
-  }, 0);
-  requestAnimationFrame(frames > 1 ? () => requestAnimationFrame(second) : second);
-}
-
-// The first contour reaches the screen in a frame of its own: the paths are drawn in the next
-// (their first draw compiles much of Plotly's scatter code, ~100 ms on a slow machine, which
-// would hold the contour back). undefined: no contour yet; null: drawn, its frame not begun;
-// then the time of that frame (every animation-frame callback of one frame gets the same).
-let contourFrame;
-function drawContour(big) {
-  plot.drawBase(big);
-  if (contourFrame !== undefined) return;
-  contourFrame = null;
-  requestAnimationFrame((time) => { contourFrame = time; });
-}
+const frames = new Frames({
+  first: () => drawFirst(),
+  second: () => drawSecond(),
+  hold: () => (runs.done ? 0 : sentAt + GRACE - performance.now()),
+  playing: () => player.playing,
+});
+const draw = () => frames.request();
 
 const showsData = (s) => Boolean(plot.surface && plot.surface.data_size && plot.surface.id === s.surface);
 
@@ -272,36 +215,12 @@ async function loadSample(s, b) {
   }
 }
 
-function drawFirst({ full = false } = {}) {
+function drawFirst() {
   const s = store.state;
   const t = player.t;
   const tracks = drawPage(s, t);
   if (!plot.surface || !window.Plotly) return;
-  // When only the paths changed, the path figure patches its SVG (SurfacePlot.draw): while
-  // playing, one step on along the run it shows; otherwise to any new paths (a slider's run).
-  const patch = full ? null : player.playing ? "grow" : "any";
-  const drawn = plot.draw(tracks, t, startOf(s), s.big, { inspect: inspected, patch, run: runs.id });
-  if (drawn) patched.paths = drawn === "patched";
-  if (unsettled()) settle();
-}
-
-// After patched frames, the patched figures are drawn in full (Plotly's hover and legend
-// layout catch up) once SETTLE_AFTER ms pass without another patch, unless a draw is queued by
-// then (that draw settles in turn) or the player plays (they settle when the player stops).
-// A full draw takes ~20-25 ms a figure: run at once, it would hold up the next change's path
-// when changes come quickly (a drag, arrow keys, clicks along a slider).
-const SETTLE_AFTER = 250;
-const patched = { paths: false, loss: false }; // patched since their last full draw
-const unsettled = () => patched.paths || patched.loss;
-let settleTimer = null;
-function settle() {
-  clearTimeout(settleTimer);
-  settleTimer = setTimeout(() => {
-    settleTimer = null;
-    if (player.playing || drawQueued || secondQueued || drawTimer !== null) return;
-    if (patched.paths) drawFirst({ full: true });
-    if (patched.loss) setTimeout(() => drawSecond({ full: true }), 0); // a task of its own
-  }, SETTLE_AFTER);
+  plot.draw(tracks, t, startOf(s), s.big, { inspect: inspected });
 }
 
 // The plain DOM around the figures: the data panel shown or not, the status table, the step
@@ -313,10 +232,9 @@ function drawPage(s = store.state, t = player.t) {
   const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: names[i] ?? "" }));
   const dp = $("#datapanel");
   const data = showsData(s);
-  if (dp.hidden === data) { // the contour's box changes: re-fit it once the layout settles
+  if (dp.hidden === data) { // (the surface figure follows its box's new size itself)
     dp.hidden = !data;
     $("#views").classList.toggle("with-data", data);
-    requestAnimationFrame(() => plot.resize());
   }
   // before the first run is sent, a row per optimiser all the same
   const rows = runs.id ? tracks : s.opts.map((o, i) => ({ ...emptyTrack(), label: names[i] }));
@@ -352,24 +270,14 @@ function describe(s, rows) {
     + `${s.lossLin ? "on a linear" : "on a logarithmic"} axis, in the same line styles.`);
 }
 
-// While playing, the loss figure and the data panel (summaries) are redrawn at most every
-// SECOND_EVERY ms; the frame after the player stops draws them in full.
-const SECOND_EVERY = 100;
-let secondAt = -Infinity;
-
-function drawSecond({ full = false } = {}) {
+function drawSecond() {
   if (!window.Plotly) return;
-  const now = performance.now();
-  if (player.playing && now - secondAt < SECOND_EVERY) return;
-  secondAt = player.playing ? now : -Infinity;
   const s = store.state;
   const t = player.t;
   const names = labelsOf(s);
   const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: names[i] ?? "" }));
   const epochSize = runs.meta.epochSize || 0;
-  const scale = { fmin: minValue(s), log: !s.lossLin, sumOf: runs.meta.sumOf || 0 };
-  patched.loss = drawLoss($("#lossplot"), $("#lossbase"), tracks, t, s.big, epochSize, !full, scale) === "patched";
-  if (unsettled()) settle();
+  loss.draw(tracks, t, s.big, epochSize, { fmin: minValue(s), log: !s.lossLin, sumOf: runs.meta.sumOf || 0 });
   if (showsData(s) && !$("#datapanel").hidden && sample && sample.id === s.surface) {
     drawData($("#datapanel"), plot.surface, sample, tracks, t, s.big, s.ring);
   }
@@ -391,7 +299,6 @@ function setStatus(playerState = player.state()) {
   else status = playerState === "done" ? "done" : playerState;
   app.dataset.status = status;
   app.dataset.player = playerState;
-  if (unsettled() && !player.playing) settle(); // stopped: draw in full
   const playing = player.playing;
   $("#play").classList.toggle("playing", playing);
   $("#play").setAttribute("aria-label", playing ? "pause" : "play");
@@ -472,7 +379,7 @@ function onMessage(msg) {
   else if (msg.type === "done" || runs.tracks.some((t) => t.path.length)) controls.clearErrors();
   player.dataChanged();
   setStatus();
-  if (msg.type === "done" && !player.playing) drawArrived();
+  if (msg.type === "done" && !player.playing) frames.now();
   else draw();
 }
 
@@ -523,13 +430,13 @@ async function refreshSurface({ rebind = true } = {}) {
     plot.setSurface(b2, g, s.view, s.levels);
     if (window.Plotly) { // the contours first; paths and loss next frame
       drawPage();
-      drawContour(s.big);
+      plot.drawBase(s.big);
     }
     controls.render(store.state, bound);
     loadSample(s, b2);
     const fmin = minValue(s);
     lrBound.update(specKey(s), surfaceSpec(s), bound, lrContext(store.state)).then(() => {
-      if (minValue(store.state) !== fmin) drawSecond({ full: true }); // the loss plot as f − f_min
+      if (minValue(store.state) !== fmin) drawSecond(); // the loss plot as f − f_min
     });
     if (inspector.point && inspector.point.length !== bound.dim) inspector.close();
     app.dataset.surface = s.surface;
@@ -644,24 +551,19 @@ function showViewToggles(state) {
   $("#equal-scale").hidden = (surface ?? bound).dim !== 2;
   $("#equal-scale").setAttribute("aria-pressed", String(equalScale(state, surface)));
 }
-// Plotly's `responsive` follows the window only; the grid also changes with projector mode.
-// A figure drawn after its box last changed already has the box's size: resizing it would
-// only lay it out again (for the contours, ~100 ms).
-const stale = (gd) => gd.data && gd._fullLayout
-  && (gd._fullLayout.width !== gd.clientWidth || gd._fullLayout.height !== gd.clientHeight);
+// Plotly's `responsive` follows the window only; the data panel's box also changes with
+// projector mode and the drawer. (The surface and loss figures follow their own boxes.)
+const seenSize = new WeakMap();
 const resizer = new ResizeObserver((entries) => {
-  if (!window.Plotly) return;
   for (const e of entries) {
-    if (!e.target.offsetParent) continue;
-    if (e.target.id === "surface-box") {
-      if (stale(plot.base) || stale(plot.el)) plot.resize();
-    } else if (e.target.id === "loss-box") {
-      for (const g of e.target.children) if (stale(g)) Plotly.Plots.resize(g);
-    } else if (stale(e.target)) Plotly.Plots.resize(e.target);
+    const size = `${Math.round(e.contentRect.width)}x${Math.round(e.contentRect.height)}`;
+    const before = seenSize.get(e.target);
+    seenSize.set(e.target, size);
+    if (before && before !== size && window.Plotly && e.target.data && e.target.offsetParent) {
+      Plotly.Plots.resize(e.target);
+    }
   }
 });
-resizer.observe($("#surface-box"));
-resizer.observe($("#loss-box"));
 resizer.observe($("#datapanel"));
 
 document.addEventListener("keydown", (e) => {
@@ -689,13 +591,9 @@ async function guarded(fn) {
 }
 $("#export-csv").addEventListener("click", () => guarded(() => exportRuns(runBody(store.state), "csv")));
 $("#export-json").addEventListener("click", () => guarded(() => exportRuns(runBody(store.state), "json")));
-$("#export-png").addEventListener("click", () => guarded(async () => {
-  if (player.playing) { // the figure patched while playing: pause, and let it redraw in full
-    player.pause();
-    await new Promise((resolve) => requestAnimationFrame(() => resolve()));
-  }
-  await exportPNG([$("#contour"), $("#paths")], store.state.surface);
-}));
+$("#export-png").addEventListener("click", () => guarded(() =>
+  exportPNG($("#surface-box"), (ctx, origin, scale) => plot.paintInto(ctx, origin, scale),
+    store.state.surface)));
 $("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") inspector.close(); });
 
 // ---- start ----
@@ -709,9 +607,12 @@ setStatus();
 plotlyReady.then(() => {
   if (plot.surface) {
     drawPage();
-    drawContour(store.state.big);
+    plot.drawBase(store.state.big);
   }
   draw();
 });
-// For tests and the curious: the live objects (read them, do not rely on them as an API).
-window.descentlab = { store, runs, player, catalog };
+// For tests and the curious: the live objects (read them, do not rely on them as an API), and
+// what each figure's own layer draws (lines and markers, with their names, styles and points).
+// (surfaceBox, lossBox: where each layer draws: its plot area's box and axis ranges.)
+window.descentlab = { store, runs, player, catalog, paths: () => plot.layer.state(),
+  losses: () => loss.layer.state(), surfaceBox: () => plot.layer.view(), lossBox: () => loss.layer.view() };

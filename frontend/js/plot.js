@@ -1,28 +1,30 @@
 // The surface figure: contours of a 2-D surface (log-scaled levels when it asks, or at the
 // heights a preset gives), or the curve of a 1-D one, with the known minima, a draggable start
-// marker and the optimisers' paths up to the player's step. onStart(point) and onView(range |
-// null) report what the user did.
+// marker, the optimisers' paths up to the player's step and their legend. onStart(point),
+// onView(range | null) and onInspect(point) report what the user did.
 //
-// Two Plotly figures stacked in one box, with the same size, margins and axis ranges:
-// underneath (`base`, static) the filled contours and colour bar, redrawn only when the surface,
-// its grid, the view or the projector mode change; on top (`el`, transparent, interactive) the
-// paths, minima, start marker and legend. A path update redraws only the top: finding 28 contour
-// levels on the grid, and laying out tick labels, cost far more than the paths (measured in
-// bench/browser.py). Long paths are thinned for drawing (thin.js). The surface itself answers
-// the pointer without Plotly: a readout of (x, y, f) from the grid under the pointer, and
-// clicks on the plot area read from the axes.
+// One Plotly figure (`base`) draws the contours, axes and colour bar, and handles zoom and pan;
+// it is drawn again only when the surface, its grid, the view, the box or the projector mode
+// change (finding 28 contour levels and laying out tick labels cost far more than the paths).
+// Everything else is the app's own: the paths, minima and start marker in a PathLayer over the
+// plot area, the legend in HTML above it. The layer is placed from the layout this module gives
+// Plotly (width, height and margins, all set here) and the axis ranges (set here, or the ones
+// Plotly reports in its relayout events after a zoom or pan): nothing is read back from Plotly.
+// The pointer is answered from the same: a readout of (x, y, f) from the grid, the path point
+// nearest, clicks that move the start or inspect a point.
 
-import { colour, dash, symbol, CONFIG as TOOLBAR } from "./palette.js";
-import { patchKey, planPatch, applyPatch } from "./svgpatch.js";
-import { DRAW_ALL_UP_TO, thinIndices, prefix, scale } from "./thin.js";
+import { colour, dash, dashArray, symbol, CONFIG as TOOLBAR } from "./palette.js";
+import { PathLayer, eventRange } from "./pathlayer.js";
+import { renderLegend, drawLegend, loadSvg } from "./legend.js";
 
 const EPS = 1e-3;
-const MARKERS_UP_TO = 300;
-const WIDE = 440; // px: a figure narrower has no legend (the status table under it is one) // a dot per step on shorter paths (thousands of SVG dots are slow)
+const MARKERS_UP_TO = 300; // a dot per step on shorter paths
+const WIDE = 440; // px: a figure narrower has no legend (the status table under it is one)
 // A second click this soon after a first is a double-click (Plotly's, which resets the view).
 const DOUBLE_CLICK_MS = 300;
 const VIEW_SETTLE_MS = 120; // a new view's grid is asked for once the view rests this long
-const CONFIG = { ...TOOLBAR, edits: { shapePosition: true }, doubleClickDelay: DOUBLE_CLICK_MS };
+const CONFIG = { ...TOOLBAR, responsive: false, doubleClickDelay: DOUBLE_CLICK_MS };
+const STAR = { symbol: "star", size: 15, color: "#ffffff", stroke: "#000", strokeWidth: 1.5 };
 
 function transform(grid, log) {
   if (!log) return { z: grid.z, title: "f" };
@@ -75,10 +77,33 @@ function levelTraces(grid, levels) {
   }));
 }
 
+// The largest box of the view's aspect inside the plot area {l, t, w, h}, centred: one unit as
+// long on y as on x. Whole pixels (the layout's margins are), so equal to within a pixel.
+function equalBox(area, rx, ry) {
+  const k = Math.min(area.w / (rx[1] - rx[0]), area.h / (ry[1] - ry[0]));
+  const w = Math.max(1, Math.round((rx[1] - rx[0]) * k));
+  const h = Math.max(1, Math.round((ry[1] - ry[0]) * k));
+  return { l: area.l + Math.floor((area.w - w) / 2), t: area.t + Math.floor((area.h - h) / 2), w, h };
+}
+
+// Ranges v = [x0, x1, y0, y1] widened about their centre to the aspect of `box` (a zoom drawn
+// to equal scale shows at least what was asked for).
+function equalise(v, box) {
+  const per = Math.max((v[1] - v[0]) / box.w, (v[3] - v[2]) / box.h); // units per pixel
+  const cx = (v[0] + v[1]) / 2, cy = (v[2] + v[3]) / 2;
+  return [cx - (per * box.w) / 2, cx + (per * box.w) / 2, cy - (per * box.h) / 2, cy + (per * box.h) / 2];
+}
+
+const close = (a, b) => a.every((v, k) => Math.abs(v - b[k]) <= 1e-9 * (1 + Math.abs(v)));
+
 export class SurfacePlot {
-  constructor(base, el, { onStart, onView, onInspect }) {
+  // stage: the positioned box the figure fills; base: the element Plotly draws in (in the
+  // stage); legend: the legend's element.
+  constructor({ stage, base, legend }, { onStart, onView, onInspect }) {
+    this.stage = stage;
     this.base = base;
-    this.el = el;
+    this.legendEl = legend;
+    this.layer = new PathLayer(stage);
     this.baseKey = null;
     this.onStart = onStart;
     this.onInspect = onInspect;
@@ -86,9 +111,15 @@ export class SurfacePlot {
     this.onView = onView;
     this.surface = null;
     this.grid = null;
-    this.ready = false;
-    this.thinned = new WeakMap(); // a path row -> the points of it drawn (see rowPoints)
+    this.size = null; // the figure's {width, height}, as last given to Plotly
+    this.geom = null; // {width, height, margin, box}: the layout given to Plotly last
+    this.shown = null; // {x, y}: the axis ranges on screen
+    this.last = null; // what draw() was given last
+    this.dragAt = null; // the start marker while it is dragged
+    this.series = new WeakMap(); // a path row -> its xs and ys
     this.equal = false; // one unit as long on y as on x (set by the caller before drawing)
+    new ResizeObserver((entries) => this.resized(entries.at(-1).contentRect)).observe(stage);
+    this.listen();
   }
 
   // levels: the contour heights to draw (a preset's, the notes' own), or null: Plotly's.
@@ -97,79 +128,79 @@ export class SurfacePlot {
     this.grid = grid;
     this.view = view;
     this.levels = levels;
-    this.yRange = null;
     this.under = surface.dim === 1 ? this.curveTraces() : this.contourTraces();
     this.baseKey = null;
   }
 
-  // The same box on both figures: fixed margins, the top one with room for one row of the top
-  // figure's legend (41 / 46 px: what Plotly asks for a row at font 12 / 16), so the contours
-  // are drawn once. A second legend row pushes the top figure's margin, and the figure
-  // underneath then copies it (`pushed`) — a second draw of the contours.
-  margin(big, pushed = null) {
+  // Fixed margins (the legend is not Plotly's: nothing pushes them); the top one holds Plotly's
+  // tool bar, the right one the colour bar.
+  margin(big) {
     const cbar = this.surface && this.surface.dim === 2;
-    const t = this.legend() ? (big ? 46 : 41) : big ? 44 : 32;
-    return { l: big ? 70 : 55, r: cbar ? (big ? 128 : 86) : 10, t: pushed ?? t,
-      b: big ? 60 : 45, autoexpand: false };
+    return { l: big ? 70 : 55, r: cbar ? (big ? 128 : 86) : 10, t: big ? 34 : 28, b: big ? 60 : 45 };
   }
 
-  // On phones the table under the plot is the legend.
-  legend() {
-    if (this.wide === undefined) this.wide = this.el.clientWidth > WIDE;
-    return this.wide;
+  // The layout's size and margins and the plot area they leave (to equal scale: the largest
+  // box of the view's aspect, centred, its margins grown to the rest).
+  geometry(big) {
+    const { width, height } = this.size;
+    const m = this.margin(big);
+    let box = { l: m.l, t: m.t, w: Math.max(1, width - m.l - m.r), h: Math.max(1, height - m.t - m.b) };
+    if (this.surface.dim === 2 && this.equal) {
+      const r = this.range();
+      box = equalBox(box, r.x, r.y);
+      Object.assign(m, { l: box.l, t: box.t, r: width - box.l - box.w, b: height - box.t - box.h });
+    }
+    return { width, height, margin: m, box };
   }
 
-  // The figure underneath: contours and colour bar (or the 1-D curve), axes hidden (the top
-  // figure draws them). Redrawn only when what it shows changes.
+  resized({ width, height }) {
+    const size = { width: Math.round(width), height: Math.round(height) };
+    if (!size.width || !size.height) return;
+    if (this.size && size.width === this.size.width && size.height === this.size.height) return;
+    this.size = size;
+    this.baseKey = null;
+    if (this.last && this.surface && window.Plotly) this.draw(...this.last);
+  }
+
+  // The figure: contours and colour bar (or the 1-D curve) with the axes. Drawn again only when
+  // what it shows changes.
   drawBase(big) {
-    const key = JSON.stringify([this.range(), big, this.pushed, this.legend(), this.levels,
-      this.equal]);
+    this.size ??= { width: this.stage.clientWidth, height: this.stage.clientHeight };
+    const geom = this.geometry(big);
+    const key = JSON.stringify([geom, this.range(), big, this.levels]);
     if (key === this.baseKey && this.base.data) return;
     this.baseKey = key;
+    this.geom = geom;
     const { xaxis, yaxis } = this.axes();
+    this.shown = { x: [...xaxis.range], y: [...yaxis.range] };
     const layout = {
+      width: geom.width, height: geom.height, autosize: false,
+      margin: { ...geom.margin, pad: 0, autoexpand: false },
       font: { size: big ? 20 : 13, family: "system-ui, sans-serif" },
-      margin: this.margin(big, this.pushed),
-      xaxis: { ...xaxis, fixedrange: true },
-      yaxis: { ...yaxis, fixedrange: true },
+      xaxis, yaxis,
       showlegend: false,
+      hovermode: false,
+      dragmode: "zoom",
       plot_bgcolor: "#fff",
       paper_bgcolor: "rgba(0,0,0,0)",
     };
-    Plotly.react(this.base, this.under, layout, { staticPlot: true, responsive: false });
+    Plotly.react(this.base, this.under, layout, CONFIG);
+    this.listenToPlotly();
   }
 
-  // The axes, drawn underneath (tick labels are costly to lay out on every path update).
   axes() {
     const one = this.surface.dim === 1;
     const rng = this.range();
     const [xLabel, yLabel] = this.surface.labels || ["x", "y"]; // θ₀, θ₁ for regression
-    // equal scale: the plot area shrinks to fit (constrain: "domain"), the ranges stay the view's
-    const equal = !one && this.equal;
     return {
-      xaxis: { range: rng.x, title: { text: xLabel }, zeroline: false, showgrid: one,
-        ...(equal ? { constrain: "domain" } : {}) },
+      xaxis: { range: rng.x, title: { text: xLabel }, zeroline: false, showgrid: one },
       yaxis: one
         ? { title: { text: `f(${xLabel})` }, range: this.curveRange(), zeroline: false }
-        : { range: rng.y, title: { text: yLabel }, zeroline: false, showgrid: false,
-          ...(equal ? { scaleanchor: "x", scaleratio: 1, constrain: "domain" } : {}) },
+        : { range: rng.y, title: { text: yLabel }, zeroline: false, showgrid: false },
     };
   }
 
-  // An axis's scale constraints alone (the top figure's axes draw nothing else).
-  static scaleOf({ scaleanchor, scaleratio, constrain }) {
-    const all = { scaleanchor, scaleratio, constrain };
-    return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
-  }
-
-  resize() {
-    this.baseKey = null;
-    this.wide = this.el.clientWidth > WIDE;
-    if (this.base.data) Plotly.Plots.resize(this.base);
-    if (this.el.data) Plotly.Plots.resize(this.el);
-  }
-
-  // The axis ranges shown: the view, else the surface's domain. Fresh arrays: Plotly writes a
+  // The axis ranges asked for: the view, else the surface's domain. Fresh arrays: Plotly writes a
   // zoom or an autoscale into the layout's range arrays, which must never be the domain's own.
   range() {
     const d = this.surface.domain;
@@ -204,253 +235,142 @@ export class SurfacePlot {
       contour.contours.showlines = false;
       contour.line = { width: 0 };
     }
-    this.minima = {
-      type: "scatter", mode: "markers", name: "minimum",
-      x: this.surface.minima.map((m) => m[0]), y: this.surface.minima.map((m) => m[1]),
-      marker: { symbol: "star", size: 15, color: "#ffffff", line: { color: "#000", width: 1.5 } },
-      hovertemplate: "minimum (%{x:.3g}, %{y:.3g})<extra></extra>",
-    };
     return this.levels ? [contour, ...levelTraces(g, this.levels)] : [contour];
   }
 
   curveTraces() {
     const g = this.grid;
-    const curve = {
+    return [{
       type: "scatter", mode: "lines", x: g.x, y: g.z, name: "f", showlegend: false,
       line: { color: "#555", width: 2 }, hoverinfo: "skip",
-    };
-    this.minima = {
-      type: "scatter", mode: "markers", name: "minimum",
-      x: this.surface.minima.map((m) => m[0]),
-      y: this.surface.minima.map((m) => interp(g, m[0])),
-      marker: { symbol: "star", size: 15, color: "#ffffff", line: { color: "#000", width: 1.5 } },
-      hovertemplate: "minimum x=%{x:.3g}<extra></extra>",
-    };
-    return [curve];
+    }];
   }
 
   // tracks: [{rows: [{path, loss}], best, label}], t: the player's step, start: the start
   // point; extra.inspect: a point to mark.
   draw(tracks, t, start, big = false, extra = {}) {
     if (!this.surface) return;
+    this.last = [tracks, t, start, big, extra];
     this.drawBase(big);
-    const one = this.surface.dim === 1;
-    const traces = [this.minima];
-    const rng = this.range();
-    tracks.forEach((tr, i) => {
-      const rows = tr.rows || [tr];
-      const best = tr.best ?? 0;
-      const many = rows.length > 1;
-      // restarts first (thin, light), the best row last so it lies on top
-      const order = rows.map((_, r) => r).filter((r) => r !== best);
-      if (rows[best]) order.push(best);
-      for (const r of order) {
-        const row = rows[r];
-        const emph = r === best;
-        const n = Math.min(row.path.length, t + 1);
-        const steps = this.rowPoints(row, n, one, rng); // (null: every point)
-        const m = steps ? steps.length : n;
-        const xs = new Array(m), ys = new Array(m);
-        for (let j = 0; j < m; j++) {
-          const k = steps ? steps[j] : j;
-          xs[j] = row.path[k][0];
-          ys[j] = one ? row.loss[k] : row.path[k][1];
-        }
-        const name = emph ? tr.label : `${tr.label}, restart ${r}`;
-        const dots = one || n <= MARKERS_UP_TO;
-        const what = many ? (r === 0 ? " (start given)" : ` (restart ${r})`) + (emph ? " best" : "") : "";
-        traces.push({
-          type: "scatter", mode: emph ? (one ? "lines+markers+text" : dots ? "lines+markers" : "lines") : "lines",
-          x: xs, y: ys, name, legendgroup: `o${i}`, showlegend: emph,
-          opacity: emph ? 1 : 0.55,
-          line: { color: colour(i), width: emph ? (big ? 3.5 : 2.2) : big ? 1.8 : 1.1, dash: dash(i) },
-          marker: { color: colour(i), symbol: symbol(i), size: one ? (big ? 10 : 8) : big ? 5 : 3.5 },
-          text: emph && one ? numbers(xs, rng.x, steps) : undefined, textposition: "top center",
-          textfont: { color: colour(i), size: big ? 16 : 11 },
-          customdata: steps ?? undefined, // a thinned path's step numbers
-          hovertemplate: `${tr.label}${what}<br>step %{${steps ? "customdata" : "pointNumber"}}<br>(%{x:.4g}${one ? "" : ", %{y:.4g}"})<extra></extra>`,
-          cliponaxis: true,
-          meta: { run: i, row: r, best: emph },
-        });
-        if (n) {
-          traces.push({
-            type: "scatter", mode: "markers", x: [xs[m - 1]], y: [ys[m - 1]], showlegend: false,
-            legendgroup: `o${i}`, hoverinfo: "skip", opacity: emph ? 1 : 0.7,
-            marker: { color: colour(i), symbol: symbol(i), size: emph ? (big ? 16 : 12) : big ? 9 : 7,
-              line: { color: "#fff", width: emph ? 2 : 1 } },
-          });
-        }
-        if (n && many && emph) { // where the best row started
-          traces.push({
-            type: "scatter", mode: "markers", x: [xs[0]], y: [ys[0]], showlegend: false,
-            legendgroup: `o${i}`, name: "best start",
-            marker: { symbol: "diamond", color: colour(i), size: big ? 17 : 13, line: { color: "#000", width: 1.5 } },
-            hovertemplate: `${tr.label}: start of the best row (${r === 0 ? "the start given" : `restart ${r}`})<extra></extra>`,
-          });
-        }
-      }
-    });
-    if (extra.inspect) {
-      const [ix, iy] = extra.inspect;
-      traces.push({
-        type: "scatter", mode: "markers", x: [ix], y: [one ? interp(this.grid, ix) : iy],
-        showlegend: false, name: "inspected", hoverinfo: "skip",
-        marker: { symbol: "x-thin", size: big ? 20 : 15, line: { color: "#000", width: 3 } },
-      });
-    }
-    const font = { size: big ? 20 : 13, family: "system-ui, sans-serif" };
-    const startShape = one
-      ? { type: "line", xref: "x", yref: "paper", x0: start[0], x1: start[0], y0: 0, y1: 1,
-          line: { color: "#000", width: 2, dash: "dot" }, editable: true, name: "start" }
-      : { type: "circle", xref: "x", yref: "y", xsizemode: "pixel", ysizemode: "pixel",
-          xanchor: start[0], yanchor: start[1], x0: -9, x1: 9, y0: -9, y1: 9,
-          line: { color: "#000", width: 2.5 }, fillcolor: "rgba(255,255,255,0.85)",
-          editable: true, name: "start" };
-    const { xaxis, yaxis } = this.axes();
-    const layout = {
-      font,
-      margin: { ...this.margin(big), autoexpand: true },
-      xaxis: { range: xaxis.range, visible: false, ...SurfacePlot.scaleOf(xaxis) },
-      yaxis: { range: yaxis.range, visible: false, ...SurfacePlot.scaleOf(yaxis) },
-      showlegend: this.legend(),
-      legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", font: { size: big ? 16 : 12 } },
-      hovermode: "closest",
-      shapes: [startShape],
-      dragmode: "zoom",
-      plot_bgcolor: "rgba(0,0,0,0)",
-      paper_bgcolor: "rgba(0,0,0,0)",
-    };
-    // A draw that only moves or replaces the paths patches the SVG Plotly drew (see patch())
-    // instead of a Plotly.react, which plots the whole figure again: ~15-20 ms for one path on
-    // the bench machine, ~60 ms a frame for five while playing. extra.patch: null (a full draw),
-    // "grow" (playing: the run drawn last, one step on, so the dots already drawn stay) or "any"
-    // (new paths, e.g. a slider's new run). gd.data is set as Plotly.react would set it (the
-    // export and the tests read it); Plotly's own derived state (hover, the legend's layout)
-    // waits for the next full draw, which the caller makes once nothing newer waits.
-    const key = patchKey(traces, layout);
-    const run = extra.run ?? null;
-    const mode = extra.patch ?? null;
-    if (mode && key === this.key && (mode === "any" || run === this.run)
-      && this.patch(traces, mode === "grow")) {
-      this.run = run;
-      this.el.data = traces;
-      return "patched";
-    }
-    this.run = run;
-    this.key = key;
-    Plotly.react(this.el, traces, layout, CONFIG);
-    // (rounded: Plotly's pushed margin can be a fraction of a pixel off from one draw to the next)
-    const top = this.el._fullLayout && Math.round(this.el._fullLayout._size.t);
-    if (top && top !== (this.pushed ?? layout.margin.t)) {
-      this.pushed = top === layout.margin.t ? null : top;
-      this.drawBase(big);
-    }
-    if (!this.ready) {
-      this.ready = true;
-      this.listen();
-    }
-    return "drawn";
+    this.paint();
   }
 
-  // Which of a row's first n points to draw (thin.js), or null for all of them. A row is
-  // thinned whole once per length and view; while playing, a frame draws a prefix of that
-  // with its current point.
-  rowPoints(row, n, one, rng) {
-    if (n <= DRAW_ALL_UP_TO) return null;
+  // The layer and the legend, over the figure as it is now (its ranges may be a pan's).
+  paint() {
+    const [tracks, t, start, big, extra] = this.last;
+    const one = this.surface.dim === 1;
+    const items = this.surface.minima.map((m, k) => ({ kind: "marker", key: `min${k}`,
+      name: "minimum", x: m[0], y: one ? interp(this.grid, m[0]) : m[1], ...STAR }));
+    tracks.forEach((tr, i) => items.push(...this.trackItems(tr, i, t, big)));
+    if (extra.inspect) {
+      const [ix, iy] = extra.inspect;
+      items.push({ kind: "marker", key: "inspect", name: "inspected", x: ix,
+        y: one ? interp(this.grid, ix) : iy, symbol: "x-thin", size: big ? 20 : 15,
+        color: "#000", stroke: "#000", strokeWidth: 3 });
+    }
+    const at = this.dragAt ?? start;
+    items.push(one
+      ? { kind: "rule", key: "start", name: "start", x: at[0], color: "#000", width: 2, dash: "2,3", grab: true }
+      : { kind: "marker", key: "start", name: "start", x: at[0], y: at[1], symbol: "circle", size: 18,
+        color: "rgba(255,255,255,0.85)", stroke: "#000", strokeWidth: 2.5, grab: true });
+    const { width, height, box } = this.geom;
+    this.layer.draw({ width, height, box, x: { range: this.shown.x }, y: { range: this.shown.y }, items });
+    this.paintLegend(tracks);
+  }
+
+  // A run's lines and markers: restarts first (thin, light), the best row last, on top.
+  trackItems(tr, i, t, big) {
+    const one = this.surface.dim === 1;
+    const rows = tr.rows || [tr];
+    const best = tr.best ?? 0;
+    const many = rows.length > 1;
+    const order = rows.map((_, r) => r).filter((r) => r !== best);
+    if (rows[best]) order.push(best);
+    const items = [];
+    for (const r of order) {
+      const row = rows[r];
+      const emph = r === best;
+      const n = Math.min(row.path.length, t + 1);
+      const { xs, ys } = this.seriesOf(row, one);
+      const name = emph ? tr.label : `${tr.label}, restart ${r}`;
+      const dots = emph && (one || n <= MARKERS_UP_TO);
+      items.push({
+        kind: "line", key: `p${i}.${r}`, name, meta: { run: i, row: r, best: emph }, xs, ys, n,
+        color: colour(i), width: emph ? (big ? 3.5 : 2.2) : big ? 1.8 : 1.1, dash: dashArray(i),
+        opacity: emph ? 1 : 0.55,
+        dots: dots ? { symbol: symbol(i), size: one ? (big ? 10 : 8) : big ? 5 : 3.5 } : null,
+        labels: emph && one ? numbers(xs.slice(0, n), this.shown.x) : null, labelSize: big ? 16 : 11,
+      });
+      if (!n) continue;
+      items.push({ kind: "marker", key: `c${i}.${r}`, x: xs[n - 1], y: ys[n - 1], symbol: symbol(i),
+        size: emph ? (big ? 16 : 12) : big ? 9 : 7, color: colour(i), stroke: "#fff",
+        strokeWidth: emph ? 2 : 1, opacity: emph ? 1 : 0.7 });
+      if (many && emph) { // where the best row started
+        items.push({ kind: "marker", key: `b${i}`, name: "best start", meta: { run: i, startOf: r },
+          x: xs[0], y: ys[0], symbol: "diamond", size: big ? 17 : 13, color: colour(i),
+          stroke: "#000", strokeWidth: 1.5 });
+      }
+    }
+    return items;
+  }
+
+  // A row's x and y series (on a curve: x and the loss), kept while the row keeps its length
+  // and the figure its dimension.
+  seriesOf(row, one) {
+    let c = this.series.get(row);
     const len = row.path.length;
-    const yr = one ? (this.yRange ??= this.curveRange()) : rng.y;
-    const key = `${len} ${rng.x} ${yr}`;
-    let c = this.thinned.get(row);
-    if (!c || c.key !== key) {
+    if (!c || c.len !== len || c.one !== one) {
       const xs = new Array(len), ys = new Array(len);
       for (let k = 0; k < len; k++) {
         xs[k] = row.path[k][0];
         ys[k] = one ? row.loss[k] : row.path[k][1];
       }
-      c = { key, full: thinIndices(xs, ys, scale(...rng.x), scale(...yr)) };
-      this.thinned.set(row, c);
+      c = { len, one, xs, ys };
+      this.series.set(row, c);
     }
-    return c.full ? prefix(c.full, n) : null;
+    return c;
   }
 
-  // Move the drawn paths to `traces` (the same traces as the last full draw but for their
-  // points and names) by editing Plotly's SVG (svgpatch.js), the legend's labels included.
-  // False, untouched, when Plotly would draw something else (see planPatch; legend entries
-  // whose widths change beside others, or a legend that would no longer fit): the caller then
-  // draws with Plotly.
-  patch(traces, grow) {
-    const jobs = planPatch(this.el, traces);
-    if (!jobs) return false;
-    const labels = this.relabel(traces);
-    const width = labels && this.legendWidth(labels);
-    if (!labels || width === null) return false;
-    for (const [text, name] of labels) {
-      text.textContent = name;
-      text.setAttribute("data-unformatted", name);
+  // On phones (a narrow figure) the table under the plot is the legend.
+  paintLegend(tracks) {
+    const entries = [];
+    if (this.size.width > WIDE) {
+      if (this.surface.minima.length) {
+        entries.push({ name: "minimum", line: false, symbol: "star", fill: "#fff", stroke: "#000" });
+      }
+      tracks.forEach((tr, i) => entries.push({ name: tr.label, color: colour(i), dash: dashArray(i),
+        symbol: symbol(i) }));
     }
-    // the legend's box and the clip of its entries, as wide as its labels now are
-    if (width) for (const rect of this.legendBoxes()) rect.setAttribute("width", width);
-    applyPatch(jobs, grow);
-    return true;
+    renderLegend(this.legendEl, entries);
   }
 
-  // The legend labels that change with `traces`, as [text element, new label, the label Plotly
-  // laid out]; null when Plotly has to lay the legend out again: a label that is not plain text,
-  // or one with entries after it in the row (they would have to move).
-  relabel(traces) {
-    const items = [...this.el.querySelectorAll(".legend .traces")];
-    const changes = [];
-    for (const [i, item] of items.entries()) {
-      const tr = item.__data__ && item.__data__[0] && item.__data__[0].trace;
-      const text = item.querySelector("text.legendtext");
-      const name = tr && traces[tr.index] ? traces[tr.index].name : undefined;
-      if (!text || typeof name !== "string") return null;
-      if (text.getAttribute("data-unformatted") === name) continue;
-      if (i < items.length - 1 || /[<>&]/.test(name) || text.childElementCount) return null;
-      changes.push([text, name, tr.name]);
-    }
-    return changes;
-  }
-
-  // The legend's width once `labels` are shown (0: no label changes), or null when the legend
-  // would no longer end inside the figure: its width as Plotly laid it out, grown by how much
-  // wider the new labels are than the ones it laid out, measured on a canvas in the legend's
-  // font. (Reading the drawn SVG's size instead makes the browser lay the page out there and
-  // then, 1-2.5 ms of each slider step, and again once patched.)
-  legendWidth(labels) {
-    const legend = this.el.querySelector(".legend");
-    const fl = this.el._fullLayout;
-    if (!labels.length || !legend) return 0;
-    const left = /^translate\(\s*([-\d.e]+)/.exec(legend.getAttribute("transform") || "");
-    if (!left || !fl.legend || !(fl.legend._width > 0) || this.legendBoxes().length !== 2) return null;
-    this.ruler ??= document.createElement("canvas").getContext("2d");
-    let grow = 0;
-    for (const [text, name, drawn] of labels) {
-      this.ruler.font = `${text.style.fontSize} ${text.style.fontFamily}`;
-      grow += this.ruler.measureText(name).width - this.ruler.measureText(drawn).width;
-    }
-    const width = Math.ceil(fl.legend._width + Math.max(0, grow));
-    return Number(left[1]) + width <= fl.width ? width : null;
-  }
-
-  // The legend's background and the rectangle its entries are clipped to.
-  legendBoxes() {
-    const bg = this.el.querySelector(".legend rect.bg");
-    const clip = /url\("?#([^")]+)"?\)/.exec(this.el.querySelector(".legend .scrollbox")?.getAttribute("clip-path") || "");
-    const rect = clip && this.el.querySelector(`clipPath[id="${clip[1]}"] rect`);
-    return [bg, rect].filter(Boolean);
+  // Paints the figure as the screen shows it onto ctx (a canvas `scale` times finer than the
+  // page, whose corner is at `origin`, a DOMRect): Plotly's picture of the contours at the size
+  // and margins of the screen's, the legend, and the layer.
+  async paintInto(ctx, origin, scale) {
+    if (!this.geom || !this.base.data) return;
+    const { width, height } = this.geom;
+    const stage = this.stage.getBoundingClientRect();
+    const x = (stage.left - origin.left) * scale, y = (stage.top - origin.top) * scale;
+    const url = await Plotly.toImage(this.base, { format: "png", width, height, scale });
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    ctx.drawImage(img, x, y, width * scale, height * scale);
+    await drawLegend(ctx, this.legendEl, origin, scale);
+    ctx.drawImage(await loadSvg(this.layer.markup()), x, y, width * scale, height * scale);
   }
 
   // The data point under a pointer event on the plot area, or null outside it.
   pointAt(ev) {
-    const fl = this.el._fullLayout;
-    const drag = this.el.querySelector(".nsewdrag");
-    if (!fl || !drag) return null;
-    const box = drag.getBoundingClientRect();
-    const px = ev.clientX - box.left, py = ev.clientY - box.top;
-    if (px < 0 || py < 0 || px > box.width || py > box.height) return null;
-    const x = fl.xaxis.p2d(px);
-    return this.surface.dim === 1 ? [x] : [x, fl.yaxis.p2d(py)];
+    if (!this.geom || !this.shown) return null;
+    const { box } = this.geom;
+    const rect = this.stage.getBoundingClientRect();
+    const px = ev.clientX - rect.left - box.l, py = ev.clientY - rect.top - box.t;
+    if (px < 0 || py < 0 || px > box.w || py > box.h) return null;
+    const [x0, x1] = this.shown.x, [y0, y1] = this.shown.y;
+    const x = x0 + (px / box.w) * (x1 - x0);
+    return this.surface.dim === 1 ? [x] : [x, y1 - (py / box.h) * (y1 - y0)];
   }
 
   // f at a point, from the grid (the nearest node; a curve is interpolated).
@@ -465,36 +385,65 @@ export class SurfacePlot {
     return i < 0 || j < 0 ? null : g.z[j][i];
   }
 
-  readout(p) {
-    let r = this.el.parentElement.querySelector(".readout");
+  // The readout at the plot area's corner: (x, y, f) under the pointer, and the step of the
+  // path point nearest it.
+  readout(p, ev) {
+    let r = this.stage.querySelector(".readout");
     if (!r) {
       r = document.createElement("div");
       r.className = "readout";
       r.setAttribute("aria-hidden", "true");
-      this.el.parentElement.append(r);
+      this.stage.append(r);
     }
     r.hidden = !p;
     if (!p) return;
-    const m = this.margin(document.body.classList.contains("projector"), this.pushed);
-    r.style.left = `${m.l + 6}px`;
-    r.style.top = `${m.t + 4}px`;
+    const { box } = this.geom;
+    r.style.left = `${box.l + 6}px`;
+    r.style.top = `${box.t + 4}px`;
     const f = this.valueAt(p);
     const fmt = (v) => (v === null || v === undefined ? "—" : Number(v.toPrecision(4)));
-    r.textContent = p.length === 1 ? `x = ${fmt(p[0])}, f = ${fmt(f)}`
-      : `x = ${fmt(p[0])}, y = ${fmt(p[1])}, f = ${fmt(f)}`;
+    const rect = this.stage.getBoundingClientRect();
+    const near = this.layer.nearest(ev.clientX - rect.left, ev.clientY - rect.top);
+    const at = near ? ` · ${near.item.name}, step ${near.step}` : "";
+    r.textContent = (p.length === 1 ? `x = ${fmt(p[0])}, f = ${fmt(f)}`
+      : `x = ${fmt(p[0])}, y = ${fmt(p[1])}, f = ${fmt(f)}`) + at;
   }
 
   listen() {
-    const el = this.el;
+    const stage = this.stage;
     // A click on the plot area (no drag) moves the start, or inspects the point, once no second
     // click has followed it: a double-click only resets the view (Plotly does that).
     let down = null;
+    let drag = null; // the start marker's drag: {id}
     let pending = null; // {timer, x, y}: a click waiting to see whether it is the first of two
-    el.addEventListener("pointerdown", (ev) => {
-      const onArea = ev.button === 0 && ev.target.classList && ev.target.classList.contains("nsewdrag");
-      down = onArea ? { x: ev.clientX, y: ev.clientY, t: performance.now() } : null;
+    stage.addEventListener("pointerdown", (ev) => {
+      down = null;
+      if (ev.button !== 0 || !this.geom) return;
+      if (ev.target.closest(".grab")) {
+        ev.preventDefault();
+        ev.stopPropagation();
+        drag = { id: ev.pointerId };
+        return;
+      }
+      if (ev.target.closest("a, button")) return; // Plotly's tool bar
+      if (this.pointAt(ev)) down = { x: ev.clientX, y: ev.clientY, t: performance.now() };
     }, true);
+    window.addEventListener("pointermove", (ev) => {
+      if (!drag || ev.pointerId !== drag.id) return;
+      const p = this.pointAt(ev);
+      if (p) {
+        this.dragAt = this.surface.dim === 1 ? [p[0]] : p;
+        this.paint();
+      }
+    });
     window.addEventListener("pointerup", (ev) => {
+      if (drag) {
+        const p = this.dragAt;
+        drag = null;
+        this.dragAt = null;
+        if (p) this.onStart(p);
+        return;
+      }
       const d = down;
       down = null;
       if (!d || Math.hypot(ev.clientX - d.x, ev.clientY - d.y) > 4 || performance.now() - d.t > 800) return;
@@ -513,52 +462,53 @@ export class SurfacePlot {
         else this.onStart(p);
       }, DOUBLE_CLICK_MS) };
     }, true);
-    el.addEventListener("mousemove", (ev) => this.readout(this.pointAt(ev)));
-    el.addEventListener("mouseleave", () => this.readout(null));
-    el.on("plotly_relayout", (ev) => {
-      const keys = Object.keys(ev || {});
-      const shape = keys.find((k) => k.startsWith("shapes[0]"));
-      if (shape) {
-        const s = el.layout.shapes[0];
-        if (this.surface.dim === 1) this.onStart([Number(s.x0)]);
-        else this.onStart([Number(s.xanchor), Number(s.yanchor)]);
-        return;
-      }
-      if (keys.some((k) => k.startsWith("xaxis") || k.startsWith("yaxis"))) {
-        if (ev["xaxis.autorange"] || ev["yaxis.autorange"]) {
-          // Autoscale (or a double-click) goes home: the surface's domain, whose grid is its
-          // own, rather than Plotly's fit to the paths over a grid made for another view.
-          this.view = null;
-          this.baseKey = null;
-          this.key = null; // the next draw sets the ranges again
-        } else {
-          const { xaxis, yaxis } = el.layout; // Plotly writes the new ranges into the layout
-          const v = this.surface.dim === 1 ? [...xaxis.range] : [...xaxis.range, ...yaxis.range];
-          this.view = v.map(Number);
-          this.followView();
-        }
-        // the contours for what is now in view: asked for once the view stops changing
-        clearTimeout(this.viewTimer);
-        this.viewTimer = setTimeout(() => this.onView(this.view && [...this.view]), VIEW_SETTLE_MS);
-      }
-    });
-    // While panning or zooming, the contours underneath follow (once a frame).
-    el.on("plotly_relayouting", () => {
+    stage.addEventListener("mousemove", (ev) => this.readout(this.pointAt(ev), ev));
+    stage.addEventListener("mouseleave", () => this.readout(null));
+  }
+
+  // Plotly's zoom and pan events, heard once the figure exists.
+  listenToPlotly() {
+    if (this.heard) return;
+    this.heard = true;
+    this.base.on("plotly_relayout", (ev) => this.relayout(ev || {}));
+    // While panning, the paths follow (once a frame).
+    this.base.on("plotly_relayouting", (ev) => {
+      const x = eventRange(ev || {}, "xaxis"), y = eventRange(ev || {}, "yaxis");
+      if (x) this.shown.x = x;
+      if (y) this.shown.y = y;
       if (this.following) return;
       this.following = requestAnimationFrame(() => {
         this.following = null;
-        this.followView();
+        if (this.last) this.paint();
       });
     });
   }
 
-  // Move the figure underneath to the top figure's axis ranges (before the new grid arrives).
-  followView() {
-    const fl = this.el._fullLayout;
-    if (!fl || !this.base.data) return;
-    const upd = { "xaxis.range": [...fl.xaxis.range] };
-    if (this.surface.dim === 2) upd["yaxis.range"] = [...fl.yaxis.range];
-    this.baseKey = null;
-    Plotly.relayout(this.base, upd);
+  relayout(ev) {
+    const keys = Object.keys(ev);
+    if (!keys.some((k) => k.startsWith("xaxis") || k.startsWith("yaxis"))) return;
+    if (ev["xaxis.autorange"] || ev["yaxis.autorange"]) {
+      // Autoscale (or a double-click) goes home: the surface's domain, whose grid is its own,
+      // rather than Plotly's fit to the contours over a grid made for another view.
+      this.view = null;
+      this.baseKey = null;
+      if (this.last) this.draw(...this.last);
+    } else {
+      const { xaxis, yaxis } = this.base.layout; // Plotly writes the new ranges into the layout
+      let v = (this.surface.dim === 1 ? [...xaxis.range] : [...xaxis.range, ...yaxis.range]).map(Number);
+      if (this.surface.dim === 2 && this.equal) { // re-equalised in the same box
+        const eq = equalise(v, this.geom.box);
+        if (!close(eq, v)) {
+          Plotly.relayout(this.base, { "xaxis.range": eq.slice(0, 2), "yaxis.range": eq.slice(2) });
+          v = eq;
+        }
+      }
+      this.view = v;
+      this.shown = { x: v.slice(0, 2), y: this.surface.dim === 1 ? [...yaxis.range].map(Number) : v.slice(2) };
+      if (this.last) this.paint();
+    }
+    // the contours for what is now in view: asked for once the view stops changing
+    clearTimeout(this.viewTimer);
+    this.viewTimer = setTimeout(() => this.onView(this.view && [...this.view]), VIEW_SETTLE_MS);
   }
 }

@@ -92,8 +92,8 @@ def test_line_fit_sgd_draws_a_sample_and_scales_the_minibatch_loss(
     # the minibatch loss, × n, is on the full loss's scale: over the last 200 steps (near the
     # minimum) their means agree to within noise, not a factor of 100,000
     loss, batch, note = page.evaluate(
-        """() => { const d = document.querySelector('#lossplot');
-          const get = (k) => d.data.find((t) => t.meta.kind === k);
+        """() => { const d = document.querySelector('#lossbase');
+          const get = (k) => window.descentlab.losses().find((t) => t.meta.kind === k);
           const values = (t) => { const out = new Map();
             Array.from(t.x).forEach((x, i) => out.set(x, t.y[i])); return out; };
           return [Object.fromEntries(values(get('loss'))),

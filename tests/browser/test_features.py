@@ -32,9 +32,7 @@ def test_restarts_preset_draws_twenty_paths(page: Any, artifacts: Path) -> None:
     assert "best of 20" in summary
     assert "still going" not in summary
     # the best row's start is marked
-    assert page.evaluate(
-        "document.querySelector('#paths').data.filter(t => t.name === 'best start').length"
-    )
+    assert page.evaluate("window.descentlab.paths().filter(t => t.name === 'best start').length")
     wait_fitted(page)
     page.screenshot(path=str(artifacts / "restarts.png"))
     # back to no restarts from the control: one row again
@@ -125,12 +123,12 @@ def test_linear_regression_minibatches(page: Any, artifacts: Path) -> None:
     kinds = {t["meta"]["kind"] for t in traces(page, "#lossplot")}
     assert kinds == {"loss", "batch", "epoch"}  # full loss, minibatch loss, epoch means
     batch, epoch = page.evaluate(
-        "['batch', 'epoch'].map(k => document.querySelector('#lossplot').data"
+        "['batch', 'epoch'].map(k => window.descentlab.losses()"
         ".find(t => t.meta.kind === k)).map(t => ({x: Array.from(t.x), y: Array.from(t.y)}))"
     )
     assert epoch["x"][:2] == [10, 20] and len(epoch["x"]) == 15  # complete epochs to step 150
     assert epoch["y"][0] == pytest.approx(sum(batch["y"][1:11]) / 10)
-    epochs = page.evaluate("document.querySelector('#lossplot').layout.shapes.length")
+    epochs = page.evaluate("document.querySelector('#lossbase').layout.shapes.length")
     assert epochs == 19
     wait_fitted(page)
     page.screenshot(path=str(artifacts / "linear-regression.png"))
@@ -159,7 +157,7 @@ def test_logistic_regression_and_simulated_noise(page: Any, artifacts: Path) -> 
     assert page.locator("#stoch").is_hidden()
     assert "not minibatches" in page.locator("#noise").inner_text()
     first = run_id(page)
-    losses = "document.querySelector('#lossplot').data.map(t => Array.from(t.y))"
+    losses = "window.descentlab.losses().map(t => Array.from(t.y))"
     exact = page.evaluate(losses)
     box = page.locator('[data-field="stochastic.noise"] input.num')
     box.fill("2")
@@ -180,7 +178,7 @@ def test_step_size_analysis_and_inspector(page: Any, artifacts: Path) -> None:
     assert page.locator('.card[data-index="1"] [data-lr-bound]').count() == 0  # Adam
     # shift-click a point: its gradient, Hessian eigenvalues and type
     first = run_id(page)
-    box = page.locator("#paths .nsewdrag").bounding_box()
+    box = page.locator("#surface-stage .pathlayer .area").bounding_box()
     page.keyboard.down("Shift")
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     page.keyboard.up("Shift")

@@ -28,10 +28,8 @@ def test_refused_value_leaves_the_legend_and_table_on_the_run_drawn(
     page.wait_for_selector("#app[data-status=error]")
     # the old run is still drawn: its label, not the refused value, names it
     assert "lr=0.05" in table.inner_text() and "lr=50" not in table.inner_text()
-    page.wait_for_function(
-        "() => document.querySelector('#paths').data.some(t => t.name === 'Adam lr=0.05')"
-    )
-    names = page.evaluate("document.querySelector('#paths').data.map(t => t.name)")
+    page.wait_for_function("() => window.descentlab.paths().some(t => t.name === 'Adam lr=0.05')")
+    names = page.evaluate("window.descentlab.paths().map(t => t.name)")
     assert not any("lr=50" in str(n) for n in names)
     assert "lr=50" not in page.inner_text("#surface-desc")
     page.screenshot(path=str(artifacts / "honest-refused.png"))
@@ -84,7 +82,7 @@ def test_typed_expression_is_echoed_as_readable_text(page: Any, artifacts: Path)
 def test_double_click_resets_the_view_and_leaves_the_start(page: Any) -> None:
     open_app(page, f"surface=rosenbrock&opt=gd(lr:0.001)&view=-1,1,0,2&{FAST}")
     first = run_id(page)
-    box = page.locator("#paths .nsewdrag").bounding_box()
+    box = page.locator("#surface-stage .pathlayer .area").bounding_box()
     page.mouse.dblclick(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
     page.wait_for_function("() => window.descentlab.store.state.view === null")
     page.wait_for_timeout(800)  # past any click that would still move the start
@@ -96,21 +94,21 @@ def test_double_click_resets_the_view_and_leaves_the_start(page: Any) -> None:
     wait_done(page, first)
 
 
+# The contours' grid spans the ranges the figure shows, and the paths' layer has the same ones.
 GRID_IS_VIEW = """() => {
-  const c = document.querySelector('#contour'), p = document.querySelector('#paths');
-  if (!c.data || !p._fullLayout || document.querySelector('#app').dataset.status !== 'done')
-    return false;
+  const c = document.querySelector('#contour'), p = window.descentlab.surfaceBox();
+  if (!c.data || !p || document.querySelector('#app').dataset.status !== 'done') return false;
   const g = c.data[0], close = (a, b) => Math.abs(a - b) <= 1e-6 * (1 + Math.abs(b));
   const same = (xs, r) => close(xs[0], r[0]) && close(xs[xs.length - 1], r[1]);
-  return same(g.x, p._fullLayout.xaxis.range) && same(g.y, p._fullLayout.yaxis.range)
-    && same(g.x, c._fullLayout.xaxis.range) && same(g.y, c._fullLayout.yaxis.range);
+  return same(g.x, p.x) && same(g.y, p.y)
+    && same(g.x, c.layout.xaxis.range) && same(g.y, c.layout.yaxis.range);
 }"""
 
 
 def test_contours_are_the_views_own_after_zoom_and_autoscale(page: Any, artifacts: Path) -> None:
     open_app(page, f"surface=rosenbrock&opt=gd(lr:0.001)&{FAST}")
     domain = page.evaluate("window.descentlab.catalog.surfaces.get('rosenbrock').domain")
-    box = page.locator("#paths .nsewdrag").bounding_box()
+    box = page.locator("#surface-stage .pathlayer .area").bounding_box()
     x0, y0 = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.3
     page.mouse.move(x0, y0)
     page.mouse.down()
@@ -118,14 +116,16 @@ def test_contours_are_the_views_own_after_zoom_and_autoscale(page: Any, artifact
     page.mouse.up()
     page.wait_for_function("() => window.descentlab.store.state.view !== null")
     page.wait_for_function(GRID_IS_VIEW)  # the zoomed view's own grid
-    page.hover("#paths .nsewdrag")
-    page.locator('#paths .modebar-btn[data-title="Autoscale"]').click()
+    page.hover("#contour")
+    page.locator('#contour .modebar-btn[data-title="Autoscale"]').click()
     page.wait_for_function("() => window.descentlab.store.state.view === null")
     page.wait_for_function(GRID_IS_VIEW)
     shown = page.evaluate(
-        "(() => { const fl = document.querySelector('#paths')._fullLayout;"
-        " return [fl.xaxis.range, fl.yaxis.range]; })()"
+        "(() => { const c = document.querySelector('#contour').layout;"
+        " return [c.xaxis.range, c.yaxis.range]; })()"
     )
+    box = page.evaluate("window.descentlab.surfaceBox()")
+    assert [box["x"], box["y"]] == shown
     assert shown == [domain[0], domain[1]]  # back home: the surface's own domain
     page.mouse.move(0, 0)
     page.screenshot(path=str(artifacts / "honest-autoscale.png"))
@@ -142,13 +142,46 @@ READ_PNG = """async ([b64, points]) => {
 }"""
 
 
+# The export's picture: the surface figure's box inside its border (legend and plot).
+FIGURE = """() => { const e = document.querySelector('#surface-box'), r = e.getBoundingClientRect();
+  return {x: r.left + e.clientLeft, y: r.top + e.clientTop, width: e.clientWidth,
+    height: e.clientHeight}; }"""
+
+# Per colour: how many pixels of each picture (drawn at w x h) below `top` are near it, and
+# their centroid.
+CENTROIDS = """async ([pictures, w, h, top, colours]) => {
+  const pixels = async (b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const img = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const ctx = new OffscreenCanvas(w, h).getContext('2d');
+    ctx.drawImage(img, 0, 0, w, h);
+    return ctx.getImageData(0, 0, w, h).data;
+  };
+  const out = [];
+  for (const b64 of pictures) {
+    const d = await pixels(b64);
+    out.push(colours.map(([r, g, b]) => {
+      let n = 0, sx = 0, sy = 0;
+      for (let i = top * w * 4; i < d.length; i += 4) {
+        if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) > 60) continue;
+        const k = i / 4;
+        n++; sx += k % w; sy += Math.floor(k / w);
+      }
+      return [n, sx / n, sy / n];
+    }));
+  }
+  return out;
+}"""
+
+
 @pytest.mark.parametrize("big", [False, True])
 def test_png_export_draws_the_figure_as_on_screen(page: Any, artifacts: Path, big: bool) -> None:
-    # three optimisers: in projector mode their legend takes two rows, pushing the top margin
+    # three optimisers: in projector mode their legend takes two rows
     open_app(page, f"surface=rosenbrock&start=-1,2{'&big=1' if big else ''}&{FAST}")
     wait_fitted(page)
-    fig = page.locator("#paths").bounding_box()
-    ring = page.locator("#paths .shapelayer path").first.bounding_box()
+    page.mouse.move(0, 0)  # (no readout, no tool bar)
+    fig = page.evaluate(FIGURE)
+    ring = page.locator("#surface-stage .pathlayer .grab").first.bounding_box()
     cx = ring["x"] + ring["width"] / 2 - fig["x"]
     cy = ring["y"] + ring["height"] / 2 - fig["y"]
     r = 9  # px: the ring's radius (plot.js), on its black line
@@ -166,15 +199,39 @@ def test_png_export_draws_the_figure_as_on_screen(page: Any, artifacts: Path, bi
     assert min(centre[:3]) > 200, centre  # the ring's white fill
     for p in edge:
         assert max(p[:3]) < 110, (edge, "the ring's black line where the screen draws it")
+    # each run's colour (paths, markers) where the screen has it, within 2 px
+    page.mouse.move(0, 0)
+    shot = page.screenshot(clip=fig)
+    stage = page.locator("#surface-stage").bounding_box()
+    Path(artifacts / f"honest-screen{'-big' if big else ''}.png").write_bytes(shot)
+    colours = [[0x00, 0x72, 0xB2], [0xD5, 0x5E, 0x00], [0x00, 0x9E, 0x73]]
+    pictures = [base64.b64encode(b).decode() for b in (shot, data)]
+    screen, export = page.evaluate(
+        CENTROIDS,
+        [
+            pictures,
+            round(fig["width"]),
+            round(fig["height"]),
+            round(stage["y"] - fig["y"]),
+            colours,
+        ],
+    )
     Path(artifacts / f"honest-export{'-big' if big else ''}.png").write_bytes(data)
+    for (n_s, x_s, y_s), (n_e, x_e, y_e) in zip(screen, export, strict=True):
+        assert n_s > 30 and n_e == pytest.approx(n_s, rel=0.35), (screen, export)
+        assert abs(x_s - x_e) < 2 and abs(y_s - y_e) < 2, (screen, export)
 
 
-UNITS = """() => ['#paths', '#contour'].map((sel) => {
-  const gd = document.querySelector(sel);
-  const area = gd.querySelector('.bglayer .bg').getBoundingClientRect();
-  const [x0, x1] = gd.layout.xaxis.range, [y0, y1] = gd.layout.yaxis.range;
-  return [area.left, area.top, area.width / (x1 - x0), area.height / (y1 - y0)];
-})"""
+# [left, top, px per unit on x, on y] of the paths' layer and of the plot area Plotly drew.
+UNITS = """() => {
+  const units = (area, [x0, x1], [y0, y1]) => { const r = area.getBoundingClientRect();
+    return [r.left, r.top, r.width / (x1 - x0), r.height / (y1 - y0)]; };
+  const b = window.descentlab.surfaceBox(), gd = document.querySelector('#contour');
+  return [units(document.querySelector('#surface-stage .pathlayer .area'), b.x, b.y),
+    units(gd.querySelector('.bglayer .bg'), gd.layout.xaxis.range, gd.layout.yaxis.range)];
+}"""
+UNEQUAL = """() => { const b = window.descentlab.surfaceBox();
+  return Math.abs(b.w / (b.x[1] - b.x[0]) - b.h / (b.y[1] - b.y[0])) > 1; }"""
 
 
 def test_equal_axis_scale_by_default_for_a_bowl(page: Any, artifacts: Path) -> None:
@@ -188,7 +245,7 @@ def test_equal_axis_scale_by_default_for_a_bowl(page: Any, artifacts: Path) -> N
     page.screenshot(path=str(artifacts / "honest-equal.png"))
     toggle.click()
     wait_hash(page, "equal=0")
-    page.wait_for_function("() => !document.querySelector('#paths').layout.yaxis.scaleanchor")
+    page.wait_for_function(UNEQUAL)
     wait_fitted(page)
     (px, py, ux, uy), base = page.evaluate(UNITS)
     assert ux != pytest.approx(uy, rel=0.01)  # the figure's tall box, filled

@@ -297,11 +297,11 @@ def test_a_long_run_is_drawn_thinned_and_exported_whole(
     assert page.evaluate("window.descentlab.runs.tracks[0].path.length") == n + 1
     drawn = page.evaluate(
         """(() => { const path = window.descentlab.runs.tracks[0].path;
-        const t = document.querySelector('#paths').data.find((t) => t.meta && t.meta.best);
-        const l = document.querySelector('#lossplot').data
+        const t = window.descentlab.paths().find((t) => t.meta && t.meta.best);
+        const l = window.descentlab.losses()
           .find((t) => t.meta && t.meta.kind === 'loss');
         return { n: t.x.length, first: [t.x[0], t.y[0]], last: [t.x.at(-1), t.y.at(-1)],
-          want: [path[0], path.at(-1)], steps: t.customdata.at(-1), loss: l.x.length,
+          want: [path[0], path.at(-1)], steps: t.steps.at(-1), loss: l.x.length,
           lossLast: l.x.at(-1) }; })()"""
     )
     assert 10 < drawn["n"] <= 4000 and drawn["loss"] <= 4000
@@ -318,10 +318,10 @@ def test_a_long_run_is_drawn_thinned_and_exported_whole(
     page.click("#play")  # pause
     page.wait_for_function(
         """() => {
-        const t = document.querySelector('#paths').data.find((t) => t.meta && t.meta.best);
+        const t = window.descentlab.paths().find((t) => t.meta && t.meta.best);
         const p = window.descentlab.player.t, path = window.descentlab.runs.tracks[0].path;
         return p > 2500 && p < path.length - 1 && t.x.at(-1) === path[p][0]
-          && t.y.at(-1) === path[p][1] && t.customdata.at(-1) === p; }"""
+          && t.y.at(-1) === path[p][1] && t.steps.at(-1) === p; }"""
     )
 
     # a slider step still answers with a new run drawn (shown at once, not played again)
@@ -332,8 +332,7 @@ def test_a_long_run_is_drawn_thinned_and_exported_whole(
     page.keyboard.press("ArrowRight")
     wait_done(page, after_run=first)
     page.wait_for_function(
-        "n => document.querySelector('#paths').data.find((t) => t.meta && t.meta.best)"
-        ".customdata.at(-1) === n",
+        "n => window.descentlab.paths().find((t) => t.meta && t.meta.best).steps.at(-1) === n",
         arg=n,
     )
 

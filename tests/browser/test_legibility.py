@@ -62,17 +62,17 @@ def test_every_run_has_a_contrasting_colour_a_dash_and_a_marker(page: Any, artif
     assert len(set(pal["dashes"])) == 8 and len(set(pal["symbols"])) == 8
     # on the figures: each run's line has its own dash, its current point its own marker
     styles = page.evaluate(
-        """() => document.querySelector('#paths').data.filter((t) => t.meta && t.meta.best)
-          .map((t) => [t.line.dash, t.line.color])"""
+        """() => window.descentlab.paths().filter((t) => t.meta && t.meta.best)
+          .map((t) => [t.dash, t.color])"""
     )
     assert len(styles) == 4 and len({d for d, _ in styles}) == 4
     loss = page.evaluate(
-        """() => document.querySelector('#lossplot').data
-          .filter((t) => t.meta && t.meta.kind === 'loss').map((t) => t.line.dash)"""
+        """() => window.descentlab.losses()
+          .filter((t) => t.meta && t.meta.kind === 'loss').map((t) => t.dash)"""
     )
     assert len(set(loss)) == 4
     # the rendered SVG carries the dashes (Plotly drew them), and the table shows each key
-    dashed = page.locator("#paths .scatterlayer path.js-line[style*='stroke-dasharray']")
+    dashed = page.locator("#surface-stage .pathlayer path[stroke-dasharray]")
     assert dashed.count() >= 3
     assert page.locator("#summary svg.key line[stroke-dasharray]").count() == 3
     page.screenshot(path=str(artifacts / "legibility.png"))
@@ -89,8 +89,27 @@ def test_labels_name_every_hyperparameter_that_differs(page: Any) -> None:
         "Momentum lr=0.001 momentum=0.5",
         "Adam lr=0.05",
     ]
-    legend = page.locator("#paths .legend text.legendtext").all_text_contents()
+    legend = page.locator("#surface-legend .name").all_text_contents()
     assert "Momentum lr=0.001 momentum=0.5" in legend
+
+
+# The loss layer's plot area and ranges against those of the axes Plotly drew: [layer, Plotly],
+# each [left, top, width, height, x range, y range, log y].
+LOSS_AXES = """() => {
+  const v = window.descentlab.lossBox(), gd = document.querySelector('#lossbase');
+  const rect = (e) => { const r = e.getBoundingClientRect();
+    return [r.left, r.top, r.width, r.height]; };
+  return [[...rect(document.querySelector('#loss-box .pathlayer .area')), v.x, v.y, v.log],
+    [...rect(gd.querySelector('.bglayer .bg')), gd.layout.xaxis.range, gd.layout.yaxis.range,
+      gd.layout.yaxis.type === 'log']];
+}"""
+
+
+def assert_loss_curves_on_the_axes(page: Any) -> None:
+    layer, axes = page.evaluate(LOSS_AXES)
+    assert layer[:4] == pytest.approx(axes[:4], abs=0.5)
+    assert layer[4:6] == [pytest.approx(axes[4]), pytest.approx(axes[5])]
+    assert layer[6] == axes[6]
 
 
 def test_loss_plot_shows_the_gap_to_the_minimum_with_a_log_linear_toggle(page: Any) -> None:
@@ -98,7 +117,7 @@ def test_loss_plot_shows_the_gap_to_the_minimum_with_a_log_linear_toggle(page: A
     open_app(page, f"surface=nightmare&opt=gd(lr:0.1)&start=-2.5,0.5&{FAST}")
     page.wait_for_function(YTITLE, arg="f − fmin (log)")
     gap = page.evaluate(
-        """() => { const t = document.querySelector('#lossplot').data
+        """() => { const t = window.descentlab.losses()
             .find((t) => t.meta && t.meta.kind === 'loss');
           const loss = window.descentlab.runs.tracks[0].loss;
           return [t.y.at(-1), loss.at(-1)]; }"""
@@ -106,10 +125,12 @@ def test_loss_plot_shows_the_gap_to_the_minimum_with_a_log_linear_toggle(page: A
     assert gap[0] > 0 and gap[1] < 0
     assert gap[0] == pytest.approx(gap[1] + 1.0577, abs=2e-3) or gap[0] < 1e-12
     assert page.get_attribute("#loss-log", "aria-pressed") == "true"
+    assert_loss_curves_on_the_axes(page)
     page.click("#loss-log")
     wait_hash(page, "loss=linear")
     page.wait_for_function(YTITLE, arg="f − fmin")
     assert page.get_attribute("#loss-log", "aria-pressed") == "false"
+    assert_loss_curves_on_the_axes(page)
     page.reload()
     page.wait_for_selector("#app[data-status=done]")
     page.wait_for_function(YTITLE, arg="f − fmin")
@@ -121,10 +142,10 @@ def test_loss_plot_shows_the_gap_to_the_minimum_with_a_log_linear_toggle(page: A
 
 def test_no_plotly_button_sends_a_figure_away(page: Any) -> None:
     open_app(page, f"{COMPARE}&{FAST}")
-    page.hover("#paths .nsewdrag")
-    page.hover("#lossplot .nsewdrag")
+    page.hover("#contour")
+    page.hover("#lossbase")
     titles = page.evaluate(
-        """() => ['#paths', '#lossplot'].map((s) => [...document.querySelectorAll(
+        """() => ['#contour', '#lossbase'].map((s) => [...document.querySelectorAll(
           `${s} .modebar-btn`)].map((b) => b.getAttribute('data-title') || ''))"""
     )
     for figure in titles:

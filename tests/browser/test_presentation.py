@@ -31,7 +31,7 @@ LABELS = """() => {
     return {x: r.x, y: r.y, w: r.width, h: r.height}; };
   const all = (sel) => [...document.querySelectorAll(sel)].map(rect);
   return {
-    legend: all('#paths .legend .traces'),
+    legend: all('#surface-legend .entry'),
     colorbar: all('#contour .colorbar text'),
     lossTicks: all('#lossbase .ytick text'),
     lossTitle: all('#lossbase .ytitle'),

@@ -57,17 +57,15 @@ def test_run_animates_to_done(page: Any) -> None:
 
 # The dots of each path on screen and the step they stand for, read in an animation frame.
 SHOWN = """() => new Promise((resolve) => requestAnimationFrame(() => {
-  const gd = document.querySelector('#paths');
-  const dots = [...gd.querySelectorAll('.scatterlayer > g.trace')]
-    .filter((g) => g.__data__[0].trace.meta)
-    .map((g) => g.querySelectorAll('path.point').length);
-  const data = gd.data.filter((t) => t.meta).map((t) => t.x.length);
+  const lines = window.descentlab.paths().filter((t) => t.meta);
+  const dots = lines.map((t) => t.dots);
+  const data = lines.map((t) => t.x.length);
   resolve({dots, data, t: window.descentlab.player.t});
 }))"""
 
 
-def test_playing_moves_every_path_then_redraws_in_full(page: Any) -> None:
-    # while playing, the paths move without a full Plotly redraw; at the end, a full one
+def test_playing_moves_every_path_to_the_players_step(page: Any) -> None:
+    # while playing, each frame draws every path up to the player's step; at the end, whole
     opts = "&".join(f"opt={o}(lr:0.001)" for o in ("gd", "momentum", "nesterov"))
     page.goto(f"/#surface=rosenbrock&steps=150&{opts}&speed=100")
     page.wait_for_function(
@@ -79,8 +77,7 @@ def test_playing_moves_every_path_then_redraws_in_full(page: Any) -> None:
         assert 0 <= shown["t"] + 1 - n <= 12
     page.wait_for_selector("#app[data-status=done]")
     page.wait_for_function(
-        "() => document.querySelector('#lossplot').data"
-        ".filter(t => t.meta).every(t => t.x.length === 151)"
+        "() => window.descentlab.losses().filter(t => t.meta).every(t => t.x.length === 151)"
     )
     done = page.evaluate(SHOWN)
     assert done["dots"] == [151] * 3
@@ -130,7 +127,7 @@ def test_link_followed_before_the_url_is_written_wins(page: Any) -> None:
 def test_click_on_plot_moves_start(page: Any) -> None:
     open_app(page, f"surface=quadratic&opt=gd(lr:0.01)&{FAST}")
     first = run_id(page)
-    box = page.locator("#paths .nsewdrag").bounding_box()
+    box = page.locator("#surface-stage .pathlayer .area").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25)
     wait_done(page, after_run=first)
     start = page.evaluate("window.descentlab.store.state.start")
@@ -140,7 +137,7 @@ def test_click_on_plot_moves_start(page: Any) -> None:
     assert float(page.input_value("#start-x")) == pytest.approx(start[0], rel=1e-3)
     # the start marker (a Plotly shape) can be dragged: left and down moves x down and y down
     first = run_id(page)
-    marker = page.locator("#paths .shapelayer path").first.bounding_box()
+    marker = page.locator("#surface-stage .pathlayer .grab").first.bounding_box()
     cx, cy = marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2
     page.mouse.move(cx, cy)
     page.mouse.down()
@@ -163,8 +160,7 @@ def test_several_optimisers_compare(page: Any, artifacts: Path) -> None:
     paths = tracks(page)
     assert len(paths) == 3 and all(len(p) > 1 for p in paths)
     colours = page.evaluate(
-        "document.querySelector('#paths').data"
-        ".filter(t => t.legendgroup && t.showlegend !== false).map(t => t.line.color)"
+        "window.descentlab.paths().filter(t => t.meta && t.meta.best).map(t => t.color)"
     )
     assert len(set(colours)) == 3
     assert page.locator("#summary tbody tr").count() == 3
@@ -217,7 +213,7 @@ def test_preset_loads_one_dimensional_figure(page: Any, artifacts: Path) -> None
     state = page.evaluate("window.descentlab.store.state")
     assert state["surface"] == "parabola" and state["opts"]
     # 1-D: a curve with the iterates numbered
-    assert page.locator("#paths g.textpoint").count() > 2
+    assert page.locator("#surface-stage .pathlayer text").count() > 2
     page.screenshot(path=str(artifacts / "preset-1d.png"))
 
 
@@ -271,10 +267,10 @@ def test_projector_and_phone_layouts(browser: Any, server_url: str, artifacts: P
         wait_done(pg)
         # both figures re-fit their boxes after the layout change
         pg.wait_for_function(
-            "() => ['#contour', '#paths', '#lossplot'].every(s => {"
+            "() => ['#contour', '#lossbase'].every(s => {"
             " const g = document.querySelector(s);"
-            " return Math.abs(g._fullLayout.width - g.clientWidth) < 3"
-            " && Math.abs(g._fullLayout.height - g.clientHeight) < 3; })"
+            " return Math.abs(g.layout.width - g.clientWidth) < 3"
+            " && Math.abs(g.layout.height - g.clientHeight) < 3; })"
         )
         pg.screenshot(path=str(artifacts / "projector.png"))
     finally:

@@ -31,10 +31,10 @@ def wait_fitted(page: Any) -> None:
     functions, never bare expressions: under the page's Content-Security-Policy Playwright
     cannot eval an expression."""
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.plot, .layer')]"
-        ".filter(g => g.offsetParent && g._fullLayout)"
-        ".every(g => Math.abs(g._fullLayout.width - g.clientWidth) < 3"
-        " && Math.abs(g._fullLayout.height - g.clientHeight) < 3)"
+        "() => [...document.querySelectorAll('.layer')]"
+        ".filter(g => g.offsetParent && g.layout && g.layout.width)"
+        ".every(g => Math.abs(g.layout.width - g.clientWidth) < 3"
+        " && Math.abs(g.layout.height - g.clientHeight) < 3)"
     )
 
 
@@ -59,9 +59,14 @@ def tracks(page: Any) -> list[list[list[float]]]:
     return page.evaluate("window.descentlab.runs.tracks.map(t => t.path)")  # type: ignore[no-any-return]
 
 
+# What the app draws itself (its layers' state), by figure; other figures are Plotly's.
+LAYERS = {"#paths": "window.descentlab.paths()", "#lossplot": "window.descentlab.losses()"}
+
+
 def traces(page: Any, el: str = "#paths") -> list[dict[str, Any]]:
-    """The traces of a figure: their meta and type."""
-    js = f"document.querySelector('{el}').data.map(t => ({{meta: t.meta || null, type: t.type}}))"
+    """What a figure draws: each line's or marker's meta and kind (a Plotly trace's type)."""
+    drawn = LAYERS.get(el, f"document.querySelector('{el}').data")
+    js = f"{drawn}.map(t => ({{meta: t.meta || null, type: t.kind || t.type}}))"
     return page.evaluate(js)  # type: ignore[no-any-return]
 
 
