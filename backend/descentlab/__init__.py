@@ -4,10 +4,12 @@
 >>> traj = descentlab.run("rosenbrock", "adam", start=(-1.5, 2), lr=0.01, max_steps=1000)
 >>> traj.status[0], traj.x
 >>> traj.figure()                      # contours and paths, as the page draws them
+>>> descentlab.animate(traj, "adam.mp4")  # the same, moving: MP4, WebM or GIF
 """
 
 from __future__ import annotations
 
+from .animation import animate
 from .api_python import optimizers, run, schedules, surfaces
 from .engine import Stop, Trajectory
 from .errors import DescentLabError
@@ -21,6 +23,7 @@ __all__ = [
     "Problem",
     "Stop",
     "Trajectory",
+    "animate",
     "figure",
     "make_problem",
     "optimizers",
