@@ -18,6 +18,7 @@ import secrets
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,10 @@ class AnimationJobs:
         root: Path,
         limit: int = limits.MAX_ANIMATION_JOBS,
         keep: float = limits.ANIMATION_KEEP_SECONDS,
+        render: Callable[..., Any] = animate,
     ) -> None:
         self.root = root
+        self.render = render  # descentlab.animate's signature
         self.limit = limit
         self.keep = keep
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="animation")
@@ -130,7 +133,7 @@ class AnimationJobs:
         out = folder / f"{filename(body)}"
         fps, size = defaults(body.format)
         try:
-            animate(
+            self.render(
                 body.run,
                 out,
                 fps=body.fps or fps,
