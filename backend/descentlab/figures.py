@@ -51,16 +51,17 @@ class Row:
     best: bool
 
 
-def figure(*trajectories: Trajectory, domain: Any = None) -> go.Figure:
+def figure(*trajectories: Trajectory, domain: Any = None, points: bool = True) -> go.Figure:
     """The surface of ``trajectories`` (all on the same one) with every row's path, over
-    ``domain`` (``[[xmin, xmax], [ymin, ymax]]``; by default the surface's own)."""
+    ``domain`` (``[[xmin, xmax], [ymin, ymax]]``; by default the surface's own). Without
+    ``points`` the paths are their legend entries alone (an animation draws them itself)."""
     import plotly.graph_objects as go
 
     problem = _shared_problem(trajectories)
     box = problem.domain if domain is None else np.asarray(domain, dtype=float)
     axes, Z = _grid(problem, box)
     drawn = sorted(rows(trajectories), key=lambda r: r.best)  # best rows last, on top
-    paths = [_path_trace(problem, r) for r in drawn]
+    paths = [_path_trace(problem, r, points) for r in drawn]
     fig = go.Figure([*_surface_traces(problem, axes, Z), *_minima_traces(problem), *paths])
     fig.update_layout(_layout(problem, box, Z))
     return fig
@@ -203,9 +204,10 @@ def _minima_traces(problem: Problem) -> list[dict[str, Any]]:
     ]
 
 
-def _path_trace(problem: Problem, row: Row) -> dict[str, Any]:
+def _path_trace(problem: Problem, row: Row, points: bool = True) -> dict[str, Any]:
     """A row's path (in 1-D: its points on the curve), a ring at its start, its symbol at its
-    end; restarts thin and light under their run's best row."""
+    end; restarts thin and light under their run's best row. Without ``points``, none of them:
+    its legend entry (line, dash and end symbol) alone."""
     t, n, i = row.traj, int(row.traj.steps[row.b]) + 1, row.run
     one = problem.dim == 1
     x = t.path[row.b, :n, 0]
@@ -214,7 +216,7 @@ def _path_trace(problem: Problem, row: Row) -> dict[str, Any]:
     sizes = np.full(n, dot)
     sizes[0], sizes[-1] = 12, 13 if row.best else 8
     symbols = ["circle-open"] + [SYMBOLS[i % len(SYMBOLS)]] * (n - 1)
-    return {
+    trace = {
         "type": "scatter",
         "mode": "lines+markers",
         "x": x,
@@ -229,6 +231,10 @@ def _path_trace(problem: Problem, row: Row) -> dict[str, Any]:
         + ("x=%{x:.4g}, f=%{y:.4g}" if one else "(%{x:.4g}, %{y:.4g})")
         + "<extra></extra>",
     }
+    if not points:
+        marker = {"color": _colour(i), "size": 10, "symbol": symbols[-1]}
+        trace |= {"x": [None], "y": [None], "marker": marker, "hoverinfo": "skip"}
+    return trace
 
 
 def _colour(i: int) -> str:

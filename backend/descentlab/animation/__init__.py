@@ -126,9 +126,9 @@ def _encode(
 
     scale = built.scale
     steps = built.steps
-    trails = [
-        Trail(built.surface, built.paths, [style(r, steps, scale, dots=True) for r in built.rows])
-    ]
+    dim = built.rows[0].traj.problem.dim
+    looks = [style(r, steps, scale, dots=True, dim=dim) for r in built.rows]
+    trails = [Trail(built.surface, built.paths, looks)]
     if built.loss is not None:
         small = [
             dataclasses.replace(style(r, steps, scale, dots=False), symbol="circle", head=st)
@@ -142,8 +142,14 @@ def _encode(
         for k, position in enumerate(positions):
             frame = still.copy()
             for trail in trails:
-                layer = trail.frame(position)
-                frame.paste(layer, trail.panel.box[:2], layer)
+                paths, patch = trail.frame(position)
+                left, top = trail.panel.box[:2]
+                frame.paste(paths, (left, top), paths)
+                if patch is not None:  # over the still again: the patch holds the paths too
+                    image, (x, y) = patch
+                    region = (left + x, top + y, left + x + image.width, top + y + image.height)
+                    frame.paste(still.crop(region), region[:2])
+                    frame.paste(image, region[:2], image)
             encoder.write(frame)
             if k % 10 == 0:
                 progress(k / len(positions))

@@ -9,6 +9,7 @@ under way are drawn on a copy.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -41,13 +42,14 @@ class Style:
     ring: float  # size of the start ring (0: none)
 
 
-def style(row: Row, steps: int, scale: float, dots: bool) -> Style:
-    """The row's look in figures.py's terms (Plotly sizes are layout pixels)."""
+def style(row: Row, steps: int, scale: float, dots: bool, dim: int = 2) -> Style:
+    """The row's look in figures.py's terms (Plotly sizes are layout pixels): in 1-D a dot
+    at every point on the curve, in 2-D on a best row's shorter paths."""
     s = scale * SUPERSAMPLE
     colour = _rgb(figures.PALETTE[row.run % len(figures.PALETTE)])
     dash = figures.DASHES[row.run % len(figures.DASHES)]
     pattern = tuple(float(p.removesuffix("px")) * s for p in dash.split(",")) if dash else ()
-    show_dots = dots and row.best and steps + 1 <= figures.DOTS_UP_TO
+    dot = 7 if dim == 1 else 4 if row.best and steps + 1 <= figures.DOTS_UP_TO else 0
     return Style(
         colour=(*colour, 255 if row.best else LIGHT),
         # at least a pixel and a half (a restart: one) of the video, however small it is
@@ -55,55 +57,83 @@ def style(row: Row, steps: int, scale: float, dots: bool) -> Style:
         dash=pattern,
         symbol=figures.SYMBOLS[row.run % len(figures.SYMBOLS)],
         head=(13 if row.best else 8) * s,
-        dots=4 * s if show_dots else 0.0,
+        dots=dot * s if dots else 0.0,
         ring=12 * s if dots else 0.0,
     )
 
 
+Box = tuple[int, int, int, int]
+Patch = tuple["Image.Image", tuple[int, int]]
+
+
 class Trail:
-    """A panel's paths up to the last whole step drawn, kept between frames."""
+    """A panel's paths up to the last whole step drawn, kept between frames: at 2x
+    (``image``) and reduced (``small``), which each frame brings up to date only where it drew.
+
+    The supersampled picture is premultiplied (Pillow's ``RGBa``): reduced as it is, a path's
+    edge averages with transparency without darkening."""
 
     def __init__(self, panel: Panel, series: list[Series], styles: list[Style]) -> None:
         from PIL import Image, ImageDraw
 
         self.panel = panel
         self.series = series
-        self.styles = styles
-        size = (panel.width * SUPERSAMPLE, panel.height * SUPERSAMPLE)
-        self.image = Image.new("RGBA", size, (0, 0, 0, 0))
+        self.styles = [dataclasses.replace(st, colour=_premultiplied(st.colour)) for st in styles]
+        self.size = (panel.width * SUPERSAMPLE, panel.height * SUPERSAMPLE)
+        self.image = Image.new("RGBa", self.size, (0, 0, 0, 0))
+        self.small = Image.new("RGBA", (panel.width, panel.height), (0, 0, 0, 0))
         self.draw = ImageDraw.Draw(self.image)
         self.points = [panel.to_pixels(s.x, s.y) * SUPERSAMPLE for s in series]
         self.done = [-1] * len(series)  # the last point drawn, per row
         self.phase = [0.0] * len(series)  # the length drawn along each row's dash pattern
-        self.window = (-size[0], -size[1], 2 * size[0], 2 * size[1])
+        w, h = self.size
+        self.window = (-w, -h, 2 * w, 2 * h)
 
-    def frame(self, position: float) -> Image.Image:
-        """The panel at ``position`` (in steps): whole steps onto the trail, then on a copy the
-        step under way and each row's head; reduced to the video's pixels (RGBA)."""
+    def frame(self, position: float) -> tuple[Image.Image, Patch | None]:
+        """The panel at ``position`` (in steps), reduced to the video's pixels (RGBA): the paths
+        up to the last whole step, and a patch (with its place in the panel) that holds the
+        step under way and each row's head over the paths beneath them."""
+        dirty = [self._extend(r, min(int(position), s.last)) for r, s in enumerate(self.series)]
+        box = self._aligned(_union(dirty))
+        if box is not None:
+            self.small.paste(self._reduced(self.image.crop(box)), _down(box)[:2])
+        return self.small, self._patch(position)
+
+    def _patch(self, position: float) -> Patch | None:
         from PIL import ImageDraw
 
-        for r in range(len(self.series)):
-            self._extend(r, min(int(position), self.series[r].last))
-        layer = self.image.copy()
+        heads = [self._head(r, position) for r in range(len(self.series))]
+        pieces: list[tuple[int, np.ndarray]] = []
+        boxes = []
+        for r, head in enumerate(heads):
+            if head is None:
+                continue
+            st, i = self.styles[r], self.done[r]
+            boxes.append(_around(head[None], st.head / 2 + st.head / 10 + 2))
+            if i < self.series[r].last and np.isfinite(self.points[r][i]).all():
+                pieces.append((r, np.vstack([self.points[r][i], head])))
+                boxes.append(_around(pieces[-1][1], st.width / 2 + 2))
+        box = self._aligned(_union(boxes))
+        if box is None:
+            return None
+        layer = self.image.crop(box)
         draw = ImageDraw.Draw(layer)
-        for r, s in enumerate(self.series):
-            head = self._head(r, position)
-            i = self.done[r]
-            if head is not None and i < s.last and np.isfinite(self.points[r][i]).all():
-                segment = np.vstack([self.points[r][i], head])
-                _polyline(draw, segment, self.styles[r], self.phase[r], self.window)
-        for r in range(len(self.series)):
-            head = self._head(r, position)
+        shift = np.array(box[:2], dtype=float)
+        window = tuple(np.subtract(self.window, (*shift, *shift)).tolist())
+        for r, piece in pieces:
+            _polyline(draw, piece - shift, self.styles[r], self.phase[r], window)
+        for r, head in enumerate(heads):
             if head is not None:
                 st = self.styles[r]
-                marker(draw, st.symbol, head, st.head, st.colour, OUTLINE, st.head / 10)
-        return layer.reduce(SUPERSAMPLE) if SUPERSAMPLE > 1 else layer.convert("RGBA")
+                marker(draw, st.symbol, head - shift, st.head, st.colour, OUTLINE, st.head / 10)
+        return self._reduced(layer), _down(box)[:2]
 
-    def _extend(self, r: int, upto: int) -> None:
-        """Draw row ``r`` from its last point drawn to point ``upto`` onto the trail."""
+    def _extend(self, r: int, upto: int) -> tuple[float, float, float, float] | None:
+        """Draw row ``r`` from its last point drawn to point ``upto`` onto the trail; the box
+        drawn in (None: nothing)."""
         first = self.done[r]
         if upto <= first:
-            return
+            return None
         st, points = self.styles[r], self.points[r]
         begin = max(first, 0)
         self.phase[r] = _polyline(
@@ -118,6 +148,22 @@ class Trail:
             box = [x - ring, y - ring, x + ring, y + ring]
             self.draw.ellipse(box, outline=st.colour, width=max(1, round(st.width)))
         self.done[r] = upto
+        return _around(points[begin : upto + 1], max(st.width, st.dots, st.ring) / 2 + 2)
+
+    def _aligned(self, box: tuple[float, float, float, float] | None) -> Box | None:
+        """``box`` within the picture, its corners on whole video pixels; None if empty."""
+        if box is None:
+            return None
+        x0, y0 = (max(0, int(v // SUPERSAMPLE) * SUPERSAMPLE) for v in box[:2])
+        x1, y1 = (
+            min(limit, -int(-v // SUPERSAMPLE) * SUPERSAMPLE)
+            for v, limit in zip(box[2:], self.size, strict=True)
+        )
+        return (x0, y0, x1, y1) if x0 < x1 and y0 < y1 else None
+
+    @staticmethod
+    def _reduced(layer: Image.Image) -> Image.Image:
+        return layer.reduce(SUPERSAMPLE).convert("RGBA")
 
     def _head(self, r: int, position: float) -> np.ndarray | None:
         """Where row ``r`` is at ``position``: between two steps, on the line joining them."""
@@ -132,6 +178,35 @@ class Trail:
             return None
         x0, y0, x1, y1 = self.window
         return np.clip(here, (x0, y0), (x1, y1))
+
+
+def _around(points: np.ndarray, pad: float) -> tuple[float, float, float, float] | None:
+    """The box around the finite ``points``, ``pad`` wider on every side."""
+    finite = points[np.isfinite(points).all(axis=1)]
+    if not len(finite):
+        return None
+    lo, hi = finite.min(axis=0), finite.max(axis=0)
+    return (lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad)
+
+
+def _union(
+    boxes: list[tuple[float, float, float, float] | None],
+) -> tuple[float, float, float, float] | None:
+    found = [b for b in boxes if b is not None]
+    if not found:
+        return None
+    x0, y0, x1, y1 = zip(*found, strict=True)
+    return (min(x0), min(y0), max(x1), max(y1))
+
+
+def _down(box: Box) -> Box:
+    x0, y0, x1, y1 = (v // SUPERSAMPLE for v in box)
+    return (x0, y0, x1, y1)
+
+
+def _premultiplied(colour: tuple[int, ...]) -> tuple[int, int, int, int]:
+    r, g, b, a = colour
+    return (r * a // 255, g * a // 255, b * a // 255, a)
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:

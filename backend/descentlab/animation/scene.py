@@ -107,9 +107,9 @@ def build(
     loss: bool,
     domain: list[list[float]] | None = None,
 ) -> Scene:
-    """The figure without its paths (they keep their legend entries) and the panels' boxes,
+    """The figure without its paths (their legend entries alone) and the panels' boxes,
     over ``domain`` (else the surface's)."""
-    fig = figures.figure(*trajectories, domain=domain)  # refuses different surfaces
+    fig = figures.figure(*trajectories, domain=domain, points=False)  # one surface
     problem = trajectories[0].problem
     rows = sorted(figures.rows(trajectories), key=lambda r: r.best)
     width, height = size
@@ -134,7 +134,6 @@ def build(
         fig.update_layout(_loss_axes(loss_box, layout_width, y_loss, log, steps))
         # Plotly draws only axes that hold a trace
         fig.add_scatter(x=[None], y=[None], xaxis="x2", yaxis="y2", showlegend=False)
-    _strip_paths(fig)
     fig.update_layout(_layout(problem, box, layout_width, top, title))
     if problem.dim == 2:
         fig.update_traces(selector={"type": "contour"}, colorbar=_colorbar(box, layout_width, top))
@@ -229,16 +228,6 @@ def _legend_rows(fig: go.Figure, layout_width: int) -> int:
             rows, used = rows + 1, 0.0
         used += width
     return rows
-
-
-def _strip_paths(fig: go.Figure) -> None:
-    """Paths keep their legend entries (line, dash and end symbol) but no points."""
-    for trace in fig.data:
-        if str(trace.legendgroup or "").startswith("run"):
-            symbols = trace.marker.symbol
-            trace.update(
-                x=[None], y=[None], marker={"size": 10, "symbol": symbols[-1]}, hoverinfo="skip"
-            )
 
 
 def _paper(box: tuple[int, int, int, int], layout_width: int, top: int) -> dict[str, list[float]]:
