@@ -217,8 +217,10 @@ def client(tmp_path: Path) -> TestClient:
     return TestClient(create_app(settings))
 
 
-def test_the_rest_job_reports_progress_and_serves_the_file(client: TestClient) -> None:
-    body = {"run": BODY, "format": "mp4", "width": 320, "height": 180, "fps": FPS,
+def test_the_rest_job_reports_progress_and_serves_the_file(
+    client: TestClient, tmp_path: Path
+) -> None:
+    body = {"run": BODY, "format": "webm", "width": 320, "height": 180, "fps": FPS,
             "seconds": SECONDS}  # fmt: skip
     with client:
         created = client.post("/api/animations", json=body)
@@ -235,9 +237,25 @@ def test_the_rest_job_reports_progress_and_serves_the_file(client: TestClient) -
         assert state["status"] == "done", state
         assert seen == sorted(seen) and seen[-1] == 1.0
         got = client.get(f"/api/animations/{job}/file")
-    assert got.status_code == 200 and got.headers["content-type"] == "video/mp4"
-    assert got.headers["content-disposition"] == 'attachment; filename="descentlab-booth-gd.mp4"'
-    assert int(state["bytes"]) == len(got.content) and got.content[4:8] == b"ftyp"
+    assert got.status_code == 200 and got.headers["content-type"] == "video/webm"
+    assert got.headers["content-disposition"] == 'attachment; filename="descentlab-booth-gd.webm"'
+    assert int(state["bytes"]) == len(got.content) and got.content[:4] == b"\x1a\x45\xdf\xa3"
+    (tmp_path / "got.webm").write_bytes(got.content)
+    check_frames(*decode_video(tmp_path / "got.webm"), SIZE)
+
+
+def test_without_ffmpeg_the_error_says_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def missing() -> str:
+        raise RuntimeError("No ffmpeg exe could be found")
+
+    monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", missing)
+    traj = descentlab.run("booth", "gd", max_steps=3)
+    with pytest.raises(descentlab.DescentLabError) as err:
+        descentlab.animate(traj, tmp_path / "a.mp4", size=SIZE, fps=FPS, seconds=SECONDS)
+    assert err.value.field == "format" and "animate` extra" in err.value.message
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(

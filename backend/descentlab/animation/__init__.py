@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import limits
 from ..errors import DescentLabError
-from .encode import FORMATS, MEDIA_TYPES, format_of
+from .encode import FORMATS, MEDIA_TYPES, ffmpeg, format_of
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -90,6 +90,7 @@ def animate(
     fps = default_fps if fps is None else fps
     size = default_size if size is None else (int(size[0]), int(size[1]))
     check(fps, size, seconds)
+    ffmpeg()  # before the work: without one, say so at once
     report = progress or (lambda done: None)
     trajectories, default_title, default_view = _resolve(source)
     domain = _view(view if view is not None else default_view, trajectories[0].problem.dim)
