@@ -33,7 +33,7 @@ LAYOUT_HEIGHT = 720  # layout pixels: text and lines keep their size relative to
 TOP = 96  # title and formula, above the legend
 LEFT, RIGHT, BOTTOM = 84, 36, 64
 COLORBAR = 110  # right of a contour plot: the colour bar, its ticks and title
-LOSS_GAP = 78  # between the surface and the loss plot: the loss plot's tick labels
+LOSS_GAP = 100  # between the colour bar and the loss plot: its tick labels and title
 LOSS_SHARE = 0.36  # of the width, with `loss`
 LEGEND_ROW = 26
 LEGEND_FONT = 15
@@ -317,6 +317,7 @@ def _loss_axes(
             "type": "log" if log else "linear",
             "range": list(y_range),
             "exponentformat": "power",
+            "tickfont": {"size": 13},  # powers of ten stand taller than plain numbers
             "dtick": max(1, math.ceil((y_range[1] - y_range[0]) / 6)) if log else None,
             "title": {"text": "f − f<sub>min</sub>" if log else "f"},
         },
