@@ -304,3 +304,15 @@ def test_finished_jobs_expire(tmp_path: Path) -> None:
 def test_the_limits_are_published(client: TestClient) -> None:
     limits = client.get("/api/limits").json()["limits"]
     assert limits["max_animation_width"] == 3840 and limits["max_animation_frames"] == 1800
+
+
+def test_the_loss_axis_keeps_the_start_in_view() -> None:
+    diverging = descentlab.run("rosenbrock", "gd", lr=0.01, max_steps=200)
+    assert diverging.status == ["diverged"] and diverging.loss[0, diverging.steps[0]] > 1e30
+    converging = descentlab.run("quadratic", "newton", max_steps=20)
+    for traj in (diverging, converging):
+        built = scene.build((traj,), SIZE, "t", loss=True)
+        assert built.loss is not None
+        lo, hi = built.loss.y_range
+        start = np.log10(traj.loss[0, 0] - traj.problem.value(traj.problem.minima).min())
+        assert lo < start < hi and hi - lo <= scene.LOSS_DECADES

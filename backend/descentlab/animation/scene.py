@@ -41,6 +41,7 @@ FORMULA_FONT, MIN_FORMULA_FONT = 16, 11
 CHAR_WIDTH = 0.6  # an average character's width, in font sizes (a slight overestimate)
 MAX_ASPECT = 3.0  # equal axis scales unless the domain is longer than this on one side
 TINY = 1e-300  # f − f_min at the minimum itself, on a log axis
+LOSS_DECADES = 18  # the loss plot's log axis spans at most this many powers of ten
 
 
 @dataclass(frozen=True)
@@ -350,8 +351,12 @@ def _loss_series(
         return series, log, (0.0, 1.0)
     lo, hi = float(values.min()), float(values.max())
     if log:
-        hi = math.ceil(hi + 1e-9)
-        lo = max(math.floor(lo), hi - 18)  # 18 decades: below that, machine precision
-        return series, log, (float(lo), float(hi if hi > lo else lo + 1))
+        starts = [s.y[0] for s in series if np.isfinite(s.y[0])]
+        start = math.ceil(max(starts) + 1e-9) if starts else math.ceil(hi)
+        # at most LOSS_DECADES: a diverging run leaves through the top some decades above
+        # its start, a converging one through the bottom (at machine precision, or 0)
+        top = min(math.ceil(hi + 1e-9), start + LOSS_DECADES // 2)
+        bottom = max(math.floor(lo), top - LOSS_DECADES)
+        return series, log, (float(bottom), float(top if top > bottom else bottom + 1))
     pad = (hi - lo) * 0.05 or 1.0
     return series, log, (lo - pad, hi + pad)
