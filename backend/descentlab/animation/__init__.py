@@ -35,7 +35,7 @@ SECONDS = 8.0  # the motion, by default
 
 def defaults(fmt: str) -> tuple[int, tuple[int, int]]:
     """Frames per second and size when not given: slides get 30 frames/s at 1920 x 1080; a GIF
-    (a palette per pixel, no motion compensation) 15 frames/s at 960 x 540."""
+    (256 colours, no motion compensation: large files) 15 frames/s at 960 x 540."""
     return (15, (960, 540)) if fmt == "gif" else (30, (1920, 1080))
 
 
@@ -122,7 +122,7 @@ def _encode(
     seconds: float,
     progress: Callable[[float], None],
 ) -> None:
-    from .draw import Trail, style
+    from .draw import SUPERSAMPLE, Trail, style
     from .encode import Encoder
 
     scale = built.scale
@@ -131,10 +131,10 @@ def _encode(
     looks = [style(r, steps, scale, dots=True, dim=dim) for r in built.rows]
     trails = [Trail(built.surface, built.paths, looks)]
     if built.loss is not None:
+        head = 9 * scale * SUPERSAMPLE  # a dot where each row has got to
         small = [
-            dataclasses.replace(style(r, steps, scale, dots=False), symbol="circle", head=st)
+            dataclasses.replace(style(r, steps, scale, dots=False), symbol="circle", head=head)
             for r in built.rows
-            for st in [9 * scale * 2]
         ]
         trails.append(Trail(built.loss, built.losses, small))
     positions = timeline(steps, fps, seconds)
