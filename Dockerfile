@@ -16,6 +16,11 @@ RUN make install VENV=/opt/venv INSTALL_TARGET=. \
     && find /opt/venv -name '__pycache__' -prune -exec rm -rf {} +
 
 FROM python:3.11-slim
+# Chromium draws an animation's still picture (Plotly through kaleido, POST /api/animations);
+# it brings DejaVu fonts for the text. ffmpeg comes in the imageio-ffmpeg wheel.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium \
+    && rm -rf /var/lib/apt/lists/*
 # Same path as in the build stage: a venv's scripts name their interpreter by absolute path.
 COPY --from=build /opt/venv /opt/venv
 RUN useradd --create-home --uid 10001 descentlab

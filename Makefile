@@ -9,6 +9,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # `-e` for a working tree; the Dockerfile sets INSTALL_TARGET=. for a plain install.
 INSTALL_TARGET ?= -e .
+# Optional dependencies the app uses: `animate` for the page's video export (pyproject.toml).
+EXTRAS ?= animate
 # The CPU build of PyTorch: the reference for the optimiser tests. An unpinned `torch` would
 # resolve to a multi-GB CUDA build.
 TORCH ?= torch==2.13.0
@@ -21,7 +23,7 @@ $(BIN)/python:
 	$(BIN)/pip install --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install $(INSTALL_TARGET)
+	$(BIN)/pip install $(INSTALL_TARGET)$(if $(EXTRAS),'[$(EXTRAS)]')
 	touch $@
 
 install: $(VENV)/.installed

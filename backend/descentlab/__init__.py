@@ -5,10 +5,12 @@
 >>> traj.status[0], traj.x
 >>> traj.figure()                      # contours and paths, as the page draws them
 >>> descentlab.Lab("rosenbrock", ["gd", "adam"])   # the live lab in a notebook
+>>> descentlab.animate(traj, "adam.mp4")  # the same, moving: MP4, WebM or GIF
 """
 
 from __future__ import annotations
 
+from .animation import animate
 from .api_python import optimizers, run, schedules, surfaces
 from .engine import Stop, Trajectory
 from .errors import DescentLabError
@@ -33,6 +35,7 @@ __all__ = [
     "Problem",
     "Stop",
     "Trajectory",
+    "animate",
     "figure",
     "make_problem",
     "optimizers",

@@ -385,6 +385,45 @@ def _machine_code_if_it_pays(row_steps: int) -> Iterator[None]:
         vm.enabled = enabled
 
 
+def _animate(args: argparse.Namespace) -> int:
+    """A preset id, or a JSON file holding a run body, animated into --output."""
+    import json
+    import time
+
+    from .animation import animate
+
+    source: Any = args.source
+    if args.source.endswith(".json") or os.path.sep in args.source:
+        try:
+            with open(args.source, encoding="utf-8") as f:
+                source = json.load(f)
+        except (OSError, ValueError) as err:
+            raise DescentLabError(
+                "source", f"cannot read a run body from {args.source!r}: {err}"
+            ) from None
+    began = time.perf_counter()
+    path = animate(
+        source,
+        args.output,
+        fps=args.fps,
+        size=args.size,
+        seconds=args.seconds,
+        loss=args.loss,
+        title=args.title,
+    )
+    took = time.perf_counter() - began
+    print(f"{path}: {path.stat().st_size / 1e6:.2f} MB in {took:.1f} s")
+    return 0
+
+
+def _size(text: str) -> tuple[int, int]:
+    """``1920x1080`` -> (1920, 1080)."""
+    width, sep, height = text.lower().partition("x")
+    if not sep or not width.isdigit() or not height.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1920x1080")
+    return int(width), int(height)
+
+
 def _surfaces(args: argparse.Namespace) -> int:
     from .problems import CATALOG
 
@@ -485,6 +524,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _run_options(sweep, steps=500)
     sweep.set_defaults(func=_sweep)
+
+    animate = sub.add_parser(
+        "animate",
+        help="animate runs into an MP4, WebM or GIF",
+        description="Animate a preset (see GET /api/presets) or the runs of a run body (a JSON "
+        "file as POST /api/runs takes it): the contours, title, formula and legend drawn once, "
+        "the paths growing over --seconds, the end held a second. The format is the file's "
+        "extension: .mp4 (H.264), .webm (VP9) or .gif.",
+        epilog="example: descentlab animate duke-bowl-momentum -o momentum.mp4 --loss",
+    )
+    animate.add_argument("source", help="a preset id, or a JSON file holding a run body")
+    animate.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="the file: .mp4, .webm or .gif"
+    )
+    animate.add_argument("--fps", type=int, help="frames per second (default 30; a GIF 15)")
+    animate.add_argument(
+        "--size", type=_size, metavar="WxH", help="pixels (default 1920x1080; a GIF 960x540)"
+    )
+    animate.add_argument(
+        "--seconds", type=float, default=8.0, help="the paths' growth (default 8; then 1 s held)"
+    )
+    animate.add_argument("--loss", action="store_true", help="the loss plot beside the surface")
+    animate.add_argument("--title", help="the title (default: the preset's, or the surface's)")
+    animate.set_defaults(func=_animate)
 
     sub.add_parser("surfaces", help="list the surfaces").set_defaults(func=_surfaces)
     sub.add_parser("optimizers", help="list the optimisers").set_defaults(func=_optimizers)

@@ -51,16 +51,19 @@ class Row:
     best: bool
 
 
-def figure(*trajectories: Trajectory) -> go.Figure:
-    """The surface of ``trajectories`` (all on the same one) with every row's path."""
+def figure(*trajectories: Trajectory, domain: Any = None, points: bool = True) -> go.Figure:
+    """The surface of ``trajectories`` (all on the same one) with every row's path, over
+    ``domain`` (``[[xmin, xmax], [ymin, ymax]]``; by default the surface's own). Without
+    ``points`` the paths are their legend entries alone (an animation draws them itself)."""
     import plotly.graph_objects as go
 
     problem = _shared_problem(trajectories)
-    axes, Z = _grid(problem)
-    rows = sorted(_rows(trajectories), key=lambda r: r.best)  # best rows last, on top
-    paths = [_path_trace(problem, r) for r in rows]
+    box = problem.domain if domain is None else np.asarray(domain, dtype=float)
+    axes, Z = _grid(problem, box)
+    drawn = sorted(rows(trajectories), key=lambda r: r.best)  # best rows last, on top
+    paths = [_path_trace(problem, r, points) for r in drawn]
     fig = go.Figure([*_surface_traces(problem, axes, Z), *_minima_traces(problem), *paths])
-    fig.update_layout(_layout(problem, Z))
+    fig.update_layout(_layout(problem, box, Z))
     return fig
 
 
@@ -95,7 +98,7 @@ def _shared_problem(trajectories: tuple[Trajectory, ...]) -> Problem:
     return first
 
 
-def _rows(trajectories: tuple[Trajectory, ...]) -> list[Row]:
+def rows(trajectories: tuple[Trajectory, ...]) -> list[Row]:
     """Every row, named by its optimiser, the hyperparameters that tell its run from the others
     of the same optimiser, and for restarts which row it is."""
     keys = [[repr(row_params(t.params, b)) for b in range(len(t.steps))] for t in trajectories]
@@ -135,9 +138,9 @@ def _show(value: Any) -> str:
     return "/".join(f"{v:g}" for v in value) if isinstance(value, list) else f"{value:g}"
 
 
-def _grid(problem: Problem) -> tuple[list[np.ndarray], np.ndarray]:
-    """The axes over the problem's domain and its values there (non-finite ones NaN)."""
-    axes = [np.linspace(lo, hi, GRID_POINTS) for lo, hi in problem.domain]
+def _grid(problem: Problem, domain: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """The axes over ``domain`` and the problem's values there (non-finite ones NaN)."""
+    axes = [np.linspace(lo, hi, GRID_POINTS) for lo, hi in domain]
     with np.errstate(all="ignore"):
         Z = np.asarray(problem.value_on_grid(axes), dtype=float)
     return axes, np.where(np.isfinite(Z), Z, np.nan)
@@ -201,9 +204,10 @@ def _minima_traces(problem: Problem) -> list[dict[str, Any]]:
     ]
 
 
-def _path_trace(problem: Problem, row: Row) -> dict[str, Any]:
+def _path_trace(problem: Problem, row: Row, points: bool = True) -> dict[str, Any]:
     """A row's path (in 1-D: its points on the curve), a ring at its start, its symbol at its
-    end; restarts thin and light under their run's best row."""
+    end; restarts thin and light under their run's best row. Without ``points``, none of them:
+    its legend entry (line, dash and end symbol) alone."""
     t, n, i = row.traj, int(row.traj.steps[row.b]) + 1, row.run
     one = problem.dim == 1
     x = t.path[row.b, :n, 0]
@@ -212,7 +216,7 @@ def _path_trace(problem: Problem, row: Row) -> dict[str, Any]:
     sizes = np.full(n, dot)
     sizes[0], sizes[-1] = 12, 13 if row.best else 8
     symbols = ["circle-open"] + [SYMBOLS[i % len(SYMBOLS)]] * (n - 1)
-    return {
+    trace = {
         "type": "scatter",
         "mode": "lines+markers",
         "x": x,
@@ -227,6 +231,10 @@ def _path_trace(problem: Problem, row: Row) -> dict[str, Any]:
         + ("x=%{x:.4g}, f=%{y:.4g}" if one else "(%{x:.4g}, %{y:.4g})")
         + "<extra></extra>",
     }
+    if not points:
+        marker = {"color": _colour(i), "size": 10, "symbol": symbols[-1]}
+        trace |= {"x": [None], "y": [None], "marker": marker, "hoverinfo": "skip"}
+    return trace
 
 
 def _colour(i: int) -> str:
@@ -237,16 +245,16 @@ def _dash(i: int) -> str:
     return DASHES[i % len(DASHES)] or "solid"
 
 
-def _layout(problem: Problem, Z: np.ndarray) -> dict[str, Any]:
+def _layout(problem: Problem, domain: np.ndarray, Z: np.ndarray) -> dict[str, Any]:
     """Axes over the domain (a diverging path does not stretch them); in 1-D, over the curve."""
     labels = problem.surface.labels
-    x_range = problem.domain[0].tolist()
+    x_range = domain[0].tolist()
     if problem.dim == 1:
         lo, hi = float(np.nanmin(Z)), float(np.nanmax(Z))
         pad = (hi - lo) * 0.08 or 1.0
         y_axis = {"title": "f", "range": [lo - pad, hi + pad]}
     else:
-        y_axis = {"title": labels[1], "range": problem.domain[1].tolist()}
+        y_axis = {"title": labels[1], "range": domain[1].tolist()}
     return {
         "title": problem.surface.name,
         "template": "plotly_white",

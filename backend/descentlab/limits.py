@@ -43,6 +43,16 @@ MAX_PARAMETERS = 16  # named parameters of one surface
 EXPRESSION_COMPILE_SECONDS = 0.5  # time to derive a typed surface's gradient and Hessian
 EXPRESSION_MAX_ABS = 1e6  # |value| of a declared parameter or a view-box bound
 
+# Animations (descentlab.animate, POST /api/animations)
+MAX_ANIMATION_WIDTH = 3840  # pixels: 4K UHD
+MAX_ANIMATION_HEIGHT = 2160
+MIN_ANIMATION_SIDE = 64
+MAX_ANIMATION_FPS = 60
+MAX_ANIMATION_SECONDS = 60  # the motion (the last frame is held a second more)
+MAX_ANIMATION_FRAMES = 1_800  # frames of the motion, fps x seconds (a minute at 30 frames/s)
+MAX_ANIMATION_JOBS = 4  # animations queued or rendering at once, per server process
+ANIMATION_KEEP_SECONDS = 600  # a finished animation's file is kept this long for download
+
 
 def describe() -> dict[str, int | float]:
     """The limits a client needs to keep its requests within (GET /api/limits)."""
@@ -65,4 +75,12 @@ def describe() -> dict[str, int | float]:
         "max_body_bytes": MAX_BODY_BYTES,
         "max_expression_length": MAX_EXPRESSION_LENGTH,
         "max_parameters": MAX_PARAMETERS,
+        "max_animation_width": MAX_ANIMATION_WIDTH,
+        "max_animation_height": MAX_ANIMATION_HEIGHT,
+        "min_animation_side": MIN_ANIMATION_SIDE,
+        "max_animation_fps": MAX_ANIMATION_FPS,
+        "max_animation_seconds": MAX_ANIMATION_SECONDS,
+        "max_animation_frames": MAX_ANIMATION_FRAMES,
+        "max_animation_jobs": MAX_ANIMATION_JOBS,
+        "animation_keep_seconds": ANIMATION_KEEP_SECONDS,
     }

@@ -4,7 +4,8 @@ CPU work never runs on the event loop: it goes to two thread pools owned by the 
 does what a user waits on while using the page (WebSocket streams, contour grids, analysis,
 expression checks), in pieces of at most a few tens of milliseconds; ``batch_pool`` does
 whole-result requests (``POST /api/runs``, ``/api/sweeps``, ``/api/basins``), which may take
-seconds, so that a few of them cannot occupy every thread the page needs. (The GIL still
+seconds, so that a few of them cannot occupy every thread the page needs; animations render
+on a one-thread pool of their own (api/animations.py). (The GIL still
 shares one core between the two; several worker processes, ``descentlab serve --workers``,
 use several.)
 """
@@ -23,10 +24,12 @@ from threadpoolctl import threadpool_limits
 import descentlab
 
 from . import plotly_bundle
+from .animations import AnimationJobs
 from .guards import BodyLimit, install_handlers
 from .responses import JSON
 from .routes import (
     analysis,
+    animations,
     basins,
     catalogs,
     expressions,
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.unfreeze()
         for pool in (app.state.pool, app.state.batch_pool):
             pool.shutdown(wait=False, cancel_futures=True)
+        app.state.animations.shutdown()
 
     # FastAPIOffline serves /docs and /redoc with Swagger UI and ReDoc from its own package
     # data: no CDN, so the API docs work offline like the page.
@@ -95,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         basins,
         analysis,
         expressions,
+        animations,
         protocol,
     ):
         app.include_router(module.router)
@@ -108,3 +113,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _pools(app: FastAPI, settings: Settings) -> None:
     app.state.pool = ThreadPoolExecutor(settings.threads, thread_name_prefix="descentlab")
     app.state.batch_pool = ThreadPoolExecutor(settings.threads, thread_name_prefix="batch")
+    app.state.animations = AnimationJobs(settings.animation_dir)

@@ -295,3 +295,42 @@ class BasinBody(Model):
             if max(abs(lo), abs(hi)) > limits.EXPRESSION_MAX_ABS:
                 raise ValueError(f"|{name}| must be at most {limits.EXPRESSION_MAX_ABS:g}")
         return view
+
+
+class AnimationBody(Model):
+    """``POST /api/animations``: the runs of ``run`` animated into a video file."""
+
+    run: RunBody
+    format: Literal["mp4", "webm", "gif"] = "mp4"
+    fps: int | None = Field(
+        default=None, ge=1, le=limits.MAX_ANIMATION_FPS, description="default 30; a GIF 15"
+    )
+    width: int | None = Field(
+        default=None,
+        ge=limits.MIN_ANIMATION_SIDE,
+        le=limits.MAX_ANIMATION_WIDTH,
+        multiple_of=2,
+        description="pixels, given with height (default 1920 x 1080; a GIF 960 x 540)",
+    )
+    height: int | None = Field(
+        default=None,
+        ge=limits.MIN_ANIMATION_SIDE,
+        le=limits.MAX_ANIMATION_HEIGHT,
+        multiple_of=2,
+    )
+    seconds: float = Field(
+        default=8.0, gt=0, le=limits.MAX_ANIMATION_SECONDS, description="the paths' growth"
+    )
+    loss: bool = Field(default=False, description="the loss plot beside the surface")
+    title: Annotated[str, Field(max_length=200)] | None = None
+    view: Annotated[list[Range], Field(min_length=1, max_length=2)] | None = Field(
+        default=None, description="[[xmin, xmax], [ymin, ymax]] (else the surface's domain)"
+    )
+
+    @field_validator("view")
+    @classmethod
+    def _ordered(cls, view: list[list[float]] | None) -> list[list[float]] | None:
+        for name, (lo, hi) in zip("xy", view or (), strict=False):
+            if not lo < hi:
+                raise ValueError(f"{name}min must be below {name}max ({lo:g} >= {hi:g})")
+        return view

@@ -7,12 +7,13 @@ set them) with defaults from :mod:`descentlab.limits`; one class, read once per 
 from __future__ import annotations
 
 import os
+import tempfile
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 import descentlab
 
@@ -30,8 +31,15 @@ def default_frontend_dir() -> Path:
     return bundled if bundled.is_dir() else package.parents[1] / "frontend"
 
 
+def default_animation_dir() -> Path:
+    """One folder for every worker process of a server (so any of them finds any job)."""
+    uid = os.getuid() if hasattr(os, "getuid") else "user"
+    return Path(tempfile.gettempdir()) / f"descentlab-animations-{uid}"
+
+
 class Settings(BaseModel):
     frontend_dir: Path
+    animation_dir: Path = Field(default_factory=default_animation_dir)
     max_body_bytes: int = MAX_BODY_BYTES
     max_ws_runs: int = MAX_WS_RUNS
     ws_queue_frames: int = 8  # frames a socket may hold unsent before its runs pause
@@ -48,6 +56,7 @@ class Settings(BaseModel):
         env = os.environ
         return cls(
             frontend_dir=Path(env.get("DESCENTLAB_FRONTEND_DIR") or default_frontend_dir()),
+            animation_dir=Path(env.get("DESCENTLAB_ANIMATION_DIR") or default_animation_dir()),
             threads=int(env.get("DESCENTLAB_THREADS", min(8, os.cpu_count() or 1))),
         )
 
