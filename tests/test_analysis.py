@@ -80,7 +80,7 @@ def test_gradient_check_catches_a_wrong_gradient() -> None:
 
     problem = make_problem("rosenbrock")
     x = np.array([-1.5, 2.0])
-    f, g = problem.value_and_grad(x[None])
+    _, g = problem.value_and_grad(x[None])
     assert analysis._gradient_check(problem, x, g[0])["ok"]
     wrong = analysis._gradient_check(problem, x, g[0] * (1 + 1e-3))
     assert not wrong["ok"] and wrong["max_error"] > 1e-4

@@ -199,7 +199,9 @@ def test_step_size_analysis_and_inspector(page: Any, artifacts: Path) -> None:
     # on the ridge at (0, 1) the Hessian is indefinite: Newton heads for a saddle
     page.fill("#ins-x", "0")
     page.press("#ins-y", "Enter")
-    page.wait_for_function("() => document.querySelector('#ins-out').dataset.type === 'not critical'")
+    page.wait_for_function(
+        "() => document.querySelector('#ins-out').dataset.type === 'not critical'"
+    )
     assert "toward a saddle" in page.locator("#ins-out .newton").inner_text()
     wait_fitted(page)
     page.screenshot(path=str(artifacts / "inspect.png"))
