@@ -152,7 +152,7 @@ def _surface_traces(
     if problem.dim == 1:
         curve = {"type": "scatter", "mode": "lines", "x": axes[0], "y": Z, "name": "f"}
         return [{**curve, "showlegend": False, "line": {"color": "#555", "width": 2}}]
-    z, colorbar = _log_heights(Z) if problem.surface.log_contours else (Z, {"title": "f"})
+    z, colorbar = log_heights(Z) if problem.surface.log_contours else (Z, {"title": "f"})
     return [
         {
             "type": "contour",
@@ -171,7 +171,7 @@ def _surface_traces(
     ]
 
 
-def _log_heights(Z: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+def log_heights(Z: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
     """log10(f - fmin + eps), with a colour bar ticked at the powers of ten."""
     zmin, zmax = np.nanmin(Z), np.nanmax(Z)
     top = int(np.ceil(np.log10(max(zmax - zmin, LOG_EPS) + LOG_EPS)))

@@ -26,7 +26,7 @@ from . import engine
 from .api.schemas import RunBody
 from .api.service import prepare_runs
 from .errors import DescentLabError
-from .figures import DASHES, PALETTE, _log_heights, _rows
+from .figures import DASHES, PALETTE, log_heights, rows
 from .optimizers import REGISTRY
 from .presets import PRESETS
 
@@ -164,7 +164,7 @@ def _figure(problem: Any, view: dict[str, Any]) -> dict[str, Any]:
         z, zlabel, levels = Z, "f", [float(v) for v in view["levels"]]
     else:
         log = problem.surface.log_contours
-        z, colorbar = _log_heights(Z) if log else (Z, {"title": "f"})
+        z, colorbar = log_heights(Z) if log else (Z, {"title": "f"})
         zlabel, levels = colorbar["title"], _even_levels(z)
     return {
         "dim": 2,
@@ -216,7 +216,7 @@ def _paths(trajectories: list[engine.Trajectory], figure: dict[str, Any]) -> lis
     drawing only, the points less than half a pixel from the last one kept are left out."""
     pixel = np.array([figure["x"][-1] - figure["x"][0], figure["y"][-1] - figure["y"][0]]) / 640
     out = []
-    for row in _rows(tuple(trajectories)):
+    for row in rows(tuple(trajectories)):
         if not row.best:
             continue
         t, n = row.traj, int(row.traj.steps[row.b]) + 1
