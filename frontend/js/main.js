@@ -12,6 +12,7 @@ import { Player, SPEEDS } from "./player.js";
 import { renderPresets, toState, lectureOrder } from "./presets.js";
 import { LectureMode } from "./lecture.js";
 import { exportRuns, exportPNG } from "./export.js";
+import { VideoExport } from "./video.js";
 import { renderSummary, statusText } from "./summary.js";
 import { setSelect, formatValue } from "./slider.js";
 import { runLabels } from "./labels.js";
@@ -312,6 +313,12 @@ const player = new Player({
 });
 player.setSpeed(store.state.speed);
 
+// The view as [[xmin, xmax], [ymin, ymax]] (a curve: its x only), or null at home.
+function viewBox(s) {
+  if (!s.view) return null;
+  return s.view.length === 4 ? [s.view.slice(0, 2), s.view.slice(2)] : [s.view.slice(0, 2)];
+}
+
 // ---- runs over the WebSocket ----
 function runBody(s) {
   const body = {
@@ -589,6 +596,11 @@ async function guarded(fn) {
     banner(`Export failed: ${err.message}`);
   }
 }
+const video = new VideoExport($("#video"), {
+  limits: catalog.limits,
+  request: () => (runs.length ? { run: runBody(store.state), view: viewBox(store.state) } : null),
+});
+$("#export-video").addEventListener("click", () => video.open());
 $("#export-csv").addEventListener("click", () => guarded(() => exportRuns(runBody(store.state), "csv")));
 $("#export-json").addEventListener("click", () => guarded(() => exportRuns(runBody(store.state), "json")));
 $("#export-png").addEventListener("click", () => guarded(() =>
