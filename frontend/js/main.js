@@ -19,6 +19,9 @@ import { validate } from "./custom.js";
 import { drawData } from "./datapanel.js";
 import { LrBound, Inspector } from "./analysis.js";
 import { GRID_ENCODING, decodeGrid } from "./grid.js";
+import { Views } from "./views.js";
+import { SweepView } from "./sweepview.js";
+import { BasinView } from "./basinview.js";
 
 const $ = (sel) => document.querySelector(sel);
 const app = $("#app");
@@ -508,6 +511,7 @@ async function refreshSurface({ rebind = true } = {}) {
     if (custom) b2.log_contours = wantsLog(g);
     bound = b2;
     showViewToggles(store.state); // (a typed surface's dimension is known now)
+    views.update(store.state);
     plot.setSurface(b2, g, s.view, s.levels);
     if (window.Plotly) { // the contours first; paths and loss next frame
       drawPage();
@@ -560,6 +564,7 @@ store.onChange((s, info) => {
   player.setSpeed(state.speed);
   controls.render(state, bound, info.external);
   lrBound.render(bound, lrContext(state));
+  views.update(state);
   if (info.external || info.surface) refreshSurface();
   else if (info.view) refreshSurface({ rebind: false });
   if (info.external || !(info.view || info.ui)) queueRun(Boolean(info.live));
@@ -685,7 +690,17 @@ $("#export-png").addEventListener("click", () => guarded(async () => {
 }));
 $("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") inspector.close(); });
 
+// The views beside the surface (a sweep heatmap, a basin map), each from the page's runs.
+const views = new Views({
+  root: $("#viewpanel"), buttons: { sweep: $("#show-sweep"), basins: $("#show-basins") },
+  kinds: { sweep: SweepView, basins: BasinView },
+  ctx: { catalog, commit: (fn, opts) => store.commit(fn, opts), runBody, bound: () => bound,
+    ready: plotlyReady, state: () => store.state, labels: (s) => runLabels(s.opts, catalog) },
+  onLayout: () => $("#views").classList.toggle("with-view", Boolean(store.state.show)),
+});
+
 // ---- start ----
+views.update(store.state);
 lecture.render(store.state.lecture);
 document.body.classList.toggle("lecturing", lecture.active);
 showViewToggles(store.state);
