@@ -193,7 +193,7 @@ export class BasinView {
     if (!this.fig.dataset.wired) {
       this.fig.dataset.wired = "1";
       this.fig.on("plotly_click", (ev) => {
-        const cell = clickedCell(ev);
+        const cell = clickedCell(ev, this.result.answer.x, this.result.answer.y);
         if (cell) this.pick(...cell);
       });
     }

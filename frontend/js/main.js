@@ -715,4 +715,4 @@ plotlyReady.then(() => {
   draw();
 });
 // For tests and the curious: the live objects (read them, do not rely on them as an API).
-window.descentlab = { store, runs, player, catalog };
+window.descentlab = { store, runs, player, catalog, views };

@@ -358,7 +358,7 @@ export class SweepView {
     if (!this.fig.dataset.wired) {
       this.fig.dataset.wired = "1";
       this.fig.on("plotly_click", (ev) => {
-        const cell = clickedCell(ev);
+        const cell = clickedCell(ev, this.result.xs, this.result.ys);
         if (cell) this.pick(...cell);
       });
     }

@@ -138,10 +138,15 @@ export function gridKeys(fig, { get, show, pick }) {
   return { reset: () => { at = null; } };
 }
 
-// The cell a Plotly click landed on: [i, j] (column, row) of a heatmap trace, or null.
-export function clickedCell(ev) {
+// The cell a Plotly click landed on: [i, j] (column, row) of the heatmap over `x` and `y`; a
+// marker drawn over the heatmap (a minimum, the start) answers for the cell under it.
+export function clickedCell(ev, x, y) {
   const p = ev.points.find((q) => Array.isArray(q.pointNumber));
-  return p ? [p.pointNumber[1], p.pointNumber[0]] : null;
+  if (p) return [p.pointNumber[1], p.pointNumber[0]];
+  const q = ev.points.find((r) => Number.isFinite(r.x) && Number.isFinite(r.y));
+  if (!q) return null;
+  const nearest = (values, v) => values.reduce((best, w, k) => (Math.abs(w - v) < Math.abs(values[best] - v) ? k : best), 0);
+  return [nearest(x, q.x), nearest(y, q.y)];
 }
 
 // A grid as CSV: a header of x values (after `corner`), then one line per y value.
