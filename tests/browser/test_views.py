@@ -201,3 +201,22 @@ def test_views_axe_clean_and_screenshots(
         assert found == [], found
     finally:
         ctx.close()
+
+
+def test_view_presets_open_their_views(page: Any) -> None:
+    page.goto("/#lecture=dog-basins")
+    wait_view(page, "basins", 100)
+    assert heatmap_shape(page, "basins") == [100, 100]
+    labels = page.evaluate("() => document.getElementById('basins-fig').data[0].z")
+    assert {v for row in labels for v in row} == {-1, 0}  # the centre's basin, and the plain
+    page.click("button.preset[data-preset=duke-bowl-momentum-sweep]")
+    wait_view(page, "sweep", 100)
+    assert page.get_attribute("#show-sweep", "aria-pressed") == "true"
+    hash_ = page.evaluate("() => location.hash")
+    assert "show=sweep" in hash_ and "m:status" in hash_ and "x:lr" in hash_
+    z = page.evaluate("() => document.getElementById('sweep-fig').data[0].z")
+    assert len(z) == 100 and {v for row in z for v in row} == {0, 1, 2}
+    # a preset without a view closes it
+    page.click("button.preset[data-preset=duke-bowl-momentum]")
+    page.wait_for_function("() => !location.hash.includes('show=')")
+    assert page.is_hidden("#viewpanel")
