@@ -122,15 +122,23 @@ export class BasinView {
     this.fig.dataset.state = "computing";
     this.say(`Computing ${n} × ${n} starts of ${body.max_steps} steps…`);
     try {
-      const ok = await this.latest.run(sizes.map((m) => async (live) => {
-        const answer = await (await postRaw("/api/basins", this.request(body, s, set, m))).json();
-        if (!live()) return;
-        await this.ctx.ready;
-        this.result = { answer, set };
-        this.keys.reset();
-        this.draw();
-        this.fig.dataset.state = m === n ? "done" : "coarse";
-        this.fig.dataset.n = String(m);
+      let previous = Promise.resolve();
+      const ok = await this.latest.run(sizes.map((m) => {
+        // each request once the one before has been answered (the server's pool would
+        // otherwise compute the full grid first), not drawn: the next computes meanwhile
+        const answer = previous.then(() => postRaw("/api/basins", this.request(body, s, set, m))).then((r) => r.json());
+        previous = answer;
+        answer.catch(() => {}); // (reported when its turn comes)
+        return async (live) => {
+          const got = await answer;
+          if (!live()) return;
+          await this.ctx.ready;
+          this.result = { answer: got, set };
+          this.keys.reset();
+          this.draw();
+          this.fig.dataset.state = m === n ? "done" : "coarse";
+          this.fig.dataset.n = String(m);
+        };
       }));
       if (!ok) return;
       const c = this.result.answer.counts;

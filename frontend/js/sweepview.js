@@ -273,16 +273,24 @@ export class SweepView {
     this.fig.dataset.state = "computing";
     this.say(`Computing ${n} × ${n} runs of ${body.max_steps} steps…`);
     try {
-      const ok = await this.latest.run(sizes.map((m) => async (live) => {
+      let previous = Promise.resolve();
+      const ok = await this.latest.run(sizes.map((m) => {
         const { request, xs, ys } = sweepBody(body, set, m);
-        const answer = await (await postRaw("/api/sweeps", request)).json();
-        if (!live()) return;
-        await this.ctx.ready;
-        this.result = { xs, ys, answer, set, full: m === n };
-        this.keys.reset();
-        this.draw();
-        this.fig.dataset.state = m === n ? "done" : "coarse";
-        this.fig.dataset.n = String(m);
+        // each request once the one before has been answered (the server's pool would
+        // otherwise compute the full grid first), not drawn: the next computes meanwhile
+        const answer = previous.then(() => postRaw("/api/sweeps", request)).then((r) => r.json());
+        previous = answer;
+        answer.catch(() => {}); // (reported when its turn comes)
+        return async (live) => {
+          const got = await answer;
+          if (!live()) return;
+          await this.ctx.ready;
+          this.result = { xs, ys, answer: got, set, full: m === n };
+          this.keys.reset();
+          this.draw();
+          this.fig.dataset.state = m === n ? "done" : "coarse";
+          this.fig.dataset.n = String(m);
+        };
       }));
       if (!ok) return;
       const counts = this.counts();
@@ -322,7 +330,8 @@ export class SweepView {
     const valued = (st) => (m === "loss" ? st !== "diverged" : m === "steps" ? st === "converged" : false);
     if (m !== "status") {
       const raw = m === "loss" ? loss : steps;
-      const positive = raw.flat().every((v, k) => !valued(status.flat()[k]) || v === null || v > 0);
+      const flat = status.flat();
+      const positive = raw.flat().every((v, k) => !valued(flat[k]) || v === null || v > 0);
       const log = m === "loss" && positive;
       const z = raw.map((row, j) => row.map((v, i) => (valued(status[j][i]) && v !== null ? (log ? Math.log10(v) : v) : null)));
       traces.push({

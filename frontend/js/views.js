@@ -157,8 +157,10 @@ export function gridCSV(corner, x, y, cell) {
   return lines.join("\n") + "\n";
 }
 
-// A request that answers only if no newer one has begun, and the start of every request
-// (coarse first, then full, in order) as `run(steps)`: each step is (signal) => Promise.
+// Steps that take effect only while no newer run() has begun: run(steps) awaits each step in
+// order, passing it live() (whether it is still the newest); answers whether it stayed so.
+// (The sweep and basin views start every request of a change at once, the coarse grid's and
+// the full one's, and draw each in order: the full grid computes while the coarse one is drawn.)
 export class Latest {
   constructor() {
     this.token = 0;
@@ -166,10 +168,11 @@ export class Latest {
 
   async run(steps) {
     const token = ++this.token;
+    const live = () => token === this.token;
     for (const step of steps) {
-      if (token !== this.token) return false;
-      await step(() => token === this.token);
+      if (!live()) return false;
+      await step(live);
     }
-    return token === this.token;
+    return live();
   }
 }
