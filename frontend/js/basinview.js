@@ -166,6 +166,12 @@ export class BasinView {
     return `${label < listed ? "minimum" : "end point"} ${label + 1} at (${x}, ${y})${kind}`;
   }
 
+  // The legend's: where the basin's runs end (the hover says the rest).
+  shortName(label) {
+    if (label < 0) return "diverged / not converged";
+    return `(${this.result.answer.minima[label].map(formatValue).join(", ")})`;
+  }
+
   draw() {
     if (!window.Plotly || !this.result) return;
     const { answer } = this.result;
@@ -179,7 +185,7 @@ export class BasinView {
       text, customdata: answer.steps, name: "basins",
       hovertemplate: "start (%{x:.4g}, %{y:.4g})<br>%{text}<br>%{customdata} steps<extra></extra>",
     }];
-    for (const l of present) traces.push(legendSwatch(names.get(l), colourOf(l)));
+    for (const l of present) traces.push(legendSwatch(this.shortName(l), colourOf(l)));
     traces.push({
       type: "scatter", mode: "markers", x: answer.minima.map((m) => m[0]), y: answer.minima.map((m) => m[1]),
       name: "minima", text: answer.minima.map((_, k) => this.name(k)), hovertemplate: "%{text}<extra></extra>",
