@@ -9,7 +9,8 @@ page), posted from this process over loopback, measured in the same run.
 
   sweep: momentum on x² + 100y², 100 × 100 (lr, momentum) settings × 500 steps (no early stop)
   basins: gd on Himmelblau, 200 × 200 starts, at most 1,000 steps (default stopping rules), and
-          the same map with no early stop (every start runs 1,000 steps: 4 × 10⁷ steps)
+          the same map with no early stop (every start runs 1,000 steps: 4 × 10⁷ steps), and
+          Adam on the nightmare surface (exponentials and sines) with no early stop
 
 Usage: python bench/views.py [--repeat N]   (fastest and median of N after a warm-up)
 """
@@ -45,6 +46,12 @@ CASES = [
         "basins 200x200 x 1000 steps (gd on himmelblau, default stop)",
         "basins",
         "surface=himmelblau&steps=1000&opt=gd(lr:0.01)&speed=Infinity&basins=run:0,n:200",
+        200,
+    ),
+    (
+        "basins 200x200 x 1000 steps (gd on himmelblau, no early stop)",
+        "basins",
+        "surface=himmelblau&steps=1000&gtol=off&opt=gd(lr:0.01)&speed=Infinity&basins=run:0,n:200",
         200,
     ),
     (
