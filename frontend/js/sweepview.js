@@ -209,8 +209,11 @@ export class SweepView {
           if (key === "run") d.sw = {};
           if (key === "x") for (const k of ["x0", "x1", "xs"]) delete d.sw[k];
           if (key === "y") for (const k of ["y0", "y1", "ys"]) delete d.sw[k];
-          if (key === "x" && value === d.sw.y) d.sw.y = d.sw.x;
-          if (key === "y" && value === d.sw.x) d.sw.x = d.sw.y;
+          const other = key === "x" ? "y" : "x"; // picking the other axis's name swaps them
+          if (key !== "run" && value === d.sw[other]) {
+            d.sw[other] = d.sw[key];
+            for (const k of ["0", "1", "s"]) delete d.sw[other + k];
+          }
         }
         if (Number.isFinite(value) || typeof value === "string") d.sw[key] = value;
       }, { ui: true });
