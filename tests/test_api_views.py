@@ -52,6 +52,12 @@ def test_optimizers_say_what_a_sweep_can_vary(client: TestClient) -> None:
         o: {h["name"] for h in catalog[o]["hyperparameters"] if h["sweepable"]}
         for o in ("momentum", "random-search")
     }
+    assert [o for o in catalog if catalog[o]["one_at_a_time"]] == [
+        "bfgs",
+        "lbfgs",
+        "newton-cg",
+        "nelder-mead",
+    ]
     assert sweepable == {
         "momentum": {"lr", "momentum", "dampening", "weight_decay"},
         "random-search": set(),

@@ -16,7 +16,7 @@ const colourOf = (label) => (label < 0 ? NO_BASIN : BASIN_COLOURS[label % BASIN_
 
 // Whether the server maps basins for this optimiser: scipy's methods (one start at a time)
 // and the zeroth-order rules (they never converge by the stopping rules) it refuses.
-export const mapsBasins = (opt) => opt.family !== "zeroth-order" && opt.family !== "quasi-newton" && opt.id !== "newton-cg";
+export const mapsBasins = (opt) => opt.family !== "zeroth-order" && !opt.one_at_a_time;
 
 // The map's settings from the state (`bs`): which run, and the grid's points a side.
 export function basinSettings(s, catalog) {

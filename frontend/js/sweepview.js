@@ -73,7 +73,9 @@ export function sweepSettings(s, catalog) {
     return { axis, lo: r[0], hi: r[1], log: log && r[0] > 0 };
   };
   const limit = maxGrid(catalog.limits, s.steps);
-  const n = Math.min(limit, Math.max(2, Number.isInteger(sw.n) ? sw.n : 100));
+  // scipy's methods run a sweep's settings one after another: a smaller grid by default
+  const fallback = catalog.optimizers.get(o.id).one_at_a_time ? 20 : 100;
+  const n = Math.min(limit, Math.max(2, Number.isInteger(sw.n) ? sw.n : fallback));
   const metric = sw.m in METRICS ? sw.m : "loss";
   return { run, o, axes, x: range(x, sw.x0, sw.x1, sw.xs), y: range(y, sw.y0, sw.y1, sw.ys), n, limit, metric };
 }
