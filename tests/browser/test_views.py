@@ -171,6 +171,14 @@ def test_basin_map_cell_moves_the_start_into_its_basin(page: Any) -> None:
     assert end == pytest.approx(answer["minima"][answer["labels"][j][i]], abs=1e-3)
     # the map does not depend on the start: it is not asked for again
     assert page.evaluate("() => document.getElementById('basins-fig').dataset.state") == "done"
+    with page.expect_download() as info:
+        page.click("#view-csv")
+    assert info.value.suggested_filename == "descentlab-basins-gd.csv"
+    lines = open(info.value.path(), encoding="utf-8").read().splitlines()
+    grid = [line.split(",") for line in lines if not line.startswith("#")]
+    assert grid[0][0] == "y \\ x" and [float(v) for v in grid[0][1:]] == answer["x"]
+    assert [float(row[0]) for row in grid[1:]] == answer["y"]
+    assert [[int(v) for v in row[1:]] for row in grid[1:]] == answer["labels"]
     assert page.console.errors == []
 
 
