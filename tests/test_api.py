@@ -125,7 +125,8 @@ def test_presets_name_their_lecture_and_section(client: TestClient) -> None:
     lectures = [lecture["id"] for lecture in catalog["lectures"]]
     assert lectures and len(set(lectures)) == len(lectures)
     for preset in catalog["presets"]:
-        assert {"id", "title", "description", "try_this", "differs", "run", "view"} <= set(preset)
+        keys = {"id", "title", "description", "try_this", "differs", "run", "view", "show"}
+        assert keys <= set(preset)
         assert preset["lecture"] in lectures and preset["section"]
 
 

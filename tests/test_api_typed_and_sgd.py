@@ -164,7 +164,7 @@ def test_a_sweep_varies_a_pair_as_pairs(client: TestClient) -> None:
         ({"lr": [[0.1, 0.2]]}, ["body", "sweep", "lr", 0]),
         ({"lr": [-1.0]}, ["body", "sweep", "lr", 0]),
         ({"lr": []}, ["body", "sweep", "lr"]),
-        ({"lr": [0.1] * 200, "eps": [1e-8] * 200}, ["body", "sweep"]),
+        ({"lr": [0.1] * 201, "eps": [1e-8] * 200}, ["body", "sweep"]),  # 40,200 settings
     ],
 )
 def test_bad_sweeps_are_422(client: TestClient, sweep, loc) -> None:

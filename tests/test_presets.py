@@ -13,8 +13,8 @@ import pytest
 from numpy.polynomial import polynomial
 from scipy import optimize
 
-from descentlab.api.schemas import RunBody
-from descentlab.api.service import run_result
+from descentlab.api.schemas import BasinBody, RunBody, SweepBody
+from descentlab.api.service import basin_result, run_result, sweep_result
 from descentlab.presets import LECTURES, PRESETS, Preset
 from descentlab.problems import make_problem
 from test_lecture_surfaces import bad_function, difference_of_gaussians, sum_of_squares
@@ -343,11 +343,67 @@ def _check_oslo_momentum(preset: Preset) -> None:
     assert np.abs(_path(notes) - _path(torch_form)).max() > 1e-3
 
 
+def _sweep_axis(axis: dict[str, Any], n: int) -> list[float]:
+    lo, hi = axis["range"]
+    grid = np.geomspace(lo, hi, n) if axis["scale"] == "log" else np.linspace(lo, hi, n)
+    return [float(v) for v in grid]
+
+
+def _check_momentum_sweep(preset: Preset) -> None:
+    """The sweep's diverged cells are those beyond heavy-ball momentum's stability edge on a
+    quadratic, lr·λmax < 2(1 + μ) (λmax = 200), away from the edge itself (where 500 steps
+    are too few to decide); and the preset's own setting is a stable one."""
+    show = preset.show
+    assert show is not None and show["view"] == "sweep" and show["metric"] == "status"
+    n = show["n"]
+    x, y = _sweep_axis(show["x"], n), _sweep_axis(show["y"], n)
+    opt = preset.run["optimizers"][show["optimizer"]]
+    body = {k: v for k, v in preset.run.items() if k != "optimizers"}
+    sweep = {show["y"]["name"]: y, show["x"]["name"]: x}  # y slowest: row j * n + i
+    answer = sweep_result(SweepBody.model_validate({**body, "optimizer": opt, "sweep": sweep}))
+    status = np.array(answer["status"]).reshape(n, n)
+    lr, mu = np.array(x)[None, :], np.array(y)[:, None]
+    edge = lr * 200 / (2 * (1 + mu))
+    assert (status[edge > 1.05] == "diverged").all()
+    assert (status[edge < 0.95] != "diverged").all()
+    assert 0.2 < (status == "diverged").mean() < 0.5  # the edge runs through the picture
+    (run,) = _runs(preset)
+    assert run["status"] == "converged"
+
+
+def _check_dog_basins(preset: Preset) -> None:
+    """Every start inside the ring (r² < 2.5 ln 5, with a margin) is labelled by the centre,
+    every start outside it by −1 (it slides away), as the description says."""
+    show = preset.show
+    assert show is not None and show["view"] == "basins"
+    (opt,) = preset.run["optimizers"]
+    n = show["n"]
+    answer = basin_result(
+        BasinBody.model_validate(
+            {
+                "surface": "dog",
+                "optimizer": opt,
+                "max_steps": preset.run["max_steps"],
+                "nx": n,
+                "ny": n,
+            }
+        )
+    )
+    labels = np.array(answer["labels"])
+    assert answer["listed"] == 1 and len(answer["minima"]) == 1  # no other end point
+    X, Y = np.meshgrid(answer["x"], answer["y"])
+    r2 = (X + 0.8 * Y) ** 2 + (1.5 * Y - 0.2 * X) ** 2
+    ring = 2.5 * np.log(5)
+    assert (labels[r2 < 0.95 * ring] == 0).all()
+    assert (labels[r2 > 1.05 * ring] == -1).all()
+
+
 ORACLES: dict[str, Callable[[Preset], None]] = {
     "quartic-analytic": _check_quartic,
     **{f"parabola-lr-{lr:g}": _check_parabola for lr in (0.25, 0.01, 0.5, 0.98, 1.5)},
     "polynomial-five-paths": _check_polynomial,
     "dog-inside-outside": _check_dog,
+    "dog-basins": _check_dog_basins,
     "line-fit-gd": _check_line_fit_gd,
     "line-fit-sgd": _check_line_fit_sgd,
     "nightmare-gd": _check_nightmare_gd,
@@ -357,6 +413,7 @@ ORACLES: dict[str, Callable[[Preset], None]] = {
     "duke-ewa-momentum-1d": _check_duke_1d,
     "duke-bowl-gd": _check_duke_bowl,
     "duke-bowl-momentum": _check_duke_bowl,
+    "duke-bowl-momentum-sweep": _check_momentum_sweep,
     "duke-bowl-rmsprop": _check_duke_bowl,
     "duke-bowl-adam": _check_duke_bowl,
     "duke-rosenbrock-gd-100k": _check_duke_gd_100k,

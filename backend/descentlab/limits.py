@@ -10,8 +10,9 @@ MAX_BATCH = 40_000  # rows of the batch axis in one run (starts x settings; a 20
 MAX_RESTARTS = 256  # random restarts of one run
 MAX_OPTIMIZERS = 8  # optimisers compared in one request
 MAX_GRID_POINTS = 500  # per axis of a contour grid (so at most 500 x 500 values)
-MAX_SWEEP_POINTS = 10_000  # settings in one hyperparameter sweep
-MAX_SWEEP_STEPS = 5_000_000  # settings x max_steps of one sweep (10,000 x 500: time, memory)
+MAX_SWEEP_POINTS = 40_000  # settings in one hyperparameter sweep (a 200 x 200 heatmap)
+# settings x max_steps of one sweep (40,000 x 500: ~0.5 s compiled, a few seconds on numpy)
+MAX_SWEEP_STEPS = 20_000_000
 MAX_BASIN_POINTS = 200  # per axis of a basin map's grid of starts (so at most 200 x 200 runs)
 # nx x ny x max_steps of one basin map, for the first-order rules (compiled per column: the
 # 200 x 200 x 1,000 map of the issue), and for what runs on numpy's arrays only (Newton, a

@@ -66,6 +66,7 @@ class Param:
             "help": self.help,
             "integer": self.integer,
             "size": self.size,
+            "sweepable": self.per_row,
         }
 
 

@@ -40,7 +40,11 @@ class Preset:
     """A figure of the notes. ``section`` says where it is; ``description`` what it shows;
     ``try_this`` one change to make and what to watch; ``differs`` (when set) where our run
     differs from what the notes print, and why. ``view`` may set the figure's ``domain``
-    (a box other than the surface's own) and its contour ``levels`` (the notes' own)."""
+    (a box other than the surface's own) and its contour ``levels`` (the notes' own).
+    ``show`` opens a view beside the surface for optimiser ``optimizer`` (an index into the
+    run's): ``{"view": "sweep", "x": {"name", "range", "scale"}, "y": ..., "n", "metric"}``
+    (``POST /api/sweeps`` over an n × n grid; metric ``loss``, ``steps`` or ``status``) or
+    ``{"view": "basins", "n"}`` (``POST /api/basins`` over the figure's box)."""
 
     id: str
     title: str
@@ -51,6 +55,7 @@ class Preset:
     run: dict[str, Any]
     view: dict[str, Any] | None = None
     differs: str | None = None
+    show: dict[str, Any] | None = None
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -63,6 +68,7 @@ class Preset:
             "differs": self.differs,
             "run": self.run,
             "view": self.view,
+            "show": self.show,
         }
 
 
@@ -248,6 +254,24 @@ GLASGOW: tuple[Preset, ...] = (
         },
     ),
     Preset(
+        id="dog-basins",
+        title="Difference of Gaussians: where gradient descent can get to",
+        lecture="glasgow",
+        section="3.2.3 Vectorised example",
+        description="Gradient descent (step 0.5, at most 1,000 steps) from every start of a "
+        "100 × 100 grid over the window, coloured by where it ends: every start inside the "
+        "ring r² < 2.5 ln 5 reaches the centre, one basin; every start outside slides away "
+        "across the plain and never converges (grey).",
+        try_this="Click a grey cell: the path starts there and slides out of the window.",
+        differs="The notes draw the surface only; the basin map is ours.",
+        run={
+            "surface": "dog",
+            "max_steps": 1000,
+            "optimizers": [{"id": "gd", "params": {"lr": 0.5}}],
+        },
+        show={"view": "basins", "optimizer": 0, "n": 100},
+    ),
+    Preset(
         id="line-fit-gd",
         title="Fitting a line: gradient descent on (m, c)",
         lecture="glasgow",
@@ -392,6 +416,35 @@ DUKE: tuple[Preset, ...] = (
         "larger first steps, so the path differs from the notes' figure in its first swings.",
         run=_duke_bowl(75, {"id": "ewa-momentum", "params": {"lr": 0.01, "beta": 0.9}}),
         view=_BOWL_VIEW,
+    ),
+    Preset(
+        id="duke-bowl-momentum-sweep",
+        title="x² + 100y²: where momentum is stable",
+        lecture="duke",
+        section="Momentum and RMSprop in 2D: gradient descent with momentum",
+        description="Momentum (b = μb + ∇f, x −= lr·b) from (−1, −1) for 100 × 100 settings "
+        "of lr and μ, coloured by how each run of 500 steps ends. Runs diverge exactly where "
+        "lr·λmax > 2(1 + μ), λmax = 200: momentum lets the step grow to (1 + μ) times plain "
+        "gradient descent's bound 2/λmax = 0.01 before the swing across the valley blows up.",
+        try_this="Click a cell just left of the red edge: the path swings across the valley "
+        "for hundreds of steps before it settles.",
+        differs="The notes run one setting (momentum as an average of gradients); the sweep "
+        "over lr and μ, with PyTorch's form of momentum, is ours.",
+        run={
+            "surface": _DUKE_BOWL,
+            "start": [-1.0, -1.0],
+            "max_steps": 500,
+            "optimizers": [{"id": "momentum", "params": {"lr": 0.01, "momentum": 0.9}}],
+        },
+        view=_BOWL_VIEW,
+        show={
+            "view": "sweep",
+            "optimizer": 0,
+            "x": {"name": "lr", "range": [1e-4, 0.1], "scale": "log"},
+            "y": {"name": "momentum", "range": [0.0, 0.99], "scale": "linear"},
+            "n": 100,
+            "metric": "status",
+        },
     ),
     Preset(
         id="duke-bowl-rmsprop",

@@ -13,6 +13,9 @@ function save(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(a.href), 10000);
 }
 
+// Text the page made (a view's CSV) as a download.
+export const saveText = (text, filename, type) => save(new Blob([text], { type }), filename);
+
 export async function exportRuns(body, format) {
   const path = format === "csv" ? "/api/runs?format=csv" : "/api/runs";
   const resp = await postRaw(path, body);

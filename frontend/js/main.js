@@ -22,6 +22,9 @@ import { drawData } from "./datapanel.js";
 import { LrBound, Inspector } from "./analysis.js";
 import { GRID_ENCODING, decodeGrid } from "./grid.js";
 import { UserData } from "./userdata.js";
+import { Views } from "./views.js";
+import { SweepView } from "./sweepview.js";
+import { BasinView } from "./basinview.js";
 
 const $ = (sel) => document.querySelector(sel);
 const app = $("#app");
@@ -434,6 +437,7 @@ async function refreshSurface({ rebind = true } = {}) {
     if (custom) b2.log_contours = wantsLog(g);
     bound = b2;
     showViewToggles(store.state); // (a typed surface's dimension is known now)
+    views.update(store.state);
     plot.setSurface(b2, g, s.view, s.levels);
     if (window.Plotly) { // the contours first; paths and loss next frame
       drawPage();
@@ -487,6 +491,7 @@ store.onChange((s, info) => {
   controls.render(state, bound, info.external);
   userData.render(state.surface);
   lrBound.render(bound, lrContext(state));
+  views.update(state);
   if (info.external || info.surface) refreshSurface();
   else if (info.view) refreshSurface({ rebind: false });
   if (info.external || !(info.view || info.ui)) queueRun(Boolean(info.live));
@@ -608,7 +613,17 @@ $("#export-png").addEventListener("click", () => guarded(() =>
     store.state.surface)));
 $("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") inspector.close(); });
 
+// The views beside the surface (a sweep heatmap, a basin map), each from the page's runs.
+const views = new Views({
+  root: $("#viewpanel"), buttons: { sweep: $("#show-sweep"), basins: $("#show-basins") },
+  kinds: { sweep: SweepView, basins: BasinView },
+  ctx: { catalog, commit: (fn, opts) => store.commit(fn, opts), runBody, bound: () => bound,
+    ready: plotlyReady, state: () => store.state, labels: (s) => runLabels(s.opts, catalog) },
+  onLayout: () => $("#views").classList.toggle("with-view", Boolean(store.state.show)),
+});
+
 // ---- start ----
+views.update(store.state);
 lecture.render(store.state.lecture);
 document.body.classList.toggle("lecturing", lecture.active);
 showViewToggles(store.state);
@@ -626,5 +641,5 @@ plotlyReady.then(() => {
 // For tests and the curious: the live objects (read them, do not rely on them as an API), and
 // what each figure's own layer draws (lines and markers, with their names, styles and points).
 // (surfaceBox, lossBox: where each layer draws: its plot area's box and axis ranges.)
-window.descentlab = { store, runs, player, catalog, paths: () => plot.layer.state(),
+window.descentlab = { store, runs, player, catalog, views, paths: () => plot.layer.state(),
   losses: () => loss.layer.state(), surfaceBox: () => plot.layer.view(), lossBox: () => loss.layer.view() };

@@ -49,3 +49,12 @@ export const CONFIG = {
   responsive: true, displaylogo: false, showSendToCloud: false, showEditInChartStudio: false,
   showLink: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage", "sendDataToCloud"],
 };
+
+// A basin map's categories (basinview.js): Paul Tol's "light" scheme (distinguishable under the
+// common colour-vision deficiencies), light enough that the black markers drawn over them have
+// at least 3:1 contrast (tests/test_views_palette.py computes it); −1 (diverged or not
+// converged) in a neutral grey that none of them is.
+export const BASIN_COLOURS = [
+  "#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#99DDFF", "#44BB99", "#BBCC33", "#AAAA00",
+];
+export const NO_BASIN = "#B0B0B0";

@@ -39,8 +39,22 @@ export function toState(preset, base) {
   const d = view.domain;
   s.view = d ? (d.length === 1 ? [...d[0]] : [...d[0], ...d[1]]) : null;
   s.levels = Array.isArray(view.levels) && view.levels.length ? [...view.levels] : null;
+  Object.assign(s, showState(preset.show));
   s.lecture = base.lecture ? preset.id : null; // in lecture mode, a preset is a step of it
   return s;
+}
+
+// A preset's `show` (a view beside the surface, see GET /api/presets) as the state's
+// show, sw and bs (state.js).
+function showState(show) {
+  const out = { show: null, sw: {}, bs: {} };
+  if (show?.view === "sweep") {
+    const axis = (k, a) => ({ [k]: a.name, [`${k}0`]: a.range[0], [`${k}1`]: a.range[1], [`${k}s`]: a.scale === "log" ? "log" : "lin" });
+    out.sw = { run: show.optimizer ?? 0, ...axis("x", show.x), ...axis("y", show.y), n: show.n, m: show.metric };
+  } else if (show?.view === "basins") out.bs = { run: show.optimizer ?? 0, n: show.n };
+  else return out;
+  out.show = show.view;
+  return out;
 }
 
 // The presets in teaching order: [{lecture, presets}] with the lectures as the server lists

@@ -19,6 +19,9 @@
 // loss=linear: the loss plot on a linear axis (default log where every value shown is positive).
 // equal=1 / equal=0: one unit as long on y as on x, or not (absent: equal for a 2-D catalog
 // surface whose domain is at most three times as wide as tall, or as tall as wide).
+// show=sweep|basins: the view open beside the surface (views.js), with its settings:
+// sweep=run:0,x:lr,x0:0.0001,x1:0.1,xs:log,y:momentum,y0:0,y1:0.99,ys:lin,n:100,m:loss and
+// basins=run:0,n:100 (what is left out takes the view's default).
 // lecture=<preset-id>: lecture mode, showing that preset's caption. A hash holding nothing else
 // (#lecture=<preset-id>) applies the preset afresh; with the rest of the state beside it, the
 // state is as written (a figure the viewer changed in lecture mode).
@@ -30,6 +33,7 @@ export const DEFAULT_EPOCHS = 100;
 export const DEFAULT_SPEED = 100;
 export const DEFAULT_GTOL = 1e-6;
 export const NORMS = ["l1", "l2", "inf"];
+export const VIEWS = ["sweep", "basins"]; // the views beside the surface (views.js)
 
 export function defaultState() {
   return {
@@ -64,6 +68,9 @@ export function defaultState() {
     rf: null, // random restarts around {center, sigma} (null: uniform over the domain)
     levels: null, // contour heights to draw (null: chosen by the figure)
     lecture: null, // the preset lecture mode shows (null: not in lecture mode)
+    show: null, // the view open beside the surface: "sweep", "basins" or null
+    sw: {}, // the sweep view's settings (sweepview.js)
+    bs: {}, // the basin view's settings (basinview.js)
   };
 }
 
@@ -84,6 +91,20 @@ function parseParams(text) {
     const vals = v.split("/").map(Number);
     if (vals.some((x) => !Number.isFinite(x))) continue;
     out[k] = vals.length > 1 ? vals : vals[0];
+  }
+  return out;
+}
+
+// A view's settings: names and numbers ("x:lr,x0:0.001").
+const fmtSettings = (p) => Object.entries(p).map(([k, v]) => `${k}:${typeof v === "number" ? num(v) : v}`).join(",");
+
+function parseSettings(text) {
+  const out = {};
+  for (const part of (text || "").split(",")) {
+    const [k, v] = part.split(":");
+    if (!k || !v) continue;
+    if (Number.isFinite(Number(v))) out[k] = Number(v);
+    else if (/^[\w.-]+$/.test(v)) out[k] = v;
   }
   return out;
 }
@@ -135,6 +156,9 @@ export function toHash(s) {
   if (!s.panel) parts.push("panel=0");
   if (s.lossLin) parts.push("loss=linear");
   if (s.eq !== null) parts.push(`equal=${s.eq ? 1 : 0}`);
+  if (s.show) parts.push(`show=${s.show}`);
+  if (Object.keys(s.sw).length) parts.push(`sweep=${fmtSettings(s.sw)}`);
+  if (Object.keys(s.bs).length) parts.push(`basins=${fmtSettings(s.bs)}`);
   if (s.lecture) parts.push(`lecture=${encodeURIComponent(s.lecture)}`);
   return "#" + parts.join("&");
 }
@@ -175,6 +199,9 @@ export function fromHash(hash) {
     else if (key === "ltol" && (val === "off" || Number(val) > 0)) s.ltol = val === "off" ? null : Number(val);
     else if (key === "levels") s.levels = numbers(val);
     else if (key === "lecture" && val) s.lecture = val;
+    else if (key === "show" && VIEWS.includes(val)) s.show = val;
+    else if (key === "sweep") s.sw = parseSettings(val);
+    else if (key === "basins") s.bs = parseSettings(val);
     else if (key === "rfrom") {
       const call = parseCall(val);
       if (call && call.id === "normal") s.rf = call.p;

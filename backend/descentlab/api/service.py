@@ -88,7 +88,7 @@ def run_result(body: RunBody) -> dict[str, Any]:
 
 
 def sweep_result(body: SweepBody) -> dict[str, Any]:
-    """Final results of every setting of a sweep (no paths: there may be 10,000 of them)."""
+    """Final results of every setting of a sweep (no paths: there may be 40,000 of them)."""
     problem = make_problem(surface_spec(body.surface))
     ref = body.optimizer
     schedule = ref.schedule.model_dump() if isinstance(ref.schedule, ScheduleRef) else ref.schedule

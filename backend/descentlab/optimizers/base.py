@@ -210,6 +210,7 @@ class Optimizer:
             "torch": self.torch,
             "uses_gradient": self.uses_gradient,
             "uses_lr": self.uses_lr,
+            "one_at_a_time": self.driver is not None,  # scipy's: a batch's rows run in turn
             "info": list(self.info),
             "hyperparameters": [h.describe() for h in self.hypers],
         }

@@ -1,0 +1,178 @@
+// The views beside the surface (the sweep heatmap, the basin map): one open at a time, named by
+// the state's `show` (so a link opens it), each a module of its own with the same interface:
+//   new View(ctx, {controls, status, fig})  build its controls into `controls`
+//   .update(state)   show the state: settings, and a new request when what it asks for changed
+//   .csv()           {name, text}: the grid it shows, with its axes; or null before one arrives
+//   .fileName()      what its PNG is called
+// This module switches them, owns the panel's buttons (open, close, PNG, CSV) and the grid
+// cursor the figures share (arrow keys move it, Enter picks the cell, as a click does).
+
+import { exportPNG, saveText } from "./export.js";
+import { CONFIG } from "./palette.js";
+
+const el = (tag, cls) => {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  return e;
+};
+
+export class Views {
+  // root: the panel (#viewpanel); buttons: {sweep: <button>, basins: <button>} in the header;
+  // kinds: {sweep: SweepView, basins: BasinView}; ctx: what the views read from the page
+  // (catalog, commit, runBody, bound, ready); onLayout(): the panel opened or closed.
+  constructor({ root, buttons, kinds, ctx, onLayout }) {
+    this.root = root;
+    this.buttons = buttons;
+    this.onLayout = onLayout;
+    this.shown = null;
+    this.views = {};
+    this.title = root.querySelector("#view-title");
+    const bodies = root.querySelector("#view-bodies");
+    for (const [kind, View] of Object.entries(kinds)) {
+      const body = el("div", "view-body");
+      body.dataset.view = kind;
+      body.hidden = true;
+      const controls = el("div", "view-controls");
+      const status = el("p", "view-status");
+      status.setAttribute("role", "status");
+      const fig = el("div", "view-fig");
+      fig.id = `${kind}-fig`;
+      fig.tabIndex = 0;
+      fig.setAttribute("role", "figure");
+      body.append(controls, status, fig);
+      bodies.append(body);
+      this.views[kind] = { view: new View(ctx, { controls, status, fig }), body };
+      buttons[kind].addEventListener("click", () => {
+        const open = this.shown === kind ? null : kind;
+        ctx.commit((d) => { d.show = open; }, { ui: true });
+      });
+    }
+    root.querySelector("#view-close").addEventListener("click", () => {
+      const opener = this.buttons[this.shown];
+      ctx.commit((d) => { d.show = null; }, { ui: true });
+      opener?.focus();
+    });
+    root.querySelector("#view-png").addEventListener("click", () => {
+      const v = this.active;
+      if (v && v.fig.data) exportPNG([v.fig], v.fileName());
+    });
+    root.querySelector("#view-csv").addEventListener("click", () => {
+      const table = this.active?.csv();
+      if (table) saveText(table.text, table.name, "text/csv");
+    });
+    const resizer = new ResizeObserver((entries) => {
+      for (const { target } of entries) {
+        if (window.Plotly && target.data && target.offsetParent) Plotly.Plots.resize(target);
+      }
+    });
+    for (const { view } of Object.values(this.views)) resizer.observe(view.fig);
+  }
+
+  get active() {
+    return this.shown ? this.views[this.shown].view : null;
+  }
+
+  update(state) {
+    const kind = this.views[state.show] ? state.show : null;
+    for (const [k, b] of Object.entries(this.buttons)) b.setAttribute("aria-pressed", String(k === kind));
+    if (kind !== this.shown) {
+      for (const [k, { body }] of Object.entries(this.views)) body.hidden = k !== kind;
+      this.root.hidden = !kind;
+      this.shown = kind;
+      if (kind) this.title.textContent = this.views[kind].view.title;
+      this.onLayout();
+    }
+    if (kind) this.views[kind].view.update(state);
+  }
+}
+
+// The figure of a view: its layout's common parts, and Plotly's tool bar as the page's.
+export const FIGURE_CONFIG = { ...CONFIG, responsive: false, doubleClick: false, scrollZoom: false };
+export function baseLayout(xaxis, yaxis) {
+  return {
+    margin: { l: 58, r: 10, t: 10, b: 40 },
+    xaxis: { ...xaxis, automargin: true, showgrid: false, zeroline: false },
+    yaxis: { ...yaxis, automargin: true, showgrid: false, zeroline: false },
+    legend: { orientation: "h", y: 1.01, yanchor: "bottom", x: 0, font: { size: 11 } },
+    font: { family: "system-ui, sans-serif", size: 12 },
+    paper_bgcolor: "#fff",
+    plot_bgcolor: "#fff",
+    hoverlabel: { namelength: -1 },
+  };
+}
+
+// A legend entry for what a heatmap draws in one colour (a trace with no points).
+export const legendSwatch = (name, colour) => ({
+  type: "scatter", mode: "markers", x: [null], y: [null], name, showlegend: true,
+  hoverinfo: "skip", marker: { symbol: "square", size: 12, color: colour, line: { color: "#555", width: 1 } },
+});
+
+// A discrete colour scale for the integers lo..hi of a heatmap (zmin lo - 0.5, zmax hi + 0.5).
+export function bands(colours) {
+  const n = colours.length;
+  return colours.flatMap((c, k) => [[k / n, c], [(k + 1) / n, c]]);
+}
+
+// Keyboard for a grid figure: arrows move a cursor cell (shift: 10 cells), Enter or space picks
+// it. get(): {nx, ny} of the grid shown (or null); show(i, j): draw the cursor; pick(i, j).
+export function gridKeys(fig, { get, show, pick }) {
+  let at = null;
+  fig.addEventListener("keydown", (e) => {
+    const g = get();
+    if (!g) return;
+    const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowDown: [0, -1], ArrowUp: [0, 1] };
+    if (e.key in moves) {
+      e.preventDefault();
+      e.stopPropagation(); // (the page's arrows step the animation)
+      at ??= [g.nx >> 1, g.ny >> 1];
+      const k = e.shiftKey ? 10 : 1;
+      at = [Math.min(g.nx - 1, Math.max(0, at[0] + k * moves[e.key][0])),
+        Math.min(g.ny - 1, Math.max(0, at[1] + k * moves[e.key][1]))];
+      show(...at);
+    } else if ((e.key === "Enter" || e.key === " ") && at) {
+      e.preventDefault();
+      e.stopPropagation();
+      pick(...at);
+    }
+  });
+  return { reset: () => { at = null; } };
+}
+
+// The cell a Plotly click landed on: [i, j] (column, row) of the heatmap over `x` and `y`; a
+// marker drawn over the heatmap (a minimum, the start) answers for the cell under it.
+export function clickedCell(ev, x, y) {
+  const p = ev.points.find((q) => Array.isArray(q.pointNumber));
+  if (p) return [p.pointNumber[1], p.pointNumber[0]];
+  const q = ev.points.find((r) => Number.isFinite(r.x) && Number.isFinite(r.y));
+  if (!q) return null;
+  const nearest = (values, v) => values.reduce((best, w, k) => (Math.abs(w - v) < Math.abs(values[best] - v) ? k : best), 0);
+  return [nearest(x, q.x), nearest(y, q.y)];
+}
+
+// A grid as CSV: a header of x values (after `corner`), then one line per y value.
+export function gridCSV(corner, x, y, cell) {
+  const esc = (v) => (v === null || v === undefined ? "" : String(v));
+  const lines = [[corner, ...x].map(esc).join(",")];
+  for (let j = 0; j < y.length; j++) lines.push([y[j], ...x.map((_, i) => cell(i, j))].map(esc).join(","));
+  return lines.join("\n") + "\n";
+}
+
+// Steps that take effect only while no newer run() has begun: run(steps) awaits each step in
+// order, passing it live() (whether it is still the newest); answers whether it stayed so.
+// (The sweep and basin views start every request of a change at once, the coarse grid's and
+// the full one's, and draw each in order: the full grid computes while the coarse one is drawn.)
+export class Latest {
+  constructor() {
+    this.token = 0;
+  }
+
+  async run(steps) {
+    const token = ++this.token;
+    const live = () => token === this.token;
+    for (const step of steps) {
+      if (!live()) return false;
+      await step(live);
+    }
+    return live();
+  }
+}
