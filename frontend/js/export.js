@@ -40,3 +40,16 @@ export async function exportPNG(el, paint, surfaceId) {
   const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
   save(blob, `descentlab-${surfaceId}.png`);
 }
+
+// One Plotly figure alone (a view's), as the screen shows it.
+export function exportFigurePNG(el, name) {
+  return exportPNG(el, async (ctx, origin, scale) => {
+    const url = await Plotly.toImage(el, {
+      format: "png", width: el.clientWidth, height: el.clientHeight, scale,
+    });
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    ctx.drawImage(img, 0, 0, ctx.canvas.width, ctx.canvas.height);
+  }, name);
+}

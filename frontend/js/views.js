@@ -7,7 +7,7 @@
 // This module switches them, owns the panel's buttons (open, close, PNG, CSV) and the grid
 // cursor the figures share (arrow keys move it, Enter picks the cell, as a click does).
 
-import { exportPNG, saveText } from "./export.js";
+import { exportFigurePNG, saveText } from "./export.js";
 import { CONFIG } from "./palette.js";
 
 const el = (tag, cls) => {
@@ -54,7 +54,7 @@ export class Views {
     });
     root.querySelector("#view-png").addEventListener("click", () => {
       const v = this.active;
-      if (v && v.fig.data) exportPNG([v.fig], v.fileName());
+      if (v && v.fig.data) exportFigurePNG(v.fig, v.fileName());
     });
     root.querySelector("#view-csv").addEventListener("click", () => {
       const table = this.active?.csv();
