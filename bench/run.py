@@ -17,11 +17,11 @@ import autograd.numpy as anp
 import numpy as np
 import orjson
 
-from descentlab import engine
+from descentlab import engine, limits
 from descentlab.api.responses import dumps
 from descentlab.api.schemas import BasinBody
 from descentlab.api.service import basin_result
-from descentlab.engine import Stop, batch_kernel, loop, vm
+from descentlab.engine import Stop, loop, vm
 from descentlab.problems import make_problem
 
 
@@ -159,19 +159,19 @@ def sweep_spec(n: int, steps: int) -> engine.RunSpec:
 
 def sweep_engine(spec: engine.RunSpec, how: str) -> Callable[[], object]:
     """Every path recorded (``engine.run``, numpy), or the final values only (``engine.final``,
-    what the route uses) on numpy or compiled (:mod:`descentlab.engine.batch_kernel`)."""
+    what the route uses) on numpy or in machine code (:mod:`descentlab.engine.columns`)."""
     if how == "every path":
         return lambda: engine.run(spec)
     if how == "compiled":
         return lambda: engine.final(spec)
 
     def on_numpy() -> object:
-        saved = loop.column_kernel
-        loop.column_kernel = lambda spec: None
+        saved = vm.enabled
+        vm.enabled = False
         try:
             return engine.final(spec)
         finally:
-            loop.column_kernel = saved
+            vm.enabled = saved
 
     return on_numpy
 
@@ -191,13 +191,13 @@ def basin_service(body: BasinBody, on_numpy: bool) -> Callable[[], object]:
     numpy's batch path, the baseline), the labels and the JSON."""
 
     def run() -> object:
-        saved = loop.column_kernel
-        if on_numpy:
-            loop.column_kernel = lambda spec: None
+        saved = vm.enabled, limits.MAX_BASIN_STEPS_ON_NUMPY
+        vm.enabled = not on_numpy
+        limits.MAX_BASIN_STEPS_ON_NUMPY = limits.MAX_BASIN_STEPS  # the route refuses it
         try:
             return dumps(basin_result(body))
         finally:
-            loop.column_kernel = saved
+            vm.enabled, limits.MAX_BASIN_STEPS_ON_NUMPY = saved
 
     return run
 
@@ -271,15 +271,6 @@ def main() -> None:
     # The server runs a sweep in a pool thread (where glibc keeps freed memory for reuse: in
     # the main thread numpy's chunk arrays are faulted in afresh, ~20% of the numpy sweep).
     spec = sweep_spec(100, 500)
-    t0 = time.perf_counter()
-    compiled = batch_kernel.column_kernel(spec) is not None
-    rows.append(
-        (
-            "engine: compile the sweep's kernel (once per structure)",
-            time.perf_counter() - t0,
-            "" if compiled else "numba missing: numpy serves",
-        )
-    )
     sweeps: dict[str, float] = {}
     for how in ("every path", "final values on numpy", "compiled"):
         with ThreadPoolExecutor(1) as pool:

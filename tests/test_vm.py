@@ -55,12 +55,21 @@ def interpret(op, args, t=0, key=0):
     return interpret_pair(op, args, t, key)[0]
 
 
+def run_code(rows, regs, recorded, t=0, key=0, table=None):
+    """One step of instructions ``rows`` on one column of registers ``regs`` (register 0 is
+    the step count); the ``recorded`` registers after it."""
+    code = np.array([[*row, *[0] * (vm_loop.WIDTH - len(row))] for row in rows], dtype=np.int64)
+    regs = np.array([*regs, 0.0]).reshape(-1, 1)  # the last: the loop's previous loss
+    program = vm.Program(code, len(regs), 1, -1, 1, np.array(recorded, dtype=np.int64), 0)
+    out = np.zeros((1, 1, len(recorded)))
+    keys = np.array([key], dtype=np.uint64)
+    vm.call(vm.load(), program, regs, 1, t, None, keys, out, table=table)
+    return out[0, 0].tolist()
+
+
 def interpret_pair(op, args, t=0, key=0):
-    regs = np.array([0.0, *args, *[0.0] * (5 - len(args)), 0.0, 0.0])
-    code = np.array([[op, 6, 1, 2, 3, 4, 5, 7]], dtype=np.int64)
-    out = np.zeros((1, 2))
-    vm.load()(code, regs, 1, t, np.zeros(1), -1, 0, np.array([6, 7]), out, np.uint64(key))
-    return float(out[0, 0]), float(out[0, 1])
+    regs = [0.0, *args, *[0.0] * (5 - len(args)), 0.0, 0.0]
+    return tuple(run_code([[op, 6, 1, 2, 3, 4, 5, 7]], regs, [6, 7], t, key))
 
 
 # The programs' own instructions (engine/programs.py), each tested below against its numpy
@@ -74,6 +83,7 @@ PROGRAM_OPS = {
     vm_loop.SELECT_BEST: "test_selections_are_their_python_expressions",
     vm_loop.SOLVE1: "test_the_solves_answer_what_solve_rows_answers",
     vm_loop.SOLVE2: "test_the_solves_answer_what_solve_rows_answers",
+    vm_loop.TABLE: "test_a_table_is_read_at_the_step_count",
 }
 
 
@@ -235,14 +245,48 @@ def test_selections_are_their_python_expressions():
 
 def test_a_jump_loops():
     """r1 += 1 while r1 < r2: a loop of five turns in one step, then the line after it."""
-    code = np.zeros((3, vm_loop.WIDTH), dtype=np.int64)
-    code[0] = [vm_loop.ADD, 1, 1, 3, 0, 0, 0, 0]
-    code[1] = [vm_loop.JUMP_LT, 0, 1, 2, 0, 0, 0, 0]
-    code[2] = [vm_loop.MUL, 4, 1, 2, 0, 0, 0, 0]
-    regs = np.array([0.0, 0.0, 5.0, 1.0, 0.0])
-    out = np.zeros((1, 2))
-    vm.load()(code, regs, 1, 0, np.zeros(1), -1, 0, np.array([1, 4]), out, np.uint64(0))
-    assert out.tolist() == [[5.0, 25.0]]
+    code = [[vm_loop.ADD, 1, 1, 3], [vm_loop.JUMP_LT, 0, 1, 2], [vm_loop.MUL, 4, 1, 2]]
+    assert run_code(code, [0.0, 0.0, 5.0, 1.0, 0.0], [1, 4]) == [5.0, 25.0]
+
+
+def test_a_table_is_read_at_the_step_count():
+    table = np.arange(12.0).reshape(4, 3)
+    assert run_code([[vm_loop.TABLE, 2, 1]], [0.0, 2.0, 0.0], [2], t=2, table=table) == [11.0]
+
+
+def block(rows, regs, n=1, stop=None):
+    """``rows`` on columns ``regs`` (registers x columns; register 0 the step count, 1 x, 2
+    the loss, 3 the gradient: a 1-D carry) for ``n`` steps; what vm.call returns, and the
+    registers."""
+    code = np.array([[*row, *[0] * (vm_loop.WIDTH - len(row))] for row in rows], dtype=np.int64)
+    regs = np.vstack([np.array(regs, dtype=float), np.full((1, len(regs[0])), np.nan)])
+    program = vm.Program(code, len(regs), 4, -1, 4, np.array([1, 2, 3], dtype=np.int64), 1)
+    keys = np.zeros(regs.shape[1], dtype=np.uint64)
+    return vm.call(vm.load(), program, regs, n, 0, None, keys, None, stop), regs
+
+
+def test_a_uniform_line_is_computed_once_for_every_column():
+    """Flagged uniform, a line runs on the first column and is copied to the others; not
+    flagged, each column computes its own."""
+    regs = [[0.0, 0.0], [1.0, 2.0], [0.0, 0.0], [0.0, 0.0], [3.0, 4.0]]
+    _, shared = block([[vm_loop.MUL, 1, 4, 4, 0, 0, 0, 0, 1]], regs)
+    _, own = block([[vm_loop.MUL, 1, 4, 4, 0, 0, 0, 0, 0]], regs)
+    assert shared[1].tolist() == [9.0, 9.0] and own[1].tolist() == [9.0, 16.0]
+
+
+def test_columns_stop_by_the_rules_and_leave_the_block():
+    """x doubles each step, its loss is x: the column from 1 passes the bound of 5 at step 3
+    (x = 8), the one from 0 never moves and converges by the loss at step 2 (step 1 has no
+    previous loss), the one from 0.5 runs on (x = 4)."""
+    rows = [[vm_loop.ADD, 1, 1, 1], [vm_loop.COPY, 2, 1], [vm_loop.COPY, 3, 4]]
+    regs = [[0.0] * 3, [1.0, 0.0, 0.5], [1.0, 0.0, 0.5], [1.0] * 3, [1.0] * 3]
+    stop = (5.0, math.nan, 0.0, vm_loop.L2)
+    (reached, ids, steps, codes, active), regs = block(rows, regs, n=3, stop=stop)
+    assert reached == 3 and active == 1
+    assert steps.tolist() == [3, 2, 3]
+    assert codes.tolist() == [vm_loop.DIVERGED, vm_loop.CONVERGED, 0]
+    assert ids[0] == 2 and regs[1, 0] == 4.0  # the column still running took position 0
+    assert regs[1, list(ids).index(0)] == 8.0
 
 
 def _symmetric_cases():

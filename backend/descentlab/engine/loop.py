@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
 
 from ..optimizers import draws
 from ..optimizers.base import Oracle, ScalarOps, StepContext
-from . import programs, vm
-from .batch_kernel import column_kernel, finish
+from . import columns, programs, vm
 from .kernel import float_kernel
 from .record import Chunk, Chunker, Trajectory
 from .spec import RunSpec, prepare, row_params
@@ -101,30 +101,44 @@ def run(*args: Any, chunk: int | None = None, **kwargs: Any) -> Trajectory:
     )
 
 
-def final(*args: Any, chunk: int = 64, **kwargs: Any) -> Chunk:
+def final(
+    *args: Any,
+    chunk: int = 64,
+    pool: Executor | None = None,
+    helpers: int = 0,
+    **kwargs: Any,
+) -> Chunk:
     """Run to the end keeping only the last chunk, whose last column holds every row's final
     values (a row that stopped is padded with its last point): what a sweep reports, in
-    memory bounded by one chunk instead of the whole (B, T, D) record. numpy or the compiled
-    columns, as :func:`~.batch_kernel.column_kernel` decides (the first big sweep of a
-    structure waits for its compile)."""
+    memory bounded by one chunk instead of the whole (B, T, D) record. On numpy, or in machine
+    code with the rows as columns (:mod:`.columns`, as :func:`path` decides; there, up to
+    ``helpers`` tasks of ``pool`` take blocks of columns beside the calling thread)."""
     spec = args[0] if args and isinstance(args[0], RunSpec) else prepare(*args, **kwargs)
-    kernel = column_kernel(spec)
-    if kernel is None:
+    program = columns.column_program(spec) if path(spec, whole=True) == "columns" else None
+    if program is None:
         # A batch runs on arrays here, not row by row on floats: numpy's batch path, the
-        # reference the compiled columns are held to.
+        # reference the columns are held to.
         chunks = (
             iterate(spec, chunk=chunk, extras=False)
             if spec.optimizer.driver is not None
             else _iterate_steps(spec, chunk, chunk, extras=False, rows_on_floats=False)
         )
         return deque(chunks, maxlen=1).pop()  # each chunk is dropped as the next arrives
-    # The first steps run here (rules may set their state on step 1), then each column runs
-    # to its end compiled (:mod:`.batch_kernel`).
+    # The first steps run here (rules may set their state on step 1), then the columns run
+    # to their ends.
     stepper = _Stepper(spec, info=False, rows_on_floats=False)
     chunker = Chunker(spec, step_sizes=False)
     arrays = stepper.advance(FIRST_TRACED_STEP - 1, with_start=True)
     head = chunker(0, arrays, last=stepper.t >= spec.stop.max_steps)
-    return head if head.done else finish(kernel, stepper, chunker.book, head)
+    if head.done:
+        return head
+    return columns.finish(program, stepper, chunker.book, head, pool, helpers)
+
+
+def compiles(spec: RunSpec) -> bool:
+    """Whether :func:`final` runs ``spec`` in machine code: what a caller sizing its work by
+    the path reads."""
+    return path(spec, whole=True) == "columns"
 
 
 def iterate(
@@ -371,9 +385,19 @@ whether the loop is loaded yet: the two paths may differ in a last bit, and a pr
 must not."""
 
 
-def path(spec: RunSpec, rows_on_floats: bool = True) -> str:
+def path(spec: RunSpec, rows_on_floats: bool = True, whole: bool = False) -> str:
     """Which path runs a stepwise rule's trajectories: the one place that decides, from the
     run's structure alone (never from timing), so a process gives a request one answer.
+
+    A run's final values only (``whole``: :func:`final`, sweeps and basin maps):
+
+    - ``"columns"``: the rows as columns of the machine-code loop (:mod:`.columns`) when a
+      program takes the rule with this batch (elementwise rules, swept or not; the rules of
+      :mod:`.programs` with no hyperparameter swept) and numba is there; the first such run
+      of a process waits for the loop's load;
+    - ``"arrays"``: numpy's batch path otherwise.
+
+    A run recorded step by step (:func:`run`, :func:`iterate`):
 
     - ``"floats"``: an elementwise rule, row by row on plain floats (the machine-code loop, or
       the Python kernel while it loads: the same path to the bit);
@@ -384,8 +408,11 @@ def path(spec: RunSpec, rows_on_floats: bool = True) -> str:
       stochastic gradients, data-fit surfaces, more than :data:`MAX_ROWS_ON_FLOATS` rows,
       rules or dimensions no program takes, and everything when numba is missing.
 
-    ``rows_on_floats=False`` (``final``: a batch that must equal numpy's batch path) keeps a
-    batch of several rows on arrays."""
+    ``rows_on_floats=False`` keeps a batch of several rows on arrays."""
+    if whole:
+        if not vm.enabled or columns.column_program(spec) is None or vm.load() is None:
+            return "arrays"
+        return "columns"
     B = spec.starts.shape[0]
     if (
         B > MAX_ROWS_ON_FLOATS

@@ -219,12 +219,15 @@ def takes(spec: RunSpec) -> bool:
     return entry is not None and (entry.dims is None or spec.problem.dim in entry.dims)
 
 
-def program(spec: RunSpec, info: tuple[str, ...]) -> Compiled | None:
+def program(spec: RunSpec, info: tuple[str, ...], columns: bool = False) -> Compiled | None:
     """The program of ``spec``'s rule, recording the ``info`` values; None when a line has no
-    opcode (a function the loop lacks)."""
+    opcode (a function the loop lacks). For ``columns`` (a batch's rows run together, where a
+    jump is taken by all columns alike: :mod:`.columns`) a step evaluates the surface even
+    where the point stayed, which gives the same values."""
     hp = tuple(sorted(spec.params.items()))
+    scheduled = spec.schedule is not None
     with _BUILDING:
-        return _program(spec.problem, spec.optimizer.step, info, spec.schedule is not None, hp)
+        return _program(spec.problem, spec.optimizer.step, info, scheduled, hp, columns)
 
 
 _BUILDING = threading.Lock()
@@ -237,6 +240,7 @@ def _program(
     info: tuple[str, ...],
     scheduled: bool,
     hp: tuple[tuple[str, Any], ...],
+    columns: bool,
 ) -> Compiled | None:
     entry = PROGRAMS[step]
     params = dict(hp)
@@ -245,7 +249,7 @@ def _program(
     plan = Plan(build)
     lr = "lr" if scheduled else (plan.constant(params["lr"]) if "lr" in params else "")
     values = entry.build(plan, params, problem, lr)
-    if entry.stays:  # past the surface when the point stayed
+    if entry.stays and not columns:  # past the surface when the point stayed
         plan.lines.append(("evaluated", vm_loop.JUMP_LT, (plan.constant(0.0), "stay")))
     plan.lines += surface_lines
     plan.lines.append(("evaluated", vm.LABEL, ()))

@@ -23,6 +23,7 @@ Safety: a program is a table of our opcodes and register indices; nothing in it 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -101,6 +102,7 @@ class Program:
     lr_reg: int  # -1 when no schedule
     first_constant: int
     recorded: np.ndarray  # registers written per step: x, f, g, then the info values
+    dim: int
 
 
 ProgramLine = tuple[str | tuple[str, str], Any, tuple[str, ...]]
@@ -117,11 +119,14 @@ def assemble(
     n_constants: int,
     lines: tuple[ProgramLine, ...] | tuple[Line, ...],
     info: tuple[str, ...],
+    varying: frozenset[str] = frozenset(),
 ) -> Program | None:
     """The program of a kernel plan, or None when a line's function has no opcode (the
     Python kernel then serves). A line's function is one of :data:`OPCODE`'s or an opcode of
     :mod:`.vm_loop` itself (the programs' own instructions); a jump's target is a label's
-    name, and a line with two results (a solve) names them as a pair."""
+    name, and a line with two results (a solve) names them as a pair. ``varying``: the
+    constants and rate (``c<k>``, ``lr``) that differ between the columns of a block; a line
+    of nothing else is flagged uniform (the loop computes it once for every column)."""
     names = list(carry)
     lr_reg = -1
     if scheduled:
@@ -137,6 +142,7 @@ def assemble(
             labels[str(target)] = position
         else:
             position += 1
+    uniform = _uniform(carry, scheduled, n_constants, lines, varying)
     rows = []
     for target, fn, args in lines:
         if fn == LABEL:
@@ -146,12 +152,12 @@ def assemble(
             return None
         regs = [index[a] for a in args] + [0] * (5 - len(args))
         if op == vm_loop.JUMP_LT:
-            rows.append([op, labels[str(target)], *regs, 0])
+            rows.append([op, labels[str(target)], *regs, 0, 0])
             continue
         outs = target if isinstance(target, tuple) else (target,)
         for name in outs:
             index.setdefault(name, len(index))
-        rows.append([op, index[outs[0]], *regs, index[outs[-1]]])
+        rows.append([op, index[outs[0]], *regs, index[outs[-1]], int(outs[0] in uniform)])
     dim = sum(1 for name in carry if name.startswith("x"))
     recorded = [
         *(index[f"x{c}"] for c in range(dim)),
@@ -161,12 +167,49 @@ def assemble(
     ]
     return Program(
         code=np.array(rows, dtype=np.int64).reshape(-1, vm_loop.WIDTH),
-        n_regs=len(index),
+        n_regs=len(index) + 1,  # the last: the previous loss, for the stopping rules
         n_carry=len(carry),
         lr_reg=lr_reg,
         first_constant=first_constant,
         recorded=np.array(recorded, dtype=np.int64),
+        dim=dim,
     )
+
+
+_DRAWS = (vm_loop.UNIFORM, vm_loop.NORMAL)
+
+
+def _uniform(
+    carry: list[str],
+    scheduled: bool,
+    n_constants: int,
+    lines: tuple[ProgramLine, ...] | tuple[Line, ...],
+    varying: frozenset[str],
+) -> set[str]:
+    """The names that hold the same value in every column: the step count, the numbers and
+    rate no column varies, and what a line assigned once computes from them alone (not a
+    draw: each column draws its own)."""
+    same = {"t"} | {f"c{k}" for k in range(n_constants)}
+    if scheduled:
+        same.add("lr")
+    same -= varying
+    assigned: dict[Any, int] = {}
+    for target, fn, _ in lines:
+        if fn != LABEL:
+            for name in target if isinstance(target, tuple) else (target,):
+                assigned[name] = assigned.get(name, 0) + 1
+    for target, fn, args in lines:
+        if (
+            isinstance(target, str)
+            and fn != LABEL
+            and fn not in _DRAWS
+            and target not in carry
+            and assigned[target] == 1
+            and args
+            and all(a in same for a in args)
+        ):
+            same.add(target)
+    return same
 
 
 def exact_on_floats(lines: tuple[Line, ...], constants: tuple[Any, ...]) -> bool:
@@ -197,9 +240,10 @@ class Runner:
 
     def __init__(self, program: Program, constants: tuple[Any, ...]) -> None:
         self.program = program
-        self._registers = np.zeros(program.n_regs)
+        self.constants = constants
+        self._registers = np.zeros((program.n_regs, 1))
         first = program.first_constant
-        self._registers[first : first + len(constants)] = [float(c) for c in constants]
+        self._registers[first : first + len(constants), 0] = [float(c) for c in constants]
 
     def __call__(
         self,
@@ -215,15 +259,52 @@ class Runner:
         reached (t an int, as the Python kernel's)."""
         p = self.program
         regs = self._registers.copy()
-        regs[: p.n_carry] = carry
-        # the types the loop was compiled for: any other would compile it again, in the request
-        rates = _NO_RATES if lrs is None else np.ascontiguousarray(lrs, dtype=float)
+        regs[: p.n_carry, 0] = carry
         assert out.flags.c_contiguous and out.dtype == float
-        t = fn(p.code, regs, n, carry[0], rates, p.lr_reg, 0, p.recorded, out, np.uint64(key))
-        return (t, *regs[1 : p.n_carry].tolist())
+        t, *_ = call(fn, p, regs, n, int(carry[0]), lrs, np.array([key], dtype=np.uint64),
+                 out.reshape(n, 1, -1))  # fmt: skip
+        return (t, *regs[1 : p.n_carry, 0].tolist())
 
 
-_NO_RATES = np.zeros(1)
+def call(
+    fn: Callable[..., int],
+    p: Program,
+    regs: np.ndarray,
+    n: int,
+    t: int,
+    lrs: np.ndarray | None,
+    keys: np.ndarray,
+    out: np.ndarray | None = None,
+    stop: tuple[float, float, float, int] | None = None,
+    table: np.ndarray | None = None,
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, int]:
+    """The loop on ``regs`` (registers x columns, every column active) for ``n`` steps from
+    step count ``t``: recording into ``out`` (steps x columns x recorded), or checking
+    ``stop`` = (bound, grad_tol, loss_tol, norm) (a tolerance that is off is NaN; the norm one
+    of vm_loop's L2, L1, INF). Returns the step count reached, and by column position its
+    column (``ids``), by column its last point's index and stop code (0: still running), and
+    the columns still active (positions 0 .. active - 1). ``table``: what ``TABLE`` reads."""
+    K = regs.shape[1]
+    # the types the loop was compiled for: any other would compile it again, in the request
+    rates = _NO_RATES if lrs is None else np.ascontiguousarray(np.reshape(lrs, (len(lrs), -1)))
+    bound, grad_tol, loss_tol, norm = stop if stop is not None else (0.0, math.nan, math.nan, 0)
+    layout = np.array([stop is not None, p.dim, norm, p.n_regs - 1, K], dtype=np.int64)
+    ids = np.arange(K, dtype=np.int64)
+    steps = np.full(K, t, dtype=np.int64)
+    codes = np.zeros(K, dtype=np.int64)
+    records = _NO_RECORDS if out is None else out
+    limits = np.array([bound, grad_tol, loss_tol], dtype=float)
+    powers = _NO_TABLE if table is None else table
+    reached = fn(p.code, regs, n, t, rates, p.lr_reg, powers, keys, p.recorded, records,
+                 limits, layout, ids, steps, codes)  # fmt: skip
+    active = int(layout[vm_loop.ACTIVE])
+    steps[ids[:active]] = reached
+    return reached, ids, steps, codes, active
+
+
+_NO_RATES = np.zeros((1, 1))
+_NO_RECORDS = np.zeros((0, 1, 1))
+_NO_TABLE = np.zeros((1, 1))
 
 _LOOP: Callable[..., int] | None = None
 _LOADING = threading.Lock()
@@ -267,6 +348,8 @@ def _compiled() -> Callable[..., int] | None:
         fn = native.jit(vm_loop.run)
     # compile (or load) now, for the argument types every call uses
     code = np.zeros((1, vm_loop.WIDTH), dtype=np.int64)
-    records = np.zeros(1, dtype=np.int64)
-    fn(code, np.zeros(1), 1, 0, np.zeros(1), -1, 0, records, np.zeros((1, 1)), np.uint64(0))
+    program = Program(code, 2, 1, -1, 1, np.zeros(1, dtype=np.int64), 0)
+    keys = np.zeros(1, dtype=np.uint64)
+    call(fn, program, np.zeros((2, 1)), 1, 0, None, keys, np.zeros((1, 1, 1)))
+    call(fn, program, np.zeros((2, 1)), 1, 0, None, keys, None, (1.0, 0.0, 0.0, 0))
     return fn
