@@ -64,12 +64,12 @@ def on_numpy(spec):
     """engine.final with the machine-code loop switched off: numpy's batch path."""
     with pytest.MonkeyPatch.context() as m:
         m.setattr(vm, "enabled", False)
-        assert loop.path(spec, whole=True) == "arrays"
+        assert loop.path(spec) == "arrays"
         return engine.final(spec)
 
 
 def in_columns(spec):
-    assert loop.path(spec, whole=True) == "columns"
+    assert loop.path(spec) == "loop"
     with ThreadPoolExecutor(2) as pool:
         return engine.final(spec, pool=pool, helpers=2)
 
@@ -85,7 +85,8 @@ def numpy_then_compiled(spec, t):
     the loop, with a longer numpy head."""
     program = columns.column_program(spec)
     assert program is not None
-    stepper = loop._Stepper(spec, info=False, rows_on_floats=False)
+    stepper = loop._Stepper(spec, info=False)
+    stepper.program = None  # numpy takes every step of the head
     chunker = Chunker(spec, step_sizes=False)
     arrays = stepper.advance(t, with_start=True)
     head = chunker(0, arrays, last=stepper.t >= spec.stop.max_steps)
@@ -216,7 +217,7 @@ def test_every_stepwise_rule_runs_in_columns(optimizer):
     stepwise rule of the registry, swept where it is elementwise (its rate, when it has one)."""
     sweep = {"lr": LRS} if optimizer.elementwise and optimizer.uses_lr else None
     spec = engine.prepare("himmelblau", optimizer, sweep=sweep, stop=Stop(max_steps=40))
-    assert loop.path(spec, whole=True) == "columns", optimizer.id
+    assert loop.path(spec) == "loop", optimizer.id
 
 
 @pytest.mark.parametrize("optimizer", ["newton", "random-search", "simulated-annealing"])
@@ -253,14 +254,14 @@ def test_a_structure_is_served_in_columns_from_its_first_batch_on(monkeypatch):
 def test_what_the_columns_cannot_take_runs_on_numpy(surface, optimizer, kwargs):
     spec = engine.prepare(surface, optimizer, **kwargs)
     assert columns.column_program(spec) is None
-    assert loop.path(spec, whole=True) == "arrays"
+    assert loop.path(spec) == "arrays"
     assert engine.final(spec).done
 
 
 def test_without_numba_batches_run_on_numpy(monkeypatch):
     monkeypatch.setattr(vm, "load", lambda: None)
     spec = engine.prepare("rosenbrock", "adam", sweep={"lr": LRS})
-    assert loop.path(spec, whole=True) == "arrays"
+    assert loop.path(spec) == "arrays"
     assert not engine.compiles(spec)
     assert engine.final(spec).done
 

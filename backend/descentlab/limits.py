@@ -13,9 +13,9 @@ MAX_GRID_POINTS = 500  # per axis of a contour grid (so at most 500 x 500 values
 MAX_SWEEP_POINTS = 10_000  # settings in one hyperparameter sweep
 MAX_SWEEP_STEPS = 5_000_000  # settings x max_steps of one sweep (10,000 x 500: time, memory)
 MAX_BASIN_POINTS = 200  # per axis of a basin map's grid of starts (so at most 200 x 200 runs)
-# nx x ny x max_steps of one basin map, for the first-order rules (compiled per column: the
-# 200 x 200 x 1,000 map of the issue), and for what runs on numpy's arrays only (Newton, a
-# data-fit surface), ~1 s there
+# nx x ny x max_steps of one basin map, for what runs in the machine-code loop (the first-order
+# rules and Newton: the 200 x 200 x 1,000 map of the issue), and for what runs on numpy's
+# arrays (a data-fit surface, or no numba), ~1 s there
 MAX_BASIN_STEPS = 40_000_000
 MAX_BASIN_STEPS_ON_NUMPY = 1_000_000
 MAX_BOUND = 1e12  # divergence bound: |x| beyond this stops a run as diverged

@@ -1,4 +1,6 @@
-"""A batch's final values in machine code: its rows as the columns of the loop of :mod:`.vm`.
+"""Runs in machine code: a batch's rows (one row for a single run) as the columns of the loop
+of :mod:`.vm`, recorded step by step (:func:`record`) or to their final values (:func:`finish`:
+sweeps, basin maps).
 
 numpy runs a batch step by step across its rows, one pass over memory per operation of the
 rule and the surface. Here the rows are the columns of the one compiled loop (:mod:`.vm_loop`),
@@ -16,21 +18,24 @@ results agree with numpy's batch path to a stated tolerance (relative 1e-12 per 
 smooth surface), not to the bit: the loop calls the C library's exp, log, pow, ... where numpy
 may use its own SIMD code.
 
-Blocks run in the calling thread (a server's pool thread, never its event loop) and, given
-the server's pool, in up to ``helpers`` of its threads as well.
+Blocks run in the calling thread (a server's pool thread, never its event loop) and, for
+:func:`finish` given the server's pool, in up to ``helpers`` of its threads as well.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
+from collections.abc import Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..optimizers import draws
+from ..optimizers.base import Optimizer
+from ..problems import Problem
 from . import programs, vm, vm_loop
 from .kernel import Builder, _carry, surface_part
 from .record import Book, Chunk, _norm
@@ -44,22 +49,12 @@ each instruction's dispatch is shared by enough columns to vanish."""
 _NORMS = {"l2": vm_loop.L2, "l1": vm_loop.L1, "inf": vm_loop.INF}
 
 
-@dataclass(frozen=True)
-class ColumnProgram:
-    """A batch's program, its numbers (a float, or one per row), and a step's evaluations."""
-
-    program: vm.Program
-    constants: tuple[Any, ...]
-    evaluations: tuple[int, int, int]
-    n_state: int
-    levels: tuple[np.ndarray, ...] = ()  # the distinct values of each tabled number
-
-
-def column_program(spec: RunSpec) -> ColumnProgram | None:
-    """The program that runs ``spec``'s rows as columns, or None when numpy must: a wrapped
-    method, stochastic gradients, a data-fit surface, a run shorter than the steps numpy takes
-    first, a rule that cannot be traced or has no program for this batch, a function the loop
-    lacks. Decided from the run's structure alone."""
+def column_program(spec: RunSpec, info: tuple[str, ...] = ()) -> vm.Compiled | None:
+    """The program that runs ``spec``'s rows as columns, recording the ``info`` values (a run
+    recorded step by step), or None when numpy must: a wrapped method, stochastic gradients, a
+    data-fit surface, a run shorter than the steps numpy takes first, a rule that cannot be
+    traced or has no program for this batch, a function the loop lacks. Decided from the
+    run's structure alone."""
     opt, problem = spec.optimizer, spec.problem
     if (
         opt.step is None
@@ -69,47 +64,85 @@ def column_program(spec: RunSpec) -> ColumnProgram | None:
         or spec.stop.max_steps < FIRST_TRACED_STEP
     ):
         return None
+    swept = any(_varies(v) for v in spec.params.values())
     if opt.elementwise:
-        return _traced(spec)
-    if programs.takes(spec) and not any(_varies(v) for v in spec.params.values()):
-        compiled = programs.program(spec, (), columns=True)
-        if compiled is None:
-            return None
-        runner = compiled.runner
-        return ColumnProgram(runner.program, runner.constants, compiled.evaluations, 0)
+        if swept:  # numbers per column: traced afresh (arrays do not hash)
+            return _traced(spec, info)
+        hp = tuple(sorted(spec.params.items()))
+        with _BUILDING:
+            return _traced_cached(problem, opt, info, spec.schedule is not None, hp)
+    if programs.takes(spec) and not swept:
+        return programs.program(spec, info)
     return None
 
 
-def _traced(spec: RunSpec) -> ColumnProgram | None:
-    opt, problem = spec.optimizer, spec.problem
+_BUILDING = threading.Lock()
+"""One build at a time: a classroom's first runs arrive together, and each would otherwise
+trace the same rule (lru_cache does not hold back concurrent misses)."""
+
+
+@functools.lru_cache(maxsize=256)
+def _traced_cached(
+    problem: Problem,
+    opt: Optimizer,
+    info: tuple[str, ...],
+    scheduled: bool,
+    hp: tuple[tuple[str, Any], ...],
+) -> vm.Compiled | None:
+    """Cached: a repeated run (same problem, rule and values) traces nothing."""
+    return _build(problem, opt, info, scheduled, dict(hp), None, 0, np.zeros((1, problem.dim)))
+
+
+def _traced(spec: RunSpec, info: tuple[str, ...]) -> vm.Compiled | None:
+    rate = spec.params.get("lr") if spec.schedule is not None else None
+    return _build(
+        spec.problem, spec.optimizer, info, spec.schedule is not None, spec.params, rate,
+        spec.stop.max_steps, np.asarray(spec.starts, dtype=float),
+    )  # fmt: skip
+
+
+def _build(
+    problem: Problem,
+    opt: Optimizer,
+    info: tuple[str, ...],
+    scheduled: bool,
+    params: Mapping[str, Any],
+    rate: Any,
+    steps: int,
+    starts: np.ndarray,
+) -> vm.Compiled | None:
+    """An elementwise rule traced per coordinate, then the surface's lines; a scheduled
+    ``rate`` that varies makes the rate register per column, and ``steps`` bounds the table
+    of powers (0: no numbers vary, no table). The state's fields are the rule's at
+    ``starts``."""
     assert opt.init is not None and opt.step is not None
     lines, surface_constants = surface_part(problem)
-    state = opt.init(np.asarray(spec.starts[:1], dtype=float), spec.params)
+    state = opt.init(starts, params)
     n_state = len(state)
-    scheduled = spec.schedule is not None
-    hp = {name: _columns(value) for name, value in spec.params.items()}
+    hp = {name: _columns(value) for name, value in params.items()}
     try:
-        trace = trace_rule(opt.step, hp, type(state), n_state, (), scheduled)
+        trace = trace_rule(opt.step, hp, type(state), n_state, info, scheduled)
     except (Untraceable, TypeError, AttributeError, KeyError, ValueError):
         return None  # ValueError: the rule branches on a swept column
-    build = Builder(surface_constants)
-    for c in range(problem.dim):
-        build.rule(trace, c, n_state)
+    build = Builder(surface_constants)  # so the surface's lines keep their constant names
+    infos = [build.rule(trace, c, n_state) for c in range(problem.dim)]
     build.lines += lines
     if not vm.exact_on_floats(tuple(build.lines), tuple(build.constants)):
         return None
-    levels = _tabled(build, spec.stop.max_steps)
+    levels = _tabled(build, steps) if steps else ()
     constants = tuple(build.constants)
     varying = {f"c{k}" for k, c in enumerate(constants) if isinstance(c, np.ndarray)}
-    if scheduled and _varies(spec.params.get("lr")):
+    if _varies(rate):
         varying.add("lr")
+    recorded = tuple(infos[c][k] for k in range(len(info)) for c in range(problem.dim))
     program = vm.assemble(
-        _carry(problem.dim, n_state), scheduled, len(constants), tuple(build.lines), (),
+        _carry(problem.dim, n_state), scheduled, len(constants), tuple(build.lines), recorded,
         frozenset(varying),
     )  # fmt: skip
     if program is None:
         return None
-    return ColumnProgram(program, constants, (1, int(opt.uses_gradient), 0), n_state, levels)
+    evaluations = (1, int(opt.uses_gradient), 0)
+    return vm.Compiled(program, constants, evaluations, FIRST_TRACED_STEP, n_state, levels)
 
 
 MAX_TABLE = 1 << 20
@@ -174,7 +207,7 @@ def _varies(value: Any) -> bool:
 
 
 def finish(
-    cp: ColumnProgram,
+    cp: vm.Compiled,
     stepper: Any,
     book: Book,
     head: Chunk,
@@ -191,7 +224,8 @@ def finish(
     B = spec.starts.shape[0]
     T, t0 = spec.stop.max_steps, stepper.t
     rows = np.flatnonzero(book.active)
-    regs = _registers(cp, stepper, book, rows)
+    regs = registers(cp, stepper, rows)
+    regs[-1] = book.prev_loss[rows]
     lrs = None
     if stepper.lrs is not None:  # (T, 1), or (T, rows) when the sweep varies lr
         lrs = np.reshape(stepper.lrs, (len(stepper.lrs), -1))
@@ -228,12 +262,12 @@ def finish(
     return _last_chunk(spec, cp, book, head, rows, regs, steps, codes)
 
 
-def _registers(cp: ColumnProgram, stepper: Any, book: Book, rows: np.ndarray) -> np.ndarray:
-    """(registers, rows): the carry (t, x, f, g, state), the numbers, the previous loss."""
-    p, D = cp.program, stepper.spec.starts.shape[1]
+def registers(cp: vm.Compiled, stepper: Any, rows: np.ndarray) -> np.ndarray:
+    """(registers, rows) of a :class:`~.loop._Stepper`'s rows as numpy left them: the carry
+    (t, x, f, g, state), the numbers; the previous loss (the last register) is NaN."""
+    p, (B, D) = cp.program, stepper.spec.starts.shape
     regs = np.zeros((p.n_regs, len(rows)))
     x, g = np.asarray(stepper.x)[rows], np.asarray(stepper.g)[rows]
-    B = stepper.spec.starts.shape[0]
     state = [np.broadcast_to(np.asarray(a, dtype=float), (B, D))[rows] for a in stepper.state]
     carry = [
         np.full(len(rows), float(stepper.t)),
@@ -246,8 +280,31 @@ def _registers(cp: ColumnProgram, stepper: Any, book: Book, rows: np.ndarray) ->
     for k, c in enumerate(cp.constants):
         column = np.reshape(np.asarray(c, dtype=float), -1)
         regs[p.first_constant + k] = column[rows] if column.size > 1 else column[0]
-    regs[-1] = book.prev_loss[rows]
+    regs[-1] = np.nan
     return regs
+
+
+def record(
+    cp: vm.Compiled, regs: np.ndarray, n: int, t: int, lrs: Any, keys: np.ndarray
+) -> np.ndarray:
+    """``n`` steps of every column of ``regs`` from step count ``t``, block by block, in place;
+    (n, columns, recorded): what each step recorded (x, f, g, the info values)."""
+    fn = vm.load()
+    assert fn is not None  # loop.path chose the loop once it was loaded
+    K = regs.shape[1]
+    out = np.empty((n, K, len(cp.program.recorded)))
+    rates = None if lrs is None else np.reshape(lrs, (len(lrs), -1))
+    table = _table(cp.levels, t, t + n)
+    for lo in range(0, K, BLOCK):
+        hi = min(lo + BLOCK, K)
+        block = np.ascontiguousarray(regs[:, lo:hi])
+        part = np.empty((n, hi - lo, out.shape[2]))
+        per_column = rates is not None and rates.shape[1] > 1
+        block_rates = rates[:, lo:hi] if per_column else rates  # type: ignore[index]
+        vm.call(fn, cp.program, block, n, t, block_rates, keys[lo:hi], part, None, table)
+        regs[:, lo:hi] = block
+        out[:, lo:hi] = part
+    return out
 
 
 def _stop(spec: RunSpec) -> tuple[float, float, float, int]:
@@ -262,7 +319,7 @@ def _stop(spec: RunSpec) -> tuple[float, float, float, int]:
 
 def _last_chunk(
     spec: RunSpec,
-    cp: ColumnProgram,
+    cp: vm.Compiled,
     book: Book,
     head: Chunk,
     rows: np.ndarray,

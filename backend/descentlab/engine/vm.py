@@ -1,21 +1,17 @@
-"""A single trajectory's steps as machine code, with one function compiled once for every rule
-and surface: the float kernel's lines (:mod:`.kernel`) assembled into a program of register
-instructions that a compiled loop (:mod:`.vm_loop`) interprets.
+"""Trajectories' steps as machine code, with one function compiled once for every rule,
+surface and batch: a step's lines (:mod:`.kernel`) assembled into a program of register
+instructions that a compiled loop (:mod:`.vm_loop`) interprets over a block of columns, one
+trajectory each.
 
-The Python float kernel pays CPython's ~30 ns for every float operation: ~1.6 ms of a 1,000-step
-Adam run's ~2.3 ms in the server. Compiling each structure to machine code (as
-:mod:`.batch_kernel` does for sweeps) would take 0.5-1 s per rule, flag and surface, holding
-the GIL while the first user of each waits. Here there is one compiled function, the loop: a
-rule and a surface are data (an int array of instructions), so a new structure, a new
-expression or a slider drag compiles nothing. Dispatching an instruction costs a few
-nanoseconds, ten times less than CPython's float operation.
+Compiling each structure to machine code would take 0.5-1 s per rule, flag and surface,
+holding the GIL while the first user of each waits. Here there is one compiled function, the
+loop: a rule and a surface are data (an int array of instructions), and so are a batch's
+numbers, so a new structure, a new expression, a sweep or a slider drag compiles nothing.
 
 The compiled loop is cached on disk by numba, so a process loads it in ~0.1 s after numba's
-import (~0.5 s); the server does both before it serves (:func:`load`), and the CLI for a
-command long enough to repay it. In a script or notebook, the first run starts the load in a
-background thread and the Python kernel serves meanwhile: both compute the same path to the
-last bit (the same operations in the same order; tests compare them on every rule, variant,
-schedule and function), so switching mid-stream changes nothing.
+import (~0.5 s); the server does both before it serves (:func:`load`). Elsewhere the first run
+that takes the loop waits for its load (a process never answers a structure on numpy first
+and in the loop later: the two agree to rounding, not to the bit).
 
 Safety: a program is a table of our opcodes and register indices; nothing in it is code.
 """
@@ -41,7 +37,7 @@ if TYPE_CHECKING:  # kernel imports this module
 _log = logging.getLogger(__name__)
 
 enabled = True
-"""False: every trajectory runs in the Python kernel (tests and the bench compare the two)."""
+"""False: every run is numpy's (tests and the bench compare the two paths)."""
 
 _RULE_OPS = {
     None: vm_loop.COPY,
@@ -121,8 +117,8 @@ def assemble(
     info: tuple[str, ...],
     varying: frozenset[str] = frozenset(),
 ) -> Program | None:
-    """The program of a kernel plan, or None when a line's function has no opcode (the
-    Python kernel then serves). A line's function is one of :data:`OPCODE`'s or an opcode of
+    """The program of a step's lines, or None when a line's function has no opcode (numpy
+    then serves). A line's function is one of :data:`OPCODE`'s or an opcode of
     :mod:`.vm_loop` itself (the programs' own instructions); a jump's target is a label's
     name, and a line with two results (a solve) names them as a pair. ``varying``: the
     constants and rate (``c<k>``, ``lr``) that differ between the columns of a block; a line
@@ -235,35 +231,20 @@ def exact_on_floats(lines: tuple[Line, ...], constants: tuple[Any, ...]) -> bool
     return True
 
 
-class Runner:
-    """One trajectory's program with its numbers: runs steps into an array of records."""
+@dataclass(frozen=True)
+class Compiled:
+    """A rule's program for this run with its numbers (a float, or one per row), what a step
+    costs (nfev, ngev, nhev, its point's included), the first step the loop takes (the steps
+    before it are numpy's: a traced rule may set its state on step 1), its state's fields per
+    coordinate, and the distinct values of each number whose powers are read from a table
+    (``columns._tabled``)."""
 
-    def __init__(self, program: Program, constants: tuple[Any, ...]) -> None:
-        self.program = program
-        self.constants = constants
-        self._registers = np.zeros((program.n_regs, 1))
-        first = program.first_constant
-        self._registers[first : first + len(constants), 0] = [float(c) for c in constants]
-
-    def __call__(
-        self,
-        fn: Callable[..., int],
-        n: int,
-        carry: tuple[Any, ...],
-        lrs: np.ndarray | None,
-        out: np.ndarray,
-        key: int = 0,
-    ) -> tuple[Any, ...]:
-        """``n`` steps from ``carry`` (t, x, f, g, state), each recorded in a row of ``out``,
-        drawing from the row key ``key`` (:func:`~..optimizers.draws.row_keys`); the carry
-        reached (t an int, as the Python kernel's)."""
-        p = self.program
-        regs = self._registers.copy()
-        regs[: p.n_carry, 0] = carry
-        assert out.flags.c_contiguous and out.dtype == float
-        t, *_ = call(fn, p, regs, n, int(carry[0]), lrs, np.array([key], dtype=np.uint64),
-                 out.reshape(n, 1, -1))  # fmt: skip
-        return (t, *regs[1 : p.n_carry, 0].tolist())
+    program: Program
+    constants: tuple[Any, ...]
+    evaluations: tuple[int, int, int]
+    first_step: int = 1
+    n_state: int = 0
+    levels: tuple[np.ndarray, ...] = ()
 
 
 def call(
@@ -308,25 +289,12 @@ _NO_TABLE = np.zeros((1, 1))
 
 _LOOP: Callable[..., int] | None = None
 _LOADING = threading.Lock()
-_started = False
 _failed = False
-
-
-def loop() -> Callable[..., int] | None:
-    """The compiled loop if it is loaded, else None (and a background thread loads it)."""
-    global _started
-    if not enabled:
-        return None
-    if _LOOP is None and not _started:
-        _started = True
-        # a daemon: a script that ends before the load does not wait for it
-        threading.Thread(target=load, name="descentlab-vm", daemon=True).start()
-    return _LOOP
 
 
 def load() -> Callable[..., int] | None:
     """Load the loop now (compile it, the first time on this machine); None without numba
-    or if compiling fails (logged once: the Python kernel serves)."""
+    or if compiling fails (logged once: numpy serves)."""
     global _LOOP, _failed
     with _LOADING:
         if _LOOP is None and not _failed:
@@ -334,7 +302,7 @@ def load() -> Callable[..., int] | None:
                 _LOOP = _compiled()
             except Exception:
                 _failed = True
-                _log.warning("could not compile the trajectory loop; Python runs it", exc_info=True)
+                _log.warning("could not compile the trajectory loop; numpy runs", exc_info=True)
     return _LOOP
 
 

@@ -4,12 +4,12 @@ for :mod:`.columns`), run by interpreting a program of float instructions, each 
 column before the next, so that dispatching it is paid once per block.
 
 Each instruction is a row ``(opcode, out, a, b, c, d, e, out2, uniform)`` of register indices
-(and a flag: a line every column computes alike, run once and copied). Every
-opcode of a traced rule or a surface computes what the Python float kernel (:mod:`.kernel`)
-computes for the same line, to the last bit: IEEE arithmetic, the C library's functions (which
-Python's ``math`` calls too), and the special cases of :data:`~..problems.scalar.SCALAR` written
-out (tests check each opcode against its Python function on special values, and whole runs
-against the Python kernel).
+(and a flag: a line every column computes alike, run once and copied). Every opcode of a
+traced rule or a surface computes what its Python function on floats computes, to the last
+bit: IEEE arithmetic, the C library's functions (which Python's ``math`` calls too), and the
+special cases of :data:`~..problems.scalar.SCALAR` written out (tests check each opcode
+against its Python function on special values, and whole runs against numpy to a
+tolerance).
 
 The rules written as programs (:mod:`.programs`: zeroth-order rules, Newton) use a few more:
 a jump (``JUMP_LT``: a loop over candidates), the draws of :mod:`~..optimizers.draws` at the
