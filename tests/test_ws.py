@@ -187,9 +187,10 @@ def test_a_worker_warms_up_so_that_its_first_user_compiles_nothing() -> None:
     builds no surface program (only its rules' traces, for its numbers)."""
     from descentlab.api.schemas import RunMessage
     from descentlab.api.stream import RunFrames, warm_up
-    from descentlab.engine import kernel, vm
+    from descentlab.engine import columns, kernel, vm
 
     kernel.surface_part.cache_clear()
+    columns._traced_cached.cache_clear()
     warm_up()
     built = kernel.surface_part.cache_info().misses
     page = RunMessage.model_validate(

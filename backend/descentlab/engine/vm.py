@@ -123,6 +123,10 @@ def assemble(
     name, and a line with two results (a solve) names them as a pair. ``varying``: the
     constants and rate (``c<k>``, ``lr``) that differ between the columns of a block; a line
     of nothing else is flagged uniform (the loop computes it once for every column)."""
+    renamed: dict[str, str] = {}
+    if not any(fn == LABEL for _, fn, _ in lines):
+        lines, renamed = _coalesce(tuple(lines), frozenset(carry))
+    info = tuple(renamed.get(name, name) for name in info)
     names = list(carry)
     lr_reg = -1
     if scheduled:
@@ -170,6 +174,44 @@ def assemble(
         recorded=np.array(recorded, dtype=np.int64),
         dim=dim,
     )
+
+
+def _coalesce(
+    lines: tuple[Any, ...], carry: frozenset[str]
+) -> tuple[tuple[Any, ...], dict[str, str]]:
+    """Without the copies a step ends with (the new x and state into their carried names, the
+    surface's outputs into f and g): a temporary copied into a name is computed into that name
+    directly, when nothing between the two lines reads or writes the name and both are
+    assigned once. Returns the lines and each renamed temporary's new name."""
+    out = list(lines)
+    assigned: dict[Any, int] = {}
+    for target, _, _ in out:
+        for name in target if isinstance(target, tuple) else (target,):
+            assigned[name] = assigned.get(name, 0) + 1
+    renamed: dict[str, str] = {}
+    m = 0
+    while m < len(out):
+        target, fn, args = out[m]
+        source = args[0] if fn is None and isinstance(target, str) else None
+        k = next((i for i in range(m) if out[i][0] == source), -1)
+        if (
+            source is None
+            or k < 0
+            or source in carry
+            or assigned.get(source) != 1
+            or assigned.get(target) != 1
+            or any(target in a or target == t for t, _, a in out[k + 1 : m])
+        ):
+            m += 1
+            continue
+        out[k] = (target, out[k][1], out[k][2])
+        out[k + 1 :] = [
+            (t, f, tuple(target if a == source else a for a in a_)) for t, f, a_ in out[k + 1 :]
+        ]
+        del out[m]
+        renamed = {old: (target if new == source else new) for old, new in renamed.items()}
+        renamed[source] = target
+    return tuple(out), renamed
 
 
 _DRAWS = (vm_loop.UNIFORM, vm_loop.NORMAL)

@@ -172,6 +172,8 @@ def run(
     for i in range(lines):
         draws = draws or code[i, 0] == UNIFORM or code[i, 0] == NORMAL
     step_keys = np.zeros(regs.shape[1], dtype=np.uint64)
+    norms = np.zeros(regs.shape[1])
+    verdicts = np.zeros(regs.shape[1], dtype=np.int64)
     f_reg = 1 + dim
     for step in range(n):
         if na == 0:
@@ -364,23 +366,45 @@ def run(
                 for j in range(width):
                     out[step, ids[k], j] = regs[recorded[j], k]
         if check:
-            k = 0
-            while k < na:
+            # first every column's verdict, in a loop without branches (it vectorises), then
+            # the few that stopped leave the block
+            g0 = 2 + dim
+            if check_grad and norm_kind == L2:  # squares summed in order, then the root
+                for k in range(na):
+                    total = regs[g0, k] * regs[g0, k]
+                    if dim > 1:
+                        total = total + regs[g0 + 1, k] * regs[g0 + 1, k]
+                    norms[k] = total
+                for d in range(2, dim):
+                    for k in range(na):
+                        norms[k] = norms[k] + regs[g0 + d, k] * regs[g0 + d, k]
+                for k in range(na):
+                    norms[k] = math.sqrt(norms[k])
+            elif check_grad:
+                for k in range(na):
+                    norms[k] = _norm(regs, k, dim, norm_kind)
+            stopped = np.int64(0)
+            for k in range(na):
                 f = regs[f_reg, k]
-                inside = math.isfinite(f)
-                for d in range(dim):
-                    inside = inside and abs(regs[1 + d, k]) <= bound
-                why = 0
-                if not inside:
-                    why = DIVERGED
-                else:
-                    converged = abs(f - regs[prev_reg, k]) <= loss_tol
-                    if check_grad and not converged:
-                        converged = _norm(regs, k, dim, norm_kind) <= grad_tol
-                    if converged:
-                        why = CONVERGED
-                    else:
-                        regs[prev_reg, k] = f
+                inside = (abs(f) < _INF) & (abs(regs[1, k]) <= bound)  # NaN is not inside
+                if dim > 1:
+                    inside = inside & (abs(regs[2, k]) <= bound)
+                converged = abs(f - regs[prev_reg, k]) <= loss_tol
+                if check_grad:
+                    converged = converged | (norms[k] <= grad_tol)
+                verdict = np.int64(converged) * CONVERGED
+                verdict = verdict if inside else np.int64(DIVERGED)
+                verdicts[k] = verdict
+                stopped += verdict
+                regs[prev_reg, k] = f  # a column that stops leaves with it unread
+            for d in range(2, dim):
+                for k in range(na):
+                    if not abs(regs[1 + d, k]) <= bound:
+                        stopped += DIVERGED - verdicts[k]
+                        verdicts[k] = DIVERGED
+            k = 0
+            while stopped > 0 and k < na:
+                why = int(verdicts[k])
                 if why == 0:
                     k += 1
                     continue
@@ -394,5 +418,6 @@ def run(
                     regs[r, na] = value
                 ids[k] = ids[na]
                 ids[na] = column
+                verdicts[k] = verdicts[na]
     layout[ACTIVE] = na
     return t
