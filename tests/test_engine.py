@@ -10,7 +10,7 @@ import pytest
 import descentlab
 from descentlab import engine
 from descentlab.engine import Stop, loop
-from descentlab.engine.spec import row_params
+from descentlab.engine.spec import row_params, row_settings
 from descentlab.errors import DescentLabError
 from descentlab.optimizers import REGISTRY
 from descentlab.schedules import SCHEDULES, make_schedule
@@ -393,3 +393,18 @@ def test_a_run_without_extras_is_the_same_run(optimizer, starts):
     path = np.concatenate([c.path for c in chunks], axis=1)[:, : full.path.shape[1]]
     np.testing.assert_array_equal(path, full.path)
     assert chunks[-1].status == full.status and list(chunks[-1].steps) == list(full.steps)
+
+
+def test_a_sweeps_settings_are_each_rows_parameters():
+    """row_settings (what POST /api/sweeps reports, all rows at once) is row_params row by
+    row: a swept number, a swept part of a pair, and a pair and a number held fixed."""
+    spec = engine.prepare(
+        "rosenbrock",
+        "adam",
+        params={"weight_decay": 0.1},
+        sweep={"lr": [1e-3, 1e-2, 0.1], "betas": [[0.9, 0.999], [0.5, 0.999]]},
+    )
+    names = ["lr", "betas", "eps", "weight_decay"]
+    got = row_settings(spec.params, names, 6)
+    assert got == [[row_params(spec.params, b)[n] for n in names] for b in range(6)]
+    assert got[1][:2] == [1e-3, [0.5, 0.999]] and len({str(row) for row in got}) == 6

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import basins, engine, limits
 from ..analysis import classify
-from ..engine.spec import row_params
+from ..engine.spec import row_settings
 from ..errors import DescentLabError
 from ..optimizers import REGISTRY
 from ..problems import Problem, make_problem
@@ -120,7 +120,7 @@ def sweep_result(body: SweepBody, pool: Executor | None = None) -> dict[str, Any
         "surface": problem.describe(),
         "optimizer": ref.id,
         "names": list(body.sweep),
-        "settings": [[row_params(spec.params, int(b))[n] for n in body.sweep] for b in rows],
+        "settings": row_settings(spec.params, list(body.sweep), len(rows)),
         "final_loss": np.ascontiguousarray(last.loss[:, -1]),
         "final_grad_norm": np.ascontiguousarray(last.grad_norm[:, -1]),
         "final_point": np.ascontiguousarray(last.path[:, -1]),
