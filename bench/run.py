@@ -17,11 +17,11 @@ import autograd.numpy as anp
 import numpy as np
 import orjson
 
-from descentlab import engine
+from descentlab import engine, limits
 from descentlab.api.responses import dumps
 from descentlab.api.schemas import BasinBody
 from descentlab.api.service import basin_result
-from descentlab.engine import Stop, batch_kernel, loop, vm
+from descentlab.engine import Stop, vm
 from descentlab.problems import make_problem
 
 
@@ -80,31 +80,30 @@ def adam_floats(steps: int) -> None:
         y -= 0.01 / bc1 * my / ((vy**0.5) / bc2 + 1e-8)
 
 
-def adam_engine(surface: str, steps: int, how: str = "machine code") -> Callable[[], object]:
-    """The engine's run: in the machine-code loop (``engine.vm``), in the Python kernel (what
-    serves until the loop is loaded), or ``interpreted`` (the float path without a kernel)."""
+def adam_engine(surface: str, steps: int, on_numpy: bool = False) -> Callable[[], object]:
+    """The engine's run: in the machine-code loop (``engine.vm``), or on numpy (the
+    reference, and the path without numba)."""
     spec = engine.prepare(
         surface, "adam", params={"lr": 0.01}, stop=Stop(max_steps=steps, grad_tol=None)
     )
-    if how == "machine code":
+    if not on_numpy:
         assert vm.load() is not None
         return lambda: engine.run(spec)
 
     def without() -> object:
-        saved = loop.float_kernel, vm.enabled
-        if how == "interpreted":
-            loop.float_kernel = lambda *args: None
+        saved = vm.enabled
         vm.enabled = False
         try:
             return engine.run(spec)
         finally:
-            loop.float_kernel, vm.enabled = saved
+            vm.enabled = saved
 
     return without
 
 
-def restarts(on_floats: bool) -> Callable[[], object]:
-    """The lecture's restarts preset (9 rows), row by row in machine code or on numpy."""
+def restarts(in_loop: bool) -> Callable[[], object]:
+    """The lecture's restarts preset (9 rows), as columns of the machine-code loop or on
+    numpy."""
     spec = engine.prepare(
         "nightmare",
         "momentum",
@@ -114,12 +113,12 @@ def restarts(on_floats: bool) -> Callable[[], object]:
     )
 
     def run() -> object:
-        saved = loop.MAX_ROWS_ON_FLOATS
-        loop.MAX_ROWS_ON_FLOATS = saved if on_floats else 1
+        saved = vm.enabled
+        vm.enabled = in_loop
         try:
             return engine.run(spec)
         finally:
-            loop.MAX_ROWS_ON_FLOATS = saved
+            vm.enabled = saved
 
     return run
 
@@ -159,19 +158,19 @@ def sweep_spec(n: int, steps: int) -> engine.RunSpec:
 
 def sweep_engine(spec: engine.RunSpec, how: str) -> Callable[[], object]:
     """Every path recorded (``engine.run``, numpy), or the final values only (``engine.final``,
-    what the route uses) on numpy or compiled (:mod:`descentlab.engine.batch_kernel`)."""
+    what the route uses) on numpy or in machine code (:mod:`descentlab.engine.columns`)."""
     if how == "every path":
         return lambda: engine.run(spec)
     if how == "compiled":
         return lambda: engine.final(spec)
 
     def on_numpy() -> object:
-        saved = loop.column_kernel
-        loop.column_kernel = lambda spec: None
+        saved = vm.enabled
+        vm.enabled = False
         try:
             return engine.final(spec)
         finally:
-            loop.column_kernel = saved
+            vm.enabled = saved
 
     return on_numpy
 
@@ -191,13 +190,13 @@ def basin_service(body: BasinBody, on_numpy: bool) -> Callable[[], object]:
     numpy's batch path, the baseline), the labels and the JSON."""
 
     def run() -> object:
-        saved = loop.column_kernel
-        if on_numpy:
-            loop.column_kernel = lambda spec: None
+        saved = vm.enabled, limits.MAX_BASIN_STEPS_ON_NUMPY
+        vm.enabled = not on_numpy
+        limits.MAX_BASIN_STEPS_ON_NUMPY = limits.MAX_BASIN_STEPS  # the route refuses it
         try:
             return dumps(basin_result(body))
         finally:
-            loop.column_kernel = saved
+            vm.enabled, limits.MAX_BASIN_STEPS_ON_NUMPY = saved
 
     return run
 
@@ -222,17 +221,9 @@ def main() -> None:
     rows.append(("baseline: torch.optim.Adam 1000 steps, eager", base_torch, ""))
     t = best_of(lambda: adam_floats(1000), r)
     rows.append(("reference: Adam 1000 steps by hand on floats", t, f"{base_torch / t:.1f}x torch"))
-    t = best_of(adam_engine("rosenbrock", 1000, "interpreted"), r)
+    on_numpy = best_of(adam_engine("rosenbrock", 1000, on_numpy=True), r)
     rows.append(
-        ("engine, interpreted floats: Adam on rosenbrock", t, f"{base_torch / t:.1f}x torch")
-    )
-    python_kernel = best_of(adam_engine("rosenbrock", 1000, "python"), r)
-    rows.append(
-        (
-            "engine, Python kernel: Adam on rosenbrock",
-            python_kernel,
-            f"{base_torch / python_kernel:.1f}x torch",
-        )
+        ("engine, numpy: Adam on rosenbrock", on_numpy, f"{base_torch / on_numpy:.1f}x torch")
     )
     t0 = time.perf_counter()
     assert vm.load() is not None
@@ -244,7 +235,7 @@ def main() -> None:
         t = best_of(adam_engine(surface, 1000), r)
         note = f"{base_torch / t:.1f}x torch, {base_autograd / t:.1f}x autograd"
         if surface == "rosenbrock":
-            note += f", {python_kernel / t:.1f}x Python kernel"
+            note += f", {on_numpy / t:.1f}x numpy"
         rows.append((f"engine: Adam 1000 steps on {surface}", t, note))
     for surface in ("rosenbrock", "himmelblau", "nightmare"):
         for optimizer in PROGRAMMED:
@@ -258,12 +249,12 @@ def main() -> None:
                     f"{numpy_path / t:.1f}x numpy",
                 )
             )
-    on_arrays = best_of(restarts(on_floats=False), max(1, r // 2))
+    on_arrays = best_of(restarts(in_loop=False), max(1, r // 2))
     rows.append(("engine: momentum + 8 restarts on nightmare x 1000 steps, numpy", on_arrays, ""))
-    t = best_of(restarts(on_floats=True), r)
+    t = best_of(restarts(in_loop=True), r)
     rows.append(
         (
-            "engine: momentum + 8 restarts on nightmare x 1000 steps, rows on floats",
+            "engine: momentum + 8 restarts on nightmare x 1000 steps, machine code",
             t,
             f"{on_arrays / t:.1f}x numpy",
         )
@@ -271,15 +262,6 @@ def main() -> None:
     # The server runs a sweep in a pool thread (where glibc keeps freed memory for reuse: in
     # the main thread numpy's chunk arrays are faulted in afresh, ~20% of the numpy sweep).
     spec = sweep_spec(100, 500)
-    t0 = time.perf_counter()
-    compiled = batch_kernel.column_kernel(spec) is not None
-    rows.append(
-        (
-            "engine: compile the sweep's kernel (once per structure)",
-            time.perf_counter() - t0,
-            "" if compiled else "numba missing: numpy serves",
-        )
-    )
     sweeps: dict[str, float] = {}
     for how in ("every path", "final values on numpy", "compiled"):
         with ThreadPoolExecutor(1) as pool:

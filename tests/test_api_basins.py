@@ -137,7 +137,8 @@ def test_newtons_map_finds_the_saddles_and_the_maximum_it_is_drawn_to(client: Te
         ({"surface": "parabola"}, ["surface"]),
         ({"surface": "nope"}, ["surface"]),
         ({"nx": 200, "ny": 200, "max_steps": 1001}, ["max_steps"]),
-        ({"optimizer": {"id": "newton"}, "nx": 100, "ny": 100, "max_steps": 101}, ["max_steps"]),
+        # a data-fit surface runs on numpy, under a smaller limit
+        ({"surface": "linear-regression", "nx": 100, "ny": 100, "max_steps": 101}, ["max_steps"]),
         ({"stop": {"grad_norm": "l7"}}, ["stop", "grad_norm"]),
         ({"start": [0, 0]}, ["start"]),
     ],

@@ -340,7 +340,7 @@ def test_serve_workers_share_a_burst_of_connections() -> None:
 def test_a_short_run_leaves_the_loop_unloaded_and_a_long_one_loads_it(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A one-off command does not load numba for a run the Python kernel ends in 10 ms, and
+    """A one-off command does not load numba for a run numpy ends in ~10 ms, and
     leaves the process's setting as it found it."""
     from descentlab.api import service
     from descentlab.engine import vm

@@ -10,7 +10,7 @@ import pytest
 import descentlab
 from descentlab import engine
 from descentlab.engine import Stop, loop
-from descentlab.engine.spec import row_params
+from descentlab.engine.spec import row_params, row_settings
 from descentlab.errors import DescentLabError
 from descentlab.optimizers import REGISTRY
 from descentlab.schedules import SCHEDULES, make_schedule
@@ -154,15 +154,13 @@ def test_a_batch_row_equals_the_same_run_alone():
             np.testing.assert_equal(row[key], expected[key])  # NaN equals NaN here
 
 
-def test_a_small_batch_runs_row_by_row_on_floats_and_a_big_one_on_arrays(monkeypatch):
-    """Each row of restarts is the run its start makes alone, to the bit (both on floats), and
-    agrees with the array path, which a batch over the bound takes, to 1e-12 (numpy's functions
-    on arrays need not be the C library's); final() stays on arrays, so its ends are the array
-    path's to the bit."""
+def test_each_row_of_a_batch_is_the_run_its_start_makes_alone():
+    """Restarts run as columns of the loop: each row is, to the bit, the run its start makes
+    alone (one column of the same loop), and final() ends where the recorded run ends."""
     spec = engine.prepare(
         "nightmare", "momentum", params={"lr": 0.01}, restarts=8, stop=Stop(max_steps=300)
     )
-    assert loop._Stepper(spec).scalar and not loop._Stepper(spec, rows_on_floats=False).scalar
+    assert loop.path(spec) == "loop"
     batch = engine.run(spec)
     for b, start in enumerate(spec.starts):
         alone = engine.run(
@@ -171,13 +169,9 @@ def test_a_small_batch_runs_row_by_row_on_floats_and_a_big_one_on_arrays(monkeyp
         for key, value in alone.row(0).items():
             np.testing.assert_equal(batch.row(b)[key], value, err_msg=key)
     last = engine.final(spec)
-    monkeypatch.setattr(loop, "MAX_ROWS_ON_FLOATS", 8)  # 9 rows: over the bound
-    assert not loop._Stepper(spec).scalar
-    on_arrays = engine.run(spec)
-    np.testing.assert_allclose(batch.path, on_arrays.path, rtol=1e-12, atol=1e-15)
-    assert batch.status == on_arrays.status
-    ends = on_arrays.path[np.arange(9), on_arrays.steps]
+    ends = batch.path[np.arange(9), batch.steps]
     np.testing.assert_array_equal(last.path[:, -1], ends)
+    assert last.status == batch.status
 
 
 def test_rows_stop_independently_and_are_padded():
@@ -314,23 +308,22 @@ ELEMENTWISE = [o.id for o in REGISTRY if o.elementwise]
 
 @pytest.mark.parametrize("optimizer", ELEMENTWISE)
 @pytest.mark.parametrize("surface", ["rosenbrock", "nightmare", "ackley"])
-def test_the_float_fast_path_equals_the_array_path(optimizer, surface, monkeypatch):
-    """A single trajectory runs on plain floats; row 0 of a batch of two, made to run on
-    arrays, agrees with it."""
+def test_a_row_alone_and_in_a_batch_agree(optimizer, surface):
+    """A single trajectory is one column of the loop; row 0 of a batch of two is the same
+    trajectory, to the bit."""
     problem = descentlab.make_problem(surface)
     starts = np.array([problem.start, problem.start + 0.3])
     params = {"lr": 0.01}
     schedule = {"id": "cosine", "params": {"T_max": 100}}
     stop = Stop(max_steps=150, grad_tol=None)
     alone = engine.run(surface, optimizer, params=params, schedule=schedule, stop=stop)
-    monkeypatch.setattr(loop, "MAX_ROWS_ON_FLOATS", 1)
     batch = engine.run(
         surface, optimizer, start=starts, params=params, schedule=schedule, stop=stop
     )
-    np.testing.assert_allclose(alone.path[0], batch.path[0], rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(alone.loss[0], batch.loss[0], rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(alone.path[0], batch.path[0])
+    np.testing.assert_array_equal(alone.loss[0], batch.loss[0])
     for name in alone.info:
-        np.testing.assert_allclose(alone.info[name][0], batch.info[name][0], rtol=1e-12, atol=1e-15)
+        np.testing.assert_array_equal(alone.info[name][0], batch.info[name][0])
     assert alone.status[0] == batch.status[0] and alone.steps[0] == batch.steps[0]
     assert alone.nfev[0] == batch.nfev[0] == alone.ngev[0] == alone.steps[0] + 1
 
@@ -400,3 +393,18 @@ def test_a_run_without_extras_is_the_same_run(optimizer, starts):
     path = np.concatenate([c.path for c in chunks], axis=1)[:, : full.path.shape[1]]
     np.testing.assert_array_equal(path, full.path)
     assert chunks[-1].status == full.status and list(chunks[-1].steps) == list(full.steps)
+
+
+def test_a_sweeps_settings_are_each_rows_parameters():
+    """row_settings (what POST /api/sweeps reports, all rows at once) is row_params row by
+    row: a swept number, a swept part of a pair, and a pair and a number held fixed."""
+    spec = engine.prepare(
+        "rosenbrock",
+        "adam",
+        params={"weight_decay": 0.1},
+        sweep={"lr": [1e-3, 1e-2, 0.1], "betas": [[0.9, 0.999], [0.5, 0.999]]},
+    )
+    names = ["lr", "betas", "eps", "weight_decay"]
+    got = row_settings(spec.params, names, 6)
+    assert got == [[row_params(spec.params, b)[n] for n in names] for b in range(6)]
+    assert got[1][:2] == [1e-3, [0.5, 0.999]] and len({str(row) for row in got}) == 6

@@ -33,7 +33,7 @@ def compiled_loop():
 def both(surface, optimizer, steps=300, **kwargs):
     """The run on the path loop.path picks (machine code), and on numpy."""
     spec = engine.prepare(surface, optimizer, stop=Stop(max_steps=steps, grad_tol=None), **kwargs)
-    assert loop.path(spec) == "program"
+    assert loop.path(spec) == "loop"
     compiled = engine.run(spec)
     with pytest.MonkeyPatch.context() as m:
         m.setattr(vm, "enabled", False)
@@ -158,14 +158,13 @@ def test_the_path_is_decided_by_the_structure():
     def route(surface, optimizer, **kwargs):
         return loop.path(engine.prepare(surface, optimizer, **kwargs))
 
-    assert route("nightmare", "hill-climbing") == "program"
-    assert route("nightmare", "newton", restarts=8) == "program"
-    assert route("nightmare", "adam") == "floats"
-    assert route("nightmare", "hill-climbing", restarts=loop.MAX_ROWS_ON_FLOATS) == "arrays"
+    assert route("nightmare", "hill-climbing") == "loop"
+    assert route("nightmare", "newton", restarts=8) == "loop"
+    assert route("nightmare", "adam") == "loop"
+    assert route("nightmare", "hill-climbing", restarts=200) == "loop"
     assert route("nightmare", "newton", sweep={"lr": [0.5, 1.0]}) == "arrays"
-    assert route("parabola", "newton") == "program"
-    spec = engine.prepare("nightmare", "hill-climbing", restarts=2)
-    assert loop.path(spec, rows_on_floats=False) == "arrays"  # final(): numpy's batch
+    assert route("parabola", "newton") == "loop"
+    assert route("rosenbrock", "momentum", stochastic={"noise": 0.1}) == "arrays"
 
 
 def test_the_numpy_rules_draw_the_documented_scheme():

@@ -1,7 +1,8 @@
-"""The machine-code loop of single trajectories (engine/vm.py): every opcode computes what its
-Python function computes, to the bit; whole runs equal the Python kernel's for every rule,
-variant, schedule and function; a run switching to it mid-stream changes nothing; and a
-program Python would compute differently on ints is left to Python.
+"""The machine-code loop (engine/vm.py, engine/vm_loop.py): every opcode computes what its
+Python function computes, to the bit; a line flagged uniform runs once for every column; the
+stopping rules stop columns and take them out of the block; a program floats would compute
+differently from Python's ints is left to numpy. (Whole runs against numpy:
+tests/test_loop_runs.py and tests/test_columns.py.)
 
 To the bit, on any CPU: the loop and Python's math call the same C library on plain floats
 (test_math_is_the_c_librarys), so no last bit of a function is compared between libraries."""
@@ -14,19 +15,13 @@ import operator
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-import descentlab
 from descentlab import engine
 from descentlab.engine import Stop, loop, vm, vm_loop
-from descentlab.errors import DescentLabError
 from descentlab.optimizers import draws, second_order
 from descentlab.optimizers.base import ScalarOps
 from descentlab.problems.expr import FUNCTIONS
 from descentlab.problems.scalar import SCALAR
-from test_expressions import _trees
-from test_kernel import ELEMENTWISE, SURFACES, variants
 from test_problems import SPECIAL
 
 RANDOM = np.random.default_rng(11).uniform(-30, 30, 200).tolist()
@@ -36,7 +31,7 @@ RANDOM = np.random.default_rng(11).uniform(-30, 30, 200).tolist()
 def compiled_loop():
     fn = vm.load()
     assert fn is not None, "numba is a dependency: the loop must compile"
-    assert vm.enabled and vm.loop() is fn, "the runs below must run in the loop"
+    assert vm.enabled
     return fn
 
 
@@ -55,12 +50,21 @@ def interpret(op, args, t=0, key=0):
     return interpret_pair(op, args, t, key)[0]
 
 
+def run_code(rows, regs, recorded, t=0, key=0, table=None):
+    """One step of instructions ``rows`` on one column of registers ``regs`` (register 0 is
+    the step count); the ``recorded`` registers after it."""
+    code = np.array([[*row, *[0] * (vm_loop.WIDTH - len(row))] for row in rows], dtype=np.int64)
+    regs = np.array([*regs, 0.0]).reshape(-1, 1)  # the last: the loop's previous loss
+    program = vm.Program(code, len(regs), 1, -1, 1, np.array(recorded, dtype=np.int64), 0)
+    out = np.zeros((1, 1, len(recorded)))
+    keys = np.array([key], dtype=np.uint64)
+    vm.call(vm.load(), program, regs, 1, t, None, keys, out, table=table)
+    return out[0, 0].tolist()
+
+
 def interpret_pair(op, args, t=0, key=0):
-    regs = np.array([0.0, *args, *[0.0] * (5 - len(args)), 0.0, 0.0])
-    code = np.array([[op, 6, 1, 2, 3, 4, 5, 7]], dtype=np.int64)
-    out = np.zeros((1, 2))
-    vm.load()(code, regs, 1, t, np.zeros(1), -1, 0, np.array([6, 7]), out, np.uint64(key))
-    return float(out[0, 0]), float(out[0, 1])
+    regs = [0.0, *args, *[0.0] * (5 - len(args)), 0.0, 0.0]
+    return tuple(run_code([[op, 6, 1, 2, 3, 4, 5, 7]], regs, [6, 7], t, key))
 
 
 # The programs' own instructions (engine/programs.py), each tested below against its numpy
@@ -74,6 +78,7 @@ PROGRAM_OPS = {
     vm_loop.SELECT_BEST: "test_selections_are_their_python_expressions",
     vm_loop.SOLVE1: "test_the_solves_answer_what_solve_rows_answers",
     vm_loop.SOLVE2: "test_the_solves_answer_what_solve_rows_answers",
+    vm_loop.TABLE: "test_a_table_is_read_at_the_step_count",
 }
 
 
@@ -105,67 +110,9 @@ def test_each_opcode_computes_what_its_python_function_does(label, python, op, n
         assert repr(got) == repr(float(expected)), (label, args, got, expected)
 
 
-def run_both(surface, optimizer, params, steps=120, **kwargs):
-    """The run in machine code, and the same run in the Python kernel."""
-    args = dict(params={"lr": 0.02, **params}, stop=Stop(max_steps=steps, grad_tol=None))
-    spec = engine.prepare(surface, optimizer, **args, **kwargs)
-    assert loop._Stepper(spec).kernel._native is not None, "the loop must run this rule"
-    native = engine.run(spec)
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(vm, "enabled", False)
-        python = engine.run(spec)
-    return native, python
-
-
-def assert_same_run(a, b):
-    for name in ("path", "loss", "grad_norm", "step_size", "lr"):
-        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
-    assert a.info.keys() == b.info.keys()
-    for name in a.info:
-        np.testing.assert_array_equal(a.info[name], b.info[name], err_msg=name)
-    assert a.status == b.status
-    assert list(a.steps) == list(b.steps)
-
-
-@pytest.mark.parametrize("optimizer", ELEMENTWISE, ids=lambda o: o.id)
-@pytest.mark.parametrize("surface", SURFACES, ids=lambda s: str(s)[:20])
-def test_the_loop_takes_the_python_kernels_path_exactly(optimizer, surface):
-    for params in variants(optimizer):
-        for schedule in (None, {"id": "step", "params": {"step_size": 30}}):
-            native, python = run_both(surface, optimizer, params, schedule=schedule)
-            assert_same_run(native, python)
-
-
-def test_the_loop_agrees_as_a_run_diverges():
-    surface = {"expression": "exp(x^2) + y^2", "start": [1.5, 1.0]}
-    native, python = run_both(surface, "momentum", {"lr": 0.5})
-    assert native.status == python.status == ["diverged"]
-    assert_same_run(native, python)
-
-
-def test_a_stream_that_switches_to_the_loop_midway_is_the_same_run(monkeypatch):
-    """A process's first runs go to Python while the loop loads; a stream may switch at any
-    chunk, and its path must not show where."""
-    spec = engine.prepare("nightmare", "adam", params={"lr": 0.05}, stop=Stop(max_steps=600))
-    whole = engine.run(spec)
-    switches = iter([False, True, False, True, True, True, True, True])
-    monkeypatch.setattr(vm, "loop", lambda: vm.load() if next(switches) else None)
-    chunks = list(engine.iterate(spec, chunk=100, first_chunk=30))
-    path = np.concatenate([c.path[0] for c in chunks])
-    steps = len(whole.path[0])  # the chunks after the stop repeat its point
-    np.testing.assert_array_equal(path[:steps], whole.path[0])
-    assert chunks[-1].status == whole.status
-
-
-def test_a_one_dimensional_and_a_scheduled_run():
-    for surface, schedule in (("parabola", None), ("quartic", {"id": "cosine"})):
-        native, python = run_both(surface, "nesterov", {"lr": 0.05}, steps=300, schedule=schedule)
-        assert_same_run(native, python)
-
-
-def test_int_arithmetic_that_floats_would_change_is_left_to_python():
+def test_int_arithmetic_that_floats_would_change_is_left_to_numpy():
     """``t ** 2`` is an exact int in Python, ``t * 0`` an int zero without a sign: registers
-    of floats could differ, so such a program runs in Python. A float anywhere is fine."""
+    of floats could differ, so such a program runs on numpy. A float anywhere is fine."""
     assert not vm.exact_on_floats((("r0", "**", ("t", "c0")),), (2,))
     assert not vm.exact_on_floats((("r0", "-", ("t", "c0")), ("r1", "*", ("r0", "c0"))), (1,))
     assert not vm.exact_on_floats((("r0", "neg", ("t",)),), ())
@@ -173,27 +120,11 @@ def test_int_arithmetic_that_floats_would_change_is_left_to_python():
     assert vm.exact_on_floats((("r0", "-", ("t", "c0")), ("r1", "*", ("r0", "c1"))), (1, 0.5))
 
 
-def test_without_numba_the_python_kernel_runs(monkeypatch):
-    monkeypatch.setattr(vm, "_LOOP", None)
-    monkeypatch.setattr(vm, "_started", True)  # no background load either
+def test_without_the_loop_numpy_runs(monkeypatch):
+    monkeypatch.setattr(vm, "load", lambda: None)
     spec = engine.prepare("rosenbrock", "adam", stop=Stop(max_steps=50))
-    assert vm.loop() is None
+    assert loop.path(spec) == "arrays"
     assert engine.run(spec).steps[0] == 50
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_trees(), st.sampled_from(["gd", "momentum", "adam", "rmsprop", "nadam", "adadelta"]))
-def test_fuzz_the_loop_takes_the_python_kernels_path_on_random_surfaces(text, optimizer):
-    try:
-        problem = descentlab.make_problem({"expression": text})
-    except DescentLabError:
-        return
-    start = np.full(problem.dim, 0.7)
-    native, python = run_both(problem, optimizer, {"lr": 0.05}, steps=40, start=start)
-    np.testing.assert_array_equal(native.path, python.path)
-    np.testing.assert_array_equal(native.loss, python.loss)
-    assert native.status == python.status
-    assert list(native.steps) == list(python.steps)
 
 
 def test_math_is_the_c_librarys():
@@ -235,14 +166,48 @@ def test_selections_are_their_python_expressions():
 
 def test_a_jump_loops():
     """r1 += 1 while r1 < r2: a loop of five turns in one step, then the line after it."""
-    code = np.zeros((3, vm_loop.WIDTH), dtype=np.int64)
-    code[0] = [vm_loop.ADD, 1, 1, 3, 0, 0, 0, 0]
-    code[1] = [vm_loop.JUMP_LT, 0, 1, 2, 0, 0, 0, 0]
-    code[2] = [vm_loop.MUL, 4, 1, 2, 0, 0, 0, 0]
-    regs = np.array([0.0, 0.0, 5.0, 1.0, 0.0])
-    out = np.zeros((1, 2))
-    vm.load()(code, regs, 1, 0, np.zeros(1), -1, 0, np.array([1, 4]), out, np.uint64(0))
-    assert out.tolist() == [[5.0, 25.0]]
+    code = [[vm_loop.ADD, 1, 1, 3], [vm_loop.JUMP_LT, 0, 1, 2], [vm_loop.MUL, 4, 1, 2]]
+    assert run_code(code, [0.0, 0.0, 5.0, 1.0, 0.0], [1, 4]) == [5.0, 25.0]
+
+
+def test_a_table_is_read_at_the_step_count():
+    table = np.arange(12.0).reshape(4, 3)
+    assert run_code([[vm_loop.TABLE, 2, 1]], [0.0, 2.0, 0.0], [2], t=2, table=table) == [11.0]
+
+
+def block(rows, regs, n=1, stop=None):
+    """``rows`` on columns ``regs`` (registers x columns; register 0 the step count, 1 x, 2
+    the loss, 3 the gradient: a 1-D carry) for ``n`` steps; what vm.call returns, and the
+    registers."""
+    code = np.array([[*row, *[0] * (vm_loop.WIDTH - len(row))] for row in rows], dtype=np.int64)
+    regs = np.vstack([np.array(regs, dtype=float), np.full((1, len(regs[0])), np.nan)])
+    program = vm.Program(code, len(regs), 4, -1, 4, np.array([1, 2, 3], dtype=np.int64), 1)
+    keys = np.zeros(regs.shape[1], dtype=np.uint64)
+    return vm.call(vm.load(), program, regs, n, 0, None, keys, None, stop), regs
+
+
+def test_a_uniform_line_is_computed_once_for_every_column():
+    """Flagged uniform, a line runs on the first column and is copied to the others; not
+    flagged, each column computes its own."""
+    regs = [[0.0, 0.0], [1.0, 2.0], [0.0, 0.0], [0.0, 0.0], [3.0, 4.0]]
+    _, shared = block([[vm_loop.MUL, 1, 4, 4, 0, 0, 0, 0, 1]], regs)
+    _, own = block([[vm_loop.MUL, 1, 4, 4, 0, 0, 0, 0, 0]], regs)
+    assert shared[1].tolist() == [9.0, 9.0] and own[1].tolist() == [9.0, 16.0]
+
+
+def test_columns_stop_by_the_rules_and_leave_the_block():
+    """x doubles each step, its loss is x: the column from 1 passes the bound of 5 at step 3
+    (x = 8), the one from 0 never moves and converges by the loss at step 2 (step 1 has no
+    previous loss), the one from 0.5 runs on (x = 4)."""
+    rows = [[vm_loop.ADD, 1, 1, 1], [vm_loop.COPY, 2, 1], [vm_loop.COPY, 3, 4]]
+    regs = [[0.0] * 3, [1.0, 0.0, 0.5], [1.0, 0.0, 0.5], [1.0] * 3, [1.0] * 3]
+    stop = (5.0, math.nan, 0.0, vm_loop.L2)
+    (reached, ids, steps, codes, active), regs = block(rows, regs, n=3, stop=stop)
+    assert reached == 3 and active == 1
+    assert steps.tolist() == [3, 2, 3]
+    assert codes.tolist() == [vm_loop.DIVERGED, vm_loop.CONVERGED, 0]
+    assert ids[0] == 2 and regs[1, 0] == 4.0  # the column still running took position 0
+    assert regs[1, list(ids).index(0)] == 8.0
 
 
 def _symmetric_cases():

@@ -185,16 +185,17 @@ def test_disconnect_mid_run(client: TestClient) -> None:
 
 
 def test_a_worker_warms_up_so_that_its_first_user_compiles_nothing() -> None:
-    """Before serving, every first-order rule has run on the page's first surface: the page's
-    first run (any rates) then builds no kernel."""
+    """Before serving, the machine-code loop is loaded and every first-order rule has run on
+    the page's first surface: the page's first run (any rates) then compiles nothing and
+    builds no surface program (only its rules' traces, for its numbers)."""
     from descentlab.api.schemas import RunMessage
     from descentlab.api.stream import RunFrames, warm_up
-    from descentlab.engine import kernel
+    from descentlab.engine import columns, kernel, vm
 
-    kernel._kernel.cache_clear()
-    kernel._compile.cache_clear()
+    kernel.surface_part.cache_clear()
+    columns._traced_cached.cache_clear()
     warm_up()
-    compiled = kernel._compile.cache_info().misses
+    built = kernel.surface_part.cache_info().misses
     page = RunMessage.model_validate(
         {
             "type": "run",
@@ -211,7 +212,8 @@ def test_a_worker_warms_up_so_that_its_first_user_compiles_nothing() -> None:
     run = RunFrames(page)
     while not run.finished:
         run.take(64, 1.0)
-    assert kernel._compile.cache_info().misses == compiled
+    assert kernel.surface_part.cache_info().misses == built == 1
+    assert len(vm.load().signatures) == 1
 
 
 def test_every_message_the_server_sends_is_one_of_its_declared_models(client: TestClient) -> None:

@@ -370,8 +370,8 @@ def _sweep_rows(result: dict[str, Any]) -> list[list[str]]:
 @contextlib.contextmanager
 def _machine_code_if_it_pays(row_steps: int) -> Iterator[None]:
     """Load the machine-code loop (:mod:`.engine.vm`, ~0.6 s) for a command whose trajectories
-    are long enough to repay it; otherwise run them in the Python kernel (2-3 µs a step: the
-    same results) rather than load it in the background while the command runs and exits."""
+    are long enough to repay it; otherwise run them on numpy (the reference: the same results
+    to rounding) rather than wait for the load in a command that then exits."""
     from .engine import vm
 
     if row_steps >= 300_000:

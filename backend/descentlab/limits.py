@@ -14,9 +14,9 @@ MAX_SWEEP_POINTS = 40_000  # settings in one hyperparameter sweep (a 200 x 200 h
 # settings x max_steps of one sweep (40,000 x 500: ~0.5 s compiled, a few seconds on numpy)
 MAX_SWEEP_STEPS = 20_000_000
 MAX_BASIN_POINTS = 200  # per axis of a basin map's grid of starts (so at most 200 x 200 runs)
-# nx x ny x max_steps of one basin map, for the first-order rules (compiled per column: the
-# 200 x 200 x 1,000 map of the issue), and for what runs on numpy's arrays only (Newton, a
-# data-fit surface), ~1 s there
+# nx x ny x max_steps of one basin map, for what runs in the machine-code loop (the first-order
+# rules and Newton: the 200 x 200 x 1,000 map of the issue), and for what runs on numpy's
+# arrays (a data-fit surface, or no numba), ~1 s there
 MAX_BASIN_STEPS = 40_000_000
 MAX_BASIN_STEPS_ON_NUMPY = 1_000_000
 MAX_BOUND = 1e12  # divergence bound: |x| beyond this stops a run as diverged

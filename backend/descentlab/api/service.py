@@ -9,6 +9,7 @@ import base64
 import csv
 import functools
 import io
+import os
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
@@ -17,7 +18,7 @@ import numpy as np
 
 from .. import basins, engine, limits
 from ..analysis import classify
-from ..engine.spec import row_params
+from ..engine.spec import row_settings
 from ..errors import DescentLabError
 from ..optimizers import REGISTRY
 from ..problems import Problem, make_problem
@@ -25,6 +26,10 @@ from .responses import dumps
 from .schemas import BasinBody, RunBody, ScheduleRef, SweepBody, surface_spec
 
 T = TypeVar("T")
+
+HELPERS = (os.cpu_count() or 1) - 1
+"""Tasks a sweep or basin map may add to the server's pool beside its own thread (blocks of
+rows a busy pool leaves to that thread: see ``engine.columns.finish``)."""
 
 CSV_COLUMNS = ("run", "optimizer", "row", "step", "x", "y", "loss", "grad_norm", "step_size", "lr")
 
@@ -87,8 +92,9 @@ def run_result(body: RunBody) -> dict[str, Any]:
     return {"surface": problem.describe(), "runs": runs}
 
 
-def sweep_result(body: SweepBody) -> dict[str, Any]:
-    """Final results of every setting of a sweep (no paths: there may be 40,000 of them)."""
+def sweep_result(body: SweepBody, pool: Executor | None = None) -> dict[str, Any]:
+    """Final results of every setting of a sweep (no paths: there may be 40,000 of them);
+    ``pool``'s other threads (the server's pool this runs in) may take a share of the rows."""
     problem = make_problem(surface_spec(body.surface))
     ref = body.optimizer
     schedule = ref.schedule.model_dump() if isinstance(ref.schedule, ScheduleRef) else ref.schedule
@@ -107,13 +113,14 @@ def sweep_result(body: SweepBody) -> dict[str, Any]:
         if err.field.split(".")[0] in ("params", "schedule"):
             raise err.within("optimizer") from None
         raise
-    last = engine.final(spec)  # only the last chunk: each row's final values in its last column
+    # only the last chunk: each row's final values in its last column
+    last = engine.final(spec, pool=pool, helpers=HELPERS)
     rows = np.arange(len(last.steps))
     return {
         "surface": problem.describe(),
         "optimizer": ref.id,
         "names": list(body.sweep),
-        "settings": [[row_params(spec.params, int(b))[n] for n in body.sweep] for b in rows],
+        "settings": row_settings(spec.params, list(body.sweep), len(rows)),
         "final_loss": np.ascontiguousarray(last.loss[:, -1]),
         "final_grad_norm": np.ascontiguousarray(last.grad_norm[:, -1]),
         "final_point": np.ascontiguousarray(last.path[:, -1]),
@@ -122,10 +129,10 @@ def sweep_result(body: SweepBody) -> dict[str, Any]:
     }
 
 
-def basin_result(body: BasinBody) -> dict[str, Any]:
+def basin_result(body: BasinBody, pool: Executor | None = None) -> dict[str, Any]:
     """``POST /api/basins``: every start of the grid is one row of one batch (final values
     only, as a sweep's); each row labelled by the minimum it ends in (:mod:`descentlab.basins`).
-    """
+    ``pool`` as :func:`sweep_result`'s."""
     problem = make_problem(surface_spec(body.surface))
     if problem.dim != 2:
         raise DescentLabError("surface", f"{problem.id!r} is 1-D; a basin map needs two")
@@ -168,7 +175,8 @@ def basin_result(body: BasinBody) -> dict[str, Any]:
             f"nx x ny x max_steps = {work:,} is over the limit of {limit:,} for {opt.id!r} "
             f"on {problem.id!r}",
         )
-    last = engine.final(spec, chunk=16)  # 16 steps of 40,000 rows: ~5 MB a chunk array
+    # numpy in chunks of 16 steps: 40,000 rows make ~5 MB a chunk array
+    last = engine.final(spec, chunk=16, pool=pool, helpers=HELPERS)
     converged = np.array(last.status) == "converged"
     tol = basins.TOLERANCE * float(np.hypot(*(view[:, 1] - view[:, 0])))
     found = basins.label_ends(last.path[:, -1], converged, last.loss[:, -1], problem.minima, tol)

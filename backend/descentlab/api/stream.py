@@ -159,10 +159,10 @@ WARM_UP_SURFACE = "rosenbrock"  # the page's first surface (frontend/js/state.js
 def warm_up() -> None:
     """A few steps of every first-order rule on the page's first surface, through this module,
     as a worker starts: its first run otherwise builds what later runs reuse (the surface's
-    programs, each rule's compiled kernel, what Python imports on first use: 35-110 ms
-    measured), and its first user would wait for that. It loads the machine-code loop of
-    single trajectories first (:mod:`~..engine.vm`: ~0.6 s, numba's import included; a few
-    seconds the first time on a machine, which numba then caches)."""
+    programs, each rule's traced program, what Python imports on first use: 35-110 ms
+    measured), and its first user would wait for that. It loads the machine-code loop first
+    (:mod:`~..engine.vm`: ~0.6 s, numba's import included; a few seconds the first time on a
+    machine, which numba then caches)."""
     vm.load()
     ids = [o.id for o in REGISTRY if o.elementwise]
     for k in range(0, len(ids), limits.MAX_OPTIMIZERS):

@@ -5,8 +5,7 @@
 last chunk (each row's final values). See :mod:`.spec`, :mod:`.record`, :mod:`.loop`.
 """
 
-from .batch_kernel import compiles
-from .loop import final, iterate, run
+from .loop import compiles, final, iterate, run
 from .record import Chunk, Trajectory
 from .spec import NORMS, SAMPLINGS, STATUSES, RunSpec, Stochastic, Stop, prepare
 

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
 
 from ..optimizers import draws
-from ..optimizers.base import Oracle, ScalarOps, StepContext
-from . import programs, vm
-from .batch_kernel import column_kernel, finish
-from .kernel import float_kernel
+from ..optimizers.base import Oracle, StepContext
+from . import columns, vm
 from .record import Chunk, Chunker, Trajectory
 from .spec import RunSpec, prepare, row_params
 from .trace import FIRST_TRACED_STEP
@@ -101,30 +100,44 @@ def run(*args: Any, chunk: int | None = None, **kwargs: Any) -> Trajectory:
     )
 
 
-def final(*args: Any, chunk: int = 64, **kwargs: Any) -> Chunk:
+def final(
+    *args: Any,
+    chunk: int = 64,
+    pool: Executor | None = None,
+    helpers: int = 0,
+    **kwargs: Any,
+) -> Chunk:
     """Run to the end keeping only the last chunk, whose last column holds every row's final
     values (a row that stopped is padded with its last point): what a sweep reports, in
-    memory bounded by one chunk instead of the whole (B, T, D) record. numpy or the compiled
-    columns, as :func:`~.batch_kernel.column_kernel` decides (the first big sweep of a
-    structure waits for its compile)."""
+    memory bounded by one chunk instead of the whole (B, T, D) record. On numpy, or in machine
+    code with the rows as columns (:mod:`.columns`, as :func:`path` decides; there up to
+    ``helpers`` tasks of ``pool`` take blocks of columns beside the calling thread)."""
     spec = args[0] if args and isinstance(args[0], RunSpec) else prepare(*args, **kwargs)
-    kernel = column_kernel(spec)
-    if kernel is None:
+    program = columns.column_program(spec) if path(spec) == "loop" else None
+    if program is None:
         # A batch runs on arrays here, not row by row on floats: numpy's batch path, the
-        # reference the compiled columns are held to.
+        # reference the columns are held to.
         chunks = (
             iterate(spec, chunk=chunk, extras=False)
             if spec.optimizer.driver is not None
-            else _iterate_steps(spec, chunk, chunk, extras=False, rows_on_floats=False)
+            else _iterate_steps(spec, chunk, chunk, extras=False)
         )
         return deque(chunks, maxlen=1).pop()  # each chunk is dropped as the next arrives
-    # The first steps run here (rules may set their state on step 1), then each column runs
-    # to its end compiled (:mod:`.batch_kernel`).
-    stepper = _Stepper(spec, info=False, rows_on_floats=False)
+    # The first steps run here (rules may set their state on step 1), then the columns run
+    # to their ends.
+    stepper = _Stepper(spec, info=False)
     chunker = Chunker(spec, step_sizes=False)
     arrays = stepper.advance(FIRST_TRACED_STEP - 1, with_start=True)
     head = chunker(0, arrays, last=stepper.t >= spec.stop.max_steps)
-    return head if head.done else finish(kernel, stepper, chunker.book, head)
+    if head.done:
+        return head
+    return columns.finish(program, stepper, chunker.book, head, pool, helpers)
+
+
+def compiles(spec: RunSpec) -> bool:
+    """Whether :func:`final` runs ``spec`` in machine code: what a caller sizing its work by
+    the path reads."""
+    return path(spec) == "loop"
 
 
 def iterate(
@@ -142,13 +155,15 @@ def iterate(
 
 
 class _Stepper:
-    """The state of a stepwise run between chunks: advances it ``n`` steps at a time.
+    """The state of a stepwise run between chunks: advances it ``n`` steps at a time, on
+    numpy arrays, or (as :func:`path` decides) in the machine-code loop after numpy's first
+    step, the rows as columns (:mod:`.columns`).
 
     Floating-point warnings are silenced per call (not across the generator's ``yield``: the
     error state is a context variable, and a stream may resume in another thread).
     """
 
-    def __init__(self, spec: RunSpec, info: bool = True, rows_on_floats: bool = True) -> None:
+    def __init__(self, spec: RunSpec, info: bool = True) -> None:
         opt, problem = spec.optimizer, spec.problem
         assert opt.init is not None and opt.step is not None
         self.spec = spec
@@ -166,24 +181,8 @@ class _Stepper:
             self.state = opt.init(self.x, hp)
             self.f, self.g = problem.value_and_grad(self.x)
         self.t = 0  # index of x
-        route = path(spec, rows_on_floats)
-        self.program = programs.program(spec, self.info) if route == "program" else None
-        self.scalar = route == "floats"
-        if self.scalar:  # per row, one state of plain floats per coordinate
-            self.ctx.ops = ScalarOps
-            fields = [np.asarray(a) for a in self.state]
-            B, D = self.x.shape
-            self.coordinate_states = [
-                [
-                    type(self.state)(
-                        *(float(a[min(b, a.shape[0] - 1), min(c, a.shape[1] - 1)]) for a in fields)
-                    )
-                    for c in range(D)
-                ]
-                for b in range(B)
-            ]
-            self.kernel = float_kernel(spec, type(self.state), len(fields), self.info)
-            self.lr_list = None if self.lrs is None else self.lrs.tolist()  # as floats
+        self.program = columns.column_program(spec, self.info) if path(spec) == "loop" else None
+        self.registers: np.ndarray | None = None  # the loop's, once it has taken over
 
     def advance(self, n: int, with_start: bool) -> dict[str, Any]:
         """Take ``n`` steps; arrays of the points reached (and of the start, if asked)."""
@@ -207,16 +206,12 @@ class _Stepper:
             P[:, 0], F[:, 0], G[:, 0] = self.x, self.f, self.g
             evals[0] = (1, opt.uses_gradient, 0)
             first = 1
-        if self.scalar:
-            self._advance_on_floats(first, k, P, F, G, info)
-            evals[first:] = (1, 1, 0)  # an elementwise rule asks the oracle for nothing
-        elif self.program is not None:
-            self._advance_in_program(first, k, P, F, G, info)
-            evals[first:] = self.program.evaluations
+        on_arrays = k  # numpy takes every step, or those before the loop's first
+        if self.program is not None:
+            on_arrays = first + max(0, min(n, self.program.first_step - 1 - self.t))
         x, state, f, g = self.x, self.state, self.f, self.g
-        on_arrays = not self.scalar and self.program is None
         with np.errstate(all="ignore"):
-            for i in range(first, k if on_arrays else 0):
+            for i in range(first, on_arrays):
                 hp = spec.params if self.lrs is None else {**spec.params, "lr": self.lrs[self.t]}
                 ctx.advance()
                 if sgd.active:  # the step sees a stochastic loss and gradient at x
@@ -239,6 +234,10 @@ class _Stepper:
                 oracle.nfev = oracle.ngev = oracle.nhev = 0
                 self.t += 1
         self.x, self.state, self.f, self.g = x, state, f, g
+        if on_arrays < k:
+            self._advance_in_loop(on_arrays, k, P, F, G, info)
+            assert self.program is not None
+            evals[on_arrays:] = self.program.evaluations
         lr = None
         if opt.uses_lr:  # the rate each step used: (B or 1, n) broadcast into (B, n)
             lr = np.full((B, k), np.nan)
@@ -257,7 +256,7 @@ class _Stepper:
             "evals": evals,
         }
 
-    def _advance_on_floats(
+    def _advance_in_loop(
         self,
         first: int,
         k: int,
@@ -266,148 +265,47 @@ class _Stepper:
         G: np.ndarray,
         info: dict[str, np.ndarray],
     ) -> None:
-        """The same steps as :meth:`advance`, each row on plain floats: the rule runs on each
-        coordinate (it is elementwise) and the surface's tape on floats, ten times faster than
-        numpy on arrays of two numbers. After the first step, the compiled kernel (rule and
-        tape fused, :mod:`.kernel`) takes the same steps several times faster again. Rows are
-        independent trajectories, so a batch (restarts, several starts) runs row by row: each
-        row is the run its start would make alone. Fills rows first..k-1 of the arrays."""
-        t0, n = self.t, k - first
-        for b in range(self.x.shape[0]):
-            self.t = self.ctx.t = t0
-            self._advance_row_on_floats(b, n, first, P, F, G, info)
-        if n > 0:
-            self.x, self.f, self.g = P[:, -1].copy(), F[:, -1].copy(), G[:, -1].copy()
-
-    def _advance_in_program(
-        self,
-        first: int,
-        k: int,
-        P: np.ndarray,
-        F: np.ndarray,
-        G: np.ndarray,
-        info: dict[str, np.ndarray],
-    ) -> None:
-        """The same steps as :meth:`advance`, each row by the rule's program in the machine-code
-        loop (:mod:`.programs`), drawing from its own row's key as the numpy rule does."""
+        """The same steps as numpy's, the rows as columns of the machine-code loop, each
+        drawing from its own row's key as the numpy rule does. Fills points first..k-1."""
         assert self.program is not None
-        fn = vm.load()
-        assert fn is not None  # path() chose this path once the loop was loaded
-        B, D = self.x.shape
+        B, D = self.spec.starts.shape
         n = k - first
-        if n <= 0:
-            return
+        if self.registers is None:  # the loop takes over from numpy's state
+            self.registers = columns.registers(self.program, self, np.arange(B))
         keys = draws.row_keys(self.spec.seed, B)
-        names = self.info
-        rows = np.empty((n, 2 * D + 1 + len(names) * D))
-        for b in range(B):
-            carry = (self.t, *self.x[b].tolist(), self.f[b].item(), *self.g[b].tolist())
-            self.program.runner(fn, n, carry, self.lrs, rows, int(keys[b]))
-            P[b, first:] = rows[:, :D]
-            F[b, first:] = rows[:, D]
-            G[b, first:] = rows[:, D + 1 : 2 * D + 1]
-            values = rows[:, 2 * D + 1 :].reshape(n, len(names), D)
-            for j, name in enumerate(names):
-                info[name][b, first:] = values[:, j]
+        rows = columns.record(self.program, self.registers, n, self.t, self.lrs, keys)
+        P[:, first:] = rows[:, :, :D].transpose(1, 0, 2)
+        F[:, first:] = rows[:, :, D].T
+        G[:, first:] = rows[:, :, D + 1 : 2 * D + 1].transpose(1, 0, 2)
+        values = rows[:, :, 2 * D + 1 :].reshape(n, B, len(self.info), D)
+        for j, name in enumerate(self.info):
+            info[name][:, first:] = values[:, :, j].transpose(1, 0, 2)
         self.t = self.ctx.t = self.t + n
         self.x, self.f, self.g = P[:, -1].copy(), F[:, -1].copy(), G[:, -1].copy()
 
-    def _advance_row_on_floats(
-        self,
-        b: int,
-        n: int,
-        first: int,
-        P: np.ndarray,
-        F: np.ndarray,
-        G: np.ndarray,
-        info: dict[str, np.ndarray],
-    ) -> None:
-        spec, ctx, states = self.spec, self.ctx, self.coordinate_states[b]
-        step, names = spec.optimizer.step, self.info
-        assert step is not None
-        value_and_grad = spec.problem.value_and_grad_scalar
-        params, lrs = spec.params, self.lr_list
-        hp = params
-        xs: list[float] = self.x[b].tolist()
-        f: float = self.f[b].item()
-        gs: list[float] = self.g[b].tolist()
-        D = len(xs)
-        # one row per step: the point, the loss, the gradient, the info values (info-major)
-        rows = np.empty((n, 2 * D + 1 + len(names) * D))
-        coordinates = range(D)
-        interpreted = n if self.kernel is None else max(0, min(n, FIRST_TRACED_STEP - 1 - self.t))
-        for i in range(interpreted):
-            if lrs is not None:
-                hp = {**params, "lr": lrs[self.t]}
-            ctx.advance()
-            moved = [step(hp, states[c], xs[c], f, gs[c], ctx) for c in coordinates]
-            xs = [m[0] for m in moved]
-            states[:] = [m[1] for m in moved]
-            f, *gs = value_and_grad(xs)
-            rows[i] = [*xs, f, *gs, *(m[2][name] for name in names for m in moved)]
-            self.t += 1
-        if self.kernel is not None and n > interpreted:
-            t, xs, f, gs, fields = self.kernel(
-                n - interpreted, self.t, xs, f, gs, states, self.lrs, lrs, rows[interpreted:]
-            )
-            states[:] = [type(self.state)(*v) for v in fields]
-            ctx.t = self.t = t
-        if n > 0:
-            P[b, first:] = rows[:, :D]
-            F[b, first:] = rows[:, D]
-            G[b, first:] = rows[:, D + 1 : 2 * D + 1]
-            if names:
-                values = rows[:, 2 * D + 1 :].reshape(n, len(names), D)
-                for j, name in enumerate(names):
-                    info[name][b, first:] = values[:, j]
 
+def path(spec: RunSpec) -> str:
+    """Which path runs a stepwise rule's trajectories, recorded step by step (:func:`run`,
+    :func:`iterate`) or to their final values (:func:`final`: sweeps, basin maps): the one
+    place that decides, from the run's structure alone (never from timing), so a process gives
+    a request one answer.
 
-MAX_ROWS_ON_FLOATS = 64
-"""Rows a batch may have to run row by row on floats. In machine code (:mod:`.vm`) a row costs
-~0.5 ms per 1,000 steps, where numpy pays its per-call cost on arrays of a few numbers at every
-step: the nightmare's 9-row restarts preset takes 10 ms instead of 120, 65 rows 35-75 ms
-instead of 55-145; at ~150 rows numpy catches up. A fixed bound, not one that depends on
-whether the loop is loaded yet: the two paths may differ in a last bit, and a process's runs
-must not."""
-
-
-def path(spec: RunSpec, rows_on_floats: bool = True) -> str:
-    """Which path runs a stepwise rule's trajectories: the one place that decides, from the
-    run's structure alone (never from timing), so a process gives a request one answer.
-
-    - ``"floats"``: an elementwise rule, row by row on plain floats (the machine-code loop, or
-      the Python kernel while it loads: the same path to the bit);
-    - ``"program"``: a rule written for the loop (:mod:`.programs`: zeroth-order rules,
-      Newton), row by row in machine code; the first such run of a process waits for the
-      loop's load rather than answer on numpy meanwhile (the two agree to rounding only);
-    - ``"arrays"``: numpy over the batch, the reference: sweeps (a hyperparameter per row),
-      stochastic gradients, data-fit surfaces, more than :data:`MAX_ROWS_ON_FLOATS` rows,
-      rules or dimensions no program takes, and everything when numba is missing.
-
-    ``rows_on_floats=False`` (``final``: a batch that must equal numpy's batch path) keeps a
-    batch of several rows on arrays."""
-    B = spec.starts.shape[0]
-    if (
-        B > MAX_ROWS_ON_FLOATS
-        or (B > 1 and not rows_on_floats)
-        or spec.stochastic.active
-        or spec.problem.data is not None
-        or any(_per_row(v) for v in spec.params.values())
-    ):
+    - ``"loop"``: the rows as columns of the machine-code loop (:mod:`.columns`), after
+      numpy's first step for a traced rule: an elementwise rule (swept or not) or a rule
+      written as a program (:mod:`.programs`: zeroth-order rules, Newton; none swept), when
+      numba is there; the first such run of a process waits for the loop's load;
+    - ``"arrays"``: numpy over the batch, the reference, for the rest: stochastic gradients,
+      data-fit surfaces, rules or dimensions no program takes, and everything when numba is
+      missing (or ``vm.enabled`` is False)."""
+    if not vm.enabled or columns.column_program(spec) is None or vm.load() is None:
         return "arrays"
-    if spec.optimizer.elementwise:
-        return "floats"
-    if programs.takes(spec) and vm.enabled and vm.load() is not None:
-        return "program"
-    return "arrays"
+    return "loop"
 
 
-def _iterate_steps(
-    spec: RunSpec, chunk: int, first_chunk: int, extras: bool, rows_on_floats: bool = True
-) -> Iterator[Chunk]:
+def _iterate_steps(spec: RunSpec, chunk: int, first_chunk: int, extras: bool) -> Iterator[Chunk]:
     max_steps = spec.stop.max_steps
     chunker = Chunker(spec, step_sizes=extras)
-    stepper = _Stepper(spec, info=extras, rows_on_floats=rows_on_floats)
+    stepper = _Stepper(spec, info=extras)
     while True:
         with_start = stepper.t == 0  # the first chunk carries the start point too
         first_index = 0 if with_start else stepper.t + 1
@@ -467,10 +365,3 @@ def _iterate_driver(spec: RunSpec, chunk: int, extras: bool) -> Iterator[Chunk]:
         yield out
         if out.done:
             return
-
-
-def _per_row(value: Any) -> bool:
-    """A hyperparameter a sweep varies: a column of values, or a pair holding one."""
-    if isinstance(value, tuple):
-        return any(_per_row(v) for v in value)
-    return isinstance(value, np.ndarray)

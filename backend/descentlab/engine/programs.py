@@ -11,7 +11,8 @@ The numpy rule stays the definition and the reference: tests hold every program'
 is neither traceable nor written here is refused by a test, never left slow unnoticed.
 
 What a program may not take runs on numpy, from its first step on: Newton beyond two
-dimensions, data-fit surfaces, stochastic gradients, sweeps (see ``loop.path``).
+dimensions, data-fit surfaces, stochastic gradients, swept hyperparameters (see
+``loop.path``).
 """
 
 from __future__ import annotations
@@ -60,13 +61,12 @@ class RuleProgram:
     the lines of one step, leaving the new point in ``x0, x1, ...`` and returning the names of
     each info value (by info name, one per coordinate); ``evaluations(hp)`` is what a step
     costs, as the numpy rule's oracle counts it; ``dims`` the dimensions it is written for.
-    A rule whose point often stays (``stays``) sets ``stay`` to 1 when it did: the surface is
-    then not evaluated again at the same point (its f and g are what they were)."""
+    A step's only jump is a loop over candidates that every column of a block takes alike
+    (the loop decides a jump by its first column)."""
 
     build: Callable[[Plan, Mapping[str, Any], Problem, str], dict[str, list[str]]]
     evaluations: Callable[[Mapping[str, Any]], Evaluations]
     dims: tuple[int, ...] | None = None  # None: any
-    stays: bool = False
 
 
 def _greedy(
@@ -104,7 +104,6 @@ def _greedy(
     lines.append(("s", vm_loop.ADD, ("s", c(1.0))))
     lines.append(("candidate", vm_loop.JUMP_LT, ("s", c(float(int(hp["samples"]))))))
     lines += [(f"new{d}", vm_loop.SELECT_LT, ("best_f", "f", best[d], xs[d])) for d in range(D)]
-    lines.append(("stay", vm_loop.SELECT_LT, ("best_f", "f", c(0.0), c(1.0))))
     return _moved(plan, D, {"proposal": best})
 
 
@@ -167,8 +166,6 @@ def _simulated_annealing(
     for d in range(D):  # downhill, or uphill with probability e^(-delta / T)
         lines.append((f"lucky{d}", vm_loop.SELECT_LT, ("u", "chance", ys[d], f"x{d}")))
         lines.append((f"new{d}", vm_loop.SELECT_LE, ("delta", c(0.0), ys[d], f"lucky{d}")))
-    lines.append(("unlucky", vm_loop.SELECT_LT, ("u", "chance", c(0.0), c(1.0))))
-    lines.append(("stay", vm_loop.SELECT_LE, ("delta", c(0.0), c(0.0), "unlucky")))
     return _moved(plan, D, {"proposal": ys})
 
 
@@ -192,24 +189,12 @@ def _newton(plan: Plan, hp: Mapping[str, Any], problem: Problem, lr: str) -> dic
 
 
 PROGRAMS: dict[StepFn, RuleProgram] = {
-    random_search_step: RuleProgram(
-        _random_search, lambda hp: (int(hp["samples"]) + 1, 0, 0), stays=True
-    ),
-    hill_climbing_step: RuleProgram(
-        _hill_climbing, lambda hp: (int(hp["samples"]) + 1, 0, 0), stays=True
-    ),
-    simulated_annealing_step: RuleProgram(_simulated_annealing, lambda hp: (2, 0, 0), stays=True),
+    random_search_step: RuleProgram(_random_search, lambda hp: (int(hp["samples"]) + 1, 0, 0)),
+    hill_climbing_step: RuleProgram(_hill_climbing, lambda hp: (int(hp["samples"]) + 1, 0, 0)),
+    simulated_annealing_step: RuleProgram(_simulated_annealing, lambda hp: (2, 0, 0)),
     newton_step: RuleProgram(_newton, lambda hp: (1, 1, 1), dims=(1, 2)),
 }
 """Every stepwise rule that is not elementwise, by its step function."""
-
-
-@dataclass(frozen=True)
-class Compiled:
-    """A rule's program with its numbers, and what each step costs."""
-
-    runner: vm.Runner
-    evaluations: Evaluations
 
 
 def takes(spec: RunSpec) -> bool:
@@ -219,12 +204,13 @@ def takes(spec: RunSpec) -> bool:
     return entry is not None and (entry.dims is None or spec.problem.dim in entry.dims)
 
 
-def program(spec: RunSpec, info: tuple[str, ...]) -> Compiled | None:
-    """The program of ``spec``'s rule, recording the ``info`` values; None when a line has no
-    opcode (a function the loop lacks)."""
+def program(spec: RunSpec, info: tuple[str, ...]) -> vm.Compiled | None:
+    """The program of ``spec``'s rule (no hyperparameter swept), recording the ``info``
+    values; None when a line has no opcode (a function the loop lacks)."""
     hp = tuple(sorted(spec.params.items()))
+    scheduled = spec.schedule is not None
     with _BUILDING:
-        return _program(spec.problem, spec.optimizer.step, info, spec.schedule is not None, hp)
+        return _program(spec.problem, spec.optimizer.step, info, scheduled, hp)
 
 
 _BUILDING = threading.Lock()
@@ -237,7 +223,7 @@ def _program(
     info: tuple[str, ...],
     scheduled: bool,
     hp: tuple[tuple[str, Any], ...],
-) -> Compiled | None:
+) -> vm.Compiled | None:
     entry = PROGRAMS[step]
     params = dict(hp)
     surface_lines, surface_constants = surface_part(problem)
@@ -245,14 +231,11 @@ def _program(
     plan = Plan(build)
     lr = "lr" if scheduled else (plan.constant(params["lr"]) if "lr" in params else "")
     values = entry.build(plan, params, problem, lr)
-    if entry.stays:  # past the surface when the point stayed
-        plan.lines.append(("evaluated", vm_loop.JUMP_LT, (plan.constant(0.0), "stay")))
     plan.lines += surface_lines
-    plan.lines.append(("evaluated", vm.LABEL, ()))
     recorded = tuple(name for key in info for name in values[key])
     constants = tuple(build.constants)
     carry = _carry(problem.dim, 0)
     code = vm.assemble(carry, scheduled, len(constants), tuple(plan.lines), recorded)
     if code is None:
         return None
-    return Compiled(vm.Runner(code, constants), entry.evaluations(params))
+    return vm.Compiled(code, constants, entry.evaluations(params))

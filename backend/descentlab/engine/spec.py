@@ -211,6 +211,26 @@ def row_params(params: Mapping[str, Any], b: int) -> dict[str, Any]:
     }
 
 
+def row_settings(params: Mapping[str, Any], names: Sequence[str], rows: int) -> list[list[Any]]:
+    """Each row's values of ``names``, as :func:`row_params` gives them, for ``rows`` rows at
+    once (a sweep of 10,000 settings: one pass per name, not a dictionary per row)."""
+
+    def column(value: Any) -> list[Any]:
+        if isinstance(value, np.ndarray):
+            flat = value.reshape(-1).astype(float)
+            return np.broadcast_to(flat if flat.size > 1 else flat[:1], (rows,)).tolist()
+        return [value] * rows
+
+    columns = []
+    for name in names:
+        value = params[name]
+        if isinstance(value, tuple):
+            columns.append([list(row) for row in zip(*map(column, value), strict=True)])
+        else:
+            columns.append(column(value))
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
 def _stochastic(given: Any, problem: Problem, opt: Optimizer) -> Stochastic:
     if given is None:
         return Stochastic()

@@ -5,9 +5,9 @@ Run once on :class:`Sym` placeholders for one coordinate's numbers (x, f, g, the
 count and a scheduled rate), with every other hyperparameter at its concrete value, a step
 records each float operation it performs, in its own order: arithmetic on hyperparameters alone
 folds at trace time exactly as it would at run time, and flags (``nesterov``, ``amsgrad``) pick
-their branch. :mod:`.kernel` compiles the record, with the surface's tape, into one function for
-many steps. A rule that branches on a value it computed cannot be traced (:class:`Untraceable`)
-and keeps running interpreted.
+their branch. :mod:`.kernel` turns the record, with the surface's tape, into the lines of a
+program for the machine-code loop. A rule that branches on a value it computed cannot be
+traced (:class:`Untraceable`) and runs on numpy (a test refuses such a rule in the registry).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class Recorder:
 
     def emit(self, fn: OpFn, *args: Any) -> Sym:
         for a in args:
-            # a 1-D array: one value per column of a sweep (see :mod:`.batch_kernel`)
+            # a 1-D array: one value per column of a sweep (see :mod:`.columns`)
             columns = isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype == np.float64
             if not (isinstance(a, Sym | float | int) or columns):
                 raise Untraceable(f"operand of type {type(a).__name__}")
@@ -161,7 +161,7 @@ class RuleTrace:
     outputs: tuple[Operand, ...]
 
 
-FIRST_TRACED_STEP = 2  # step 1 runs interpreted: rules may set their state on it (SGD's buffer)
+FIRST_TRACED_STEP = 2  # step 1 runs on numpy: rules may set their state on it (SGD's buffer)
 
 
 def trace_rule(

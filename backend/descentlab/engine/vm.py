@@ -1,21 +1,17 @@
-"""A single trajectory's steps as machine code, with one function compiled once for every rule
-and surface: the float kernel's lines (:mod:`.kernel`) assembled into a program of register
-instructions that a compiled loop (:mod:`.vm_loop`) interprets.
+"""Trajectories' steps as machine code, with one function compiled once for every rule,
+surface and batch: a step's lines (:mod:`.kernel`) assembled into a program of register
+instructions that a compiled loop (:mod:`.vm_loop`) interprets over a block of columns, one
+trajectory each.
 
-The Python float kernel pays CPython's ~30 ns for every float operation: ~1.6 ms of a 1,000-step
-Adam run's ~2.3 ms in the server. Compiling each structure to machine code (as
-:mod:`.batch_kernel` does for sweeps) would take 0.5-1 s per rule, flag and surface, holding
-the GIL while the first user of each waits. Here there is one compiled function, the loop: a
-rule and a surface are data (an int array of instructions), so a new structure, a new
-expression or a slider drag compiles nothing. Dispatching an instruction costs a few
-nanoseconds, ten times less than CPython's float operation.
+Compiling each structure to machine code would take 0.5-1 s per rule, flag and surface,
+holding the GIL while the first user of each waits. Here there is one compiled function, the
+loop: a rule and a surface are data (an int array of instructions), and so are a batch's
+numbers, so a new structure, a new expression, a sweep or a slider drag compiles nothing.
 
 The compiled loop is cached on disk by numba, so a process loads it in ~0.1 s after numba's
-import (~0.5 s); the server does both before it serves (:func:`load`), and the CLI for a
-command long enough to repay it. In a script or notebook, the first run starts the load in a
-background thread and the Python kernel serves meanwhile: both compute the same path to the
-last bit (the same operations in the same order; tests compare them on every rule, variant,
-schedule and function), so switching mid-stream changes nothing.
+import (~0.5 s); the server does both before it serves (:func:`load`). Elsewhere the first run
+that takes the loop waits for its load (a process never answers a structure on numpy first
+and in the loop later: the two agree to rounding, not to the bit).
 
 Safety: a program is a table of our opcodes and register indices; nothing in it is code.
 """
@@ -23,6 +19,7 @@ Safety: a program is a table of our opcodes and register indices; nothing in it 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,7 +37,7 @@ if TYPE_CHECKING:  # kernel imports this module
 _log = logging.getLogger(__name__)
 
 enabled = True
-"""False: every trajectory runs in the Python kernel (tests and the bench compare the two)."""
+"""False: every run is numpy's (tests and the bench compare the two paths)."""
 
 _RULE_OPS = {
     None: vm_loop.COPY,
@@ -101,6 +98,7 @@ class Program:
     lr_reg: int  # -1 when no schedule
     first_constant: int
     recorded: np.ndarray  # registers written per step: x, f, g, then the info values
+    dim: int
 
 
 ProgramLine = tuple[str | tuple[str, str], Any, tuple[str, ...]]
@@ -117,11 +115,18 @@ def assemble(
     n_constants: int,
     lines: tuple[ProgramLine, ...] | tuple[Line, ...],
     info: tuple[str, ...],
+    varying: frozenset[str] = frozenset(),
 ) -> Program | None:
-    """The program of a kernel plan, or None when a line's function has no opcode (the
-    Python kernel then serves). A line's function is one of :data:`OPCODE`'s or an opcode of
+    """The program of a step's lines, or None when a line's function has no opcode (numpy
+    then serves). A line's function is one of :data:`OPCODE`'s or an opcode of
     :mod:`.vm_loop` itself (the programs' own instructions); a jump's target is a label's
-    name, and a line with two results (a solve) names them as a pair."""
+    name, and a line with two results (a solve) names them as a pair. ``varying``: the
+    constants and rate (``c<k>``, ``lr``) that differ between the columns of a block; a line
+    of nothing else is flagged uniform (the loop computes it once for every column)."""
+    renamed: dict[str, str] = {}
+    if not any(fn == LABEL for _, fn, _ in lines):
+        lines, renamed = _coalesce(tuple(lines), frozenset(carry))
+    info = tuple(renamed.get(name, name) for name in info)
     names = list(carry)
     lr_reg = -1
     if scheduled:
@@ -137,6 +142,7 @@ def assemble(
             labels[str(target)] = position
         else:
             position += 1
+    uniform = _uniform(carry, scheduled, n_constants, lines, varying)
     rows = []
     for target, fn, args in lines:
         if fn == LABEL:
@@ -146,12 +152,12 @@ def assemble(
             return None
         regs = [index[a] for a in args] + [0] * (5 - len(args))
         if op == vm_loop.JUMP_LT:
-            rows.append([op, labels[str(target)], *regs, 0])
+            rows.append([op, labels[str(target)], *regs, 0, 0])
             continue
         outs = target if isinstance(target, tuple) else (target,)
         for name in outs:
             index.setdefault(name, len(index))
-        rows.append([op, index[outs[0]], *regs, index[outs[-1]]])
+        rows.append([op, index[outs[0]], *regs, index[outs[-1]], int(outs[0] in uniform)])
     dim = sum(1 for name in carry if name.startswith("x"))
     recorded = [
         *(index[f"x{c}"] for c in range(dim)),
@@ -161,12 +167,87 @@ def assemble(
     ]
     return Program(
         code=np.array(rows, dtype=np.int64).reshape(-1, vm_loop.WIDTH),
-        n_regs=len(index),
+        n_regs=len(index) + 1,  # the last: the previous loss, for the stopping rules
         n_carry=len(carry),
         lr_reg=lr_reg,
         first_constant=first_constant,
         recorded=np.array(recorded, dtype=np.int64),
+        dim=dim,
     )
+
+
+def _coalesce(
+    lines: tuple[Any, ...], carry: frozenset[str]
+) -> tuple[tuple[Any, ...], dict[str, str]]:
+    """Without the copies a step ends with (the new x and state into their carried names, the
+    surface's outputs into f and g): a temporary copied into a name is computed into that name
+    directly, when nothing between the two lines reads or writes the name and both are
+    assigned once. Returns the lines and each renamed temporary's new name."""
+    out = list(lines)
+    assigned: dict[Any, int] = {}
+    for target, _, _ in out:
+        for name in target if isinstance(target, tuple) else (target,):
+            assigned[name] = assigned.get(name, 0) + 1
+    renamed: dict[str, str] = {}
+    m = 0
+    while m < len(out):
+        target, fn, args = out[m]
+        source = args[0] if fn is None and isinstance(target, str) else None
+        k = next((i for i in range(m) if out[i][0] == source), -1)
+        if (
+            source is None
+            or k < 0
+            or source in carry
+            or assigned.get(source) != 1
+            or assigned.get(target) != 1
+            or any(target in a or target == t for t, _, a in out[k + 1 : m])
+        ):
+            m += 1
+            continue
+        out[k] = (target, out[k][1], out[k][2])
+        out[k + 1 :] = [
+            (t, f, tuple(target if a == source else a for a in a_)) for t, f, a_ in out[k + 1 :]
+        ]
+        del out[m]
+        renamed = {old: (target if new == source else new) for old, new in renamed.items()}
+        renamed[source] = target
+    return tuple(out), renamed
+
+
+_DRAWS = (vm_loop.UNIFORM, vm_loop.NORMAL)
+
+
+def _uniform(
+    carry: list[str],
+    scheduled: bool,
+    n_constants: int,
+    lines: tuple[ProgramLine, ...] | tuple[Line, ...],
+    varying: frozenset[str],
+) -> set[str]:
+    """The names that hold the same value in every column: the step count, the numbers and
+    rate no column varies, and what a line assigned once computes from them alone (not a
+    draw: each column draws its own)."""
+    same = {"t"} | {f"c{k}" for k in range(n_constants)}
+    if scheduled:
+        same.add("lr")
+    same -= varying
+    assigned: dict[Any, int] = {}
+    for target, fn, _ in lines:
+        if fn != LABEL:
+            for name in target if isinstance(target, tuple) else (target,):
+                assigned[name] = assigned.get(name, 0) + 1
+    for target, fn, args in lines:
+        if (
+            isinstance(target, str)
+            and fn != LABEL
+            and fn not in _DRAWS
+            and target not in carry
+            and assigned[target] == 1
+            and args
+            and all(a in same for a in args)
+        ):
+            same.add(target)
+    return same
 
 
 def exact_on_floats(lines: tuple[Line, ...], constants: tuple[Any, ...]) -> bool:
@@ -192,60 +273,70 @@ def exact_on_floats(lines: tuple[Line, ...], constants: tuple[Any, ...]) -> bool
     return True
 
 
-class Runner:
-    """One trajectory's program with its numbers: runs steps into an array of records."""
+@dataclass(frozen=True)
+class Compiled:
+    """A rule's program for this run with its numbers (a float, or one per row), what a step
+    costs (nfev, ngev, nhev, its point's included), the first step the loop takes (the steps
+    before it are numpy's: a traced rule may set its state on step 1), its state's fields per
+    coordinate, and the distinct values of each number whose powers are read from a table
+    (``columns._tabled``)."""
 
-    def __init__(self, program: Program, constants: tuple[Any, ...]) -> None:
-        self.program = program
-        self._registers = np.zeros(program.n_regs)
-        first = program.first_constant
-        self._registers[first : first + len(constants)] = [float(c) for c in constants]
-
-    def __call__(
-        self,
-        fn: Callable[..., int],
-        n: int,
-        carry: tuple[Any, ...],
-        lrs: np.ndarray | None,
-        out: np.ndarray,
-        key: int = 0,
-    ) -> tuple[Any, ...]:
-        """``n`` steps from ``carry`` (t, x, f, g, state), each recorded in a row of ``out``,
-        drawing from the row key ``key`` (:func:`~..optimizers.draws.row_keys`); the carry
-        reached (t an int, as the Python kernel's)."""
-        p = self.program
-        regs = self._registers.copy()
-        regs[: p.n_carry] = carry
-        # the types the loop was compiled for: any other would compile it again, in the request
-        rates = _NO_RATES if lrs is None else np.ascontiguousarray(lrs, dtype=float)
-        assert out.flags.c_contiguous and out.dtype == float
-        t = fn(p.code, regs, n, carry[0], rates, p.lr_reg, 0, p.recorded, out, np.uint64(key))
-        return (t, *regs[1 : p.n_carry].tolist())
+    program: Program
+    constants: tuple[Any, ...]
+    evaluations: tuple[int, int, int]
+    first_step: int = 1
+    n_state: int = 0
+    levels: tuple[np.ndarray, ...] = ()
 
 
-_NO_RATES = np.zeros(1)
+def call(
+    fn: Callable[..., int],
+    p: Program,
+    regs: np.ndarray,
+    n: int,
+    t: int,
+    lrs: np.ndarray | None,
+    keys: np.ndarray,
+    out: np.ndarray | None = None,
+    stop: tuple[float, float, float, int] | None = None,
+    table: np.ndarray | None = None,
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, int]:
+    """The loop on ``regs`` (registers x columns, every column active) for ``n`` steps from
+    step count ``t``: recording into ``out`` (steps x columns x recorded), or checking
+    ``stop`` = (bound, grad_tol, loss_tol, norm) (a tolerance that is off is NaN; the norm one
+    of vm_loop's L2, L1, INF). Returns the step count reached, and by column position its
+    column (``ids``), by column its last point's index and stop code (0: still running), and
+    the columns still active (positions 0 .. active - 1). ``table``: what ``TABLE`` reads."""
+    K = regs.shape[1]
+    # the types the loop was compiled for: any other would compile it again, in the request
+    rates = _NO_RATES if lrs is None else np.ascontiguousarray(np.reshape(lrs, (len(lrs), -1)))
+    bound, grad_tol, loss_tol, norm = stop if stop is not None else (0.0, math.nan, math.nan, 0)
+    layout = np.array([stop is not None, p.dim, norm, p.n_regs - 1, K], dtype=np.int64)
+    ids = np.arange(K, dtype=np.int64)
+    steps = np.full(K, t, dtype=np.int64)
+    codes = np.zeros(K, dtype=np.int64)
+    records = _NO_RECORDS if out is None else out
+    limits = np.array([bound, grad_tol, loss_tol], dtype=float)
+    powers = _NO_TABLE if table is None else table
+    reached = fn(p.code, regs, n, t, rates, p.lr_reg, powers, keys, p.recorded, records,
+                 limits, layout, ids, steps, codes)  # fmt: skip
+    active = int(layout[vm_loop.ACTIVE])
+    steps[ids[:active]] = reached
+    return reached, ids, steps, codes, active
+
+
+_NO_RATES = np.zeros((1, 1))
+_NO_RECORDS = np.zeros((0, 1, 1))
+_NO_TABLE = np.zeros((1, 1))
 
 _LOOP: Callable[..., int] | None = None
 _LOADING = threading.Lock()
-_started = False
 _failed = False
-
-
-def loop() -> Callable[..., int] | None:
-    """The compiled loop if it is loaded, else None (and a background thread loads it)."""
-    global _started
-    if not enabled:
-        return None
-    if _LOOP is None and not _started:
-        _started = True
-        # a daemon: a script that ends before the load does not wait for it
-        threading.Thread(target=load, name="descentlab-vm", daemon=True).start()
-    return _LOOP
 
 
 def load() -> Callable[..., int] | None:
     """Load the loop now (compile it, the first time on this machine); None without numba
-    or if compiling fails (logged once: the Python kernel serves)."""
+    or if compiling fails (logged once: numpy serves)."""
     global _LOOP, _failed
     with _LOADING:
         if _LOOP is None and not _failed:
@@ -253,7 +344,7 @@ def load() -> Callable[..., int] | None:
                 _LOOP = _compiled()
             except Exception:
                 _failed = True
-                _log.warning("could not compile the trajectory loop; Python runs it", exc_info=True)
+                _log.warning("could not compile the trajectory loop; numpy runs", exc_info=True)
     return _LOOP
 
 
@@ -267,6 +358,8 @@ def _compiled() -> Callable[..., int] | None:
         fn = native.jit(vm_loop.run)
     # compile (or load) now, for the argument types every call uses
     code = np.zeros((1, vm_loop.WIDTH), dtype=np.int64)
-    records = np.zeros(1, dtype=np.int64)
-    fn(code, np.zeros(1), 1, 0, np.zeros(1), -1, 0, records, np.zeros((1, 1)), np.uint64(0))
+    program = Program(code, 2, 1, -1, 1, np.zeros(1, dtype=np.int64), 0)
+    keys = np.zeros(1, dtype=np.uint64)
+    call(fn, program, np.zeros((2, 1)), 1, 0, None, keys, np.zeros((1, 1, 1)))
+    call(fn, program, np.zeros((2, 1)), 1, 0, None, keys, None, (1.0, 0.0, 0.0, 0))
     return fn

@@ -1,12 +1,15 @@
-"""The loop :mod:`.vm` compiles once (numba, cached on disk): a single trajectory's steps, run
-by interpreting a program of float instructions over an array of registers.
+"""The loop :mod:`.vm` compiles once (numba, cached on disk): the steps of a block of
+trajectories (one column of registers each: K = 1 for a single run, blocks of a batch's rows
+for :mod:`.columns`), run by interpreting a program of float instructions, each over every
+column before the next, so that dispatching it is paid once per block.
 
-Each instruction is a row ``(opcode, out, a, b, c, d, e, out2)`` of register indices. Every
-opcode of a traced rule or a surface computes what the Python float kernel (:mod:`.kernel`)
-computes for the same line, to the last bit: IEEE arithmetic, the C library's functions (which
-Python's ``math`` calls too), and the special cases of :data:`~..problems.scalar.SCALAR` written
-out (tests check each opcode against its Python function on special values, and whole runs
-against the Python kernel).
+Each instruction is a row ``(opcode, out, a, b, c, d, e, out2, uniform)`` of register indices
+(and a flag: a line every column computes alike, run once and copied). Every opcode of a
+traced rule or a surface computes what its Python function on floats computes, to the last
+bit: IEEE arithmetic, the C library's functions (which Python's ``math`` calls too), and the
+special cases of :data:`~..problems.scalar.SCALAR` written out (tests check each opcode
+against its Python function on special values, and whole runs against numpy to a
+tolerance).
 
 The rules written as programs (:mod:`.programs`: zeroth-order rules, Newton) use a few more:
 a jump (``JUMP_LT``: a loop over candidates), the draws of :mod:`~..optimizers.draws` at the
@@ -15,6 +18,11 @@ log, cos and sin),
 "keep the best" selections, and the damped Newton system's solve (``SOLVE1``, ``SOLVE2``: the
 answer of :func:`~..optimizers.second_order.solve_rows` to rounding, a pseudo-inverse where
 singular). Tests hold each to its numpy counterpart.
+
+A batch's run checks the stopping rules in the same loop (``record.Book``'s, column by column:
+diverged, then the gradient's norm, then the loss's change), and a column that stops leaves the
+block. ``TABLE`` reads a column's power of a number by the step count from a table computed
+by numpy (``columns._tabled``).
 
 This module holds nothing but the loop, so that the compiled code cached on disk stays valid
 while the rest of the engine changes (numba keys its cache on this file).
@@ -33,8 +41,14 @@ COPY, NEG, ADD, SUB, MUL, DIV, POW = range(7)
 SCALAR_POW = 29  # the surface's power: numpy's answer for a base of -inf (see scalar._pow)
 # The programs' instructions (see the module's docstring)
 (JUMP_LT, UNIFORM, NORMAL, NAN_TO_INF, SELECT_LT, SELECT_BEST, SOLVE1, SOLVE2) = range(30, 38)
-OPCODES = 38
-WIDTH = 8  # columns of an instruction
+TABLE = 38  # a column's power of a number by the step count, read from a table (see run)
+OPCODES = 39
+WIDTH = 9  # columns of an instruction: opcode, out, a, b, c, d, e, out2, uniform
+# layout's entries: check the stopping rules, the dimension, the gradient norm (L2, L1, INF),
+# the register of the previous loss, the active columns (updated on return)
+CHECK, DIM, NORM, PREV, ACTIVE = range(5)
+L2, L1, INF = range(3)
+DIVERGED, CONVERGED = 1, 2  # a stopped column's code (0: still running)
 
 _INF = math.inf
 _NAN = math.nan
@@ -54,15 +68,32 @@ def run(
     t: int,
     lrs: np.ndarray,
     lr_reg: int,
-    t_reg: int,
+    table: np.ndarray,
+    keys: np.ndarray,
     recorded: np.ndarray,
     out: np.ndarray,
-    key: np.uint64,
+    stop: np.ndarray,
+    layout: np.ndarray,
+    ids: np.ndarray,
+    steps: np.ndarray,
+    codes: np.ndarray,
 ) -> int:
-    """Take ``n`` steps from step count ``t``: each sets the scheduled rate (``lr_reg`` >= 0)
-    to ``lrs[t]``, counts the step, runs ``code``, and writes the ``recorded`` registers to its
-    row of ``out``. Draws are keyed on ``key`` (the row's, ``draws.row_keys``) and the step
-    count. Returns the step count reached; ``regs`` holds the state reached."""
+    """Take up to ``n`` steps from step count ``t`` for the first ``layout[ACTIVE]`` columns of
+    ``regs`` (registers x columns). Each step sets the step count (register 0) and the
+    scheduled rate (``lr_reg`` >= 0: ``lrs[t]``, one rate or one per column), runs ``code`` on
+    every active column (an instruction flagged uniform once, its result copied to the
+    others; ``TABLE`` reads ``table[t, a]``, a the column's entry), and then either writes the
+    ``recorded`` registers to ``out[step, column]`` (when ``out`` has rows) or, when
+    ``layout[CHECK]``, checks the stopping rules on each column.
+
+    Columns are independent trajectories; ``ids[k]`` is the column at position k (positions
+    move as columns stop: a column that stops trades places with the last active one, so the
+    active ones stay contiguous). A stopped column's final registers stay in its new
+    position; ``steps`` and ``codes`` (by column) get its last point's index and why it
+    stopped (see :data:`STOPPED`). Draws are keyed on the column's ``keys`` entry (its row's
+    key, ``draws.row_keys``) and the step count; a jump is decided by the first active column
+    (the programs that jump run in columns only when their jumps are uniform). Returns the
+    step count reached; ``layout[ACTIVE]`` holds the columns still active."""
 
     def mix(z: np.uint64) -> np.uint64:
         z = z + _GOLDEN
@@ -108,110 +139,285 @@ def run(
         along = (v0 * g0 + v1 * g1) / big
         return v0 * along, v1 * along
 
+    def _norm(regs: np.ndarray, k: int, dim: int, kind: int) -> float:
+        """The gradient's norm in column k (``record._norm``'s: squares summed in order, then the
+        root; or the absolute values summed, or their maximum, NaN kept)."""
+        g = 2 + dim
+        if kind == L2:
+            total = regs[g, k] * regs[g, k]
+            for d in range(1, dim):
+                total = total + regs[g + d, k] * regs[g + d, k]
+            return math.sqrt(total)
+        total = abs(regs[g, k])
+        for d in range(1, dim):
+            a = abs(regs[g + d, k])
+            if kind == L1:
+                total = total + a
+            else:
+                total = total if total >= a or total != total else a
+        return total
+
     lines = code.shape[0]
     width = recorded.shape[0]
+    record = out.shape[0] > 0
+    check = layout[CHECK] != 0
+    dim = layout[DIM]
+    norm_kind = layout[NORM]
+    prev_reg = layout[PREV]
+    na = layout[ACTIVE]
+    bound, grad_tol, loss_tol = stop[0], stop[1], stop[2]
+    check_grad = grad_tol == grad_tol  # a tolerance that is off is NaN
+    per_column_rate = lrs.shape[1] > 1
+    draws = False
+    for i in range(lines):
+        draws = draws or code[i, 0] == UNIFORM or code[i, 0] == NORMAL
+    step_keys = np.zeros(regs.shape[1], dtype=np.uint64)
+    norms = np.zeros(regs.shape[1])
+    verdicts = np.zeros(regs.shape[1], dtype=np.int64)
+    f_reg = 1 + dim
     for step in range(n):
+        if na == 0:
+            break
         if lr_reg >= 0:
-            regs[lr_reg] = lrs[t]
+            for k in range(na):
+                regs[lr_reg, k] = lrs[t, ids[k]] if per_column_rate else lrs[t, 0]
         t += 1
-        regs[t_reg] = t
-        step_key = mix(key ^ np.uint64(t))
+        for k in range(na):
+            regs[0, k] = t
+        if draws:
+            for k in range(na):
+                step_keys[k] = mix(keys[ids[k]] ^ np.uint64(t))
         i = 0
         while i < lines:
             op = code[i, 0]
-            a = regs[code[i, 2]]
-            b = regs[code[i, 3]]
-            # the commonest first: the chain is tested in order
+            o = code[i, 1]
+            ra = code[i, 2]
+            rb = code[i, 3]
+            m = 1 if code[i, 8] != 0 else na  # a uniform line: one column, then copied
+            # the commonest first: the chain is tested once per line, not per column
             if op == MUL:
-                r = a * b
+                for k in range(m):
+                    regs[o, k] = regs[ra, k] * regs[rb, k]
             elif op == ADD:
-                r = a + b
+                for k in range(m):
+                    regs[o, k] = regs[ra, k] + regs[rb, k]
             elif op == SUB:
-                r = a - b
+                for k in range(m):
+                    regs[o, k] = regs[ra, k] - regs[rb, k]
             elif op == DIV:
-                r = a / b
+                for k in range(m):
+                    regs[o, k] = regs[ra, k] / regs[rb, k]
             elif op == COPY:
-                r = a
+                for k in range(m):
+                    regs[o, k] = regs[ra, k]
+            elif op == TABLE:
+                for k in range(m):
+                    regs[o, k] = table[t, np.int64(regs[ra, k])]
             elif op == SQRT:
-                r = math.sqrt(a) if a >= 0.0 else _NAN
+                for k in range(m):
+                    a = regs[ra, k]
+                    regs[o, k] = math.sqrt(a) if a >= 0.0 else _NAN
             elif op == NEG:
-                r = -a
+                for k in range(m):
+                    regs[o, k] = -regs[ra, k]
             elif op == POW:
-                r = a**b
+                for k in range(m):
+                    regs[o, k] = regs[ra, k] ** regs[rb, k]
             elif op == MAXIMUM:
-                r = a if a >= b or a != a else b
+                for k in range(m):
+                    a = regs[ra, k]
+                    b = regs[rb, k]
+                    regs[o, k] = a if a >= b or a != a else b
             elif op == MINIMUM:
-                r = a if a <= b or a != a else b
+                for k in range(m):
+                    a = regs[ra, k]
+                    b = regs[rb, k]
+                    regs[o, k] = a if a <= b or a != a else b
             elif op == SCALAR_POW:
-                r = _NAN if a == -_INF and b == 0.5 else a**b
+                for k in range(m):
+                    a = regs[ra, k]
+                    b = regs[rb, k]
+                    regs[o, k] = _NAN if a == -_INF and b == 0.5 else a**b
             elif op == EXP:
-                r = math.exp(a)
+                for k in range(m):
+                    regs[o, k] = math.exp(regs[ra, k])
             elif op == LOG:
-                r = math.log(a) if a > 0.0 else (-_INF if a == 0.0 else _NAN)
+                for k in range(m):
+                    a = regs[ra, k]
+                    regs[o, k] = math.log(a) if a > 0.0 else (-_INF if a == 0.0 else _NAN)
             elif op == LOG10:
-                r = math.log10(a) if a > 0.0 else (-_INF if a == 0.0 else _NAN)
+                for k in range(m):
+                    a = regs[ra, k]
+                    regs[o, k] = math.log10(a) if a > 0.0 else (-_INF if a == 0.0 else _NAN)
             elif op == SIN:
-                r = math.sin(a)
+                for k in range(m):
+                    regs[o, k] = math.sin(regs[ra, k])
             elif op == COS:
-                r = math.cos(a)
+                for k in range(m):
+                    regs[o, k] = math.cos(regs[ra, k])
             elif op == TAN:
-                r = math.tan(a)
+                for k in range(m):
+                    regs[o, k] = math.tan(regs[ra, k])
             elif op == ABS:
-                r = abs(a)
+                for k in range(m):
+                    regs[o, k] = abs(regs[ra, k])
             elif op == TANH:
-                r = math.tanh(a)
+                for k in range(m):
+                    regs[o, k] = math.tanh(regs[ra, k])
             elif op == SINH:
-                r = math.sinh(a)
+                for k in range(m):
+                    regs[o, k] = math.sinh(regs[ra, k])
             elif op == COSH:
-                r = math.cosh(a)
+                for k in range(m):
+                    regs[o, k] = math.cosh(regs[ra, k])
             elif op == ARCTAN:
-                r = math.atan(a)
+                for k in range(m):
+                    regs[o, k] = math.atan(regs[ra, k])
             elif op == ARCTAN2:
-                r = math.atan2(a, b)
+                for k in range(m):
+                    regs[o, k] = math.atan2(regs[ra, k], regs[rb, k])
             elif op == SIGMOID:
-                e = math.exp(-abs(a))
-                r = 1.0 / (1.0 + e) if a >= 0.0 else e / (1.0 + e)
+                for k in range(m):
+                    a = regs[ra, k]
+                    e = math.exp(-abs(a))
+                    regs[o, k] = 1.0 / (1.0 + e) if a >= 0.0 else e / (1.0 + e)
             elif op == RELU:
-                r = a if a >= 0.0 or a != a else 0.0
+                for k in range(m):
+                    a = regs[ra, k]
+                    regs[o, k] = a if a >= 0.0 or a != a else 0.0
             elif op == SOFTPLUS:
-                r = (a if a >= 0.0 or a != a else 0.0) + math.log1p(math.exp(-abs(a)))
+                for k in range(m):
+                    a = regs[ra, k]
+                    positive = a if a >= 0.0 or a != a else 0.0
+                    regs[o, k] = positive + math.log1p(math.exp(-abs(a)))
             elif op == SIGN:
-                r = a if a != a or a == 0.0 else math.copysign(1.0, a)
+                for k in range(m):
+                    a = regs[ra, k]
+                    regs[o, k] = a if a != a or a == 0.0 else math.copysign(1.0, a)
             elif op == HEAVISIDE:
-                r = 1.0 if a > 0.0 else 0.0
+                for k in range(m):
+                    regs[o, k] = 1.0 if regs[ra, k] > 0.0 else 0.0
             elif op == DIV0:
-                r = 0.0 if a == 0.0 else a / b
+                for k in range(m):
+                    a = regs[ra, k]
+                    regs[o, k] = 0.0 if a == 0.0 else a / regs[rb, k]
             elif op == SELECT_LE:
-                r = regs[code[i, 4]] if a <= b else regs[code[i, 5]]
-            elif op == JUMP_LT:  # to line ``out`` if a < b
-                i = code[i, 1] if a < b else i + 1
+                rc, rd = code[i, 4], code[i, 5]
+                for k in range(m):
+                    regs[o, k] = regs[rc, k] if regs[ra, k] <= regs[rb, k] else regs[rd, k]
+            elif op == JUMP_LT:  # to line ``out`` if a < b (in the first column)
+                i = o if regs[ra, 0] < regs[rb, 0] else i + 1
                 continue
             elif op == NORMAL:  # normals a and a + 1 (a even) from draws a and a + 1
-                first = np.uint64(a)
-                u0 = np.float64(mix(step_key ^ first) >> np.uint64(11)) * _UNIT
-                u1 = np.float64(mix(step_key ^ (first + np.uint64(1))) >> np.uint64(11)) * _UNIT
-                radius = math.sqrt(-2.0 * math.log(1.0 - u0))
-                angle = _TWO_PI * u1
-                r = radius * math.cos(angle)
-                regs[code[i, 7]] = radius * math.sin(angle)
+                o2 = code[i, 7]
+                for k in range(m):
+                    first = np.uint64(regs[ra, k])
+                    u0 = np.float64(mix(step_keys[k] ^ first) >> np.uint64(11)) * _UNIT
+                    u1 = (
+                        np.float64(mix(step_keys[k] ^ (first + np.uint64(1))) >> np.uint64(11))
+                        * _UNIT
+                    )
+                    radius = math.sqrt(-2.0 * math.log(1.0 - u0))
+                    angle = _TWO_PI * u1
+                    regs[o, k] = radius * math.cos(angle)
+                    regs[o2, k] = radius * math.sin(angle)
             elif op == UNIFORM:  # draw number a
-                r = np.float64(mix(step_key ^ np.uint64(a)) >> np.uint64(11)) * _UNIT
+                for k in range(m):
+                    z = mix(step_keys[k] ^ np.uint64(regs[ra, k]))
+                    regs[o, k] = np.float64(z >> np.uint64(11)) * _UNIT
             elif op == NAN_TO_INF:
-                r = _INF if a != a else a
+                for k in range(m):
+                    a = regs[ra, k]
+                    regs[o, k] = _INF if a != a else a
             elif op == SELECT_LT:
-                r = regs[code[i, 4]] if a < b else regs[code[i, 5]]
+                rc, rd = code[i, 4], code[i, 5]
+                for k in range(m):
+                    regs[o, k] = regs[rc, k] if regs[ra, k] < regs[rb, k] else regs[rd, k]
             elif op == SELECT_BEST:  # c if a beats the best b so far (NaN: none yet)
-                r = regs[code[i, 4]] if a < b or b != b else regs[code[i, 5]]
+                rc, rd = code[i, 4], code[i, 5]
+                for k in range(m):
+                    a = regs[ra, k]
+                    b = regs[rb, k]
+                    regs[o, k] = regs[rc, k] if a < b or b != b else regs[rd, k]
             elif op == SOLVE1:  # a x = b; a pseudo-inverse (0) where a is 0
-                if not (math.isfinite(a) and math.isfinite(b)):
-                    r = _NAN
-                else:
-                    r = 0.0 if a == 0.0 else b / a
+                for k in range(m):
+                    a = regs[ra, k]
+                    b = regs[rb, k]
+                    if not (math.isfinite(a) and math.isfinite(b)):
+                        regs[o, k] = _NAN
+                    else:
+                        regs[o, k] = 0.0 if a == 0.0 else b / a
             else:  # SOLVE2: [[a, b], [b, c]] (x, out2) = (d, e)
-                r, r2 = solve2(a, b, regs[code[i, 4]], regs[code[i, 5]], regs[code[i, 6]])
-                regs[code[i, 7]] = r2
-            regs[code[i, 1]] = r
+                rc, rd, re, o2 = code[i, 4], code[i, 5], code[i, 6], code[i, 7]
+                for k in range(m):
+                    r, r2 = solve2(regs[ra, k], regs[rb, k], regs[rc, k], regs[rd, k], regs[re, k])
+                    regs[o, k] = r
+                    regs[o2, k] = r2
+            if m < na:
+                if op == NORMAL or op == SOLVE2:
+                    o2 = code[i, 7]
+                    for k in range(1, na):
+                        regs[o2, k] = regs[o2, 0]
+                for k in range(1, na):
+                    regs[o, k] = regs[o, 0]
             i += 1
-        for j in range(width):
-            out[step, j] = regs[recorded[j]]
+        if record:
+            for k in range(na):
+                for j in range(width):
+                    out[step, ids[k], j] = regs[recorded[j], k]
+        if check:
+            # first every column's verdict, in a loop without branches (it vectorises), then
+            # the few that stopped leave the block
+            g0 = 2 + dim
+            if check_grad and norm_kind == L2:  # squares summed in order, then the root
+                for k in range(na):
+                    total = regs[g0, k] * regs[g0, k]
+                    if dim > 1:
+                        total = total + regs[g0 + 1, k] * regs[g0 + 1, k]
+                    norms[k] = total
+                for d in range(2, dim):
+                    for k in range(na):
+                        norms[k] = norms[k] + regs[g0 + d, k] * regs[g0 + d, k]
+                for k in range(na):
+                    norms[k] = math.sqrt(norms[k])
+            elif check_grad:
+                for k in range(na):
+                    norms[k] = _norm(regs, k, dim, norm_kind)
+            stopped = np.int64(0)
+            for k in range(na):
+                f = regs[f_reg, k]
+                inside = (abs(f) < _INF) & (abs(regs[1, k]) <= bound)  # NaN is not inside
+                if dim > 1:
+                    inside = inside & (abs(regs[2, k]) <= bound)
+                converged = abs(f - regs[prev_reg, k]) <= loss_tol
+                if check_grad:
+                    converged = converged | (norms[k] <= grad_tol)
+                verdict = np.int64(converged) * CONVERGED
+                verdict = verdict if inside else np.int64(DIVERGED)
+                verdicts[k] = verdict
+                stopped += verdict
+                regs[prev_reg, k] = f  # a column that stops leaves with it unread
+            for d in range(2, dim):
+                for k in range(na):
+                    if not abs(regs[1 + d, k]) <= bound:
+                        stopped += DIVERGED - verdicts[k]
+                        verdicts[k] = DIVERGED
+            k = 0
+            while stopped > 0 and k < na:
+                why = int(verdicts[k])
+                if why == 0:
+                    k += 1
+                    continue
+                column = ids[k]
+                steps[column] = t
+                codes[column] = why
+                na -= 1  # this column trades places with the last active one
+                for r in range(regs.shape[0]):
+                    value = regs[r, k]
+                    regs[r, k] = regs[r, na]
+                    regs[r, na] = value
+                ids[k] = ids[na]
+                ids[na] = column
+                verdicts[k] = verdicts[na]
+    layout[ACTIVE] = na
     return t

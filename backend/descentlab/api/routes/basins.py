@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
+
 from fastapi import APIRouter, Response
 
 from ..responses import StrictJSONRoute, dumps
@@ -12,11 +14,11 @@ from ..settings import BatchPoolDep
 router = APIRouter(prefix="/api/basins", tags=["runs"], route_class=StrictJSONRoute)
 
 
-def _basin_json(body: BasinBody) -> bytes:
-    return dumps(basin_result(body))
+def _basin_json(body: BasinBody, pool: Executor) -> bytes:
+    return dumps(basin_result(body, pool))
 
 
 @router.post("")
 async def create_basin_map(body: BasinBody, pool: BatchPoolDep) -> Response:
     """Every start of the nx x ny grid is one row; answers each start's label and steps."""
-    return Response(await offload(pool, _basin_json, body), media_type="application/json")
+    return Response(await offload(pool, _basin_json, body, pool), media_type="application/json")

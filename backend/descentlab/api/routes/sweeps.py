@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
+
 from fastapi import APIRouter, Response
 
 from ..responses import StrictJSONRoute, dumps
@@ -12,11 +14,11 @@ from ..settings import BatchPoolDep
 router = APIRouter(prefix="/api/sweeps", tags=["runs"], route_class=StrictJSONRoute)
 
 
-def _sweep_json(body: SweepBody) -> bytes:
-    return dumps(sweep_result(body))
+def _sweep_json(body: SweepBody, pool: Executor) -> bytes:
+    return dumps(sweep_result(body, pool))
 
 
 @router.post("")
 async def create_sweep(body: SweepBody, pool: BatchPoolDep) -> Response:
     """Every combination of the listed values is one row; answers final values per row."""
-    return Response(await offload(pool, _sweep_json, body), media_type="application/json")
+    return Response(await offload(pool, _sweep_json, body, pool), media_type="application/json")

@@ -1,7 +1,7 @@
-"""The compiled sweep (numba): each column's final values agree with numpy's batch path to a
-stated tolerance, and its steps, status and message are numpy's, for every elementwise rule,
-schedules, every stopping rule and every function the compiled code offers; bypassed (never
-wrong) where it cannot serve.
+"""A batch's rows as the columns of the machine-code loop (engine/columns.py): each column's
+final values agree with numpy's batch path to a stated tolerance, and its steps, status and
+message are numpy's, for every stepwise rule, schedules, every stopping rule and every function
+of the language; refused (never wrong) where it cannot serve, and nothing compiled per rule.
 
 Not to the bit: IEEE arithmetic is the same on both paths, but numpy may compute exp, log, pow
 and the like with its own SIMD code (on CPUs with AVX-512, say) where the compiled code calls
@@ -15,22 +15,24 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-import re
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
 from descentlab import engine
-from descentlab.engine import Stop, batch_kernel, loop, native
-from descentlab.engine.batch_kernel import finish
+from descentlab.engine import Stop, columns, loop, native, vm
 from descentlab.engine.record import Chunker
 from descentlab.engine.trace import FIRST_TRACED_STEP
 from descentlab.optimizers import REGISTRY
 from descentlab.problems.expr import FUNCTIONS
+from descentlab.problems.scalar import SCALAR
 from test_problems import SPECIAL
+from test_vm import interpret
 
 pytestmark = pytest.mark.skipif(native.numba() is None, reason="numba is not installed")
+
+LANGUAGE = sorted(set(SCALAR) - {"add", "sub", "mul", "neg"})
 
 RTOL = 1e-12
 """How far, relative, a compiled step may land from numpy's: a few ulps of each function's
@@ -41,9 +43,10 @@ ULPS = 4
 libraries are faithful, but they are not the same library on every CPU (math.ulp: one unit)."""
 
 ELEMENTWISE = [o for o in REGISTRY if o.elementwise]
-# Every function of the language that compiles (all but tanh: see engine/native.py).
+STEPWISE = [o for o in REGISTRY if o.driver is None]
+# Every function of the language.
 EVERYTHING = (
-    "abs(x) + max(x, y) - min(x, 2*y) + relu(x - 1) + softplus(y) + sigmoid(x*y)"
+    "tanh(x / 3) + abs(x) + max(x, y) - min(x, 2*y) + relu(x - 1) + softplus(y) + sigmoid(x*y)"
     " + x^3 / (1 + y^2) + sqrt(x^2 + y^2 + 1) + log(2 + cos(x)) + exp(-y^2) + arctan2(y, 2)"
     " + 10^(-abs(x)) + sinh(y/4) + cosh(x/4) + arctan(x) + log10(3 + sin(y)) + tan(x/10)"
     " + (x^2 + 1)^0.5 + (y^2 + 2)^(-1)"  # numpy's shortcuts for a power by one exponent
@@ -52,37 +55,42 @@ LRS = [1e-4, 3e-3, 0.03, 0.3, 3.0, 10.0]  # from crawling to diverging
 
 
 @pytest.fixture(autouse=True)
-def _small_sweeps_compile_and_share_out(monkeypatch):
-    """Small sweeps compile, and their columns are dealt out in slices of five (odd: a slice
-    ends in a repeated lane) across threads, as a big sweep's are."""
-    monkeypatch.setattr(batch_kernel, "MIN_WORK", 0)
-    monkeypatch.setattr(batch_kernel, "COLUMNS_PER_SLICE", 5)
+def _blocks_of_five_shared_out(monkeypatch):
+    """Columns dealt out in blocks of five across threads, as a big sweep's are."""
+    monkeypatch.setattr(columns, "BLOCK", 5)
 
 
 def on_numpy(spec):
-    """engine.final with the compiled path switched off: numpy's batch path."""
+    """engine.final with the machine-code loop switched off: numpy's batch path."""
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(loop, "column_kernel", lambda spec: None)
+        m.setattr(vm, "enabled", False)
+        assert loop.path(spec) == "arrays"
         return engine.final(spec)
 
 
+def in_columns(spec):
+    assert loop.path(spec) == "loop"
+    with ThreadPoolExecutor(2) as pool:
+        return engine.final(spec, pool=pool, helpers=2)
+
+
 def final_both(surface, optimizer, steps=150, **kwargs):
-    """The sweep's final chunk compiled, and the same with the compiled path switched off."""
+    """The batch's final chunk in columns, and the same with the loop switched off."""
     spec = engine.prepare(surface, optimizer, **{"stop": Stop(max_steps=steps), **kwargs})
-    assert batch_kernel.column_kernel(spec) is not None
-    return engine.final(spec), on_numpy(spec)
+    return in_columns(spec), on_numpy(spec)
 
 
 def numpy_then_compiled(spec, t):
-    """numpy's first ``t`` steps, then the compiled kernel to the end: engine.final's hand-over
-    to the kernel, with a longer numpy head."""
-    kernel = batch_kernel.column_kernel(spec)
-    assert kernel is not None
-    stepper = loop._Stepper(spec, info=False, rows_on_floats=False)
+    """numpy's first ``t`` steps, then the columns to the end: engine.final's hand-over to
+    the loop, with a longer numpy head."""
+    program = columns.column_program(spec)
+    assert program is not None
+    stepper = loop._Stepper(spec, info=False)
+    stepper.program = None  # numpy takes every step of the head
     chunker = Chunker(spec, step_sizes=False)
     arrays = stepper.advance(t, with_start=True)
     head = chunker(0, arrays, last=stepper.t >= spec.stop.max_steps)
-    return head if head.done else batch_kernel.finish(kernel, stepper, chunker.book, head)
+    return head if head.done else columns.finish(program, stepper, chunker.book, head)
 
 
 def assert_same_ends(compiled, numpy, rtol=RTOL):
@@ -203,81 +211,58 @@ def test_the_shortest_compiled_sweeps_end_where_numpy_ends(steps):
     assert compiled.steps.tolist() == [steps] * len(LRS)
 
 
-@pytest.fixture
-def new_structures(monkeypatch):
-    """No structure compiled yet, as in a fresh process."""
-    monkeypatch.setattr(batch_kernel, "_KERNELS", {})
+@pytest.mark.parametrize("optimizer", STEPWISE, ids=lambda o: o.id)
+def test_every_stepwise_rule_runs_in_columns(optimizer):
+    """A rule the loop cannot take is refused here, not left to numpy's slower path: every
+    stepwise rule of the registry, swept where it is elementwise (its rate, when it has one)."""
+    sweep = {"lr": LRS} if optimizer.elementwise and optimizer.uses_lr else None
+    spec = engine.prepare("himmelblau", optimizer, sweep=sweep, stop=Stop(max_steps=40))
+    assert loop.path(spec) == "loop", optimizer.id
 
 
-def test_a_structure_is_served_compiled_from_its_first_sweep_on(new_structures, monkeypatch):
-    """Its first call waits for the compile rather than answer on numpy: a process never gives
-    the same sweep two answers, however soon it is repeated."""
+@pytest.mark.parametrize("optimizer", ["newton", "random-search", "simulated-annealing"])
+def test_the_programmed_rules_end_where_numpy_ends(optimizer):
+    """Newton and the zeroth-order rules as programs (draws keyed on each row), many starts."""
+    starts = np.random.default_rng(5).uniform(-4, 4, size=(23, 2))
+    compiled, numpy = final_both("himmelblau", optimizer, steps=60, start=starts)
+    assert_same_run(compiled, numpy, 60)
+
+
+def test_a_structure_is_served_in_columns_from_its_first_batch_on(monkeypatch):
+    """Nothing to wait for and nothing compiled: its first call runs in the columns, as every
+    later one, and the loop keeps the one signature it was compiled for."""
     served = []
-    monkeypatch.setattr(loop, "finish", lambda *args: served.append(1) or finish(*args))
+    finish = columns.finish
+    monkeypatch.setattr(columns, "finish", lambda *args: served.append(1) or finish(*args))
     spec = engine.prepare("booth", "adagrad", sweep={"lr": LRS}, stop=Stop(max_steps=40))
     first, again = engine.final(spec), engine.final(spec)
     assert served == [1, 1]
     np.testing.assert_array_equal(first.path, again.path)
-
-
-def test_sweeps_of_a_new_structure_at_once_share_one_compile(new_structures, monkeypatch):
-    built = []
-    python_function = batch_kernel._python_function
-    monkeypatch.setattr(
-        batch_kernel, "_python_function", lambda plan: built.append(1) or python_function(plan)
-    )
-    spec = engine.prepare("booth", "rmsprop", sweep={"lr": LRS}, stop=Stop(max_steps=40))
-    with ThreadPoolExecutor(4) as pool:
-        kernels = list(pool.map(lambda _: batch_kernel.column_kernel(spec), range(4)))
-    assert built == [1]
-    assert all(k is not None and k.fn is kernels[0].fn for k in kernels)
-
-
-def test_a_kernel_that_fails_to_compile_leaves_its_sweeps_to_numpy(
-    new_structures, monkeypatch, caplog
-):
-    tried = []
-
-    def broken(plan):
-        tried.append(plan)
-        raise RuntimeError("no")
-
-    monkeypatch.setattr(batch_kernel, "_python_function", broken)
-    spec = engine.prepare("beale", "nesterov", sweep={"lr": LRS}, stop=Stop(max_steps=30))
-    assert batch_kernel.column_kernel(spec) is None
-    assert "could not compile a sweep kernel" in caplog.text
-    assert batch_kernel.column_kernel(spec) is None
-    assert len(tried) == 1  # not retried: numpy serves the structure from its first sweep on
-    assert engine.final(spec).done
+    assert len(vm.load().signatures) == 1
 
 
 @pytest.mark.parametrize(
     "surface, optimizer, kwargs",
     [
-        ({"expression": "tanh(x) + y^2"}, "adam", {}),  # numpy's own tanh
         ("rosenbrock", "bfgs", {}),  # a wrapped method
-        ("rosenbrock", "newton", {}),  # not elementwise
         ("rosenbrock", "momentum", {"stochastic": {"noise": 0.1}}),  # stochastic
-        ("rosenbrock", "adam", {"stop": Stop(max_steps=1)}),  # nothing left to compile
+        ("rosenbrock", "adam", {"stop": Stop(max_steps=1)}),  # nothing left after numpy's step
+        ("rosenbrock", "newton", {"sweep": {"damping": [0.0, 0.1]}}),  # a swept program
     ],
-    ids=["tanh", "bfgs", "newton", "noise", "one-step"],
+    ids=["bfgs", "noise", "one-step", "swept-newton"],
 )
-def test_what_cannot_compile_runs_on_numpy(surface, optimizer, kwargs):
+def test_what_the_columns_cannot_take_runs_on_numpy(surface, optimizer, kwargs):
     spec = engine.prepare(surface, optimizer, **kwargs)
-    assert batch_kernel.column_kernel(spec) is None
+    assert columns.column_program(spec) is None
+    assert loop.path(spec) == "arrays"
     assert engine.final(spec).done
 
 
-def test_small_sweeps_stay_on_numpy(monkeypatch):
-    monkeypatch.setattr(batch_kernel, "MIN_WORK", 10**9)
+def test_without_numba_batches_run_on_numpy(monkeypatch):
+    monkeypatch.setattr(vm, "load", lambda: None)
     spec = engine.prepare("rosenbrock", "adam", sweep={"lr": LRS})
-    assert batch_kernel.column_kernel(spec) is None
-
-
-def test_without_numba_sweeps_run_on_numpy(monkeypatch):
-    monkeypatch.setattr(native, "numba", lambda: None)
-    spec = engine.prepare("rosenbrock", "adam", sweep={"lr": LRS})
-    assert batch_kernel.column_kernel(spec) is None
+    assert loop.path(spec) == "arrays"
+    assert not engine.compiles(spec)
     assert engine.final(spec).done
 
 
@@ -316,16 +301,19 @@ def assert_close_numbers(got, expected, *about):
         assert abs(got - expected) <= ULPS * math.ulp(expected), about
 
 
-@pytest.mark.parametrize("name", sorted(set(native.NATIVE) - {"add", "sub", "mul", "neg"}))
-def test_compiled_functions_answer_as_numpy_everywhere(name):
-    """On numpy's arrays, special values and random ones: see :func:`assert_close_numbers`."""
-    fn = native.compiled_native(native.NATIVE[name])
+@pytest.mark.parametrize("name", LANGUAGE)
+def test_the_loops_functions_answer_as_numpy_everywhere(name):
+    """Each function of the language, as the loop's opcode computes it, on numpy's arrays:
+    special values and random ones (see :func:`assert_close_numbers`)."""
+    op = vm.OPCODE[SCALAR[name]]
     for args in native_cases(name):
         with np.errstate(all="ignore"):
-            # arrays, not scalars: the exponent of a power varies along the array
+            # arrays; a power's exponent one number, as a surface's tape raises to it
             columns = [np.full(3, a) for a in args]
+            if name == "pow":
+                columns[1] = args[1]
             expected = float(FUNCTIONS[name].numpy(*columns)[1])
-        assert_close_numbers(fn(*args), expected, name, args)
+        assert_close_numbers(interpret(op, tuple(float(a) for a in args)), expected, name, args)
 
 
 def test_the_comparison_of_numbers_can_fail():
@@ -340,45 +328,11 @@ def test_the_comparison_of_numbers_can_fail():
 
 def test_a_power_by_one_exponent_answers_as_numpy():
     """numpy raises an array to one exponent by a square, a root or a reciprocal for 2, 0.5
-    and -1; the compiled code does the same (pow() may round those differently)."""
-    fn = native.compiled_native(native.POW_SCALAR)
+    and -1, where the loop calls pow(): the same to a few ulps."""
     bases = [*SPECIAL, *np.random.default_rng(8).uniform(0, 5, 3000).tolist()]
     for exponent in (2.0, 0.5, -1.0, 3.0, -0.5, 1.0, 0.0):
         with np.errstate(all="ignore"):
             expected = np.power(np.array(bases), exponent).tolist()
         for base, want in zip(bases, expected, strict=True):
-            assert_close_numbers(fn(base, exponent), want, base, exponent)
-
-
-NAME = re.compile(
-    # per lane (a _<lane> suffix) or shared by the lanes (none: fixed numbers, hoisted lines)
-    r"^(t|_|i|lr|c\d+|[reo]\d+(_\d+)*|([xgf]\d*|s\d+_\d+|[cub]\d*|prev|alive|lr)_\d+)$"
-)
-ARGUMENTS = set("rows lo hi n t0 C V PT PU LR bound grad_tol loss_tol OUT STEPS CODE H".split())
-
-
-def test_compiled_code_holds_only_our_names_and_no_numbers():
-    """As the float kernel's: generated names, our function table, numbers as arguments."""
-    spec = engine.prepare(
-        {"expression": EVERYTHING}, "adam", params={"lr": 0.0123456789}, sweep={"lr": LRS}
-    )
-    plan, _, _ = batch_kernel._build(spec)
-    code = batch_kernel._python_function(plan).__code__
-    for name in code.co_varnames:
-        assert name in ARGUMENTS or name == "check_grad" or NAME.match(name), name
-    allowed = {
-        "range",
-        "min",
-        "abs",
-        "float",
-        "_isfinite",
-        "_pow",
-        "_maximum",
-        "_sqrt",
-        "_nan",
-        "_empty",
-    }
-    for name in code.co_names:
-        assert name in allowed or re.match(r"^_f\d+$", name), name
-    numbers = [c for c in code.co_consts if isinstance(c, float) and not math.isnan(c)]
-    assert 0.0123456789 not in numbers and numbers == [0.0] * len(numbers)
+            got = interpret(vm.OPCODE[SCALAR["pow"]], (base, exponent))
+            assert_close_numbers(got, want, base, exponent)
