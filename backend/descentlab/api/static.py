@@ -9,13 +9,13 @@ The page gets a modulepreload link per ES module, so they all download at once.
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
 
 from .plotly_bundle import plotly_gzipped, plotly_js_version, plotly_source
 
@@ -32,14 +32,16 @@ def content_hash(root: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-class ImmutableFiles(StaticFiles):
-    """StaticFiles whose answers may be cached forever (the URL changes with the content)."""
-
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        response = await super().get_response(path, scope)
-        ok = response.status_code in (200, 304)
-        response.headers["Cache-Control"] = IMMUTABLE if ok else "no-cache"
-        return response
+def read_assets(root: Path) -> dict[str, tuple[bytes, str]]:
+    """Every file under ``root`` (a few hundred KB) by its relative path, with its media type:
+    read once, so an asset costs the server a dictionary lookup rather than a file's reads in
+    worker threads (the page asks for thirty modules at once)."""
+    assets = {}
+    if root.is_dir():
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            assets[path.relative_to(root).as_posix()] = (path.read_bytes(), media)
+    return assets
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ class Frontend:
             f'<link rel="modulepreload" href="{self.static_url}/js/{name}">' for name in modules
         )
 
+    @cached_property
+    def assets(self) -> dict[str, tuple[bytes, str]]:
+        return read_assets(self.root)
+
     def index(self) -> str | None:
         try:
             html = (self.root / "index.html").read_text(encoding="utf-8")
@@ -75,6 +81,7 @@ class Frontend:
 
 def mount_frontend(app: FastAPI, root: Path) -> Frontend:
     frontend = Frontend(root, content_hash(root), plotly_js_version())
+    frontend.assets  # noqa: B018 (read now, not by the first page's requests)
     router = APIRouter(tags=["frontend"], include_in_schema=False)
 
     @router.api_route("/", methods=["GET", "HEAD"])
@@ -97,7 +104,14 @@ def mount_frontend(app: FastAPI, root: Path) -> Frontend:
             return Response(plotly_gzipped(), media_type="text/javascript", headers=headers)
         return Response(plotly_source(), media_type="text/javascript", headers=headers)
 
+    @router.api_route(frontend.static_url + "/{path:path}", methods=["GET", "HEAD"])
+    async def asset(path: str) -> Response:
+        # (the URL changes with the content, so an answer may be cached forever)
+        found = frontend.assets.get(path)
+        if found is None:
+            return Response("Not Found", 404, headers={"Cache-Control": "no-cache"})
+        body, media = found
+        return Response(body, media_type=media, headers={"Cache-Control": IMMUTABLE})
+
     app.include_router(router)
-    if root.is_dir():
-        app.mount(frontend.static_url, ImmutableFiles(directory=root), name="static")
     return frontend
