@@ -3,6 +3,7 @@ and ``Trajectory.to_html`` (a standalone, offline file)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -97,3 +98,6 @@ def test_the_palette_is_the_pages() -> None:
     assert array("PALETTE") == list(figures.PALETTE)
     assert array("DASHES") == list(figures.DASHES)
     assert array("SYMBOLS") == list(figures.SYMBOLS)
+    fill = re.search(r"export const SURFACE_FILL = (\[.*?\]);", js)
+    assert fill is not None
+    assert json.loads(fill.group(1)) == [list(stop) for stop in figures.SURFACE_FILL]

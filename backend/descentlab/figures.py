@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#B8548A", "#9C6B00", "#6A3D9A", "#000000", "#5D5D5D")
 DASHES = ("", "8px,4px", "2px,3px", "9px,3px,2px,3px", "15px,5px", "15px,3px,2px,3px,2px,3px",
           "4px,2px", "2px,2px,8px,2px")  # fmt: skip
+# The contours' fill, low to high (palette.js SURFACE_FILL): the top is not white, so the
+# surface's box shows where it is highest.
+SURFACE_FILL = ((0, "#b8bcc2"), (0.5, "#e3e5e8"), (1, "#f2f3f5"))
 SYMBOLS = ("circle", "square", "triangle-up", "triangle-down", "pentagon", "hexagon",
            "hourglass", "cross")  # fmt: skip
 # Plotly's tool bar without the buttons that send a figure to Chart Studio (as the page's).
@@ -162,7 +165,7 @@ def _surface_traces(
             "name": "surface",
             "ncontours": 28,
             "connectgaps": False,
-            "colorscale": [[0, "#b8bcc2"], [0.5, "#e3e5e8"], [1, "#ffffff"]],
+            "colorscale": SURFACE_FILL,
             "contours": {"coloring": "fill", "showlines": True},
             "line": {"color": "rgba(20,24,30,0.45)", "width": 0.7},
             "colorbar": {**colorbar, "thickness": 12, "outlinewidth": 0},

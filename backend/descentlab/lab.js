@@ -6,7 +6,6 @@
 const SVG = "http://www.w3.org/2000/svg";
 const W = 640, H = 500; // the figure's own units; it scales to the cell's width
 const BOX = { l: 58, r: 14, t: 12, b: 46 }; // the plot area's margins
-const SHADES = [[0xb8, 0xbc, 0xc2], [0xe3, 0xe5, 0xe8], [0xff, 0xff, 0xff]]; // low → high, as the page
 
 function node(tag, attrs = {}, parent = null) {
   const el = document.createElementNS(SVG, tag);
@@ -95,8 +94,12 @@ function curvePath(fig, s) {
   return d;
 }
 
-// The heights as pixels (one per grid node) in the page's grey scale, light where f is high.
+const rgb = (hex) => [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16));
+
+// The heights as pixels (one per grid node) in the page's fill (fig.fill: three stops, low to
+// high), light where f is high.
 function paintHeights(canvas, fig) {
+  const SHADES = fig.fill.map(([, hex]) => rgb(hex));
   const { x, y, z } = fig;
   canvas.width = x.length;
   canvas.height = y.length;

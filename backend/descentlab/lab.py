@@ -26,7 +26,7 @@ from . import engine
 from .api.schemas import RunBody
 from .api.service import prepare_runs
 from .errors import DescentLabError
-from .figures import DASHES, PALETTE, log_heights, rows
+from .figures import DASHES, PALETTE, SURFACE_FILL, log_heights, rows
 from .optimizers import REGISTRY
 from .presets import PRESETS
 
@@ -168,6 +168,7 @@ def _figure(problem: Any, view: dict[str, Any]) -> dict[str, Any]:
         zlabel, levels = colorbar["title"], _even_levels(z)
     return {
         "dim": 2,
+        "fill": [list(stop) for stop in SURFACE_FILL],
         "title": problem.surface.name,
         "labels": list(problem.surface.labels[:2]),
         "x": axes[0].tolist(),

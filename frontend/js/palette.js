@@ -30,6 +30,11 @@ export const SYMBOLS = [
 const DASH_NAMES = ["solid", "dashed", "dotted", "dash-dot", "long-dashed", "dash-dot-dot",
   "short-dashed", "dot-dash"];
 
+// The contours' fill, low to high: light greys that every path colour stands out on; the top
+// is not white, so where a surface is highest (a bowl's corners) the fill still shows the
+// surface's box against the page.
+export const SURFACE_FILL = [[0, "#b8bcc2"], [0.5, "#e3e5e8"], [1, "#f2f3f5"]];
+
 export const lineName = (i) => DASH_NAMES[i % DASH_NAMES.length];
 export const colour = (i) => PALETTE[i % PALETTE.length];
 export const dash = (i) => DASHES[i % DASHES.length] || "solid";

@@ -13,7 +13,7 @@
 // The pointer is answered from the same: a readout of (x, y, f) from the grid, the path point
 // nearest, clicks that move the start or inspect a point.
 
-import { colour, dash, dashArray, symbol, CONFIG as TOOLBAR } from "./palette.js";
+import { colour, dash, dashArray, symbol, SURFACE_FILL, CONFIG as TOOLBAR } from "./palette.js";
 import { PathLayer, eventRange } from "./pathlayer.js";
 import { renderLegend, drawLegend, loadSvg } from "./legend.js";
 
@@ -222,7 +222,7 @@ export class SurfacePlot {
     const contour = {
       type: "contour", x: g.x, y: g.y, z: t.z, name: "surface", showlegend: false,
       ncontours: 28, connectgaps: false,
-      colorscale: [[0, "#b8bcc2"], [0.5, "#e3e5e8"], [1, "#ffffff"]],
+      colorscale: SURFACE_FILL,
       contours: { coloring: "fill", showlines: true },
       line: { color: "rgba(20,24,30,0.45)", width: 0.7 },
       colorbar: {
