@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
@@ -22,13 +21,12 @@ from .plotly_bundle import plotly_gzipped, plotly_js_version, plotly_source
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def content_hash(root: Path) -> str:
+def content_hash(assets: dict[str, tuple[bytes, str]]) -> str:
     """A short sha256 over every file's relative path and bytes."""
     digest = hashlib.sha256()
-    if root.is_dir():
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
+    for name in sorted(assets):
+        digest.update(name.encode() + b"\0")
+        digest.update(assets[name][0])
     return digest.hexdigest()[:12]
 
 
@@ -47,6 +45,7 @@ def read_assets(root: Path) -> dict[str, tuple[bytes, str]]:
 @dataclass(frozen=True)
 class Frontend:
     root: Path
+    assets: dict[str, tuple[bytes, str]]
     digest: str
     plotly_version: str
 
@@ -66,10 +65,6 @@ class Frontend:
             f'<link rel="modulepreload" href="{self.static_url}/js/{name}">' for name in modules
         )
 
-    @cached_property
-    def assets(self) -> dict[str, tuple[bytes, str]]:
-        return read_assets(self.root)
-
     def index(self) -> str | None:
         try:
             html = (self.root / "index.html").read_text(encoding="utf-8")
@@ -80,8 +75,8 @@ class Frontend:
 
 
 def mount_frontend(app: FastAPI, root: Path) -> Frontend:
-    frontend = Frontend(root, content_hash(root), plotly_js_version())
-    frontend.assets  # noqa: B018 (read now, not by the first page's requests)
+    assets = read_assets(root)
+    frontend = Frontend(root, assets, content_hash(assets), plotly_js_version())
     router = APIRouter(tags=["frontend"], include_in_schema=False)
 
     @router.api_route("/", methods=["GET", "HEAD"])
