@@ -2,7 +2,7 @@
 // state -> streamed runs, runs + player -> figures. No logic of its own beyond the glue.
 
 import { getJSON, postRaw, RunSocket, ApiError } from "./api.js";
-import { Store, sanitise, fromHash, freshLecture, equalScale, CUSTOM } from "./state.js";
+import { Store, sanitise, fromHash, toHash, freshLecture, equalScale, CUSTOM } from "./state.js";
 import { Runs, emptyTrack } from "./runs.js";
 import { Controls } from "./controls.js";
 import { SurfacePlot } from "./plot.js";
@@ -13,6 +13,7 @@ import { renderPresets, toState, lectureOrder } from "./presets.js";
 import { LectureMode } from "./lecture.js";
 import { exportRuns, exportPNG } from "./export.js";
 import { VideoExport } from "./video.js";
+import { Share } from "./share.js";
 import { renderSummary, statusText } from "./summary.js";
 import { setSelect, formatValue } from "./slider.js";
 import { runLabels } from "./labels.js";
@@ -553,6 +554,8 @@ document.addEventListener("fullscreenchange", () =>
 // The view toggles the state holds: projector mode, the controls' drawer, the loss axis, equal
 // axis scale on the surface (2-D only).
 function showViewToggles(state) {
+  document.body.classList.toggle("embed", state.embed);
+  if (state.embed) $("#embed-open").href = pageLink(false);
   document.body.classList.toggle("projector", state.big);
   $("#projector").setAttribute("aria-pressed", String(state.big));
   document.body.classList.toggle("drawer-closed", !state.panel);
@@ -606,6 +609,17 @@ const video = new VideoExport($("#video"), {
   request: () => (runs.length ? { run: runBody(store.state), view: viewBox(store.state) } : null),
 });
 $("#export-video").addEventListener("click", () => video.open());
+// The page's URL now, as itself or as an embed (the figure alone).
+function pageLink(embed) {
+  const url = new URL(location.href);
+  url.hash = toHash({ ...store.state, embed });
+  return url.href;
+}
+const share = new Share($("#share-dialog"), {
+  link: pageLink,
+  title: () => `DescentLab: ${catalog.surfaces.get(store.state.surface)?.name ?? "a surface"}`,
+});
+$("#share").addEventListener("click", () => share.open());
 $("#export-csv").addEventListener("click", () => guarded(() => exportRuns(runBody(store.state), "csv")));
 $("#export-json").addEventListener("click", () => guarded(() => exportRuns(runBody(store.state), "json")));
 $("#export-png").addEventListener("click", () => guarded(() =>

@@ -49,6 +49,7 @@ export function defaultState() {
     view: null,
     speed: DEFAULT_SPEED,
     big: false,
+    embed: false, // the figure alone, for an iframe (share.js)
     panel: true, // the controls' drawer open
     lossLin: false, // the loss plot on a linear axis
     eq: null, // equal axis scale: true, false, or null (the surface's default, see equalScale)
@@ -153,6 +154,7 @@ export function toHash(s) {
   if (s.levels) parts.push(`levels=${s.levels.map(num).join(",")}`);
   if (s.speed !== DEFAULT_SPEED) parts.push(`speed=${s.speed}`);
   if (s.big) parts.push("big=1");
+  if (s.embed) parts.push("embed=1");
   if (!s.panel) parts.push("panel=0");
   if (s.lossLin) parts.push("loss=linear");
   if (s.eq !== null) parts.push(`equal=${s.eq ? 1 : 0}`);
@@ -181,6 +183,7 @@ export function fromHash(hash) {
     else if (key === "view") s.view = numbers(val);
     else if (key === "speed" && Number(val) > 0) s.speed = Number(val);
     else if (key === "big") s.big = val !== "0";
+    else if (key === "embed") s.embed = val !== "0";
     else if (key === "panel") s.panel = val !== "0";
     else if (key === "loss") s.lossLin = val === "linear";
     else if (key === "equal" && (val === "0" || val === "1")) s.eq = val === "1";
