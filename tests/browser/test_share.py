@@ -10,6 +10,7 @@ from uiutil import FAST, open_app, wait_done
 
 pytestmark = pytest.mark.browser
 
+STATUS = "#share-dialog [role=status]"
 HASH = f"surface=himmelblau&opt=gd(lr:0.01)&opt=adam(lr:0.1)&steps=80&{FAST}"
 
 
@@ -25,11 +26,13 @@ def test_share_gives_the_link_and_an_embed(page: Any, server_url: str) -> None:
     assert embed.startswith('<iframe src="') and "embed=1" in embed
     assert 'title="DescentLab: Himmelblau' in embed
     assert "embed=1" not in link
-    dialog.get_by_role("button", name="Copy link").click()
-    assert dialog.get_by_role("status").inner_text() == "Copied."
-    assert page.evaluate("() => navigator.clipboard.readText()") == link
-    dialog.get_by_role("button", name="Copy embed code").click()
-    assert page.evaluate("() => navigator.clipboard.readText()") == embed
+    for button, text in (("Copy link", link), ("Copy embed code", embed)):
+        page.evaluate("s => { document.querySelector(s).textContent = ''; }", STATUS)
+        dialog.get_by_role("button", name=button).click()
+        page.wait_for_function(
+            "s => document.querySelector(s).textContent === 'Copied.'", arg=STATUS
+        )
+        assert page.evaluate("() => navigator.clipboard.readText()") == text
     dialog.get_by_role("button", name="Close").click()
     assert page.console.errors == []
 
