@@ -149,17 +149,6 @@ def test_scalar_functions_follow_numpy_everywhere(name):
             assert got == pytest.approx(expected, rel=1e-15, abs=0), (name, args, got, expected)
 
 
-@pytest.mark.parametrize("surface_id", [s.id for s in CATALOG if s.make_data is None])
-def test_the_float_tape_equals_the_array_tape(surface_id):
-    problem = make_problem(surface_id)
-    X = _random_points(problem, n=20, seed=5)
-    value, grad = problem.value_and_grad(X)
-    for i, x in enumerate(X):
-        f, *g = problem.value_and_grad_scalar(x.tolist())
-        assert f == pytest.approx(value[i], rel=1e-14, abs=1e-300)
-        np.testing.assert_allclose(g, grad[i], rtol=1e-13, atol=1e-300)
-
-
 @pytest.mark.parametrize(
     ("text", "latex"),
     [

@@ -226,14 +226,9 @@ class Problem:
         self._scaled(out, batch)
         return out[:, 0], out[:, 1:]
 
-    def value_and_grad_scalar(self, x: Any) -> list[float]:
-        """``[f, df/dx_0, ...]`` at one point given as plain floats: the single-trajectory fast
-        path (data-fit losses excluded). Agrees with :meth:`value_and_grad` up to rounding of
-        the transcendental functions (math's versus numpy's)."""
-        return self._value_grad_tape.scalar(x)
-
     def value_grad_listing(self) -> Listing:
-        """The float program of :meth:`value_and_grad_scalar`, for the engine to compile."""
+        """The float program of the value and gradient (what :meth:`value_and_grad` computes
+        at one point), for the engine to compile."""
         return self._value_grad_tape.listing()
 
     def value_listing(self) -> Listing:

@@ -158,7 +158,8 @@ class Tape:
         return [np.broadcast_to(slots[s], shape) for s in self._outputs]
 
     def listing(self) -> Listing:
-        """The float program (as :meth:`scalar` runs it). Not for data-fit losses."""
+        """The float program: each line one function of the language on plain floats, for
+        the engine to compile. Not for data-fit losses."""
         if self._columns:
             raise ValueError("a data-fit loss is evaluated on arrays")
         instructions = tuple(
@@ -169,14 +170,3 @@ class Tape:
             slot: value for slot, value in enumerate(self._scalar_template) if value is not None
         }
         return Listing(instructions, constants, dict(self._variables), tuple(self._outputs))
-
-    def scalar(self, x: Any) -> list[Any]:
-        """The outputs at one point ``x`` (a sequence of D floats), evaluated on plain floats:
-        the fast path of a single trajectory. Not for data-fit losses."""
-        if self._columns:
-            raise ValueError("a data-fit loss is evaluated on arrays")
-        slots = self._scalar_template.copy()
-        for slot, k in self._variables:
-            slots[slot] = x[k]
-        _execute(self._scalar_program, slots)
-        return [slots[s] for s in self._outputs]
