@@ -267,6 +267,7 @@ def test_without_ffmpeg_the_error_says_how_to_get_it(
         ({"fps": 61}, ["body", "fps"]),
         ({"fps": 60, "seconds": 60}, ["body", "seconds"]),
         ({"view": [[0, 1]]}, ["body", "view"]),
+        ({"view": [[0, 1e300], [0, 1]]}, ["body", "view"]),
         ({"run": {**BODY, "optimizers": [{"id": "nope"}]}}, ["body", "run", "optimizers", 0, "id"]),
         ({"run": {**BODY, "max_steps": 0}}, ["body", "run", "max_steps"]),
     ],

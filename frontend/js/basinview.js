@@ -7,7 +7,7 @@
 import { postRaw, ApiError } from "./api.js";
 import { formatValue } from "./slider.js";
 import { BASIN_COLOURS, NO_BASIN } from "./palette.js";
-import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest } from "./views.js";
+import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest, field } from "./views.js";
 
 const COARSE = 4;
 const DEFAULT_N = 100;
@@ -54,14 +54,6 @@ export class BasinView {
   }
 
   build(root) {
-    const field = (label, input) => {
-      const wrap = document.createElement("label");
-      wrap.className = "vc";
-      const span = document.createElement("span");
-      span.textContent = label;
-      wrap.append(span, input);
-      return wrap;
-    };
     this.run = document.createElement("select");
     this.n = document.createElement("input");
     Object.assign(this.n, { type: "number", step: "1", min: "2", title: "starts a side" });

@@ -7,7 +7,7 @@
 
 import { postRaw, ApiError } from "./api.js";
 import { formatValue } from "./slider.js";
-import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest } from "./views.js";
+import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest, field } from "./views.js";
 
 export const STATUS_COLOURS = { converged: "#77AADD", max_steps: "#B0B0B0", diverged: "#CC3311" };
 const STATUS_NAMES = { converged: "converged", max_steps: "did not converge", diverged: "diverged" };
@@ -144,14 +144,6 @@ export class SweepView {
 
   // The controls: which run, the two axes (name, from, to, scale), the grid and the metric.
   build(root) {
-    const field = (label, input) => {
-      const wrap = document.createElement("label");
-      wrap.className = "vc";
-      const span = document.createElement("span");
-      span.textContent = label;
-      wrap.append(span, input);
-      return wrap;
-    };
     const select = (key) => {
       const s = document.createElement("select");
       s.dataset.key = key;

@@ -113,6 +113,16 @@ export function bands(colours) {
   return colours.flatMap((c, k) => [[k / n, c], [(k + 1) / n, c]]);
 }
 
+// A view's control with its label before it.
+export function field(label, input) {
+  const wrap = document.createElement("label");
+  wrap.className = "vc";
+  const span = document.createElement("span");
+  span.textContent = label;
+  wrap.append(span, input);
+  return wrap;
+}
+
 // Keyboard for a grid figure: arrows move a cursor cell (shift: 10 cells), Enter or space picks
 // it. get(): {nx, ny} of the grid shown (or null); show(i, j): draw the cursor; pick(i, j).
 export function gridKeys(fig, { get, show, pick }) {

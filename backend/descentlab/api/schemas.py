@@ -272,6 +272,17 @@ class SweepBody(RunSettings):
 Range = Annotated[list[Number], Field(min_length=2, max_length=2)]
 
 
+def ordered_view(view: list[list[float]] | None) -> list[list[float]] | None:
+    """A view box ``[[xmin, xmax], [ymin, ymax]]``: each range increasing, within the limit
+    every coordinate has."""
+    for name, (lo, hi) in zip("xy", view or (), strict=False):
+        if not lo < hi:
+            raise ValueError(f"{name}min must be below {name}max ({lo:g} >= {hi:g})")
+        if max(abs(lo), abs(hi)) > limits.EXPRESSION_MAX_ABS:
+            raise ValueError(f"|{name}| must be at most {limits.EXPRESSION_MAX_ABS:g}")
+    return view
+
+
 class BasinBody(Model):
     """``POST /api/basins``: one optimiser from every start of an nx x ny grid over ``view``."""
 
@@ -286,15 +297,7 @@ class BasinBody(Model):
         default=None, description="[[xmin, xmax], [ymin, ymax]] (else the surface's domain)"
     )
 
-    @field_validator("view")
-    @classmethod
-    def _ordered(cls, view: list[list[float]] | None) -> list[list[float]] | None:
-        for name, (lo, hi) in zip("xy", view or (), strict=False):
-            if not lo < hi:
-                raise ValueError(f"{name}min must be below {name}max ({lo:g} >= {hi:g})")
-            if max(abs(lo), abs(hi)) > limits.EXPRESSION_MAX_ABS:
-                raise ValueError(f"|{name}| must be at most {limits.EXPRESSION_MAX_ABS:g}")
-        return view
+    _ordered = field_validator("view")(ordered_view)
 
 
 class AnimationBody(Model):
@@ -327,10 +330,4 @@ class AnimationBody(Model):
         default=None, description="[[xmin, xmax], [ymin, ymax]] (else the surface's domain)"
     )
 
-    @field_validator("view")
-    @classmethod
-    def _ordered(cls, view: list[list[float]] | None) -> list[list[float]] | None:
-        for name, (lo, hi) in zip("xy", view or (), strict=False):
-            if not lo < hi:
-                raise ValueError(f"{name}min must be below {name}max ({lo:g} >= {hi:g})")
-        return view
+    _ordered = field_validator("view")(ordered_view)
