@@ -117,28 +117,32 @@ export class LossPlot {
     const stoch = items.some((it) => it.meta.kind === "batch");
     const yrange = niceRange(...bounds(items, positive), positive);
     const font = { size: big ? 20 : 13, family: "system-ui, sans-serif" };
-    const margin = { l: big ? 112 : 72, r: 10, t: stoch ? (big ? 34 : 26) : 10, b: big ? 60 : 45 };
+    const keySize = big ? 16 : 11;
+    const l = big ? 112 : 72;
+    const lines = epochLines(epochSize, total);
+    const key = stoch ? keyLines([
+      "thick: full loss", `thin: ${batchName}`,
+      "squares: epoch mean", lines.note], this.size.width - l - 10, keySize) : [];
+    const margin = { l, r: 10, t: key.length ? key.length * keySize * 1.25 + 8 : 10, b: big ? 60 : 45 };
     const home = { x: [0, total], y: yrange };
     const shown = this.zoom ?? home;
     const what = gapped ? "f − f<sub>min</sub>" : "loss";
     const layout = {
       width: this.size.width, height: this.size.height, autosize: false,
       font, margin: { ...margin, pad: 0, autoexpand: false },
-      xaxis: { title: { text: epochSize > 1 ? `step (dashed lines: epochs of ${epochSize} steps)` : "step" },
-        range: [...shown.x], zeroline: false },
+      xaxis: { title: { text: "step" }, range: [...shown.x], zeroline: false },
       yaxis: { title: { text: positive ? `${what} (log)` : what, standoff: big ? 10 : 6 }, range: [...shown.y],
         type: positive ? "log" : "linear", exponentformat: "e",
         dtick: positive && yrange[1] - yrange[0] <= 8 ? 1 : undefined }, // (whole decades only)
-      shapes: epochLines(epochSize, total),
-      annotations: stoch ? [{ xref: "paper", yref: "paper", x: 0, y: 1, yanchor: "bottom", xanchor: "left",
-        showarrow: false, text: `thick: full loss · thin: ${batchName}${sumOf ? ", the batch's mean on the sum's scale" : ""} · squares: epoch mean`,
-        font: { size: big ? 16 : 11, color: "#5b6470" } }] : [],
+      shapes: lines.shapes,
+      annotations: key.length ? [{ xref: "paper", yref: "paper", x: 0, y: 1, yanchor: "bottom", xanchor: "left",
+        align: "left", showarrow: false, text: key.join("<br>"), font: { size: keySize, color: "#5b6470" } }] : [],
       showlegend: false, hovermode: false, dragmode: "zoom",
       plot_bgcolor: "#fff", paper_bgcolor: "rgba(0,0,0,0)",
     };
-    const key = JSON.stringify(layout);
-    if (key !== this.key || !this.base.data) {
-      this.key = key;
+    const drawn = JSON.stringify(layout);
+    if (drawn !== this.key || !this.base.data) {
+      this.key = drawn;
       this.home = home;
       this.shown = { x: [...shown.x], y: [...shown.y] };
       Plotly.react(this.base, [{ type: "scatter", x: [], y: [], hoverinfo: "skip" }], layout, CONFIG);
@@ -251,14 +255,34 @@ function bounds(items, positive) {
   return [lo, hi];
 }
 
-// A dashed line at each epoch's end (none when there would be more than 200).
-function epochLines(epochSize, total) {
+// The most epoch lines a plot draws: beyond that they would hatch it.
+const MAX_EPOCH_LINES = 10;
+
+// A dashed line at the end of every epoch, or of every k-th epoch where there are more than
+// MAX_EPOCH_LINES; `note` says which, for the figure's key.
+export function epochLines(epochSize, total) {
+  if (!(epochSize > 1) || total <= epochSize) return { shapes: [], note: null };
+  const every = Math.ceil(Math.floor((total - 1) / epochSize) / MAX_EPOCH_LINES);
   const shapes = [];
-  if (epochSize > 1 && total / epochSize <= 200) {
-    for (let e = epochSize; e < total; e += epochSize) {
-      shapes.push({ type: "line", xref: "x", yref: "paper", x0: e, x1: e, y0: 0, y1: 1,
-        line: { color: "rgba(0,0,0,0.22)", width: 1, dash: "dash" }, layer: "below" });
-    }
+  for (let e = every * epochSize; e < total; e += every * epochSize) {
+    shapes.push({ type: "line", xref: "x", yref: "paper", x0: e, x1: e, y0: 0, y1: 1,
+      line: { color: "rgba(0,0,0,0.22)", width: 1, dash: "dash" }, layer: "below" });
   }
-  return shapes;
+  const size = `${epochSize} steps`;
+  const note = every === 1 ? `dashes: epochs (${size})` : `dashes: every ${every} epochs (an epoch: ${size})`;
+  return { shapes, note };
+}
+
+// The key's parts joined with " · ", wrapped at spaces into lines that fit `width` px (at
+// ~0.6 em a character).
+function keyLines(parts, width, size) {
+  const fits = Math.max(12, Math.floor(width / (0.6 * size)));
+  const lines = [];
+  for (const word of parts.filter(Boolean).join(" · ").split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= fits) lines[last] += ` ${word}`;
+    else if (word === "·" && last >= 0) lines[last] += " ·"; // never at a line's start
+    else lines.push(word);
+  }
+  return lines;
 }

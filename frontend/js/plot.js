@@ -127,6 +127,7 @@ export class SurfacePlot {
     this.surface = surface;
     this.grid = grid;
     this.view = view;
+    if (!view) this.yView = null; // a 1-D curve's y zoom lasts while the x view does
     this.levels = levels;
     this.under = surface.dim === 1 ? this.curveTraces() : this.contourTraces();
     this.baseKey = null;
@@ -167,7 +168,7 @@ export class SurfacePlot {
   drawBase(big) {
     this.size ??= { width: this.stage.clientWidth, height: this.stage.clientHeight };
     const geom = this.geometry(big);
-    const key = JSON.stringify([geom, this.range(), big, this.levels]);
+    const key = JSON.stringify([geom, this.range(), this.yView, big, this.levels]);
     if (key === this.baseKey && this.base.data) return;
     this.baseKey = key;
     this.geom = geom;
@@ -195,7 +196,7 @@ export class SurfacePlot {
     return {
       xaxis: { range: rng.x, title: { text: xLabel }, zeroline: false, showgrid: one },
       yaxis: one
-        ? { title: { text: `f(${xLabel})` }, range: this.curveRange(), zeroline: false }
+        ? { title: { text: `f(${xLabel})` }, range: this.yView ? [...this.yView] : this.curveRange(), zeroline: false }
         : { range: rng.y, title: { text: yLabel }, zeroline: false, showgrid: false },
     };
   }
@@ -491,6 +492,7 @@ export class SurfacePlot {
       // Autoscale (or a double-click) goes home: the surface's domain, whose grid is its own,
       // rather than Plotly's fit to the contours over a grid made for another view.
       this.view = null;
+      this.yView = null;
       this.baseKey = null;
       if (this.last) this.draw(...this.last);
     } else {
@@ -504,7 +506,8 @@ export class SurfacePlot {
         }
       }
       this.view = v;
-      this.shown = { x: v.slice(0, 2), y: this.surface.dim === 1 ? [...yaxis.range].map(Number) : v.slice(2) };
+      if (this.surface.dim === 1) this.yView = [...yaxis.range].map(Number);
+      this.shown = { x: v.slice(0, 2), y: this.surface.dim === 1 ? this.yView : v.slice(2) };
       if (this.last) this.paint();
     }
     // the contours for what is now in view: asked for once the view stops changing

@@ -2,8 +2,9 @@
 // number shown and typeable, a reset-to-default button and a place for the server's refusal.
 // A log slider given `decades` spans that many decades around its value (re-centred when a
 // drag ends near an edge, a number is typed or the value is reset), so a wide track gives
-// ~100 px a decade; its step is at most 1/100 decade (one arrow key: 2.3%). A typed value is
-// kept exactly, whether or not the slider can land on it.
+// ~100 px a decade; its step is at most 1/100 decade (one arrow key: 2.3%), and the window's
+// ends are written under the track. A typed value is kept exactly, whether or not the slider
+// can land on it.
 
 let counter = 0;
 
@@ -65,6 +66,7 @@ export function makeSlider({ label, spec, value, def, field, onValue, onReset, d
     <button type="button" class="reset" title="reset to default">↺</button>
     <div class="err" role="alert" hidden></div>`;
   const [lab, range, box, reset, err] = row.children;
+  const ends = win ? windowEnds(range) : null;
   lab.textContent = label;
   if (spec.help) {
     lab.title = spec.help;
@@ -81,6 +83,8 @@ export function makeSlider({ label, spec, value, def, field, onValue, onReset, d
     whi = wlo + win;
     range.min = String(wlo);
     range.max = String(whi);
+    ends[0].textContent = formatValue(10 ** wlo);
+    ends[1].textContent = formatValue(10 ** whi);
   };
   const nearEdge = (p) => win && (p < wlo + win / 6 || p > whi - win / 6);
   const show = (v, fromBox = false, keepWindow = false) => {
@@ -126,4 +130,14 @@ export function makeSlider({ label, spec, value, def, field, onValue, onReset, d
   }
   // set(v) from a render: the window stays while v is inside it (not re-centred mid-drag)
   return { el: row, setError, set: (v) => show(v, false, true) };
+}
+
+// The two ends of a windowed track, under it: a guide for dragging (the number box has the value).
+function windowEnds(range) {
+  const ends = document.createElement("div");
+  ends.className = "ends";
+  ends.setAttribute("aria-hidden", "true");
+  ends.append(document.createElement("span"), document.createElement("span"));
+  range.after(ends);
+  return [...ends.children];
 }

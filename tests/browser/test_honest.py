@@ -199,8 +199,10 @@ def test_png_export_draws_the_figure_as_on_screen(page: Any, artifacts: Path, bi
     assert min(centre[:3]) > 200, centre  # the ring's white fill
     for p in edge:
         assert max(p[:3]) < 110, (edge, "the ring's black line where the screen draws it")
-    # each run's colour (paths, markers) where the screen has it, within 2 px
+    # each run's colour (paths, markers) where the screen has it, within 2 px; the figure's
+    # toggle (a control, in the accent colour) is not part of the figure
     page.mouse.move(0, 0)
+    page.evaluate("document.querySelector('#equal-scale').style.visibility = 'hidden'")
     shot = page.screenshot(clip=fig)
     stage = page.locator("#surface-stage").bounding_box()
     Path(artifacts / f"honest-screen{'-big' if big else ''}.png").write_bytes(shot)
@@ -259,4 +261,30 @@ def test_equal_axis_scale_by_default_for_a_bowl(page: Any, artifacts: Path) -> N
     page.wait_for_function(
         "() => document.querySelector('#app').dataset.surface === 'custom'"
         " && document.querySelector('#equal-scale').getAttribute('aria-pressed') === 'false'"
+    )
+
+
+def test_a_zoom_on_a_curve_keeps_its_y_range_when_the_view_is_redrawn(page: Any) -> None:
+    open_app(page, f"surface=quartic&opt=gd(lr:0.01)&{FAST}")
+    box = page.locator("#surface-stage .pathlayer .area").bounding_box()
+    x0, y0 = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + 120, y0 + 90, steps=5)
+    page.mouse.up()
+    page.wait_for_function("() => window.descentlab.store.state.view !== null")
+    zoomed = page.evaluate("document.querySelector('#contour').layout.yaxis.range")
+    # the view's own curve arrives and is drawn again, under the same y range
+    page.wait_for_function(
+        """() => { const c = document.querySelector('#contour');
+          const v = window.descentlab.store.state.view;
+          return c.data[0].x[0] === v[0] && c.data[0].x.at(-1) === v[1]; }"""
+    )
+    assert page.evaluate("document.querySelector('#contour').layout.yaxis.range") == zoomed
+    assert page.evaluate("window.descentlab.surfaceBox().y") == zoomed
+    page.hover("#contour")
+    page.locator('#contour .modebar-btn[data-title="Autoscale"]').click()
+    page.wait_for_function("() => window.descentlab.store.state.view === null")
+    page.wait_for_function(
+        "r => document.querySelector('#contour').layout.yaxis.range[1] !== r[1]", arg=zoomed
     )

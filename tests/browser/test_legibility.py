@@ -126,6 +126,14 @@ def test_loss_plot_shows_the_gap_to_the_minimum_with_a_log_linear_toggle(page: A
     assert gap[0] == pytest.approx(gap[1] + 1.0577, abs=2e-3) or gap[0] < 1e-12
     assert page.get_attribute("#loss-log", "aria-pressed") == "true"
     assert_loss_curves_on_the_axes(page)
+    # the toggles are clear of Plotly's tool bars, shown while the pointer is over a figure
+    for toggle, figure in [("#loss-log", "#lossbase"), ("#equal-scale", "#contour")]:
+        page.hover(figure)
+        bar = page.locator(f"{figure} .modebar").bounding_box()
+        box = page.locator(toggle).bounding_box()
+        assert bar and box, toggle
+        apart = box["y"] >= bar["y"] + bar["height"] or box["x"] + box["width"] <= bar["x"]
+        assert apart, (toggle, box, bar)
     page.click("#loss-log")
     wait_hash(page, "loss=linear")
     page.wait_for_function(YTITLE, arg="f − fmin")

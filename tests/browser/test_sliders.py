@@ -50,6 +50,19 @@ def test_lr_slider_is_wide_and_fine(page: Any) -> None:
     lr = float(page.locator('[data-field="optimizers.0.params.lr"] input.num').input_value())
     assert 1.0 < lr / 0.001 < 1.05
     wait_hash(page, f"lr:{lr:g}")
+    # the window's ends are written under the track, and follow it when a typed value moves it
+    ends = page.locator('[data-field="optimizers.0.params.lr"] .ends')
+
+    def shown_ends() -> list[float]:
+        return [float(v) for v in ends.inner_text().split()]
+
+    assert shown_ends() == pytest.approx([10**lo, 10**hi], rel=0.01)
+    assert shown_ends() == pytest.approx([1e-4, 1e-2], rel=0.01)
+    type_value(page, '[data-field="optimizers.0.params.lr"]', "0.2")
+    page.wait_for_function("() => window.descentlab.store.state.opts[0].p.lr === 0.2")
+    lo, hi = rng.evaluate("r => [+r.min, +r.max]")
+    assert shown_ends() == pytest.approx([10**lo, 10**hi], rel=0.01)
+    assert shown_ends() == pytest.approx([0.02, 2], rel=0.01)
 
 
 def test_typed_value_survives_rerender(page: Any) -> None:
