@@ -18,6 +18,7 @@ import numpy as np
 import orjson
 
 from descentlab import engine, limits
+from descentlab.api import service
 from descentlab.api.responses import dumps
 from descentlab.api.schemas import BasinBody
 from descentlab.api.service import basin_result
@@ -201,11 +202,18 @@ def basin_service(body: BasinBody, on_numpy: bool) -> Callable[[], object]:
     return run
 
 
-def grid(n: int) -> Callable[[], object]:
-    """The values of an n x n contour grid, as the grid route computes them."""
-    problem = make_problem("rosenbrock")
-    axes = [np.linspace(-2, 2, n), np.linspace(-1, 3, n)]
+def grid(n: int, surface: str = "rosenbrock") -> Callable[[], object]:
+    """The values of an n x n contour grid over the surface's domain, and nothing else."""
+    problem = make_problem(surface)
+    axes = [np.linspace(*problem.domain[0], n), np.linspace(*problem.domain[1], n)]
     return lambda: problem.value_on_grid(axes)
+
+
+def grid_route(surface: str, n: int) -> Callable[[], object]:
+    """The grid route's whole answer: the values on a grid twice as fine, the check of which
+    contour heights the grid draws truthfully (contours.py), the encoding."""
+    problem = make_problem(surface)
+    return lambda: service.grid(problem, n, n, [(None, None), (None, None)], "base64")
 
 
 def main() -> None:
@@ -293,6 +301,12 @@ def main() -> None:
     rows.append(("contour grid 200x200 on rosenbrock, pool thread", t, ""))
     t = best_of(grid(200), r * 4)
     rows.append(("contour grid 200x200 on rosenbrock, main thread", t, ""))
+    with ThreadPoolExecutor(1) as pool:
+        for surface in ("rosenbrock", "nightmare"):
+            values = pool.submit(best_of, grid(150, surface), r * 4).result()
+            t = pool.submit(best_of, grid_route(surface, 150), r * 4).result()
+            rows.append((f"GET grid 150x150 on {surface}, values only", values, ""))
+            rows.append((f"GET grid 150x150 on {surface}, checked heights", t, ""))
 
     path = {
         "path": np.random.default_rng(0).normal(size=(1001, 2)).tolist(),

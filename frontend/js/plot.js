@@ -17,7 +17,8 @@ import { colour, dash, dashArray, symbol, SURFACE_FILL, CONFIG as TOOLBAR } from
 import { PathLayer, eventRange } from "./pathlayer.js";
 import { renderLegend, drawLegend, loadSvg } from "./legend.js";
 
-const EPS = 1e-3;
+const EPS = 1e-3; // the log scale's offset, as contours.py's LOG_EPS
+const LEVELS = 28; // contour heights between the lowest and highest value, as contours.py's
 const MARKERS_UP_TO = 300; // a dot per step on shorter paths
 const WIDE = 440; // px: a figure narrower has no legend (the status table under it is one)
 // A second click this soon after a first is a double-click (Plotly's, which resets the view).
@@ -35,6 +36,17 @@ function transform(grid, log) {
   for (let k = Math.log10(EPS); k <= hi; k++) tickvals.push(k);
   const ticktext = tickvals.map((k) => `1e${k}`);
   return { z, title: "f − f<sub>min</sub> (log)", tickvals, ticktext };
+}
+
+// The contour heights from the grid's `levels_from`, the lowest one it draws truthfully (lower
+// ones would be beads along a valley narrower than a cell: contours.py), spaced as there; or
+// null (Plotly's own heights) when it draws them all.
+function levelsFrom(grid, z, log) {
+  if (grid.levels_from === null || grid.levels_from === undefined) return null;
+  let lo = Infinity, hi = -Infinity;
+  for (const row of z) for (const v of row) if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  const start = log ? Math.log10(grid.levels_from - grid.zmin + EPS) : grid.levels_from;
+  return { start, end: hi, size: (hi - lo) / (LEVELS + 1) };
 }
 
 // Linear interpolation of a 1-D grid: f at x, for the minima and the start marker.
@@ -222,7 +234,7 @@ export class SurfacePlot {
     const t = transform(g, this.surface.log_contours);
     const contour = {
       type: "contour", x: g.x, y: g.y, z: t.z, name: "surface", showlegend: false,
-      ncontours: 28, connectgaps: false,
+      ncontours: LEVELS, connectgaps: false,
       colorscale: SURFACE_FILL,
       contours: { coloring: "fill", showlines: true },
       line: { color: "rgba(20,24,30,0.45)", width: 0.7 },
@@ -232,6 +244,8 @@ export class SurfacePlot {
       },
       hoverinfo: "skip",
     };
+    const from = levelsFrom(g, t.z, this.surface.log_contours);
+    if (from) Object.assign(contour, { autocontour: false, contours: { ...contour.contours, ...from } });
     if (this.levels) { // the given heights are the lines; the fill only shades
       contour.contours.showlines = false;
       contour.line = { width: 0 };

@@ -7,6 +7,7 @@ Like the other browser tests, these wait on attributes the app sets instead of s
 from __future__ import annotations
 
 import base64
+import math
 from pathlib import Path
 from typing import Any
 
@@ -288,3 +289,22 @@ def test_a_zoom_on_a_curve_keeps_its_y_range_when_the_view_is_redrawn(page: Any)
     page.wait_for_function(
         "r => document.querySelector('#contour').layout.yaxis.range[1] !== r[1]", arg=zoomed
     )
+
+
+def test_contours_start_at_the_lowest_height_the_grid_draws_truthfully(page: Any) -> None:
+    """Rosenbrock's valley floor is narrower than a cell of the home view's grid: the figure's
+    heights start where the server's check (contours.py) says the grid draws them as they are,
+    rather than as a string of false minima; the quadratic bowl draws Plotly's own heights."""
+    open_app(page, f"surface=rosenbrock&opt=gd(lr:0.001)&{FAST}")
+    grid = page.evaluate(
+        "fetch('/api/surfaces/rosenbrock/grid?nx=150&ny=150').then(r => r.json())"
+        ".then(g => [g.levels_from, g.zmin])"
+    )
+    trace = page.evaluate(
+        "(() => { const t = document.querySelector('#contour').data[0];"
+        " return [t.autocontour, t.contours.start]; })()"
+    )
+    assert trace[0] is False
+    assert trace[1] == pytest.approx(math.log10(grid[0] - grid[1] + 1e-3), abs=1e-6)
+    open_app(page, f"surface=quadratic&opt=gd(lr:0.1)&{FAST}")
+    assert page.evaluate("document.querySelector('#contour').data[0].autocontour") is not False
