@@ -73,7 +73,7 @@ def test_the_image_command_serves_outside_docker():
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
@@ -81,7 +81,8 @@ def test_the_image_command_serves_outside_docker():
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    out = proc.stdout.read().decode() if proc.stdout else ""
+                    proc.terminate()  # (its output ends only once it has stopped)
+                    out = proc.communicate(timeout=10)[0].decode()
                     raise AssertionError(f"{shlex.join(cmd)} did not serve:\n{out}") from None
                 time.sleep(0.2)
     finally:
