@@ -46,6 +46,24 @@ def test_a_200_by_200_sweep_and_no_more(client: TestClient) -> None:
     assert too_long.status_code == 422 and "max_steps" in too_long.text
 
 
+def test_a_sweep_of_scipys_method_stops_at_20_by_20(client: TestClient) -> None:
+    """scipy's methods run a sweep's settings one after another: at most 400 of them."""
+    assert limits.MAX_SWEEP_POINTS_ONE_AT_A_TIME == 20 * 20
+    published = client.get("/api/limits").json()["limits"]
+    assert published["max_sweep_points_one_at_a_time"] == 400
+
+    def body(n: int) -> dict:
+        values = [float(v) for v in np.geomspace(1e-6, 1e-3, n)]
+        return {"surface": "rosenbrock", "max_steps": 50, "optimizer": {"id": "bfgs"},
+                "sweep": {"gtol": values, "xrtol": values[:1]}}  # fmt: skip
+
+    answer = client.post("/api/sweeps", json=body(400))
+    assert answer.status_code == 200 and len(answer.json()["status"]) == 400
+    refused = client.post("/api/sweeps", json=body(401))
+    assert refused.status_code == 422, refused.text
+    assert "sweep" in refused.text and "bfgs" in refused.text and "400" in refused.text
+
+
 def test_optimizers_say_what_a_sweep_can_vary(client: TestClient) -> None:
     catalog = {o["id"]: o for o in client.get("/api/optimizers").json()["optimizers"]}
     sweepable = {

@@ -13,6 +13,9 @@ MAX_GRID_POINTS = 500  # per axis of a contour grid (so at most 500 x 500 values
 MAX_SWEEP_POINTS = 40_000  # settings in one hyperparameter sweep (a 200 x 200 heatmap)
 # settings x max_steps of one sweep (40,000 x 500: ~0.5 s compiled, a few seconds on numpy)
 MAX_SWEEP_STEPS = 20_000_000
+# settings of one sweep of scipy's methods, whose runs go one after another, each with scipy's
+# own setup (L-BFGS-B on Rosenbrock: tens of ms a run), so a 20 x 20 heatmap takes seconds
+MAX_SWEEP_POINTS_ONE_AT_A_TIME = 400
 MAX_BASIN_POINTS = 200  # per axis of a basin map's grid of starts (so at most 200 x 200 runs)
 # nx x ny x max_steps of one basin map, for what runs in the machine-code loop (the first-order
 # rules and Newton: the 200 x 200 x 1,000 map of the issue), and for what runs on numpy's
@@ -66,6 +69,7 @@ def describe() -> dict[str, int | float]:
         "max_grid_points": MAX_GRID_POINTS,
         "max_sweep_points": MAX_SWEEP_POINTS,
         "max_sweep_steps": MAX_SWEEP_STEPS,
+        "max_sweep_points_one_at_a_time": MAX_SWEEP_POINTS_ONE_AT_A_TIME,
         "max_basin_points": MAX_BASIN_POINTS,
         "max_basin_steps": MAX_BASIN_STEPS,
         "max_basin_steps_on_numpy": MAX_BASIN_STEPS_ON_NUMPY,

@@ -51,9 +51,12 @@ export function axisValues(lo, hi, n, log) {
   });
 }
 
-// The largest n × n grid the limits allow at this many steps (GET /api/limits).
-export const maxGrid = (limits, steps) =>
-  Math.max(2, Math.floor(Math.sqrt(Math.min(limits.max_sweep_points, limits.max_sweep_steps / steps))));
+// The largest n × n grid the limits allow at this many steps (GET /api/limits), for scipy's
+// methods (`oneAtATime`) too.
+export const maxGrid = (limits, steps, oneAtATime = false) => {
+  const points = oneAtATime ? limits.max_sweep_points_one_at_a_time : limits.max_sweep_points;
+  return Math.max(2, Math.floor(Math.sqrt(Math.min(points, limits.max_sweep_steps / steps))));
+};
 
 // The sweep's settings from the state (`sw`, defaults for what it leaves out or gets wrong).
 export function sweepSettings(s, catalog) {
@@ -72,9 +75,10 @@ export function sweepSettings(s, catalog) {
     if (!(r[0] < r[1])) r = [d0, d1];
     return { axis, lo: r[0], hi: r[1], log: log && r[0] > 0 };
   };
-  const limit = maxGrid(catalog.limits, s.steps);
-  // scipy's methods run a sweep's settings one after another: a smaller grid by default
-  const fallback = catalog.optimizers.get(o.id).one_at_a_time ? 20 : 100;
+  // scipy's methods run a sweep's settings one after another: a smaller grid
+  const oneAtATime = catalog.optimizers.get(o.id).one_at_a_time;
+  const limit = maxGrid(catalog.limits, s.steps, oneAtATime);
+  const fallback = oneAtATime ? 20 : 100;
   const n = Math.min(limit, Math.max(2, Number.isInteger(sw.n) ? sw.n : fallback));
   const metric = sw.m in METRICS ? sw.m : "loss";
   return { run, o, axes, x: range(x, sw.x0, sw.x1, sw.xs), y: range(y, sw.y0, sw.y1, sw.ys), n, limit, metric };

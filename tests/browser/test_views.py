@@ -126,6 +126,13 @@ def test_sweep_metric_and_url_round_trip(page: Any) -> None:
     assert page.is_visible("#sweep-fig")
 
 
+def test_a_sweep_of_scipys_method_asks_for_20_by_20_at_most(page: Any) -> None:
+    open_app(page, f"surface=rosenbrock&opt=bfgs&show=sweep&sweep=run:0,n:100&{FAST}")
+    wait_view(page, "sweep", 20)  # a link asking for more gets the limit, not a refusal
+    assert heatmap_shape(page, "sweep") == [20, 20]
+    assert page.get_attribute("#sweep-fig >> xpath=.. >> input[data-key=n]", "max") == "20"
+
+
 def test_sweep_exports_csv_and_png(page: Any) -> None:
     open_app(page, SWEEP)
     wait_view(page, "sweep", 24)

@@ -141,6 +141,12 @@ def prepare(
         if restarts:
             raise DescentLabError("sweep", "cannot be combined with restarts")
         hp, rows = _sweep(opt, hp, sweep)
+        if opt.driver is not None and rows > limits.MAX_SWEEP_POINTS_ONE_AT_A_TIME:
+            raise DescentLabError(
+                "sweep",
+                f"{rows} settings; {opt.id!r} is scipy's method, whose runs go one after "
+                f"another: its limit is {limits.MAX_SWEEP_POINTS_ONE_AT_A_TIME}",
+            )
         starts = np.repeat(starts, rows, axis=0)
     sgd = _stochastic(stochastic, problem, opt)
     stop = stop or Stop()
