@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 import descentlab
 from descentlab.lab import Lab
@@ -54,6 +55,19 @@ def test_figure_holds_the_grid_levels_and_minima() -> None:
     z = np.array(fig["z"], dtype=float)
     assert np.all(np.diff(fig["levels"]) > 0)
     assert np.nanmin(z) < fig["levels"][0] and fig["levels"][-1] < np.nanmax(z)
+
+
+def test_figure_leaves_out_the_heights_that_would_be_beads() -> None:
+    """Rosenbrock's sublevel sets are connected: on the widget's grid the lowest even heights
+    would show as strings of pieces along the valley (contours.py), so they are not drawn. (A
+    few drawn split off the thin tip where their set ends: one piece more at most.)"""
+    fig = Lab("rosenbrock", ["gd"]).figure
+    z = np.array(fig["z"], dtype=float)
+    step = (np.nanmax(z) - np.nanmin(z)) / 25  # the widget's 24 even heights
+    assert len(fig["levels"]) < 24 and fig["levels"][0] > np.nanmin(z) + 5 * step
+    assert max(ndimage.label(z < level)[1] for level in fig["levels"]) <= 2
+    lowest = [ndimage.label(z < np.nanmin(z) + k * step)[1] for k in range(1, 9)]
+    assert min(lowest) > 1 and max(lowest) > 10  # the even heights left out: beads
 
 
 def test_lab_is_exported_lazily() -> None:

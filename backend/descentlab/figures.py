@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .contours import LOG_EPS  # log contours show log10(f - fmin + LOG_EPS), as the page does
 from .engine.spec import row_params
 from .errors import DescentLabError
 
@@ -37,7 +38,6 @@ SYMBOLS = ("circle", "square", "triangle-up", "triangle-down", "pentagon", "hexa
 # Plotly's tool bar without the buttons that send a figure to Chart Studio (as the page's).
 CONFIG = {"displaylogo": False, "showSendToCloud": False}
 GRID_POINTS = 200  # per axis
-LOG_EPS = 1e-3  # log contours show log10(f - fmin + LOG_EPS), as the page does
 DOTS_UP_TO = 300  # a dot per step on shorter 2-D paths
 STAR = {"symbol": "star", "size": 15, "color": "#ffffff", "line": {"color": "#000", "width": 1.5}}
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from . import engine
+from . import contours, engine
 from .api.schemas import RunBody
 from .api.service import prepare_runs
 from .errors import DescentLabError
@@ -157,15 +157,18 @@ def _figure(problem: Any, view: dict[str, Any]) -> dict[str, Any]:
     labels and the known minima. A 1-D surface: its curve, over the extent of f."""
     domain = view.get("domain") or problem.domain.tolist()
     axes = [np.linspace(lo, hi, GRID_POINTS) for lo, hi in domain]
-    Z = _heights(problem, axes)
     if problem.dim == 1:
-        return _curve(problem, axes[0], Z)
+        return _curve(problem, axes[0], _heights(problem, axes))
+    Z, floor = contours.values(problem, domain, GRID_POINTS, GRID_POINTS, LEVELS)
     if view.get("levels"):
         z, zlabel, levels = Z, "f", [float(v) for v in view["levels"]]
     else:
         log = problem.surface.log_contours
         z, colorbar = log_heights(Z) if log else (Z, {"title": "f"})
         zlabel, levels = colorbar["title"], _even_levels(z)
+        if floor is not None:  # lower heights would be beads along a valley (contours.py)
+            start = float(contours.heights(np.array(floor), float(np.nanmin(Z)), log))
+            levels = [v for v in levels if v >= start - 1e-9 * max(1.0, abs(start))]
     return {
         "dim": 2,
         "fill": [list(stop) for stop in SURFACE_FILL],

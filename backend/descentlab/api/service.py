@@ -229,11 +229,6 @@ def run_csv(body: RunBody) -> str:
     return out.getvalue()
 
 
-def _finite(Z: np.ndarray) -> np.ndarray:
-    Z = np.asarray(Z, dtype=float)
-    return np.where(np.isfinite(Z), Z, np.nan)
-
-
 def _cell(v: float) -> str:
     return repr(float(v)) if np.isfinite(v) else ""
 
@@ -250,7 +245,7 @@ def grid(
     little-endian bytes of the whole array (non-finite ones NaN), which a browser decodes into a
     Float32Array without parsing 40,000 numbers, at half the bytes and a tenth the encoding.
     A 2-D grid also has ``levels_from``: the lowest contour height it draws truthfully, or null
-    from the first (:mod:`descentlab.contours`; grids over 282 x 282 are not checked: null)."""
+    when it draws all of them or is not checked (:mod:`descentlab.contours`)."""
     ranges = []
     for axis, (lo, hi) in enumerate(box[: problem.dim]):
         lo = float(problem.domain[axis, 0]) if lo is None else lo
@@ -263,16 +258,13 @@ def grid(
     if problem.dim == 2:
         axes.append(np.linspace(*ranges[1], ny))
     out: dict[str, Any] = dict(zip("xy", axes, strict=False))
-    fine = problem.dim == 2 and contours.checkable(nx, ny)
-    with np.errstate(all="ignore"):
-        if fine:  # the grid is every other point of one twice as fine (see contours.py)
-            fine_axes = [contours.fine_axes(*r, n) for r, n in zip(ranges, (nx, ny), strict=True)]
-            F = _finite(problem.value_on_grid(fine_axes))
-            out["levels_from"] = contours.levels_from(F, problem.surface.log_contours)
-            Z = F[::2, ::2]
-        else:
-            Z = _finite(problem.value_on_grid(axes))  # (nx,) or (ny, nx)
-        zmin, zmax = np.fmin.reduce(Z, axis=None), np.fmax.reduce(Z, axis=None)  # NaN: none
+    if problem.dim == 2:
+        Z, out["levels_from"] = contours.values(problem, ranges, nx, ny)
+    else:
+        with np.errstate(all="ignore"):
+            Z = np.asarray(problem.value_on_grid(axes), dtype=float)  # (nx,)
+        Z = np.where(np.isfinite(Z), Z, np.nan)
+    zmin, zmax = np.fmin.reduce(Z, axis=None), np.fmax.reduce(Z, axis=None)  # NaN: none
     z = Z.astype("<f4")
     if encoding == "base64":
         data = base64.b64encode(z.tobytes()).decode("ascii")
