@@ -7,10 +7,11 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import descentlab
-from descentlab import figures
+from descentlab import contours, figures
 from descentlab.api.plotly_bundle import PLOTLY_JS, plotly_js_version
 
 FRONTEND = Path(__file__).resolve().parents[1] / "frontend"
@@ -40,6 +41,19 @@ def test_log_contours_where_the_surface_asks() -> None:
     assert rosen.colorbar.title.text.endswith("(log)") and min(rosen.z.ravel()) == -3
     bowl = descentlab.run("booth", "gd", max_steps=5).figure().data[0]
     assert bowl.colorbar.title.text == "f"
+
+
+def test_contours_start_where_the_pages_do() -> None:
+    """Heights below the grid's levels_from would be beads along Rosenbrock's valley: the
+    figure starts its contours there, as the page does; a wide bowl keeps Plotly's own."""
+    run = descentlab.run("rosenbrock", "gd", max_steps=5)
+    rosen = run.figure().data[0]
+    Z, floor = contours.values(run.problem, run.problem.domain.tolist(), 200, 200)
+    assert floor is not None and rosen.autocontour is False
+    start = contours.heights(np.array(floor), np.nanmin(Z), log=True)
+    assert rosen.contours.start == pytest.approx(start)
+    assert rosen.contours.size == pytest.approx((np.nanmax(rosen.z) - np.nanmin(rosen.z)) / 29)
+    assert descentlab.run("booth", "gd", max_steps=5).figure().data[0].autocontour is None
 
 
 def test_runs_of_one_optimiser_are_named_by_what_differs() -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import contours
 from .contours import LOG_EPS  # log contours show log10(f - fmin + LOG_EPS), as the page does
 from .engine.spec import row_params
 from .errors import DescentLabError
@@ -62,10 +63,10 @@ def figure(*trajectories: Trajectory, domain: Any = None, points: bool = True) -
 
     problem = _shared_problem(trajectories)
     box = problem.domain if domain is None else np.asarray(domain, dtype=float)
-    axes, Z = _grid(problem, box)
+    axes, Z, floor = _grid(problem, box)
     drawn = sorted(rows(trajectories), key=lambda r: r.best)  # best rows last, on top
     paths = [_path_trace(problem, r, points) for r in drawn]
-    fig = go.Figure([*_surface_traces(problem, axes, Z), *_minima_traces(problem), *paths])
+    fig = go.Figure([*_surface_traces(problem, axes, Z, floor), *_minima_traces(problem), *paths])
     fig.update_layout(_layout(problem, box, Z))
     return fig
 
@@ -141,37 +142,48 @@ def _show(value: Any) -> str:
     return "/".join(f"{v:g}" for v in value) if isinstance(value, list) else f"{value:g}"
 
 
-def _grid(problem: Problem, domain: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """The axes over ``domain`` and the problem's values there (non-finite ones NaN)."""
+def _grid(
+    problem: Problem, domain: np.ndarray
+) -> tuple[list[np.ndarray], np.ndarray, float | None]:
+    """The axes over ``domain``, the problem's values there (non-finite ones NaN) and, for a
+    2-D surface, the lowest contour height the grid draws truthfully (contours.py)."""
     axes = [np.linspace(lo, hi, GRID_POINTS) for lo, hi in domain]
+    if problem.dim == 2:
+        return axes, *contours.values(problem, domain.tolist(), GRID_POINTS, GRID_POINTS)
     with np.errstate(all="ignore"):
         Z = np.asarray(problem.value_on_grid(axes), dtype=float)
-    return axes, np.where(np.isfinite(Z), Z, np.nan)
+    return axes, np.where(np.isfinite(Z), Z, np.nan), None
 
 
 def _surface_traces(
-    problem: Problem, axes: list[np.ndarray], Z: np.ndarray
+    problem: Problem, axes: list[np.ndarray], Z: np.ndarray, floor: float | None
 ) -> list[dict[str, Any]]:
     if problem.dim == 1:
         curve = {"type": "scatter", "mode": "lines", "x": axes[0], "y": Z, "name": "f"}
         return [{**curve, "showlegend": False, "line": {"color": "#555", "width": 2}}]
-    z, colorbar = log_heights(Z) if problem.surface.log_contours else (Z, {"title": "f"})
-    return [
-        {
-            "type": "contour",
-            "x": axes[0],
-            "y": axes[1],
-            "z": z,
-            "name": "surface",
-            "ncontours": 28,
-            "connectgaps": False,
-            "colorscale": SURFACE_FILL,
-            "contours": {"coloring": "fill", "showlines": True},
-            "line": {"color": "rgba(20,24,30,0.45)", "width": 0.7},
-            "colorbar": {**colorbar, "thickness": 12, "outlinewidth": 0},
-            "hoverinfo": "skip",
-        }
-    ]
+    log = problem.surface.log_contours
+    z, colorbar = log_heights(Z) if log else (Z, {"title": "f"})
+    trace: dict[str, Any] = {
+        "type": "contour",
+        "x": axes[0],
+        "y": axes[1],
+        "z": z,
+        "name": "surface",
+        "ncontours": contours.CONTOUR_LEVELS,
+        "connectgaps": False,
+        "colorscale": SURFACE_FILL,
+        "contours": {"coloring": "fill", "showlines": True},
+        "line": {"color": "rgba(20,24,30,0.45)", "width": 0.7},
+        "colorbar": {**colorbar, "thickness": 12, "outlinewidth": 0},
+        "hoverinfo": "skip",
+    }
+    if floor is not None:  # as the page: lower heights would be beads along a valley
+        lo, hi = float(np.nanmin(z)), float(np.nanmax(z))
+        start = float(contours.heights(np.array(floor), float(np.nanmin(Z)), log))
+        size = (hi - lo) / (contours.CONTOUR_LEVELS + 1)
+        trace["autocontour"] = False
+        trace["contours"] |= {"start": start, "end": hi, "size": size}
+    return [trace]
 
 
 def log_heights(Z: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
