@@ -85,7 +85,7 @@ def _replay(spec: RunSpec, path: np.ndarray) -> dict[str, Any]:
     oracle = Oracle(problem)
     ctx = StepContext(oracle, spec.seed, problem.domain)
     noise = _GradientNoise(spec)
-    grads, steps, kept, proposals, accepted = [], [], [], [], []
+    grads, steps, kept, proposals, accepted, rates = [], [], [], [], [], []
     with np.errstate(all="ignore"):
         state = opt.init(np.array(path[:1], order="F"), hp)
         for i in range(n + 1):
@@ -99,6 +99,7 @@ def _replay(spec: RunSpec, path: np.ndarray) -> dict[str, Any]:
                 g = noise.perturb(g, i)
             step_hp = hp if lrs is None else {**hp, "lr": float(lrs[i])}
             x_new, state, info = opt.step(step_hp, state, x, f, g, ctx)
+            rates.append(step_hp.get("lr", np.nan))
             grads.append(g[0])
             steps.append((x_new - x)[0])
             named = _buffers(opt.id, step_hp, state, ctx.t, ctx.ops)
@@ -113,6 +114,7 @@ def _replay(spec: RunSpec, path: np.ndarray) -> dict[str, Any]:
         "grad": np.array(grads),
         "step": np.array(steps),
         "kept": {k: np.array([row[k] for row in kept]) for k in (kept[0] if kept else {})},
+        "lr": np.array(rates, dtype=float) if opt.uses_lr else None,
     }
     if proposals:
         out["proposal"] = np.array(proposals)
@@ -245,6 +247,7 @@ def to_json(rec: dict[str, Any]) -> dict[str, Any]:
         "grad": rows(rec["grad"]),
         "step": rows(rec["step"]),
         "kept": {k: rows(v) for k, v in rec["kept"].items()},
+        "lr": rows(rec.get("lr")),
     }
     for key in ("proposal", "accepted"):
         if key in rec:
