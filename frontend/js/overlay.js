@@ -22,7 +22,9 @@ import { colour } from "./palette.js";
 const GRAD_PX = 40; // a direction without a scale
 const MAX_PX = 0.45; // an arrow at most this share of the plot area's smaller side
 const FIELD_ARROWS = 17; // across the plot's wider side
+const FIELD_GAP = 22; // px between arrows at least
 const PROPOSALS_SHOWN = 12;
+const QUIET_MS = 300; // the runs' body unchanged this long before its state is asked for
 const ELLIPSE_PX = 22; // the per-coordinate step sizes' ellipse: its larger half-axis
 const r2 = (v) => Math.round(v * 100) / 100;
 const finite = (p) => Array.isArray(p) && p.every((v) => v !== null && Number.isFinite(v));
@@ -85,6 +87,7 @@ export class Overlay {
     this.want = null; // the body asked for (JSON), and its answer
     this.data = null;
     this.note = "";
+    this.timer = 0;
     this.upTo = Infinity;
     this.fieldCache = { grid: null, id: 0 };
   }
@@ -94,6 +97,7 @@ export class Overlay {
   // the start's path) and its steps kept within the limit on points (the rest drawn without).
   sync(on, body) {
     if (!on) {
+      clearTimeout(this.timer);
       this.want = null;
       this.data = null;
       return;
@@ -110,6 +114,14 @@ export class Overlay {
     this.upTo = clamped ? cap : Infinity; // a run this long may go on past the state
     this.data = null;
     this.note = "";
+    // Asked for once the runs rest (a drag's runs come every few frames): the server's
+    // replay holds its interpreter ~0.1-0.5 s, which the next run would wait for.
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.fetch(b, text), QUIET_MS);
+  }
+
+  fetch(b, text) {
+    if (this.want !== text) return;
     postRaw("/api/states", b).then((r) => r.json()).then((answer) => {
       if (this.want !== text) return;
       this.data = answer;
@@ -238,8 +250,10 @@ export class Overlay {
     if (this.fieldCache.grid !== grid) this.fieldCache = { grid, id: this.fieldCache.id + 1 };
     const { x, y, z } = grid;
     const nx = x.length, ny = y.length;
-    const every = Math.max(1, Math.round(Math.max(nx, ny) / FIELD_ARROWS));
     const d = (px, py) => {
+      // FIELD_ARROWS across, and at least FIELD_GAP px apart on a small figure
+      const gridPx = Math.min(Math.abs(px(x[1]) - px(x[0])), Math.abs(py(y[1]) - py(y[0])));
+      const every = Math.max(1, Math.round(Math.max(nx, ny) / FIELD_ARROWS), Math.ceil(FIELD_GAP / gridPx));
       const cell = Math.min(Math.abs(px(x[every]) - px(x[0])), Math.abs(py(y[every]) - py(y[0])));
       const len = 0.7 * cell;
       let out = "";

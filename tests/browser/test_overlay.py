@@ -96,3 +96,15 @@ def test_screenshots(page: Any, artifacts: Any, size: tuple[int, int]) -> None:
     wait_glyph(page, "velocity", 8)
     wait_fitted(page)
     page.screenshot(path=str(artifacts / f"overlay-{size[0]}x{size[1]}.png"))
+
+
+def test_the_preset_switches_both_on_and_another_preset_off(page: Any) -> None:
+    open_app(page)
+    page.click("button.preset[data-preset=duke-bowl-momentum-state]")
+    wait_hash(page, "over=state,field", "surface=quadratic")
+    assert page.get_attribute("#over-state", "aria-pressed") == "true"
+    assert page.get_attribute("#over-field", "aria-pressed") == "true"
+    wait_glyph(page, "velocity")
+    page.click("button.preset[data-preset=duke-bowl-momentum]")
+    page.wait_for_function("() => !location.hash.includes('over=')")
+    page.wait_for_function(GLYPHS + ".length === 0")
