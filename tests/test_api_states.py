@@ -204,3 +204,17 @@ def test_a_bad_hyperparameter_names_its_optimizer(client: TestClient) -> None:
     r = client.post("/api/states", json=body)
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"][:4] == ["body", "optimizers", 0, "params"]
+
+
+def test_minibatch_sgd_state_follows_each_steps_minibatch(client: TestClient) -> None:
+    opt = {"id": "momentum", "params": {"lr": 0.02, "momentum": 0.9}}
+    body = {"surface": "linear-regression", "start": [0.0, 0.0], "epochs": 3, "seed": 4}
+    body["stochastic"] = {"batch_size": 5, "sampling": "replacement"}
+    run = states(client, opt, **body)
+    path, g = arr(run["path"]), arr(run["grad"])
+    _, full = make_problem("linear-regression").value_and_grad(path)
+    assert np.abs(g - full).max() > 1e-3  # each step saw its minibatch's gradient
+    close(path[:-1] + arr(run["step"])[:-1], path[1:])
+    buf = arr(run["kept"]["buffer"])
+    close(buf[1:], 0.9 * buf[:-1] + g[1:])
+    assert run["steps"] == 3 * 20
