@@ -229,7 +229,7 @@ function drawFirst() {
   if (!plot.surface || !window.Plotly) return;
   const two = bound.dim === 2;
   if (!(two && s.over.includes("state"))) overlay.sync(false);
-  else if (runs.done && !runs.error) overlay.sync(true, runBody(s));
+  else if (runs.done && !runs.error) overlay.sync(true, runs.id, () => runBody(s));
   plot.draw(tracks, t, startOf(s), s.big, { inspect: inspected,
     under: () => (two && s.over.includes("field") ? overlay.fieldItems(plot.grid, s.big) : []),
     over: (at) => overlay.items(at, s.big) });

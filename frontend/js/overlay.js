@@ -85,6 +85,7 @@ export class Overlay {
     this.key.hidden = true;
     host.after(this.key);
     this.want = null; // the body asked for (JSON), and its answer
+    this.runsKey = null; // the runs it is for
     this.data = null;
     this.note = "";
     this.timer = 0;
@@ -92,17 +93,20 @@ export class Overlay {
     this.fieldCache = { grid: null, id: 0 };
   }
 
-  // Asks for the state of `body` (the page's run body) when `on` and it is not what is shown
-  // or asked for; the answer calls onData. The body's restarts are dropped (the state follows
-  // the start's path) and its steps kept within the limit on points (the rest drawn without).
-  sync(on, body) {
+  // Asks for the state of the runs `key` (the page's run id; body() their run body) when `on`
+  // and they are not what is shown or asked for; the answer calls onData. The body (made only
+  // for a new key: your own data ride in it) loses its restarts (the state follows the
+  // start's path) and keeps its steps within the limit on points (the rest drawn without).
+  sync(on, key = null, body = null) {
     if (!on) {
       clearTimeout(this.timer);
-      this.want = null;
+      this.want = this.runsKey = null;
       this.data = null;
       return;
     }
-    const b = { ...body };
+    if (key === this.runsKey) return;
+    this.runsKey = key;
+    const b = { ...body() };
     delete b.restarts;
     delete b.restart_from;
     const cap = Math.floor((this.limits.max_state_points ?? 20000) / b.optimizers.length) - 1;
