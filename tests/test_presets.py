@@ -13,8 +13,8 @@ import pytest
 from numpy.polynomial import polynomial
 from scipy import optimize
 
-from descentlab.api.schemas import BasinBody, RunBody, SweepBody
-from descentlab.api.service import basin_result, run_result, sweep_result
+from descentlab.api.schemas import BasinBody, RunBody, StateBody, SweepBody
+from descentlab.api.service import basin_result, run_result, state_result, sweep_result
 from descentlab.presets import LECTURES, PRESETS, Preset
 from descentlab.problems import make_problem
 from test_lecture_surfaces import bad_function, difference_of_gaussians, sum_of_squares
@@ -256,6 +256,25 @@ def _check_duke_bowl(preset: Preset) -> None:
         np.testing.assert_allclose(np.abs(_path(run)[:, 1]), 1.0, rtol=1e-12)
 
 
+def _check_momentum_state(preset: Preset) -> None:
+    """The state drawn is the notes' momentum transcribed: the gradient at each point, the
+    average v_t = βv + (1 − β)∇f and the velocity −lr·v_t/(1 − β^t) that moves the point."""
+    assert preset.overlay == ("state", "field")
+    (run,) = state_result(StateBody.model_validate(preset.run))["runs"]
+    lr, beta = 0.01, 0.9
+    x, v = np.array([-1.0, -1.0]), np.zeros(2)
+    for t in range(1, run["steps"] + 2):
+        g = np.asarray(_bowl_grad(x), dtype=float)
+        v = beta * v + (1 - beta) * g
+        velocity = -lr * v / (1 - beta**t)
+        np.testing.assert_allclose(run["path"][t - 1], x, **TOL)
+        np.testing.assert_allclose(run["grad"][t - 1], g, **TOL)
+        np.testing.assert_allclose(run["kept"]["buffer"][t - 1], v, **TOL)
+        np.testing.assert_allclose(run["kept"]["velocity"][t - 1], velocity, **TOL)
+        x = x + velocity
+    assert run["steps"] == 75
+
+
 def _check_duke_gd_100k(preset: Preset) -> None:
     (run,) = _runs(preset)
     assert run["steps"] == 100_000
@@ -413,6 +432,7 @@ ORACLES: dict[str, Callable[[Preset], None]] = {
     "duke-ewa-momentum-1d": _check_duke_1d,
     "duke-bowl-gd": _check_duke_bowl,
     "duke-bowl-momentum": _check_duke_bowl,
+    "duke-bowl-momentum-state": _check_momentum_state,
     "duke-bowl-momentum-sweep": _check_momentum_sweep,
     "duke-bowl-rmsprop": _check_duke_bowl,
     "duke-bowl-adam": _check_duke_bowl,

@@ -37,6 +37,13 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 # Points one run request may ask for, (1 + restarts) x (steps + 1) summed over optimisers: the
 # per-field limits multiply to ~4e7, which no response (or browser) should carry.
 MAX_RUN_POINTS = 1_000_000
+# Points whose optimiser state one POST /api/states request records, (max_steps + 1) summed over
+# its optimisers: each point carries up to ~6 vectors (gradient, step, buffer, velocity, m_hat,
+# sqrt_v_hat) or a simplex, so ~2.5 MB of JSON at most; the state is replayed at ~20 us a point.
+MAX_STATE_POINTS = 20_000
+# Points scipy's line searches (BFGS, L-BFGS-B, Newton-CG) or Nelder-Mead evaluated in one such
+# request, all returned as trials: a line search may try up to `maxls` points an iteration.
+MAX_STATE_TRIALS = 100_000
 
 # Typed expressions (issue 6 grows these into the full parser limits).
 MAX_EXPRESSION_LENGTH = 2_000  # characters
@@ -65,6 +72,8 @@ def describe() -> dict[str, int | float]:
         "max_restarts": MAX_RESTARTS,
         "max_optimizers": MAX_OPTIMIZERS,
         "max_run_points": MAX_RUN_POINTS,
+        "max_state_points": MAX_STATE_POINTS,
+        "max_state_trials": MAX_STATE_TRIALS,
         "max_batch": MAX_BATCH,
         "max_grid_points": MAX_GRID_POINTS,
         "max_sweep_points": MAX_SWEEP_POINTS,

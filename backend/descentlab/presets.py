@@ -44,7 +44,9 @@ class Preset:
     ``show`` opens a view beside the surface for optimiser ``optimizer`` (an index into the
     run's): ``{"view": "sweep", "x": {"name", "range", "scale"}, "y": ..., "n", "metric"}``
     (``POST /api/sweeps`` over an n × n grid; metric ``loss``, ``steps`` or ``status``) or
-    ``{"view": "basins", "n"}`` (``POST /api/basins`` over the figure's box)."""
+    ``{"view": "basins", "n"}`` (``POST /api/basins`` over the figure's box). ``overlay``
+    names what is drawn over the surface besides the paths: ``"state"`` (what each rule keeps,
+    ``POST /api/states``, animated with the path) and ``"field"`` (the field of −∇f)."""
 
     id: str
     title: str
@@ -56,6 +58,7 @@ class Preset:
     view: dict[str, Any] | None = None
     differs: str | None = None
     show: dict[str, Any] | None = None
+    overlay: tuple[str, ...] = ()
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -69,6 +72,7 @@ class Preset:
             "run": self.run,
             "view": self.view,
             "show": self.show,
+            "overlay": list(self.overlay),
         }
 
 
@@ -416,6 +420,22 @@ DUKE: tuple[Preset, ...] = (
         "larger first steps, so the path differs from the notes' figure in its first swings.",
         run=_duke_bowl(75, {"id": "ewa-momentum", "params": {"lr": 0.01, "beta": 0.9}}),
         view=_BOWL_VIEW,
+    ),
+    Preset(
+        id="duke-bowl-momentum-state",
+        title="x² + 100y²: what momentum keeps",
+        lecture="duke",
+        section="Momentum and RMSprop in 2D: gradient descent with momentum",
+        description="The momentum figure with what the rule keeps drawn at the moving point: "
+        "the gradient's step −lr·∇f (which flips across the valley at every step) against "
+        "the velocity −lr·v̂, the average of the gradients, whose flips cancel and which "
+        "grows along the valley floor; under them the field of −∇f.",
+        try_this="Step through the first ten steps: the velocity turns from the gradient's "
+        "direction to the valley's.",
+        differs="The notes divide by 1 + β^t, a slip for 1 − β^t (see the momentum figure).",
+        run=_duke_bowl(75, {"id": "ewa-momentum", "params": {"lr": 0.01, "beta": 0.9}}),
+        view=_BOWL_VIEW,
+        overlay=("state", "field"),
     ),
     Preset(
         id="duke-bowl-momentum-sweep",

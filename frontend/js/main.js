@@ -2,7 +2,7 @@
 // state -> streamed runs, runs + player -> figures. No logic of its own beyond the glue.
 
 import { getJSON, postRaw, RunSocket, ApiError } from "./api.js";
-import { Store, sanitise, fromHash, toHash, freshLecture, equalScale, CUSTOM } from "./state.js";
+import { Store, sanitise, fromHash, toHash, freshLecture, equalScale, CUSTOM, OVERLAYS } from "./state.js";
 import { Runs, emptyTrack } from "./runs.js";
 import { Controls } from "./controls.js";
 import { SurfacePlot } from "./plot.js";
@@ -26,6 +26,7 @@ import { UserData } from "./userdata.js";
 import { Views } from "./views.js";
 import { SweepView } from "./sweepview.js";
 import { BasinView } from "./basinview.js";
+import { Overlay } from "./overlay.js";
 
 const $ = (sel) => document.querySelector(sel);
 const app = $("#app");
@@ -153,6 +154,7 @@ const plot = new SurfacePlot({ stage: $("#surface-stage"), base: $("#contour"), 
   onInspect: (p) => inspector.inspect(p),
 });
 const loss = new LossPlot($("#lossbase"));
+const overlay = new Overlay({ host: $("#surface-legend"), limits: catalog.limits, onData: () => draw() });
 const lrBound = new LrBound();
 // What the step-size bound is read against: minibatches of a summed loss step n times shorter.
 const lrContext = (s) => ({ n: dataSize(), minibatch: dataSize() > 0 && batchOf(s) < dataSize(),
@@ -225,7 +227,12 @@ function drawFirst() {
   const t = player.t;
   const tracks = drawPage(s, t);
   if (!plot.surface || !window.Plotly) return;
-  plot.draw(tracks, t, startOf(s), s.big, { inspect: inspected });
+  const two = bound.dim === 2;
+  if (!(two && s.over.includes("state"))) overlay.sync(false);
+  else if (runs.done && !runs.error) overlay.sync(true, runs.id, () => runBody(s));
+  plot.draw(tracks, t, startOf(s), s.big, { inspect: inspected,
+    under: () => (two && s.over.includes("field") ? overlay.fieldItems(plot.grid, s.big) : []),
+    over: (at) => overlay.items(at, s.big) });
 }
 
 // The plain DOM around the figures: the data panel shown or not, the status table, the step
@@ -540,6 +547,13 @@ $("#equal-scale").addEventListener("click", () => {
   const on = equalScale(store.state, catalog.surfaces.get(store.state.surface) ?? null);
   store.commit((d) => { d.eq = !on; }, { history: "replace", ui: true });
 });
+for (const name of OVERLAYS) { // State, Field: drawn over the surface (overlay.js)
+  $(`#over-${name}`).addEventListener("click", () => store.commit((d) => {
+    const on = new Set(d.over);
+    if (!on.delete(name)) on.add(name);
+    d.over = OVERLAYS.filter((o) => on.has(o));
+  }, { history: "replace", ui: true }));
+}
 $("#panel-toggle").addEventListener("click", () => {
   store.commit((d) => { d.panel = !d.panel; }, { history: "replace", ui: true });
 });
@@ -565,6 +579,10 @@ function showViewToggles(state) {
   const surface = catalog.surfaces.get(state.surface) ?? null;
   $("#equal-scale").hidden = (surface ?? bound).dim !== 2;
   $("#equal-scale").setAttribute("aria-pressed", String(equalScale(state, surface)));
+  for (const name of OVERLAYS) {
+    $(`#over-${name}`).hidden = (surface ?? bound).dim !== 2;
+    $(`#over-${name}`).setAttribute("aria-pressed", String(state.over.includes(name)));
+  }
 }
 // Plotly's `responsive` follows the window only; the data panel's box also changes with
 // projector mode and the drawer. (The surface and loss figures follow their own boxes.)

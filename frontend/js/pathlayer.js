@@ -90,7 +90,9 @@ export class PathLayer {
   // drawing order, are lines {kind: "line", key, xs (null: the step number), ys, n (the first n
   // points), color, width, dash, opacity, dots: {symbol, size} | null, labels: [text] | null}
   // and markers {kind: "marker", key, x, y, symbol, size, color, stroke, strokeWidth, opacity,
-  // grab} and vertical rules {kind: "rule", key, x, color, width, dash}. Any item may carry
+  // grab}, vertical rules {kind: "rule", key, x, color, width, dash} and shapes {kind:
+  // "shape", key, d: (px, py, box) => path commands in pixels, fill, color, width, dash, opacity,
+  // cache (d is asked again only when this or the box and ranges change)}. Any item may carry
   // `name` and `meta` (reported by state()).
   draw(frame) {
     this.frame = frame;
@@ -114,6 +116,7 @@ export class PathLayer {
       seen.add(`${item.kind}:${item.key}`);
       if (item.kind === "line") drawn.push(this.line(item, px, py, frame));
       else if (item.kind === "marker") drawn.push(this.marker(item, px(item.x), py(item.y), box));
+      else if (item.kind === "shape") drawn.push(this.shape(item, px, py, frame));
       else drawn.push(this.rule(item, px(item.x), box));
     }
     for (const [key, node] of this.nodes) {
@@ -300,6 +303,24 @@ export class PathLayer {
     });
     return { kind: "marker", key: item.key, name: item.name, meta: item.meta ?? null,
       x: item.x, y: item.y, px: x, py: y, symbol: item.symbol, color: item.color, shown: inside };
+  }
+
+  // Any outline a caller computes from the axes' maps (the optimiser-state glyphs, a field of
+  // arrows), clipped to the plot area like the lines.
+  shape(item, px, py, frame) {
+    const node = this.node(`shape:${item.key}`, () => [this.make("path", this.under)]);
+    const { box, x, y } = frame;
+    const key = item.cache === undefined ? null : `${item.cache}|${box.l},${box.t},${box.w},${box.h}|${x.range}|${y.range}`;
+    if (key === null || node.set.cache !== key) {
+      node.set.cache = key;
+      PathLayer.attrs(node, node.els[0], 0, { d: item.d(px, py, box) || "M0,0" });
+    }
+    PathLayer.attrs(node, node.els[0], 0, {
+      fill: item.fill ?? "none", stroke: item.color ?? null, "stroke-width": item.width ?? null,
+      "stroke-dasharray": item.dash || null, opacity: item.opacity ?? null,
+      "stroke-linecap": "round", "stroke-linejoin": "round",
+    });
+    return { kind: "shape", key: item.key, name: item.name, meta: item.meta ?? null, d: node.set["0d"] };
   }
 
   // A vertical line across the plot area at x (the start on a curve; an epoch's end).

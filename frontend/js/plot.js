@@ -262,7 +262,8 @@ export class SurfacePlot {
   }
 
   // tracks: [{rows: [{path, loss}], best, label}], t: the player's step, start: the start
-  // point; extra.inspect: a point to mark.
+  // point; extra.inspect: a point to mark; extra.under() and extra.over(t): items drawn under
+  // and over the paths (overlay.js).
   draw(tracks, t, start, big = false, extra = {}) {
     if (!this.surface) return;
     this.last = [tracks, t, start, big, extra];
@@ -276,7 +277,9 @@ export class SurfacePlot {
     const one = this.surface.dim === 1;
     const items = this.surface.minima.map((m, k) => ({ kind: "marker", key: `min${k}`,
       name: "minimum", x: m[0], y: one ? interp(this.grid, m[0]) : m[1], ...STAR }));
+    items.push(...(extra.under?.() ?? [])); // a field under the paths
     tracks.forEach((tr, i) => items.push(...this.trackItems(tr, i, t, big)));
+    items.push(...(extra.over?.(t) ?? [])); // what each rule keeps, at its current point
     if (extra.inspect) {
       const [ix, iy] = extra.inspect;
       items.push({ kind: "marker", key: "inspect", name: "inspected", x: ix,

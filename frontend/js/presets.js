@@ -2,7 +2,7 @@
 // naming the section of the notes it reproduces; a click turns the preset's run body into app
 // state. toState and lectureOrder serve lecture mode (lecture.js) too.
 
-import { DEFAULT_GTOL } from "./state.js";
+import { DEFAULT_GTOL, OVERLAYS } from "./state.js";
 
 // A preset's run body and view as app state, on top of `base` (the UI's own settings: speed,
 // projector mode, lecture mode). Fields the body leaves out take their defaults, so a preset
@@ -40,6 +40,7 @@ export function toState(preset, base) {
   s.view = d ? (d.length === 1 ? [...d[0]] : [...d[0], ...d[1]]) : null;
   s.levels = Array.isArray(view.levels) && view.levels.length ? [...view.levels] : null;
   Object.assign(s, showState(preset.show));
+  s.over = OVERLAYS.filter((o) => (preset.overlay ?? []).includes(o));
   s.lecture = base.lecture ? preset.id : null; // in lecture mode, a preset is a step of it
   return s;
 }

@@ -22,6 +22,8 @@
 // show=sweep|basins: the view open beside the surface (views.js), with its settings:
 // sweep=run:0,x:lr,x0:0.0001,x1:0.1,xs:log,y:momentum,y0:0,y1:0.99,ys:lin,n:100,m:loss and
 // basins=run:0,n:100 (what is left out takes the view's default).
+// over=state,field: drawn over the surface besides the paths (overlay.js): what each rule
+// keeps at the moving point, and the field of −∇f.
 // lecture=<preset-id>: lecture mode, showing that preset's caption. A hash holding nothing else
 // (#lecture=<preset-id>) applies the preset afresh; with the rest of the state beside it, the
 // state is as written (a figure the viewer changed in lecture mode).
@@ -34,6 +36,7 @@ export const DEFAULT_SPEED = 100;
 export const DEFAULT_GTOL = 1e-6;
 export const NORMS = ["l1", "l2", "inf"];
 export const VIEWS = ["sweep", "basins"]; // the views beside the surface (views.js)
+export const OVERLAYS = ["state", "field"]; // drawn over the surface (overlay.js)
 
 export function defaultState() {
   return {
@@ -72,6 +75,7 @@ export function defaultState() {
     show: null, // the view open beside the surface: "sweep", "basins" or null
     sw: {}, // the sweep view's settings (sweepview.js)
     bs: {}, // the basin view's settings (basinview.js)
+    over: [], // drawn over the surface: "state", "field" (in OVERLAYS' order)
   };
 }
 
@@ -159,6 +163,7 @@ export function toHash(s) {
   if (s.lossLin) parts.push("loss=linear");
   if (s.eq !== null) parts.push(`equal=${s.eq ? 1 : 0}`);
   if (s.show) parts.push(`show=${s.show}`);
+  if (s.over.length) parts.push(`over=${s.over.join(",")}`);
   if (Object.keys(s.sw).length) parts.push(`sweep=${fmtSettings(s.sw)}`);
   if (Object.keys(s.bs).length) parts.push(`basins=${fmtSettings(s.bs)}`);
   if (s.lecture) parts.push(`lecture=${encodeURIComponent(s.lecture)}`);
@@ -203,6 +208,7 @@ export function fromHash(hash) {
     else if (key === "levels") s.levels = numbers(val);
     else if (key === "lecture" && val) s.lecture = val;
     else if (key === "show" && VIEWS.includes(val)) s.show = val;
+    else if (key === "over") s.over = OVERLAYS.filter((o) => val.split(",").includes(o));
     else if (key === "sweep") s.sw = parseSettings(val);
     else if (key === "basins") s.bs = parseSettings(val);
     else if (key === "rfrom") {

@@ -36,6 +36,7 @@ from .routes import (
     health,
     protocol,
     runs,
+    states,
     surfaces,
     sweeps,
 )
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runs,
         sweeps,
         basins,
+        states,
         analysis,
         expressions,
         animations,

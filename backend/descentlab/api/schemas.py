@@ -131,6 +131,15 @@ class RunBody(RunSettings):
     optimizers: list[OptimizerRef] = Field(min_length=1, max_length=limits.MAX_OPTIMIZERS)
 
 
+class StateBody(RunBody):
+    """``POST /api/states``: the runs of a run body with what each rule keeps at every point
+    (its start's row: no restarts)."""
+
+    restarts: int = Field(
+        default=0, ge=0, le=0, description="0: the state is recorded along the start's path"
+    )
+
+
 class AnalysisBody(Model):
     surface: SurfaceSpec
     point: Annotated[list[Number], Field(min_length=1, max_length=2)]

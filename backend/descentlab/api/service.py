@@ -16,14 +16,14 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .. import basins, contours, engine, limits
+from .. import basins, contours, engine, limits, rulestate
 from ..analysis import classify
 from ..engine.spec import row_settings
 from ..errors import DescentLabError
 from ..optimizers import REGISTRY
 from ..problems import Problem, make_problem
 from .responses import dumps
-from .schemas import BasinBody, RunBody, ScheduleRef, SweepBody, surface_spec
+from .schemas import BasinBody, RunBody, ScheduleRef, StateBody, SweepBody, surface_spec
 
 T = TypeVar("T")
 
@@ -90,6 +90,15 @@ def run_result(body: RunBody) -> dict[str, Any]:
         rows = [traj.row(b) for b in range(len(traj.steps))]
         runs.append({**rows[0], "restarts": rows[1:], "best": traj.best})
     return {"surface": problem.describe(), "runs": runs}
+
+
+def state_result(body: StateBody) -> dict[str, Any]:
+    """``POST /api/states``: each optimiser's path from the start with what its rule keeps at
+    every point (:mod:`descentlab.rulestate`; docs/api.md, "Optimiser state")."""
+    problem, specs = prepare_runs(body)
+    field = "epochs" if body.epochs else "max_steps"
+    runs = [rulestate.to_json(rec) for rec in rulestate.records(specs, field)]
+    return {"surface": problem.describe(), "kept": rulestate.KEPT, "runs": runs}
 
 
 def sweep_result(body: SweepBody, pool: Executor | None = None) -> dict[str, Any]:

@@ -162,8 +162,19 @@ class DriverResult:
     nhev: int
 
 
-DriverFn = Callable[[Problem, np.ndarray, Mapping[str, Any], int], DriverResult]
-"""(problem, x0 of shape (D,), hyperparameters, max_steps) -> DriverResult."""
+@dataclass
+class TrialLog:
+    """What a wrapped method evaluated, when asked (the optimiser-state view): every point
+    with its loss, in order, and ``marks[k]``, how many points had been evaluated when the
+    method reported iterate k + 1."""
+
+    points: list[tuple[np.ndarray, float]] = field(default_factory=list)
+    marks: list[int] = field(default_factory=list)
+
+
+DriverFn = Callable[..., DriverResult]
+"""(problem, x0 of shape (D,), hyperparameters, max_steps, log: TrialLog | None = None) ->
+DriverResult."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from scipy.optimize import OptimizeResult, minimize
 
 from ..params import Param
 from ..problems import Problem
-from .base import DriverResult, Optimizer
+from .base import DriverResult, Optimizer, TrialLog
 
 
 class _NonFinite(Exception):
@@ -28,15 +28,19 @@ class _NonFinite(Exception):
 
 
 class _Counted:
-    """The problem as scipy wants it (functions of one point), with evaluations counted."""
+    """The problem as scipy wants it (functions of one point), with evaluations counted and,
+    given a ``log``, every point scipy asked about kept with its value."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, log: TrialLog | None = None) -> None:
         self.problem = problem
         self.nfev = self.ngev = self.nhev = 0
+        self.log = log
 
     def value(self, x: np.ndarray) -> float:
         self.nfev += 1
         f = float(self.problem.value(x[None, :])[0])
+        if self.log is not None:
+            self.log.points.append((x.copy(), f))
         if not np.isfinite(f):
             raise _NonFinite(x.copy())
         return f
@@ -45,6 +49,8 @@ class _Counted:
         self.nfev += 1
         self.ngev += 1
         f, g = self.problem.value_and_grad(x[None, :])
+        if self.log is not None:
+            self.log.points.append((x.copy(), float(f[0])))
         if not (np.isfinite(f[0]) and np.isfinite(g).all()):
             raise _NonFinite(x.copy())
         return float(f[0]), g[0]
@@ -60,15 +66,19 @@ def _minimize(
     uses_gradient: bool = True,
     uses_hessian: bool = False,
     options: Callable[[Any, np.ndarray], dict[str, Any]],
-) -> Callable[[Problem, np.ndarray, Any, int], DriverResult]:
+) -> Callable[..., DriverResult]:
     """A driver for ``minimize(method=...)``; ``options(hp, x0)`` gives scipy's options."""
 
-    def driver(problem: Problem, x0: np.ndarray, hp: Any, max_steps: int) -> DriverResult:
-        counted = _Counted(problem)
+    def driver(
+        problem: Problem, x0: np.ndarray, hp: Any, max_steps: int, log: TrialLog | None = None
+    ) -> DriverResult:
+        counted = _Counted(problem, log)
         path = [np.array(x0, dtype=float)]
 
         def record(intermediate_result: OptimizeResult) -> None:
             path.append(np.array(intermediate_result.x, dtype=float))
+            if log is not None:
+                log.marks.append(len(log.points))
             if len(path) > max_steps:  # the one place the step limit is enforced
                 raise StopIteration
 
