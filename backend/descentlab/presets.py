@@ -353,6 +353,31 @@ GLASGOW: tuple[Preset, ...] = (
         },
         view={"domain": [[-5.0, 5.0], [-5.0, 5.0]]},
     ),
+    Preset(
+        id="nightmare-momentum-cloud",
+        title="Nightmare: a cloud of 401 momentum runs",
+        lecture="glasgow",
+        section="3.8 Random restart",
+        description="The restarts of 3.9 taken to their end: momentum (δ = 0.2, α = 0.9) from "
+        "the centre and the 400 centres of a 20 × 20 grid over the notes' window, all moving "
+        "at once, each until its loss changes by at most 10⁻⁴. Each particle is coloured by its "
+        "loss; only a handful of starts find the global minimum near (−3.02, 0.11), and the "
+        "best run is drawn in full.",
+        try_this="Pick 'normal' with σ = 1 around a start in another corner: how many particles "
+        "still reach the global minimum?",
+        differs="The notes draw 20 starts from N(0, 2²); here they are a grid, so every part of "
+        "the window is tried once. The velocity starts at rest (see the restarts figure).",
+        run={
+            "surface": "nightmare",
+            "start": [0.0, 0.0],
+            "max_steps": 1000,
+            "restarts": 400,
+            "restart_from": {"dist": "grid", "box": [[-5.0, 5.0], [-5.0, 5.0]]},
+            "stop": {"grad_tol": None, "loss_tol": 1e-4},
+            "optimizers": [{"id": "velocity-momentum", "params": {"lr": 0.2, "momentum": 0.9}}],
+        },
+        view={"domain": [[-5.0, 5.0], [-5.0, 5.0]]},
+    ),
 )
 
 DUKE: tuple[Preset, ...] = (
