@@ -34,7 +34,8 @@ export function toState(preset, base) {
     ...(o.start ? { start: [...o.start] } : {}),
   }));
   const rf = run.restart_from;
-  s.rf = rf && rf.dist === "normal" ? { center: [...rf.center], sigma: rf.sigma } : null;
+  s.rf = rf?.dist === "normal" ? { dist: "normal", ...(rf.center ? { center: [...rf.center] } : {}), sigma: rf.sigma ?? 1 }
+    : rf?.dist === "grid" ? { dist: "grid" } : null;
   const view = preset.view || {};
   const d = view.domain;
   s.view = d ? (d.length === 1 ? [...d[0]] : [...d[0], ...d[1]]) : null;
