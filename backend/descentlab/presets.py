@@ -363,8 +363,8 @@ GLASGOW: tuple[Preset, ...] = (
         "at once, each until its loss changes by at most 10⁻⁴. Each particle is coloured by its "
         "loss; only a handful of starts find the global minimum near (−3.02, 0.11), and the "
         "best run is drawn in full.",
-        try_this="Pick 'normal' with σ = 1 around a start in another corner: how many particles "
-        "still reach the global minimum?",
+        try_this="Set 'restarts from' to N(centre, σ²) with σ = 1 and drag the start to another "
+        "corner: how many particles still reach the global minimum?",
         differs="The notes draw 20 starts from N(0, 2²); here they are a grid, so every part of "
         "the window is tried once. The velocity starts at rest (see the restarts figure).",
         run={

@@ -1,5 +1,6 @@
 // A particle cloud: the random restarts of every run as dots at the player's step, drawn on a
-// <canvas> under the path layer's SVG (pathlayer.js draws an item {kind: "cloud"} here). A
+// <canvas> over the path layer's SVG (pathlayer.js draws an item {kind: "cloud"} here: over
+// it, so particles that reach a known minimum are seen on its star). A
 // thousand SVG markers moved every frame cost the page far more than one canvas repainted
 // (bench/browser.py measures both ends: one particle and 1,000).
 //
@@ -7,12 +8,13 @@
 // f − lo + δ, lo the lowest loss any particle has reached, δ a thousandth of the spread, so
 // three decades of colour), shown by a colour bar in the plot area's corner; its outline and
 // its tail (the last TAIL steps) are its run's colour. A particle that has stopped stays at its
-// last point. The best row is not drawn here: the caller draws it in full, on top.
+// last point. The best row (`best` of a set) is ringed here; the caller draws its path in full.
 //
 // cloudBand() gives the loss plot the cloud's quantiles per step, in place of a line per
 // particle.
 
-export const TAIL = 8; // steps of a particle's tail
+export const TAIL = 6; // steps of a particle's tail
+const LEVELS = 48; // colours of the loss scale a dot takes (each a sprite drawn once)
 // Colour stops of the loss scale, low to high (viridis: ordered in lightness, readable under
 // the common colour-vision deficiencies).
 const STOPS = [[68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
@@ -50,12 +52,12 @@ export function lossScale(sets) {
 }
 
 export class CloudCanvas {
-  // svg: the path layer's <svg>; the canvas goes just under it, in the same box.
+  // svg: the path layer's <svg>; the canvas goes just over it, in the same box.
   constructor(svg) {
     this.canvas = document.createElement("canvas");
     this.canvas.className = "cloudlayer";
     this.canvas.setAttribute("aria-hidden", "true");
-    svg.before(this.canvas);
+    svg.after(this.canvas);
     this.ctx = this.canvas.getContext("2d");
   }
 
@@ -90,7 +92,7 @@ export class CloudCanvas {
     ctx.rect(box.l, box.t, box.w, box.h);
     ctx.clip();
     const scale = lossScale(item.sets);
-    const r = item.big ? 4.2 : 3;
+    const r = item.big ? 4.5 : 3.5;
     const sets = item.sets.map((set) => this.drawSet(set, item.t, scale, r, px, py, frame));
     ctx.restore();
     this.legend(box, item.big);
@@ -120,63 +122,122 @@ export class CloudCanvas {
       sx[p] = px(x[p]);
       sy[p] = py(y[p]);
       const far = frame.far; // a diverging particle's tail is not drawn to 1e30 px
-      let moved = false;
+      let lx = NaN, ly = NaN; // the tail's last point written (steps under half a pixel left out)
       for (let j = Math.max(0, k - TAIL); j <= k; j++) {
         const a = px(xs[j]), b = py(ys[j]);
-        if (!(a >= far.x0 && a <= far.x1 && b >= far.y0 && b <= far.y1)) { moved = false; continue; }
-        if (moved) ctx.lineTo(a, b);
-        else ctx.moveTo(a, b);
-        moved = true;
+        if (!(a >= far.x0 && a <= far.x1 && b >= far.y0 && b <= far.y1)) { lx = NaN; continue; }
+        if (Number.isNaN(lx)) ctx.moveTo(a, b);
+        else if (Math.abs(a - lx) + Math.abs(b - ly) < 0.5) continue;
+        else ctx.lineTo(a, b);
+        lx = a;
+        ly = b;
       }
     }
     ctx.stroke();
     ctx.globalAlpha = 1;
-    ctx.lineWidth = 0.9;
+    // the dots: a sprite per colour, copied at whole pixels (far cheaper to paint than arcs
+    // where the canvas is drawn in software)
+    const sprites = this.sprites(set.color, r);
+    const half = sprites.size / 2;
     let drawn = 0;
     for (let p = 0; p < n; p++) {
       if (Number.isNaN(sx[p]) || Math.abs(sx[p]) > 1e6 || Math.abs(sy[p]) > 1e6) continue;
       const u = scale.at(loss[p]);
-      ctx.fillStyle = Number.isNaN(u) ? NO_LOSS : lossColour(u);
-      ctx.beginPath();
-      ctx.arc(sx[p], sy[p], r, 0, 2 * Math.PI);
-      ctx.fill();
-      ctx.stroke();
+      const sprite = Number.isNaN(u) ? sprites.none : sprites.levels[Math.round(u * (LEVELS - 1))];
+      ctx.drawImage(sprite, Math.round(sx[p] - half), Math.round(sy[p] - half), sprites.size, sprites.size);
       drawn++;
     }
-    return { run: set.run, count: n, drawn, rows: set.rows.map((row) => row.row), x, y, loss };
+    const b = set.best;
+    if (b !== undefined && !Number.isNaN(sx[b])) { // the best particle: a black ring on white
+      for (const [colour, width, radius] of [["#fff", 3.5, r + 2.5], ["#000", 1.6, r + 2.5]]) {
+        ctx.beginPath();
+        ctx.arc(sx[b], sy[b], radius, 0, 2 * Math.PI);
+        ctx.strokeStyle = colour;
+        ctx.lineWidth = width;
+        ctx.stroke();
+      }
+    }
+    return { run: set.run, count: n, drawn, best: b ?? null, rows: set.rows.map((row) => row.row), x, y, loss };
   }
 
-  // The colour bar: which end of the scale is low loss, in the plot area's top-right corner.
+  // A dot of radius r, outlined in `color`, in each colour of the scale (and grey: no loss),
+  // at the screen's pixel ratio; made once per colour and size.
+  sprites(color, r) {
+    const dpr = window.devicePixelRatio || 1;
+    const key = `${color}|${r}|${dpr}`;
+    this.spriteCache ??= new Map();
+    let s = this.spriteCache.get(key);
+    if (s) return s;
+    const size = Math.ceil(2 * r + 2);
+    const dot = (fill) => {
+      const c = document.createElement("canvas");
+      c.width = c.height = Math.ceil(size * dpr);
+      const g = c.getContext("2d");
+      g.scale(dpr, dpr);
+      g.beginPath();
+      g.arc(size / 2, size / 2, r, 0, 2 * Math.PI);
+      g.fillStyle = fill;
+      g.fill();
+      g.lineWidth = 0.9;
+      g.strokeStyle = color;
+      g.stroke();
+      return c;
+    };
+    s = { size, none: dot(NO_LOSS), levels: Array.from({ length: LEVELS }, (_, i) => dot(lossColour(i / (LEVELS - 1)))) };
+    this.spriteCache.set(key, s);
+    return s;
+  }
+
+  // The colour bar: which end of the scale is low loss, in the plot area's top-right corner
+  // (drawn once per size into a canvas of its own, then copied).
   legend(box, big) {
-    const ctx = this.ctx;
+    const dpr = window.devicePixelRatio || 1;
+    const key = `${big}|${dpr}`;
+    if (this.legendKey !== key) {
+      this.legendKey = key;
+      this.legendImage = this.colourBar(big, dpr);
+    }
+    const img = this.legendImage;
+    const w = img.width / dpr, h = img.height / dpr;
+    this.ctx.drawImage(img, box.l + box.w - 6 - w, box.t + 6, w, h);
+  }
+
+  colourBar(big, dpr) {
+    const canvas = document.createElement("canvas");
+    const ctx = canvas.getContext("2d");
     const font = big ? 15 : 11;
     const w = big ? 120 : 80, h = big ? 9 : 6;
     const label = "particle loss: low", high = "high";
     ctx.font = `${font}px system-ui, sans-serif`;
     const lw = ctx.measureText(label).width, hw = ctx.measureText(high).width;
-    const right = box.l + box.w - 6, top = box.t + 6;
-    const x0 = right - hw - 4 - w - 4 - lw;
+    const width = Math.ceil(lw + 4 + w + 4 + hw + 8), height = font + 6;
+    canvas.width = width * dpr;
+    canvas.height = height * dpr;
+    ctx.scale(dpr, dpr);
+    ctx.font = `${font}px system-ui, sans-serif`; // (a canvas's size resets its context)
     ctx.fillStyle = "rgba(255,255,255,0.85)";
-    ctx.fillRect(x0 - 4, top, right - x0 + 8, font + 6);
+    ctx.fillRect(0, 0, width, height);
     ctx.fillStyle = "#222";
     ctx.textBaseline = "middle";
-    const mid = top + (font + 6) / 2;
-    ctx.fillText(label, x0, mid);
-    ctx.fillText(high, right - hw, mid);
-    const g = ctx.createLinearGradient(x0 + lw + 4, 0, x0 + lw + 4 + w, 0);
+    const mid = height / 2;
+    ctx.fillText(label, 4, mid);
+    ctx.fillText(high, width - 4 - hw, mid);
+    const x0 = 4 + lw + 4;
+    const g = ctx.createLinearGradient(x0, 0, x0 + w, 0);
     STOPS.forEach((_, i) => g.addColorStop(i / (STOPS.length - 1), lossColour(i / (STOPS.length - 1))));
     ctx.fillStyle = g;
-    ctx.fillRect(x0 + lw + 4, mid - h / 2, w, h);
+    ctx.fillRect(x0, mid - h / 2, w, h);
+    return canvas;
   }
 
-  // The canvas as an <image> at the bottom of an exported copy of the layer's SVG.
+  // The canvas as an <image> on top of an exported copy of the layer's SVG.
   embed(svgCopy, width, height) {
     if (!this.drawnAny) return;
     const img = document.createElementNS("http://www.w3.org/2000/svg", "image");
     img.setAttribute("href", this.canvas.toDataURL("image/png"));
     img.setAttribute("width", width);
     img.setAttribute("height", height);
-    svgCopy.insertBefore(img, svgCopy.firstChild);
+    svgCopy.append(img);
   }
 }
 

@@ -92,7 +92,7 @@ export class PathLayer {
   // points), color, width, dash, opacity, dots: {symbol, size} | null, labels: [text] | null}
   // and markers {kind: "marker", key, x, y, symbol, size, color, stroke, strokeWidth, opacity,
   // grab}, vertical rules {kind: "rule", key, x, color, width, dash} and at most one particle
-  // cloud {kind: "cloud", ...} (cloud.js: a canvas under the SVG). Any item may carry `name`
+  // cloud {kind: "cloud", ...} (cloud.js: a canvas over the SVG). Any item may carry `name`
   // and `meta` (reported by state()).
   draw(frame) {
     this.frame = frame;

@@ -289,7 +289,8 @@ export class SurfacePlot {
     tracks.forEach((tr, i) => {
       const rows = tr.rows || [tr];
       if (rows.length < 2) return;
-      sets.push({ run: i, color: colour(i), rows: rows.map((row, r) => ({ ...this.seriesOf(row, one), loss: row.loss, row: r })) });
+      sets.push({ run: i, color: colour(i), best: tr.best ?? 0,
+        rows: rows.map((row, r) => ({ ...this.seriesOf(row, one), loss: row.loss, row: r })) });
     });
     return sets.length ? { kind: "cloud", key: "cloud", name: "particles", t, big, sets } : null;
   }
