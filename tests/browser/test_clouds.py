@@ -210,3 +210,28 @@ def test_the_ewa_toggle_is_only_for_minibatch_runs(page: Any) -> None:
     open_app(page, f"surface=rosenbrock&steps=20&ewa=0.9&opt=gd(lr:0.001)&{FAST}")
     assert page.locator("#ewa-ctl").is_hidden()
     assert "ewa" not in ewa_lines(page)
+
+
+def viridis_pixels(path: Path) -> int:
+    """Pixels of a PNG near the loss scale's greens and yellows (no run colour is either)."""
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(path).convert("RGB"), dtype=float)
+    stops = np.array(
+        [[33, 144, 141], [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37]]
+    )
+    near = np.linalg.norm(rgb[:, :, None, :] - stops[None, None], axis=-1).min(axis=-1) < 30
+    return int(near.sum())
+
+
+def test_the_png_export_carries_the_cloud(page: Any, tmp_path: Path) -> None:
+    counts = []
+    for restarts in (0, 99):
+        open_app(page, f"surface=himmelblau&steps=30&restarts={restarts}&opt=gd(lr:0.01)&{FAST}")
+        with page.expect_download() as info:
+            page.click("#export-png")
+        path = tmp_path / f"cloud-{restarts}.png"
+        info.value.save_as(path)
+        counts.append(viridis_pixels(path))
+    assert counts[0] < 50 < 500 < counts[1]
+    assert page.console.errors == []
