@@ -270,7 +270,8 @@ function describe(s, rows) {
   const span = (r) => (r ? `from ${r.map((v) => formatValue(v)).join(" to ")}` : "");
   const where = rng ? ` over x ${span(rng.x)}${rng.y ? `, y ${span(rng.y)}` : ""}` : "";
   const what = bound.dim === 1 ? "the curve of f" : `contours of f${bound.log_contours ? " (log scale)" : ""}`;
-  const runsText = rows.map((r, i) => `${i + 1}: ${r.label}, ${lineName(i)} line, ${statusText(r.summary, r.path.length - 1, !runs.done)}`);
+  const cloud = (r) => (r.rows?.length > 1 ? `, a cloud of ${r.rows.length} particles coloured by their loss (the best drawn in full)` : "");
+  const runsText = rows.map((r, i) => `${i + 1}: ${r.label}, ${lineName(i)} line${cloud(r)}, ${statusText(r.summary, r.path.length - 1, !runs.done)}`);
   setText($("#surface-desc"), `${bound.name}: ${what}${where}; known minima as stars, the start as a ring. `
     + `Paths: ${runsText.join("; ")}.`);
   const gapped = minValue(s) !== null && !rows.some((r) => r.stochastic);

@@ -91,6 +91,7 @@ def test_the_best_particle_is_highlighted_and_is_the_lowest_final_loss(
         [best[0]["x"][-1], best[0]["y"][-1]], rows[row]["path"][-1], rtol=1e-9
     )
     assert "best of 401" in page.locator("#summary").inner_text()
+    assert "a cloud of 401 particles" in page.locator("#surface-desc").inner_text()
     assert cloud(page)["sets"][0]["drawn"] == 401
     for w, h in SIZES:
         page.set_viewport_size({"width": w, "height": h})
