@@ -444,6 +444,7 @@ ORACLES: dict[str, Callable[[Preset], None]] = {
     "duke-rosenbrock-newton-cg": _check_newton_cg,
     "oslo-ols-gd": _check_oslo_gd,
     "oslo-ols-sgd": _check_oslo_sgd,
+    "oslo-ols-sgd-ewa": _check_oslo_sgd,
     "oslo-momentum-forms": _check_oslo_momentum,
 }
 

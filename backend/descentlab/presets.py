@@ -44,7 +44,9 @@ class Preset:
     ``show`` opens a view beside the surface for optimiser ``optimizer`` (an index into the
     run's): ``{"view": "sweep", "x": {"name", "range", "scale"}, "y": ..., "n", "metric"}``
     (``POST /api/sweeps`` over an n × n grid; metric ``loss``, ``steps`` or ``status``) or
-    ``{"view": "basins", "n"}`` (``POST /api/basins`` over the figure's box)."""
+    ``{"view": "basins", "n"}`` (``POST /api/basins`` over the figure's box). ``loss`` sets
+    the loss plot: ``{"ewa": β}`` draws a minibatch loss's exponentially weighted average and
+    its bias-corrected form (004)."""
 
     id: str
     title: str
@@ -56,6 +58,7 @@ class Preset:
     view: dict[str, Any] | None = None
     differs: str | None = None
     show: dict[str, Any] | None = None
+    loss: dict[str, Any] | None = None
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -69,6 +72,7 @@ class Preset:
             "run": self.run,
             "view": self.view,
             "show": self.show,
+            "loss": self.loss,
         }
 
 
@@ -605,6 +609,30 @@ OSLO: tuple[Preset, ...] = (
             "stop": _NO_TOL,
             "optimizers": [{"id": "gd", "params": {"lr": 0.1}, "schedule": _OSLO_SCHEDULE}],
         },
+    ),
+    Preset(
+        id="oslo-ols-sgd-ewa",
+        title="Least squares: the noisy minibatch loss, smoothed",
+        lecture="oslo",
+        section="Code with a Number of Minibatches which varies",
+        description="The run of the previous figure, its loss plot showing what each step's "
+        "minibatch saw (faint) and the Duke notes' exponentially weighted average of it "
+        "(004, β = 0.9): from z₀ = 0 the plain average starts far too low, and dividing by "
+        "1 − β^t removes that bias from the first step.",
+        try_this="Set β to 0.99 in the loss plot: a smoother curve that lags further behind, "
+        "and a start bias that lasts ten times longer without the correction.",
+        differs=_OSLO_BLOCKS + " The Duke notes' momentum cells divide by 1 + β^t, a slip for "
+        "the 1 − β^t of their own EWA cell, used here.",
+        run={
+            "surface": _OLS,
+            "start": [0.0, 0.0],
+            "stochastic": _OSLO_SGD,
+            "epochs": 50,
+            "seed": 1,
+            "stop": _NO_TOL,
+            "optimizers": [{"id": "gd", "params": {"lr": 0.1}, "schedule": _OSLO_SCHEDULE}],
+        },
+        loss={"ewa": 0.9},
     ),
     Preset(
         id="oslo-momentum-forms",

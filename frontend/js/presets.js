@@ -41,6 +41,7 @@ export function toState(preset, base) {
   s.view = d ? (d.length === 1 ? [...d[0]] : [...d[0], ...d[1]]) : null;
   s.levels = Array.isArray(view.levels) && view.levels.length ? [...view.levels] : null;
   Object.assign(s, showState(preset.show));
+  s.ewa = Number.isFinite(preset.loss?.ewa) ? preset.loss.ewa : null; // the loss plot's EWA
   s.lecture = base.lecture ? preset.id : null; // in lecture mode, a preset is a step of it
   return s;
 }

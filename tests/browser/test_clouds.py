@@ -236,3 +236,22 @@ def test_the_png_export_carries_the_cloud(page: Any, tmp_path: Path) -> None:
         counts.append(viridis_pixels(path))
     assert counts[0] < 50 < 500 < counts[1]
     assert page.console.errors == []
+
+
+def test_the_ewa_preset_turns_the_average_on(page: Any) -> None:
+    open_app(page, FAST)
+    first = run_id(page)
+    page.locator("#presets .preset", has_text="smoothed").click()
+    wait_done(page, after_run=first)
+    wait_hash(page, "ewa=0.9", "batch=5")
+    page.wait_for_function(
+        "() => window.descentlab.losses().some((l) => l.meta && l.meta.kind === 'ewa-corrected')"
+    )
+    assert page.get_attribute("#ewa", "aria-pressed") == "true"
+    # another preset leaves it off
+    first = run_id(page)
+    page.locator("#presets .preset", has_text="decaying rate").click()
+    wait_done(page, after_run=first)
+    page.wait_for_function("() => !location.hash.includes('ewa=')")
+    assert "ewa" not in ewa_lines(page)
+    assert page.console.errors == []
