@@ -125,7 +125,8 @@ export class LossPlot {
     const yrange = niceRange(...bounds(items, positive), positive);
     const font = { size: big ? 20 : 13, family: "system-ui, sans-serif" };
     // (a minibatch run's caption sits under the plot's buttons: log y, EWA and its β)
-    const top = smooth ? (big ? 124 : 96) : stoch ? (big ? 64 : 50) : 10;
+    const lines = stoch ? caption(batchName, sumOf, smooth ? ewa : null) : [];
+    const top = stoch ? (big ? 44 : 36) + lines.length * (big ? 20 : 14) : 10;
     const margin = { l: big ? 112 : 72, r: 10, t: top, b: big ? 60 : 45 };
     const home = { x: [0, total], y: yrange };
     const shown = this.zoom ?? home;
@@ -140,7 +141,7 @@ export class LossPlot {
         dtick: positive && yrange[1] - yrange[0] <= 8 ? 1 : undefined }, // (whole decades only)
       shapes: epochLines(epochSize, total),
       annotations: stoch ? [{ xref: "paper", yref: "paper", x: 0, y: 1, yanchor: "bottom", xanchor: "left",
-        showarrow: false, text: caption(batchName, sumOf, smooth ? ewa : null), align: "left",
+        showarrow: false, text: lines.join("<br>"), align: "left",
         font: { size: big ? 16 : 11, color: "#5b6470" } }] : [],
       showlegend: false, hovermode: false, dragmode: "zoom",
       plot_bgcolor: "#fff", paper_bgcolor: "rgba(0,0,0,0)",
@@ -249,13 +250,13 @@ function curves(tracks, t, big, epochSize, beta) {
   return { items, total };
 }
 
-// What the lines of a minibatch run are (one line, or four short ones with the EWA's).
+// The lines of a minibatch run's caption: one, or short ones (a phone's width) with the EWA's.
 function caption(batchName, sumOf, beta) {
-  const batch = `${batchName}${sumOf ? ", the batch's mean on the sum's scale" : ""}`;
-  if (beta === null) return `thick: full loss · thin: ${batch} · squares: epoch mean`;
-  return `thick, faint: full loss · squares: epoch mean<br>thin: ${batch}`
-    + `<br>dashed: its EWA, β = ${beta}, from 0 · dotted: bias-corrected,`
-    + `<br>÷ (1 − β<sup>t</sup>) (the notes' 1 + β<sup>t</sup> is a slip)`;
+  const scale = sumOf ? "the batch's mean on the sum's scale" : "";
+  if (beta === null) return [`thick: full loss · thin: ${batchName}${scale && `, ${scale}`} · squares: epoch mean`];
+  return ["thick, faint: full loss · squares: epoch mean", `thin: ${batchName}${scale && ","}`,
+    ...(scale ? [scale] : []), `dashed: its EWA, β = ${beta} · dotted: ÷ (1 − β<sup>t</sup>),`,
+    "bias-corrected (the notes' 1 + β<sup>t</sup> is a slip)"];
 }
 
 // A cloud's loss: the best row's curve over its particles' 10th, 50th and 90th percentiles.

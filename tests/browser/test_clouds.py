@@ -201,6 +201,7 @@ def test_the_ewa_of_a_minibatch_loss_is_the_notes_formula(
             page.set_viewport_size({"width": w, "height": h})
             wait_fitted(page)
             page.screenshot(path=str(artifacts / f"ewa-{w}x{h}.png"))
+            page.locator("#loss-box").screenshot(path=str(artifacts / f"ewa-loss-{w}x{h}.png"))
     page.click("#ewa")  # off again: no EWA lines
     page.wait_for_function("() => !location.hash.includes('ewa=')")
     assert "ewa" not in ewa_lines(page)
