@@ -117,7 +117,7 @@ def test_the_minibatch_loss_is_on_the_full_losss_scale() -> None:
 
 def test_the_limits_are_the_servers(client: TestClient) -> None:
     answer = client.get("/api/limits").json()["limits"]
-    assert answer["max_restarts"] == limits.MAX_RESTARTS == 256
+    assert answer["max_restarts"] == limits.MAX_RESTARTS == 999
     assert answer["max_steps"] == limits.MAX_STEPS
     assert answer["max_optimizers"] == limits.MAX_OPTIMIZERS
     assert answer["max_run_points"] == limits.MAX_RUN_POINTS

@@ -175,6 +175,27 @@ def _check_nightmare_restarts(preset: Preset) -> None:
     assert finals[run["best"]] == min(finals)
 
 
+def _check_nightmare_cloud(preset: Preset) -> None:
+    """Every particle is 001's restart loop from its own start; the starts are the centre and
+    the 400 cell centres of a 20 x 20 grid over [-5, 5]²; the best is the lowest final loss,
+    and few particles reach the global minimum, as the description says."""
+    (run,) = _runs(preset)
+    f = make_problem("nightmare").autograd_function()
+    rows = [run, *run["restarts"]]
+    assert len(rows) == 401
+    centres = np.linspace(-4.75, 4.75, 20)
+    grid = np.stack(np.meshgrid(centres, centres), axis=-1).reshape(-1, 2)  # x fastest
+    np.testing.assert_allclose([row["path"][0] for row in rows], [[0, 0], *grid], atol=1e-12)
+    for row in rows:
+        expected = glasgow_restart_run(f, autograd.grad(f), row["path"][0], 0.2, 0.9)
+        np.testing.assert_allclose(_path(row), expected, **TOL)
+    finals = np.array([row["loss"][-1] for row in rows])
+    assert finals[run["best"]] == finals.min()
+    ends = np.array([row["path"][-1] for row in rows])
+    at_global = np.hypot(ends[:, 0] + 3.0224, ends[:, 1] - 0.1087) < 0.05
+    assert at_global[run["best"]] and 0 < at_global.sum() <= 10
+
+
 def _scalar(f: Callable) -> Callable:
     """One of test_lecture_surfaces' transcriptions, on a single point."""
     return lambda theta: f(theta[None, :])[0]
@@ -427,6 +448,7 @@ ORACLES: dict[str, Callable[[Preset], None]] = {
     "line-fit-sgd": _check_line_fit_sgd,
     "nightmare-gd": _check_nightmare_gd,
     "nightmare-momentum-restarts": _check_nightmare_restarts,
+    "nightmare-momentum-cloud": _check_nightmare_cloud,
     "duke-gd-1d-moderate": _check_duke_1d,
     "duke-gd-1d-large": _check_duke_1d,
     "duke-ewa-momentum-1d": _check_duke_1d,
@@ -442,6 +464,7 @@ ORACLES: dict[str, Callable[[Preset], None]] = {
     "duke-rosenbrock-newton-cg": _check_newton_cg,
     "oslo-ols-gd": _check_oslo_gd,
     "oslo-ols-sgd": _check_oslo_sgd,
+    "oslo-ols-sgd-ewa": _check_oslo_sgd,
     "oslo-momentum-forms": _check_oslo_momentum,
 }
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 MAX_STEPS = 100_000  # steps of one trajectory (the Duke notes run GD for 100,000)
 MAX_BATCH = 40_000  # rows of the batch axis in one run (starts x settings; a 200 x 200 basin map)
-MAX_RESTARTS = 256  # random restarts of one run
+# random restarts of one run: a particle cloud of the start given and 999 more (the page
+# animates 1,000 at >= 30 frames/s, bench/browser.py)
+MAX_RESTARTS = 999
 MAX_OPTIMIZERS = 8  # optimisers compared in one request
 MAX_GRID_POINTS = 500  # per axis of a contour grid (so at most 500 x 500 values)
 MAX_SWEEP_POINTS = 40_000  # settings in one hyperparameter sweep (a 200 x 200 heatmap)

@@ -46,7 +46,9 @@ class Preset:
     (``POST /api/sweeps`` over an n × n grid; metric ``loss``, ``steps`` or ``status``) or
     ``{"view": "basins", "n"}`` (``POST /api/basins`` over the figure's box). ``overlay``
     names what is drawn over the surface besides the paths: ``"state"`` (what each rule keeps,
-    ``POST /api/states``, animated with the path) and ``"field"`` (the field of −∇f)."""
+    ``POST /api/states``, animated with the path) and ``"field"`` (the field of −∇f). ``loss``
+    sets the loss plot: ``{"ewa": β}`` draws a minibatch loss's exponentially weighted average
+    and its bias-corrected form (004)."""
 
     id: str
     title: str
@@ -59,6 +61,7 @@ class Preset:
     differs: str | None = None
     show: dict[str, Any] | None = None
     overlay: tuple[str, ...] = ()
+    loss: dict[str, Any] | None = None
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -73,6 +76,7 @@ class Preset:
             "view": self.view,
             "show": self.show,
             "overlay": list(self.overlay),
+            "loss": self.loss,
         }
 
 
@@ -357,6 +361,31 @@ GLASGOW: tuple[Preset, ...] = (
         },
         view={"domain": [[-5.0, 5.0], [-5.0, 5.0]]},
     ),
+    Preset(
+        id="nightmare-momentum-cloud",
+        title="Nightmare: a cloud of 401 momentum runs",
+        lecture="glasgow",
+        section="3.8 Random restart",
+        description="The restarts of 3.9 taken to their end: momentum (δ = 0.2, α = 0.9) from "
+        "the centre and the 400 centres of a 20 × 20 grid over the notes' window, all moving "
+        "at once, each until its loss changes by at most 10⁻⁴. Each particle is coloured by its "
+        "loss; only a handful of starts find the global minimum near (−3.02, 0.11), and the "
+        "best run is drawn in full.",
+        try_this="Set 'restarts from' to N(centre, σ²) with σ = 1 and drag the start to another "
+        "corner: how many particles still reach the global minimum?",
+        differs="The notes draw 20 starts from N(0, 2²); here they are a grid, so every part of "
+        "the window is tried once. The velocity starts at rest (see the restarts figure).",
+        run={
+            "surface": "nightmare",
+            "start": [0.0, 0.0],
+            "max_steps": 1000,
+            "restarts": 400,
+            "restart_from": {"dist": "grid", "box": [[-5.0, 5.0], [-5.0, 5.0]]},
+            "stop": {"grad_tol": None, "loss_tol": 1e-4},
+            "optimizers": [{"id": "velocity-momentum", "params": {"lr": 0.2, "momentum": 0.9}}],
+        },
+        view={"domain": [[-5.0, 5.0], [-5.0, 5.0]]},
+    ),
 )
 
 DUKE: tuple[Preset, ...] = (
@@ -600,6 +629,30 @@ OSLO: tuple[Preset, ...] = (
             "stop": _NO_TOL,
             "optimizers": [{"id": "gd", "params": {"lr": 0.1}, "schedule": _OSLO_SCHEDULE}],
         },
+    ),
+    Preset(
+        id="oslo-ols-sgd-ewa",
+        title="Least squares: the noisy minibatch loss, smoothed",
+        lecture="oslo",
+        section="Code with a Number of Minibatches which varies",
+        description="The run of the previous figure, its loss plot showing what each step's "
+        "minibatch saw (faint) and the Duke notes' exponentially weighted average of it "
+        "(004, β = 0.9): from z₀ = 0 the plain average starts far too low, and dividing by "
+        "1 − β^t removes that bias from the first step.",
+        try_this="Set β to 0.99 in the loss plot: a smoother curve that lags further behind, "
+        "and a start bias that lasts ten times longer without the correction.",
+        differs=_OSLO_BLOCKS + " The Duke notes' momentum cells divide by 1 + β^t, a slip for "
+        "the 1 − β^t of their own EWA cell, used here.",
+        run={
+            "surface": _OLS,
+            "start": [0.0, 0.0],
+            "stochastic": _OSLO_SGD,
+            "epochs": 50,
+            "seed": 1,
+            "stop": _NO_TOL,
+            "optimizers": [{"id": "gd", "params": {"lr": 0.1}, "schedule": _OSLO_SCHEDULE}],
+        },
+        loss={"ewa": 0.9},
     ),
     Preset(
         id="oslo-momentum-forms",

@@ -74,6 +74,7 @@ export class Controls {
     $("#restarts").max = String(limits.max_restarts);
     whole("#restarts", "restarts", 0, () => limits.max_restarts, (d, n) => { d.restarts = n; }, true);
     whole("#seed", "seed", 0, () => 2 ** 31 - 1, (d, n) => { d.seed = n; });
+    this.cloudControls(commit);
     // (at most max_steps steps in all: epochs × steps per epoch)
     whole("#epochs", "epochs", 1, () => this.maxEpochs(), (d, n) => { d.epochs = n; }, true);
     $("#sampling").addEventListener("change", (e) => commit((d) => { d.samp = e.target.value; }));
@@ -102,6 +103,30 @@ export class Controls {
       });
     }
     $("#start-reset").addEventListener("click", () => commit((d) => { d.start = null; }));
+  }
+
+  // Where the restarts (the particle cloud) start: uniform or a grid over the view, or N(c, σ²)
+  // around the start (a preset's centre kept while the distribution stays normal).
+  cloudControls(commit) {
+    $("#cloud-dist").addEventListener("change", (e) => commit((d) => {
+      const dist = e.target.value;
+      const sigma = Number($("#cloud-sigma").value) > 0 ? Number($("#cloud-sigma").value) : 1;
+      d.rf = dist === "normal" ? { dist, sigma } : dist === "grid" ? { dist } : null;
+    }));
+    $("#cloud-sigma").addEventListener("change", (e) => {
+      const v = Number(e.target.value);
+      if (e.target.value.trim() === "" || !(v > 0) || !Number.isFinite(v)) {
+        return this.showError("restart_from.sigma", "enter a number > 0");
+      }
+      commit((d) => { d.rf = { ...(d.rf?.dist === "normal" ? d.rf : { dist: "normal" }), sigma: v }; });
+    });
+  }
+
+  renderCloud(state) {
+    const dist = state.rf?.dist ?? "uniform";
+    setSelect($("#cloud-dist"), dist);
+    $("#cloud-sigma-row").hidden = dist !== "normal";
+    if (dist === "normal") $("#cloud-sigma").value = state.rf.sigma;
   }
 
   maxEpochs() {
@@ -141,6 +166,7 @@ export class Controls {
     this.custom.render(state, custom ? bound : null);
     $("#steps").value = state.steps;
     $("#restarts").value = state.restarts;
+    this.renderCloud(state);
     $("#seed").value = state.seed;
     $("#stoch").hidden = !n;
     $("#noise").hidden = Boolean(n);

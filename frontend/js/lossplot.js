@@ -7,7 +7,10 @@
 // (simulated gradient noise leaves the loss exact, so it adds nothing here). The server records
 // the minibatch loss on the full loss's scale: on a loss summed over n samples (`sumOf` = n)
 // that is n times the batch's mean, and the figure says so.
-// With restarts the curve is the best row's (row 0 while streaming).
+// With restarts the curve is the best row's (row 0 while streaming), the others light under
+// it; a cloud of more than CLOUD_LINES_UP_TO rows by its 10th, 50th and 90th percentiles per
+// step instead (cloud.js). `ewa: β` adds a minibatch run's exponentially weighted average
+// loss and its bias-corrected form (ewa.js), the minibatch loss fainter under them.
 //
 // Like the surface figure, one Plotly figure draws the axes (and handles zoom and pan), drawn
 // again only when its ranges change; the curves are the app's own, in a PathLayer over it
@@ -16,7 +19,10 @@
 
 import { colour, dashArray, CONFIG as TOOLBAR } from "./palette.js";
 import { PathLayer, eventRange } from "./pathlayer.js";
+import { cloudBand, BAND } from "./cloud.js";
+import { ewa as average } from "./ewa.js";
 
+const CLOUD_LINES_UP_TO = 50;
 const CONFIG = { ...TOOLBAR, responsive: false };
 
 // f − f_min for each value (a gap at or below 0, a last bit under the minimum's own value, drawn
@@ -106,24 +112,25 @@ export class LossPlot {
   // epochSize: steps per epoch (a vertical line every epochSize steps), or 0. fmin: the
   // surface's minimum value, or null; log: a log axis where it can be; sumOf: n when the loss
   // is a sum over n samples, else 0.
-  draw(tracks, t, big = false, epochSize = 0, { fmin = null, log = true, sumOf = 0 } = {}) {
-    this.last = [tracks, t, big, epochSize, { fmin, log, sumOf }];
+  draw(tracks, t, big = false, epochSize = 0, { fmin = null, log = true, sumOf = 0, ewa = null } = {}) {
+    this.last = [tracks, t, big, epochSize, { fmin, log, sumOf, ewa }];
     this.size ??= { width: this.base.clientWidth, height: this.base.clientHeight };
     const batchName = sumOf ? `minibatch loss × n (n = ${sumOf.toLocaleString("en")})` : "minibatch loss";
     const gapped = Number.isFinite(fmin) && !tracks.some((tr) => tr.stochastic);
     if (gapped) tracks = asGaps(tracks, fmin);
     const positive = log && allPositive(tracks, t);
-    const { items, total } = curves(tracks, t, big, epochSize);
+    const { items, total } = curves(tracks, t, big, epochSize, ewa);
     const stoch = items.some((it) => it.meta.kind === "batch");
+    const smooth = stoch && ewa !== null;
     const yrange = niceRange(...bounds(items, positive), positive);
     const font = { size: big ? 20 : 13, family: "system-ui, sans-serif" };
     const keySize = big ? 16 : 11;
     const l = big ? 112 : 72;
     const lines = epochLines(epochSize, total);
-    const key = stoch ? keyLines([
-      "thick: full loss", `thin: ${batchName}`,
-      "squares: epoch mean", lines.note], this.size.width - l - 10, keySize) : [];
-    const margin = { l, r: 10, t: key.length ? key.length * keySize * 1.25 + 8 : 10, b: big ? 60 : 45 };
+    const key = stoch ? keyLines(keyParts(batchName, smooth ? ewa : null, lines.note), this.size.width - l - 10, keySize) : [];
+    // (a minibatch run's key sits under the plot's tools: the EWA and its β)
+    const top = stoch ? (big ? 44 : 36) + key.length * keySize * 1.25 : 10;
+    const margin = { l, r: 10, t: top, b: big ? 60 : 45 };
     const home = { x: [0, total], y: yrange };
     const shown = this.zoom ?? home;
     const what = gapped ? "f − f<sub>min</sub>" : "loss";
@@ -209,27 +216,30 @@ export class LossPlot {
 
 // The lines of every run: restarts thin and light under the best row; a minibatch run's
 // minibatch losses and epoch means. total: the longest run's last step.
-function curves(tracks, t, big, epochSize) {
+function curves(tracks, t, big, epochSize, beta) {
   const items = [];
   let total = 1;
   tracks.forEach((tr, i) => {
     const rows = tr.rows || [tr];
     const row = rows[tr.best ?? 0] || tr;
     const style = { color: colour(i), dash: dashArray(i) };
-    rows.forEach((other, r) => {
-      total = Math.max(total, other.loss.length - 1);
+    for (const other of rows) total = Math.max(total, other.loss.length - 1);
+    if (rows.length > CLOUD_LINES_UP_TO) items.push(...bandLines(tr, i, rows, t, big, style));
+    else rows.forEach((other, r) => {
       if (other === row) return;
       items.push({ kind: "line", key: `r${i}.${r}`, name: `${tr.label}, ${r ? `restart ${r}` : "start given"}`,
         meta: { kind: "restart", run: i }, xs: null, ys: other.loss,
         n: Math.min(other.loss.length, t + 1), ...style, width: big ? 1.6 : 1, opacity: 0.4 });
     });
     const n = Math.min(row.loss.length, t + 1);
+    const smoothed = beta !== null && tr.stochastic; // (the EWA's lines go over it, in its colour)
     items.push({ kind: "line", key: `l${i}`, name: tr.label, meta: { kind: "loss", run: i }, xs: null,
-      ys: row.loss, n, ...style, width: big ? 3.5 : 2 });
+      ys: row.loss, n, ...style, width: big ? 3.5 : 2, opacity: smoothed ? 0.4 : undefined });
     if (tr.stochastic && row.batchLoss && row.batchLoss.length) {
       items.push({ kind: "line", key: `m${i}`, name: `${tr.label} (minibatch)`, meta: { kind: "batch", run: i },
         xs: null, ys: row.batchLoss, n: Math.min(row.batchLoss.length, n), ...style, width: big ? 1.4 : 0.8,
-        opacity: 0.55 });
+        opacity: beta === null ? 0.55 : 0.25 });
+      if (beta !== null) items.push(...ewaLines(tr, i, row.batchLoss, beta, n, big));
       const epochs = epochMeans(row.batchLoss, epochSize, n);
       if (epochs.x.length) { // the usual training curve: the mean minibatch loss of each epoch
         items.push({ kind: "line", key: `e${i}`, name: `${tr.label} (epoch mean)`, meta: { kind: "epoch", run: i },
@@ -239,6 +249,42 @@ function curves(tracks, t, big, epochSize) {
     }
   });
   return { items, total };
+}
+
+// What a minibatch run's key says, in parts (keyLines wraps them): the lines, the EWA's where
+// it is drawn (`beta`), and which epoch ends are dashed.
+function keyParts(batchName, beta, epochNote) {
+  if (beta === null) return ["thick: full loss", `thin: ${batchName}`, "squares: epoch mean", epochNote];
+  return ["thick, faint: full loss", "squares: epoch mean", `thin: ${batchName}`,
+    `dashed: its EWA, β = ${beta}`, "dotted: ÷ (1 − β<sup>t</sup>), bias-corrected (the notes' 1 + β<sup>t</sup> is a slip)",
+    epochNote];
+}
+
+// A cloud's loss: the best row's curve over its particles' 10th, 50th and 90th percentiles.
+function bandLines(tr, i, rows, t, big, style) {
+  const curves = cloudBand(rows);
+  return curves.map((ys, q) => ({ kind: "line", key: `q${i}.${q}`,
+    name: `${tr.label}, particles' ${Math.round(BAND[q] * 100)}th percentile`,
+    meta: { kind: "band", run: i, quantile: BAND[q] }, xs: null, ys, n: Math.min(ys.length, t + 1),
+    ...style, dash: BAND[q] === 0.5 ? "4,3" : "", width: big ? 1.6 : 1, opacity: 0.45 }));
+}
+
+// A minibatch loss's EWA and bias-corrected EWA (ewa.js), kept while the series and β are.
+const averages = new WeakMap();
+function ewaLines(tr, i, batchLoss, beta, n, big) {
+  let c = averages.get(batchLoss);
+  if (!c || c.beta !== beta || c.len !== batchLoss.length) {
+    c = { beta, len: batchLoss.length, plain: average(batchLoss, beta), corrected: average(batchLoss, beta, true) };
+    averages.set(batchLoss, c);
+  }
+  const m = Math.min(batchLoss.length, n);
+  return [
+    { kind: "line", key: `a${i}`, name: `${tr.label} (EWA, β = ${beta})`, meta: { kind: "ewa", run: i, beta },
+      xs: null, ys: c.plain, n: m, color: colour(i), dash: "6,3", width: big ? 2.4 : 1.5 },
+    { kind: "line", key: `z${i}`, name: `${tr.label} (bias-corrected EWA, β = ${beta})`,
+      meta: { kind: "ewa-corrected", run: i, beta }, xs: null, ys: c.corrected, n: m, color: colour(i),
+      dash: "1.5,2.5", width: big ? 3 : 2 },
+  ];
 }
 
 // The smallest and largest value the lines show (positive ones only on a log axis).

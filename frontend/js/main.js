@@ -27,6 +27,7 @@ import { Views } from "./views.js";
 import { SweepView } from "./sweepview.js";
 import { BasinView } from "./basinview.js";
 import { Overlay } from "./overlay.js";
+import { EwaControl } from "./ewa.js";
 
 const $ = (sel) => document.querySelector(sel);
 const app = $("#app");
@@ -155,6 +156,8 @@ const plot = new SurfacePlot({ stage: $("#surface-stage"), base: $("#contour"), 
 });
 const loss = new LossPlot($("#lossbase"));
 const overlay = new Overlay({ host: $("#surface-legend"), limits: catalog.limits, onData: () => draw() });
+const ewaControl = new EwaControl($("#ewa-ctl"), { get: () => store.state.ewa,
+  set: (beta) => store.commit((d) => { d.ewa = beta; }, { history: "replace", ui: true }) });
 const lrBound = new LrBound();
 // What the step-size bound is read against: minibatches of a summed loss step n times shorter.
 const lrContext = (s) => ({ n: dataSize(), minibatch: dataSize() > 0 && batchOf(s) < dataSize(),
@@ -274,7 +277,8 @@ function describe(s, rows) {
   const span = (r) => (r ? `from ${r.map((v) => formatValue(v)).join(" to ")}` : "");
   const where = rng ? ` over x ${span(rng.x)}${rng.y ? `, y ${span(rng.y)}` : ""}` : "";
   const what = bound.dim === 1 ? "the curve of f" : `contours of f${bound.log_contours ? " (log scale)" : ""}`;
-  const runsText = rows.map((r, i) => `${i + 1}: ${r.label}, ${lineName(i)} line, ${statusText(r.summary, r.path.length - 1, !runs.done)}`);
+  const cloud = (r) => (r.rows?.length > 1 ? `, a cloud of ${r.rows.length} particles coloured by their loss (the best drawn in full)` : "");
+  const runsText = rows.map((r, i) => `${i + 1}: ${r.label}, ${lineName(i)} line${cloud(r)}, ${statusText(r.summary, r.path.length - 1, !runs.done)}`);
   setText($("#surface-desc"), `${bound.name}: ${what}${where}; known minima as stars, the start as a ring. `
     + `Paths: ${runsText.join("; ")}.`);
   const gapped = minValue(s) !== null && !rows.some((r) => r.stochastic);
@@ -289,7 +293,8 @@ function drawSecond() {
   const names = labelsOf(s);
   const tracks = runs.tracks.map((tr, i) => ({ ...tr, label: names[i] ?? "" }));
   const epochSize = runs.meta.epochSize || 0;
-  loss.draw(tracks, t, s.big, epochSize, { fmin: minValue(s), log: !s.lossLin, sumOf: runs.meta.sumOf || 0 });
+  ewaControl.show(s.ewa, tracks.some((tr) => tr.stochastic));
+  loss.draw(tracks, t, s.big, epochSize, { fmin: minValue(s), log: !s.lossLin, sumOf: runs.meta.sumOf || 0, ewa: s.ewa });
   if (showsData(s) && !$("#datapanel").hidden && sample && sample.id === s.surface) {
     drawData($("#datapanel"), plot.surface, sample, tracks, t, s.big, s.ring);
   }
@@ -341,7 +346,7 @@ function runBody(s) {
     })),
   };
   if (s.start && s.start.length === bound.dim) body.start = s.start;
-  if (s.restarts && s.rf) body.restart_from = { dist: "normal", center: s.rf.center, sigma: s.rf.sigma };
+  if (s.restarts) body.restart_from = restartFrom(s);
   body.stop = { grad_tol: s.gtol, grad_norm: s.gnorm, loss_tol: s.ltol };
   if (s.restarts) body.restarts = s.restarts;
   if (s.seed) body.seed = s.seed;
@@ -355,6 +360,13 @@ function runBody(s) {
     body.stochastic = { noise: s.noise };
   }
   return body;
+}
+
+// Where a cloud's particles start: around a point, or uniformly or on a grid over the view.
+function restartFrom(s) {
+  if (s.rf?.dist === "normal") return { dist: "normal", center: s.rf.center ?? undefined, sigma: s.rf.sigma };
+  const box = viewBox(s);
+  return { dist: s.rf?.dist === "grid" ? "grid" : "uniform", ...(box && box.length === bound.dim ? { box } : {}) };
 }
 
 // Changes made in one task go out as one run, at once (a microtask, not a frame later).
@@ -502,7 +514,8 @@ store.onChange((s, info) => {
   views.update(state);
   if (info.external || info.surface) refreshSurface();
   else if (info.view) refreshSurface({ rebind: false });
-  if (info.external || !(info.view || info.ui)) queueRun(Boolean(info.live));
+  const cloudMoved = info.view && state.restarts && state.rf?.dist !== "normal"; // (starts in the view)
+  if (info.external || cloudMoved || !(info.view || info.ui)) queueRun(Boolean(info.live));
   else draw();
 });
 

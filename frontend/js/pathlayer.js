@@ -12,6 +12,7 @@
 
 import { DRAW_ALL_UP_TO, thinIndices, prefix, scale } from "./thin.js";
 import { glyph } from "./glyphs.js";
+import { CloudCanvas } from "./cloud.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const round = (v) => Math.round(v * 100) / 100;
@@ -90,10 +91,11 @@ export class PathLayer {
   // drawing order, are lines {kind: "line", key, xs (null: the step number), ys, n (the first n
   // points), color, width, dash, opacity, dots: {symbol, size} | null, labels: [text] | null}
   // and markers {kind: "marker", key, x, y, symbol, size, color, stroke, strokeWidth, opacity,
-  // grab}, vertical rules {kind: "rule", key, x, color, width, dash} and shapes {kind:
-  // "shape", key, d: (px, py, box) => path commands in pixels, fill, color, width, dash, opacity,
-  // cache (d is asked again only when this or the box and ranges change)}. Any item may carry
-  // `name` and `meta` (reported by state()).
+  // grab}, vertical rules {kind: "rule", key, x, color, width, dash}, shapes {kind: "shape",
+  // key, d: (px, py, box) => path commands in pixels, fill, color, width, dash, opacity, cache
+  // (d is asked again only when this or the box and ranges change)} and at most one particle
+  // cloud {kind: "cloud", ...} (cloud.js: a canvas over the SVG). Any item may carry `name`
+  // and `meta` (reported by state()).
   draw(frame) {
     this.frame = frame;
     const { width, height, box } = frame;
@@ -117,8 +119,10 @@ export class PathLayer {
       if (item.kind === "line") drawn.push(this.line(item, px, py, frame));
       else if (item.kind === "marker") drawn.push(this.marker(item, px(item.x), py(item.y), box));
       else if (item.kind === "shape") drawn.push(this.shape(item, px, py, frame));
+      else if (item.kind === "cloud") drawn.push((this.cloud ??= new CloudCanvas(this.svg)).draw(item, px, py, frame));
       else drawn.push(this.rule(item, px(item.x), box));
     }
+    if (this.cloud?.drawnAny && !frame.items.some((item) => item.kind === "cloud")) this.cloud.clear();
     for (const [key, node] of this.nodes) {
       if (!seen.has(key)) {
         for (const el of node.els) el?.remove();
@@ -129,6 +133,7 @@ export class PathLayer {
     const before = { under: null, over: null };
     for (let k = frame.items.length - 1; k >= 0; k--) {
       const node = this.nodes.get(`${frame.items[k].kind}:${frame.items[k].key}`);
+      if (!node) continue; // (a cloud: its canvas)
       for (const el of node.els.filter(Boolean).reverse()) {
         const slot = el.parentNode === this.under ? "under" : "over";
         if (el.nextSibling !== before[slot]) el.parentNode.insertBefore(el, before[slot]);
@@ -371,6 +376,7 @@ export class PathLayer {
     const copy = this.svg.cloneNode(true);
     copy.setAttribute("xmlns", NS);
     copy.setAttribute("font-family", "system-ui, sans-serif");
+    this.cloud?.embed(copy, this.frame.width, this.frame.height);
     return new XMLSerializer().serializeToString(copy);
   }
 }

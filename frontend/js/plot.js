@@ -20,6 +20,8 @@ import { renderLegend, drawLegend, loadSvg } from "./legend.js";
 const EPS = 1e-3; // the log scale's offset, as contours.py's LOG_EPS
 const LEVELS = 28; // contour heights between the lowest and highest value, as contours.py's
 const MARKERS_UP_TO = 300; // a dot per step on shorter paths
+// Restarts are a particle cloud (cloud.js); up to this many rows, each path is drawn light too.
+const TRAILS_UP_TO = 50;
 const WIDE = 440; // px: a figure narrower has no legend (the status table under it is one)
 // A second click this soon after a first is a double-click (Plotly's, which resets the view).
 const DOUBLE_CLICK_MS = 300;
@@ -278,6 +280,8 @@ export class SurfacePlot {
     const items = this.surface.minima.map((m, k) => ({ kind: "marker", key: `min${k}`,
       name: "minimum", x: m[0], y: one ? interp(this.grid, m[0]) : m[1], ...STAR }));
     items.push(...(extra.under?.() ?? [])); // a field under the paths
+    const cloud = this.cloudItem(tracks, t, big);
+    if (cloud) items.push(cloud);
     tracks.forEach((tr, i) => items.push(...this.trackItems(tr, i, t, big)));
     items.push(...(extra.over?.(t) ?? [])); // what each rule keeps, at its current point
     if (extra.inspect) {
@@ -296,13 +300,28 @@ export class SurfacePlot {
     this.paintLegend(tracks);
   }
 
-  // A run's lines and markers: restarts first (thin, light), the best row last, on top.
+  // Every run with restarts as one particle cloud (cloud.js): a dot per row at step t.
+  cloudItem(tracks, t, big) {
+    const one = this.surface.dim === 1;
+    const sets = [];
+    tracks.forEach((tr, i) => {
+      const rows = tr.rows || [tr];
+      if (rows.length < 2) return;
+      sets.push({ run: i, color: colour(i), best: tr.best ?? 0,
+        rows: rows.map((row, r) => ({ ...this.seriesOf(row, one), loss: row.loss, row: r })) });
+    });
+    return sets.length ? { kind: "cloud", key: "cloud", name: "particles", t, big, sets } : null;
+  }
+
+  // A run's lines and markers: restarts first (thin, light; only their particles when there
+  // are many), the best row last, on top.
   trackItems(tr, i, t, big) {
     const one = this.surface.dim === 1;
     const rows = tr.rows || [tr];
     const best = tr.best ?? 0;
     const many = rows.length > 1;
-    const order = rows.map((_, r) => r).filter((r) => r !== best);
+    const trails = rows.length <= TRAILS_UP_TO;
+    const order = trails ? rows.map((_, r) => r).filter((r) => r !== best) : [];
     if (rows[best]) order.push(best);
     const items = [];
     for (const r of order) {
@@ -319,7 +338,7 @@ export class SurfacePlot {
         dots: dots ? { symbol: symbol(i), size: one ? (big ? 10 : 8) : big ? 5 : 3.5 } : null,
         labels: emph && one ? numbers(xs.slice(0, n), this.shown.x) : null, labelSize: big ? 16 : 11,
       });
-      if (!n) continue;
+      if (!n || (many && !emph)) continue; // (a restart's current point: its particle)
       items.push({ kind: "marker", key: `c${i}.${r}`, x: xs[n - 1], y: ys[n - 1], symbol: symbol(i),
         size: emph ? (big ? 16 : 12) : big ? 9 : 7, color: colour(i), stroke: "#fff",
         strokeWidth: emph ? 2 : 1, opacity: emph ? 1 : 0.7 });

@@ -34,13 +34,15 @@ export function toState(preset, base) {
     ...(o.start ? { start: [...o.start] } : {}),
   }));
   const rf = run.restart_from;
-  s.rf = rf && rf.dist === "normal" ? { center: [...rf.center], sigma: rf.sigma } : null;
+  s.rf = rf?.dist === "normal" ? { dist: "normal", ...(rf.center ? { center: [...rf.center] } : {}), sigma: rf.sigma ?? 1 }
+    : rf?.dist === "grid" ? { dist: "grid" } : null;
   const view = preset.view || {};
   const d = view.domain;
   s.view = d ? (d.length === 1 ? [...d[0]] : [...d[0], ...d[1]]) : null;
   s.levels = Array.isArray(view.levels) && view.levels.length ? [...view.levels] : null;
   Object.assign(s, showState(preset.show));
   s.over = OVERLAYS.filter((o) => (preset.overlay ?? []).includes(o));
+  s.ewa = Number.isFinite(preset.loss?.ewa) ? preset.loss.ewa : null; // the loss plot's EWA
   s.lecture = base.lecture ? preset.id : null; // in lecture mode, a preset is a step of it
   return s;
 }

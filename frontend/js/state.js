@@ -12,8 +12,10 @@
 // Optimiser and surface params hold only what differs from the defaults.
 // An optimiser may start from a point of its own (run body `optimizers[i].start`, overriding
 // `start` for that path): opt=gd(lr:0.01)@-30,25 (after any ~schedule).
-// Random restarts drawn around a point (run body `restart_from`, normal):
-// rfrom=normal(center:-3/-0.5,sigma:0.5); absent: uniform over the surface's domain.
+// Random restarts, drawn as a particle cloud, around a point (run body `restart_from`, normal):
+// rfrom=normal(center:-3/-0.5,sigma:0.5) (no center: around the start); on a grid over the view
+// (the view's box, else the surface's domain): rfrom=grid; absent: uniform over that box.
+// ewa=0.9: the loss plot's EWA of a minibatch loss, with β (absent: off; ewa.js).
 // levels=0.1,1,2,4: the contours drawn at exactly these heights (a preset's `view.levels`).
 // panel=0: the controls' drawer folded away (the figures take the width).
 // loss=linear: the loss plot on a linear axis (default log where every value shown is positive).
@@ -69,7 +71,8 @@ export function defaultState() {
     gnorm: "l2", // in this norm
     ltol: null, // stop when the loss changes by less (null: never)
     ring: 0, // the optimiser whose minibatch the data panel rings
-    rf: null, // random restarts around {center, sigma} (null: uniform over the domain)
+    rf: null, // restarts from {dist: "normal", center?, sigma} or {dist: "grid"} (null: uniform)
+    ewa: null, // β of the loss plot's EWA (null: not shown)
     levels: null, // contour heights to draw (null: chosen by the figure)
     lecture: null, // the preset lecture mode shows (null: not in lecture mode)
     show: null, // the view open beside the surface: "sweep", "basins" or null
@@ -152,7 +155,11 @@ export function toHash(s) {
     const at = o.start ? "@" + o.start.map(num).join(",") : "";
     parts.push(`opt=${fmtCall(o.id, o.p)}${o.s ? "~" + fmtCall(o.s.id, o.s.p) : ""}${at}`);
   }
-  if (s.rf) parts.push(`rfrom=${fmtCall("normal", s.rf)}`);
+  if (s.rf) {
+    const { dist, ...p } = s.rf;
+    parts.push(`rfrom=${fmtCall(dist, p)}`);
+  }
+  if (s.ewa !== null) parts.push(`ewa=${num(s.ewa)}`);
   if (s.ring) parts.push(`ring=${s.ring}`);
   if (s.view) parts.push(`view=${s.view.map(num).join(",")}`);
   if (s.levels) parts.push(`levels=${s.levels.map(num).join(",")}`);
@@ -213,7 +220,10 @@ export function fromHash(hash) {
     else if (key === "basins") s.bs = parseSettings(val);
     else if (key === "rfrom") {
       const call = parseCall(val);
-      if (call && call.id === "normal") s.rf = call.p;
+      if (call && call.id === "normal") s.rf = { dist: "normal", ...call.p };
+      else if (call && call.id === "grid") s.rf = { dist: "grid" };
+    } else if (key === "ewa" && val !== "" && Number(val) >= 0 && Number(val) <= 0.999) {
+      s.ewa = Number(val);
     } else if (key === "opt") {
       const [call_, at] = val.split("@");
       const [o, sch] = call_.split("~");
@@ -350,10 +360,11 @@ export function sanitise(s, catalog) {
     if (out.view && out.view.length !== 2 * surf.dim) out.view = null;
     for (const o of out.opts) if (o.start && o.start.length !== surf.dim) delete o.start;
     const c = out.rf && out.rf.center;
-    if (out.rf && !(Array.isArray(c) ? c.length === surf.dim : surf.dim === 1 && Number.isFinite(c))) out.rf = null;
+    if (c !== undefined && c !== null && !(Array.isArray(c) ? c.length === surf.dim : surf.dim === 1 && Number.isFinite(c))) out.rf = null;
   }
   if (out.rf && Number.isFinite(out.rf.center)) out.rf.center = [out.rf.center]; // (one number: 1-D)
-  if (out.rf && !(out.rf.sigma > 0)) out.rf = null;
+  if (out.rf?.dist === "normal" && !(out.rf.sigma > 0)) out.rf = null;
+  if (out.rf?.dist === "grid") out.rf = { dist: "grid" };
   // a figure's contour heights: ascending and distinct, a bounded number of contour traces
   if (out.levels) out.levels = [...new Set(out.levels)].sort((a, b) => a - b).slice(0, MAX_LEVELS);
   if (out.levels && !out.levels.length) out.levels = null;

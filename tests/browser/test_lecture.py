@@ -279,7 +279,7 @@ def test_per_path_starts_and_restart_spread_reach_the_run(page: Any, server_url:
     page.wait_for_function("() => window.descentlab?.store.state.opts.length === 2")
     state = page.evaluate("window.descentlab.store.state")
     assert [o["start"] for o in state["opts"]] == [[-1.5, 2], [1.5, -0.5]]
-    assert state["rf"] == {"center": [-1, 1], "sigma": 0.5}
+    assert state["rf"] == {"dist": "normal", "center": [-1, 1], "sigma": 0.5}
 
 
 def max_steps(server_url: str) -> int:

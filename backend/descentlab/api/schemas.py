@@ -96,12 +96,21 @@ class OptimizerRef(Model):
     )
 
 
-class RestartFrom(Model):
-    """Where random restarts start: uniformly over the surface's domain, or N(center, σ²)."""
+Side = Annotated[list[Number], Field(min_length=2, max_length=2)]
 
-    dist: Literal["uniform", "normal"] = "uniform"
+
+class RestartFrom(Model):
+    """Where random restarts (a particle cloud) start: uniformly over a box (else the surface's
+    domain), the centres of a grid's cells over it (⌈√restarts⌉ columns, filled row by row
+    from the lowest), or N(center, σ²)."""
+
+    dist: Literal["uniform", "normal", "grid"] = "uniform"
     center: Point | None = Field(default=None, description="normal: the mean (else `start`)")
     sigma: float = Field(default=1.0, gt=0, le=limits.MAX_BOUND, description="normal: σ")
+    box: Annotated[list[Side], Field(min_length=1, max_length=2)] | None = Field(
+        default=None,
+        description="uniform, grid: [[xmin, xmax], [ymin, ymax]] (else the surface's domain)",
+    )
 
 
 class StopRule(Model):

@@ -65,18 +65,21 @@ class Stochastic:
 
 
 SAMPLINGS = ("shuffle", "replacement")
-RESTART_DISTS = ("uniform", "normal")
+RESTART_DISTS = ("uniform", "normal", "grid")
 
 
 @dataclass(frozen=True)
 class RestartFrom:
-    """Where random restarts start: ``uniform`` over the surface's domain, or ``normal``,
-    N(center, σ²) in each coordinate (the notes' restarts; ``center`` defaults to the run's
-    start)."""
+    """Where random restarts (a particle cloud) start: ``uniform`` over ``box`` (else the
+    surface's domain); ``grid``, the centres of a grid's cells over the same box, ⌈√R⌉
+    columns of R restarts, filled row by row from the lowest (so the last row may be short);
+    or ``normal``, N(center, σ²) in each coordinate (the notes' restarts; ``center`` defaults
+    to the run's start)."""
 
     dist: str = "uniform"
     center: tuple[float, ...] | None = None
     sigma: float = 1.0
+    box: tuple[tuple[float, float], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -279,14 +282,15 @@ def _restart_from(given: Any) -> RestartFrom:
     if given is None:
         return RestartFrom()
     if isinstance(given, dict):
-        unknown = sorted(set(given) - {"dist", "center", "sigma"})
+        unknown = sorted(set(given) - {"dist", "center", "sigma", "box"})
         if unknown:
             raise DescentLabError(f"restart_from.{unknown[0]}", "unknown field")
-        center = given.get("center")
+        center, box = given.get("center"), given.get("box")
         given = RestartFrom(
             given.get("dist", "uniform"),
             None if center is None else tuple(center),
             given.get("sigma", 1.0),
+            None if box is None else _box(box),
         )
     if not isinstance(given, RestartFrom):
         raise DescentLabError("restart_from", "must be an object")
@@ -300,13 +304,48 @@ def _restart_from(given: Any) -> RestartFrom:
     return given
 
 
+def _box(given: Any) -> tuple[tuple[float, float], ...]:
+    """A box [[lo, hi], …] as given in a request: each side finite, lo < hi, within
+    ``limits.MAX_BOUND``; its dimension is checked against the surface's later."""
+    try:
+        box = np.array(given, dtype=float)
+    except (TypeError, ValueError):
+        raise DescentLabError("restart_from.box", "must be [[lo, hi], …] numbers") from None
+    if box.ndim != 2 or box.shape[1] != 2 or not 1 <= box.shape[0] <= 2:
+        raise DescentLabError("restart_from.box", "must be [[lo, hi]] or [[lo, hi], [lo, hi]]")
+    if not (np.isfinite(box).all() and (np.abs(box) <= limits.MAX_BOUND).all()):
+        raise DescentLabError("restart_from.box", f"must be finite, |v| <= {limits.MAX_BOUND:g}")
+    if not (box[:, 0] < box[:, 1]).all():
+        raise DescentLabError("restart_from.box", "each side must have lo < hi")
+    return tuple((float(lo), float(hi)) for lo, hi in box)
+
+
+def grid_points(box: np.ndarray, count: int) -> np.ndarray:
+    """``count`` points at the centres of a grid's cells over ``box`` (D, 2): ⌈√count⌉
+    columns (one row of ``count`` on a line), rows filled from the lowest y, x varying fastest;
+    the last row may be short."""
+    dim = box.shape[0]
+    cols = count if dim == 1 else math.ceil(math.sqrt(count))
+    rows = math.ceil(count / cols)
+    k = np.arange(count)
+    cells = np.stack([k % cols, k // cols], axis=1)[:, :dim] + 0.5
+    sides = np.array([cols, rows][:dim], dtype=float)
+    return box[:, 0] + cells / sides * (box[:, 1] - box[:, 0])
+
+
 def _restart_points(
     problem: Problem, first: np.ndarray, restarts: int, seed: int, where: RestartFrom
 ) -> np.ndarray:
     rng = np.random.default_rng([seed, 0xC0FFEE])
-    if where.dist == "uniform":
-        lo, hi = problem.domain[:, 0], problem.domain[:, 1]
-        return rng.uniform(lo, hi, size=(restarts, problem.dim))
+    if where.dist in ("uniform", "grid"):
+        box = problem.domain if where.box is None else np.array(where.box, dtype=float)
+        if box.shape != (problem.dim, 2):
+            raise DescentLabError(
+                "restart_from.box", f"must have {problem.dim} side(s) for {problem.id!r}"
+            )
+        if where.dist == "grid":
+            return grid_points(box, restarts)
+        return rng.uniform(box[:, 0], box[:, 1], size=(restarts, problem.dim))
     center = first[0] if where.center is None else np.asarray(where.center, dtype=float)
     if center.shape != (problem.dim,) or not np.isfinite(center).all():
         raise DescentLabError(
