@@ -14,6 +14,7 @@ import { LectureMode } from "./lecture.js";
 import { exportRuns, exportPNG } from "./export.js";
 import { VideoExport } from "./video.js";
 import { Share } from "./share.js";
+import { MenuButton } from "./menu.js";
 import { renderSummary, statusText } from "./summary.js";
 import { setSelect, formatValue } from "./slider.js";
 import { runLabels } from "./labels.js";
@@ -609,6 +610,7 @@ const video = new VideoExport($("#video"), {
   request: () => (runs.length ? { run: runBody(store.state), view: viewBox(store.state) } : null),
 });
 $("#export-video").addEventListener("click", () => video.open());
+new MenuButton($("#export"), $("#export-menu"));
 // The page's URL now, as itself or as an embed (the figure alone).
 function pageLink(embed) {
   const url = new URL(location.href);

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from uiutil import FAST, open_app, wait_done
+from uiutil import FAST, export, open_app, wait_done
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ def test_video_of_the_runs_downloads_with_progress(page: Any, artifacts: Path) -
 
     open_app(page, f"surface=himmelblau&opt=gd(lr:0.01)&steps=60&{FAST}")
     wait_done(page)
-    page.click("#export-video")
+    export(page, "video")
     dialog = page.get_by_role("dialog", name="Video of the runs")
     assert dialog.is_visible()
     dialog.get_by_label("format").select_option("gif")
@@ -46,7 +46,7 @@ def test_video_of_the_runs_downloads_with_progress(page: Any, artifacts: Path) -
 def test_a_refused_video_names_the_field(page: Any) -> None:
     open_app(page, f"surface=himmelblau&opt=gd(lr:0.01)&steps=60&{FAST}")
     wait_done(page)
-    page.click("#export-video")
+    export(page, "video")
     dialog = page.get_by_role("dialog", name="Video of the runs")
     # past the server's limit (the field's max is the limit: typed past it, the server says so)
     dialog.get_by_label("seconds").evaluate("el => { el.max = 1e6; el.value = 1000; }")
