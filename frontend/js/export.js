@@ -1,7 +1,8 @@
 // Downloads: the current runs as CSV or JSON (recomputed by POST /api/runs, which reports
-// every field the stream leaves out), and the figure as PNG.
+// every field the stream leaves out), the figure as PNG, the whole view as SVG.
 
 import { postRaw } from "./api.js";
+import { viewSvg } from "./svgexport.js";
 
 function save(blob, filename) {
   const a = document.createElement("a");
@@ -52,4 +53,10 @@ export function exportFigurePNG(el, name) {
     await img.decode();
     ctx.drawImage(img, 0, 0, ctx.canvas.width, ctx.canvas.height);
   }, name);
+}
+
+// The view (figures: svgexport.js's, side by side; heading: {title, formula}) as an SVG file.
+export async function exportSVG(figures, heading, surfaceId) {
+  const markup = await viewSvg(figures, heading);
+  save(new Blob([markup], { type: "image/svg+xml" }), `descentlab-${surfaceId}.svg`);
 }
