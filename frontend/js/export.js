@@ -1,5 +1,6 @@
 // Downloads: the current runs as CSV or JSON (recomputed by POST /api/runs, which reports
-// every field the stream leaves out), the figure as PNG, the whole view as SVG.
+// every field the stream leaves out), the figure as PNG, the whole view as SVG, and as one HTML
+// file that opens offline (made by POST /api/exports/html from the same run body).
 
 import { postRaw } from "./api.js";
 import { viewSvg } from "./svgexport.js";
@@ -17,12 +18,19 @@ function save(blob, filename) {
 // Text the page made (a view's CSV) as a download.
 export const saveText = (text, filename, type) => save(new Blob([text], { type }), filename);
 
+const stamped = (surface, format) =>
+  `descentlab-${surface.id ?? "custom"}-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}.${format}`;
+
 export async function exportRuns(body, format) {
   const path = format === "csv" ? "/api/runs?format=csv" : "/api/runs";
   const resp = await postRaw(path, body);
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
-  const name = `descentlab-${body.surface.id ?? "custom"}-${stamp}.${format}`;
-  save(await resp.blob(), name);
+  save(await resp.blob(), stamped(body.surface, format));
+}
+
+// view: [[xmin, xmax], [ymin, ymax]] or null (the surface's domain); title: the file's heading.
+export async function exportHTML(body, view, title) {
+  const resp = await postRaw("/api/exports/html", { run: body, view, title, loss: true });
+  save(await resp.blob(), stamped(body.surface, "html"));
 }
 
 // The figure in `el` as the screen shows it: paint(ctx, origin, scale) draws it onto a canvas

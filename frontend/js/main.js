@@ -11,7 +11,7 @@ import { Frames } from "./frames.js";
 import { Player, SPEEDS } from "./player.js";
 import { renderPresets, toState, lectureOrder } from "./presets.js";
 import { LectureMode } from "./lecture.js";
-import { exportRuns, exportPNG, exportSVG } from "./export.js";
+import { exportRuns, exportPNG, exportSVG, exportHTML } from "./export.js";
 import { VideoExport } from "./video.js";
 import { Share } from "./share.js";
 import { MenuButton } from "./menu.js";
@@ -636,6 +636,8 @@ const viewFigures = () => [
 ];
 $("#export-svg").addEventListener("click", () => guarded(() =>
   exportSVG(viewFigures(), heading(), store.state.surface)));
+$("#export-html").addEventListener("click", () => guarded(() =>
+  exportHTML(runBody(store.state), viewBox(store.state), bound.name)));
 $("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") inspector.close(); });
 
 // The views beside the surface (a sweep heatmap, a basin map), each from the page's runs.

@@ -126,3 +126,58 @@ def test_svg_export_is_the_view_as_on_screen(
         assert n_s > 30 and n_e == pytest.approx(n_s, rel=0.35), (screen, exported)
         assert abs(x_s - x_e) < 2 and abs(y_s - y_e) < 2, (screen, exported)
     assert page.console.errors == []
+
+
+# What Plotly drew in an exported page: each line's stroke colour and how many points it has.
+DRAWN_LINES = """() => [...document.querySelectorAll('.scatterlayer path.js-line')]
+  .map((p) => ({ stroke: getComputedStyle(p).stroke,
+    points: (p.getAttribute('d').match(/[ML]/g) || []).length }))"""
+# Each trace's markers drawn (a dot per step on a short path).
+MARKERS = """() => [...document.querySelectorAll('.scatterlayer .trace')]
+  .map((t) => t.querySelectorAll('.points path.point').length)"""
+
+
+def test_html_export_opens_offline_and_draws_the_paths(
+    page: Any, browser: Any, tmp_path: Path
+) -> None:
+    open_app(page, f"surface=himmelblau&opt=gd(lr:0.01)&opt=adam(lr:0.05)&steps=80&{FAST}")
+    with page.expect_download() as info:
+        export(page, "html")
+    out = tmp_path / "view.html"
+    info.value.save_as(out)
+    steps = page.evaluate("() => window.descentlab.runs.tracks.map((t) => t.path.length)")
+    html = out.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]*src=[\"']?(https?:)?//", html)
+    assert "Himmelblau" in html
+    ctx = browser.new_context(viewport={"width": 1400, "height": 800})
+    asked: list[str] = []
+
+    def offline(route: Any) -> None:
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:  # nothing from the network
+            asked.append(route.request.url)
+            route.abort()
+
+    try:
+        ctx.route("**/*", offline)
+        pg = ctx.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(out.as_uri())
+        pg.wait_for_function(
+            "() => document.querySelectorAll('.scatterlayer path.js-line').length >= 4"
+        )
+        lines = pg.evaluate(DRAWN_LINES)
+        assert asked == [] and errors == []
+        blue, orange = "rgb(0, 114, 178)", "rgb(213, 94, 0)"  # the runs' colours
+        for colour in (blue, orange):  # each run: its path and its loss curve (simplified)
+            drawn = [ln["points"] for ln in lines if ln["stroke"] == colour]
+            assert len(drawn) == 2 and min(drawn) >= 5, lines
+        markers = pg.evaluate(MARKERS)
+        for n in steps:  # a dot on every step of both paths
+            assert n > 20 and n in markers, (steps, markers)
+        pg.screenshot(path=str(tmp_path / "view.png"))
+    finally:
+        ctx.close()
+    assert page.console.errors == []

@@ -224,11 +224,9 @@ def run_body(body: dict[str, Any]) -> tuple[Trajectory, ...]:
 
 
 def run_model(model: RunBody) -> tuple[Trajectory, ...]:
-    from .. import engine
     from ..api import service
 
-    _, specs = service.prepare_runs(model)
-    return tuple(engine.run(spec) for spec in specs)
+    return service.run_model(model)
 
 
 def _title(trajectories: tuple[Trajectory, ...]) -> str:
