@@ -74,7 +74,7 @@ def test_the_view_as_html(client: TestClient) -> None:
     losses = [t for t in fig["data"] if t.get("yaxis") == "y2" and drawn(t)]
     assert [t["legendgroup"] for t in paths] == ["run0", "run1"]
     assert [t["legendgroup"] for t in losses] == ["run0", "run1"]
-    legend = [t["name"] for t in fig["data"] if t.get("showlegend") is not False]
+    legend = [t.get("name") for t in fig["data"] if t.get("showlegend") is not False]
     assert {"gd", "momentum", "minimum"} <= set(legend)
     # the paths are the runs' own points (their starts and ends)
     runs = client.post("/api/runs", json=BODY).json()["runs"]
@@ -85,6 +85,20 @@ def test_the_view_as_html(client: TestClient) -> None:
         assert [x[-1], y[-1]] == pytest.approx(run["path"][-1])
     assert layout["yaxis2"]["type"] == "log"  # f − f_min: the minimum is known
     assert np.nanmin(values(losses[1]["y"])) > 0
+
+
+def test_the_runs_named_as_the_page_names_them(client: TestClient) -> None:
+    labels = ["Gradient descent lr=0.001", "Momentum lr=0.001"]
+    body = {"run": {**BODY, "restarts": 1}, "labels": labels}
+    fig = figure_of(client.post("/api/exports/html", json=body).text)
+    legend = [t.get("name") for t in fig["data"] if t.get("showlegend") is not False]
+    assert set(labels) <= set(legend) and "gd" not in legend
+    names = {t.get("name") for t in fig["data"]}
+    assert "Momentum lr=0.001, restart 1" in names or "Momentum lr=0.001, start given" in names
+    hover = [t.get("hovertemplate", "") for t in fig["data"] if t.get("yaxis") == "y2"]
+    assert any(h.startswith("Gradient descent lr=0.001") for h in hover)
+    too_many = {"run": BODY, "labels": ["x"] * 9}
+    assert client.post("/api/exports/html", json=too_many).status_code == 422
 
 
 def test_refusals_name_the_field(client: TestClient) -> None:

@@ -119,11 +119,11 @@ def rows(trajectories: tuple[Trajectory, ...]) -> list[Row]:
         for b, key in enumerate(keys[i]):
             run = runs[i, key]
             best = keys[i].count(key) == 1 or b == t.best
-            out.append(Row(t, b, _row_name(labels[run], b, best), run, best))
+            out.append(Row(t, b, row_name(labels[run], b, best), run, best))
     return out
 
 
-def _row_name(label: str, b: int, best: bool) -> str:
+def row_name(label: str, b: int, best: bool) -> str:
     return label if best else f"{label}, " + (f"restart {b}" if b else "start given")
 
 

@@ -10,6 +10,7 @@ plotly package: the file opens offline, from disk, and fetches nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from .animation.scene import Scene
+    from .figures import Row
 
 SIZE = (1280, 720)  # the figure's pixels in the file (the layout is the still's, scaled to it)
 
@@ -34,10 +36,12 @@ def view_figure(
     title: str | None = None,
     view: Sequence[Sequence[float]] | None = None,
     loss: bool = True,
+    labels: Sequence[str] | None = None,
 ) -> go.Figure:
     """The figure of ``source`` (a preset id, a run body as ``POST /api/runs`` takes it, or
     Trajectory objects) over ``view`` (else a preset's own, else the surface's domain), with
-    the loss plot beside unless ``loss`` is false."""
+    the loss plot beside unless ``loss`` is false; ``labels`` name the runs in order (as the
+    page names them), else figures.py names them."""
     from .animation import resolve, view_box
     from .animation import scene as scenes
 
@@ -46,6 +50,7 @@ def view_figure(
     domain = view_box(view if view is not None else default_view, problem.dim)
     built = scenes.build(trajectories, SIZE, title or default_title, loss, domain)
     fig = built.figure
+    built.rows = _renamed(fig, built.rows, labels or [])
     box = problem.domain if domain is None else np.asarray(domain, dtype=float)
     heights = np.array(built.surface.y_range) if problem.dim == 1 else box[-1]
     px = scale(*box[0]), scale(*heights)
@@ -55,6 +60,19 @@ def view_figure(
     if built.loss is not None:
         fig.add_traces(_loss_traces(built))
     return fig
+
+
+def _renamed(fig: go.Figure, rows: list[Row], labels: Sequence[str]) -> list[Row]:
+    """``rows`` with run i named ``labels[i]`` (its restarts after it), and the figure's legend
+    entries renamed alike."""
+    out = []
+    for row in rows:
+        if row.run < len(labels):
+            row = dataclasses.replace(row, name=figures.row_name(labels[row.run], row.b, row.best))
+        out.append(row)
+    names = {old.name: new.name for old, new in zip(rows, out, strict=True)}
+    fig.for_each_trace(lambda t: t.update(name=names.get(t.name, t.name)))
+    return out
 
 
 def _loss_traces(built: Scene) -> list[dict[str, Any]]:
@@ -93,9 +111,11 @@ def view_html(
     title: str | None = None,
     view: Sequence[Sequence[float]] | None = None,
     loss: bool = True,
+    labels: Sequence[str] | None = None,
 ) -> Path:
     """Write the view of ``source`` (see :func:`view_figure`) as a standalone HTML file that
     opens offline; returns its path."""
     out = Path(path)
-    out.write_text(to_html(view_figure(source, title=title, view=view, loss=loss)), "utf-8")
+    fig = view_figure(source, title=title, view=view, loss=loss, labels=labels)
+    out.write_text(to_html(fig), "utf-8")
     return out

@@ -27,9 +27,10 @@ export async function exportRuns(body, format) {
   save(await resp.blob(), stamped(body.surface, format));
 }
 
-// view: [[xmin, xmax], [ymin, ymax]] or null (the surface's domain); title: the file's heading.
-export async function exportHTML(body, view, title) {
-  const resp = await postRaw("/api/exports/html", { run: body, view, title, loss: true });
+// view: [[xmin, xmax], [ymin, ymax]] or null (the surface's domain); title: the file's heading;
+// labels: each optimiser's name in the legend, as the page names them.
+export async function exportHTML(body, { view, title, labels }) {
+  const resp = await postRaw("/api/exports/html", { run: body, view, title, labels, loss: true });
   save(await resp.blob(), stamped(body.surface, "html"));
 }
 

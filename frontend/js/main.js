@@ -637,7 +637,8 @@ const viewFigures = () => [
 $("#export-svg").addEventListener("click", () => guarded(() =>
   exportSVG(viewFigures(), heading(), store.state.surface)));
 $("#export-html").addEventListener("click", () => guarded(() =>
-  exportHTML(runBody(store.state), viewBox(store.state), bound.name)));
+  exportHTML(runBody(store.state), { view: viewBox(store.state), title: bound.name,
+    labels: runLabels(store.state.opts, catalog) })));
 $("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") inspector.close(); });
 
 // The views beside the surface (a sweep heatmap, a basin map), each from the page's runs.

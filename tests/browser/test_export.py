@@ -148,7 +148,7 @@ def test_html_export_opens_offline_and_draws_the_paths(
     steps = page.evaluate("() => window.descentlab.runs.tracks.map((t) => t.path.length)")
     html = out.read_text(encoding="utf-8")
     assert not re.search(r"<script[^>]*src=[\"']?(https?:)?//", html)
-    assert "Himmelblau" in html
+    assert "Himmelblau" in html and "Gradient descent" in html  # the page's names for the runs
     ctx = browser.new_context(viewport={"width": 1400, "height": 800})
     asked: list[str] = []
 

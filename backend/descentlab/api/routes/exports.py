@@ -25,7 +25,9 @@ def page(body: ViewExportBody) -> str:
         raise err.within("run") from None
     trajectories = run_model(body.run)
     return viewpage.to_html(
-        viewpage.view_figure(trajectories, title=body.title, view=body.view, loss=body.loss)
+        viewpage.view_figure(
+            trajectories, title=body.title, view=body.view, loss=body.loss, labels=body.labels
+        )
     )
 
 
