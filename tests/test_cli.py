@@ -171,6 +171,35 @@ def test_run_draws_the_paths(
     assert {"adam", "gd"} <= {t.name for t in fig.data}
 
 
+@pytest.mark.parametrize("fmt", ["summary", "json", "csv"])
+def test_run_with_a_png_runs_once(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fmt: str
+) -> None:
+    from descentlab import engine, figures
+
+    calls = []
+    real = engine.run
+    monkeypatch.setattr(engine, "run", lambda spec: calls.append(spec) or real(spec))
+    monkeypatch.setattr(figures, "write_png", lambda fig, path: None)
+    argv = ["run", "rosenbrock", "--opt", "adam:lr=0.02", "--opt", "gd", "--steps", "20"]
+    assert main([*argv, "--format", fmt, "--png", str(tmp_path / "a.png")]) == 0
+    assert len(calls) == 2  # one run per optimiser: printed and drawn from the same runs
+    assert "adam" in capsys.readouterr().out
+
+
+def test_run_writes_the_view_as_html(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "view.html"
+    argv = ["run", "himmelblau", "--opt", "adam:lr=0.05", "--opt", "gd", "--steps", "30"]
+    assert main([*argv, "--html", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert (
+        text.lstrip().lower().startswith("<!doctype html>")
+        and "Himmelblau" in text
+        and '"name":"adam"' in text
+    )
+    assert "<script src=" not in text
+
+
 def test_run_writes_a_png(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     pytest.importorskip("kaleido")
     if not any(shutil.which(b) for b in ("chromium", "google-chrome", "chrome")):
@@ -347,13 +376,13 @@ def test_a_short_run_leaves_the_loop_unloaded_and_a_long_one_loads_it(
 
     seen = []
     monkeypatch.setattr(vm, "load", lambda: seen.append("load"))
-    run_result = service.run_result
+    run_model = service.run_model
 
     def spy(body):  # what the run saw
         seen.append(vm.enabled)
-        return run_result(body)
+        return run_model(body)
 
-    monkeypatch.setattr(service, "run_result", spy)
+    monkeypatch.setattr(service, "run_model", spy)
     assert main(["run", "rosenbrock", "adam", "--steps", "100", "--format", "json"]) == 0
     assert seen == [False] and vm.enabled
     argv = ["run", "rosenbrock", "gd", "--steps", "20000", "--restarts", "15", "--format", "json"]

@@ -6,6 +6,7 @@
 >>> traj.figure()                      # contours and paths, as the page draws them
 >>> descentlab.Lab("rosenbrock", ["gd", "adam"])   # the live lab in a notebook
 >>> descentlab.animate(traj, "adam.mp4")  # the same, moving: MP4, WebM or GIF
+>>> descentlab.view_html(traj, "adam.html")  # one file that opens offline
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .engine import Stop, Trajectory
 from .errors import DescentLabError
 from .figures import figure
 from .problems import Problem, make_problem
+from .viewpage import view_html
 
 __version__ = "0.1.0"
 
@@ -42,4 +44,5 @@ __all__ = [
     "run",
     "schedules",
     "surfaces",
+    "view_html",
 ]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from uvicorn import Config
 
     from .api.schemas import OptimizerRef, RunBody
+    from .engine import Trajectory
 
     M = TypeVar("M", bound=BaseModel)
 
@@ -238,23 +239,31 @@ def _validate(model: type[M], body: dict[str, Any]) -> M:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .api import service
     from .api.schemas import RunBody
 
     body = _validate(RunBody, run_body(args))
     with _machine_code_if_it_pays(body.max_steps * (1 + body.restarts) * len(body.optimizers)):
-        _print_runs(body, args.format)
-        if args.png:
-            _write_png(body, args.png)
+        trajectories = service.run_model(body)  # once: printed, then drawn
+    _print_runs(body, trajectories, args.format)
+    if args.png:
+        from .figures import figure, write_png
+
+        write_png(figure(*trajectories), args.png)
+    if args.html:
+        from .viewpage import view_html
+
+        view_html(trajectories, args.html)
     return 0
 
 
-def _print_runs(body: RunBody, fmt: str) -> None:
+def _print_runs(body: RunBody, trajectories: tuple[Trajectory, ...], fmt: str) -> None:
     from .api import service
 
     if fmt == "csv":
-        sys.stdout.write(service.run_csv(body))
+        sys.stdout.write(service.csv_of(trajectories))
         return
-    result = service.run_result(body)
+    result = service.result_of(trajectories)
     if fmt == "json":
         sys.stdout.write(service.dumps(result).decode() + "\n")
         return
@@ -276,16 +285,6 @@ def _label(ref: OptimizerRef) -> str:
     """An optimiser as --opt writes it: ``adam:lr=0.01,betas=0.9/0.999``."""
     given = ",".join(f"{k}={_show(v, '/')}" for k, v in ref.params.items())
     return f"{ref.id}:{given}" if given else ref.id
-
-
-def _write_png(body: RunBody, path: str) -> None:
-    """The contour with every run's paths (run again: a run of the CLI is milliseconds)."""
-    from . import engine
-    from .api import service
-    from .figures import figure, write_png
-
-    _, specs = service.prepare_runs(body)
-    write_png(figure(*(engine.run(spec) for spec in specs)), path)
 
 
 def sweep_body(args: argparse.Namespace) -> dict[str, Any]:
@@ -499,6 +498,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--restarts", type=int, default=0)
     run.add_argument(
         "--png", metavar="FILE", help="also draw the contours and the paths into FILE (kaleido)"
+    )
+    run.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write the view (paths, legend, title, formula, loss plot) as one HTML file "
+        "that opens offline",
     )
     run.set_defaults(func=_run)
 

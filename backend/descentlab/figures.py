@@ -19,6 +19,7 @@ from . import contours
 from .contours import LOG_EPS  # log contours show log10(f - fmin + LOG_EPS), as the page does
 from .engine.spec import row_params
 from .errors import DescentLabError
+from .thin import scale, thin_indices
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -65,7 +66,7 @@ def figure(*trajectories: Trajectory, domain: Any = None, points: bool = True) -
     box = problem.domain if domain is None else np.asarray(domain, dtype=float)
     axes, Z, floor = _grid(problem, box)
     drawn = sorted(rows(trajectories), key=lambda r: r.best)  # best rows last, on top
-    paths = [_path_trace(problem, r, points) for r in drawn]
+    paths = [path_trace(problem, r, points, pixels(problem, box, Z)) for r in drawn]
     fig = go.Figure([*_surface_traces(problem, axes, Z, floor), *_minima_traces(problem), *paths])
     fig.update_layout(_layout(problem, box, Z))
     return fig
@@ -119,11 +120,11 @@ def rows(trajectories: tuple[Trajectory, ...]) -> list[Row]:
         for b, key in enumerate(keys[i]):
             run = runs[i, key]
             best = keys[i].count(key) == 1 or b == t.best
-            out.append(Row(t, b, _row_name(labels[run], b, best), run, best))
+            out.append(Row(t, b, row_name(labels[run], b, best), run, best))
     return out
 
 
-def _row_name(label: str, b: int, best: bool) -> str:
+def row_name(label: str, b: int, best: bool) -> str:
     return label if best else f"{label}, " + (f"restart {b}" if b else "start given")
 
 
@@ -219,36 +220,55 @@ def _minima_traces(problem: Problem) -> list[dict[str, Any]]:
     ]
 
 
-def _path_trace(problem: Problem, row: Row, points: bool = True) -> dict[str, Any]:
+def pixels(problem: Problem, domain: np.ndarray, Z: np.ndarray) -> tuple[float, float]:
+    """Pixels per unit on each axis of a figure over ``domain`` (a curve: its heights ``Z``),
+    in thinning's reference box."""
+    if problem.dim == 2:
+        return scale(*domain[0]), scale(*domain[1])
+    finite = Z[np.isfinite(Z)]
+    heights = scale(float(finite.min()), float(finite.max())) if finite.size else 1.0
+    return scale(*domain[0]), heights
+
+
+def path_trace(
+    problem: Problem, row: Row, points: bool = True, px: tuple[float, float] | None = None
+) -> dict[str, Any]:
     """A row's path (in 1-D: its points on the curve), a ring at its start, its symbol at its
-    end; restarts thin and light under their run's best row. Without ``points``, none of them:
-    its legend entry (line, dash and end symbol) alone."""
+    end; restarts thin and light under their run's best row. A long path is thinned to the
+    points half a pixel apart at ``px`` pixels per unit (:mod:`.thin`; the surface's domain by
+    default); hovering names each point's step. Without ``points``, none of them: its legend
+    entry (line, dash and end symbol) alone."""
     t, n, i = row.traj, int(row.traj.steps[row.b]) + 1, row.run
     one = problem.dim == 1
     x = t.path[row.b, :n, 0]
     y = t.loss[row.b, :n] if one else t.path[row.b, :n, 1]
+    sx, sy = px or pixels(problem, problem.domain, y)
+    steps = thin_indices(x, y, sx, sy)
+    x, y, m = x[steps], y[steps], len(steps)
     dot = 7 if one else 4 if row.best and n <= DOTS_UP_TO else 0
-    sizes = np.full(n, dot)
+    sizes = np.full(m, dot)
     sizes[0], sizes[-1] = 12, 13 if row.best else 8
-    symbols = ["circle-open"] + [SYMBOLS[i % len(SYMBOLS)]] * (n - 1)
+    symbols = ["circle-open"] + [SYMBOLS[i % len(SYMBOLS)]] * (m - 1)
     trace = {
         "type": "scatter",
         "mode": "lines+markers",
         "x": x,
         "y": y,
+        "customdata": steps,
         "name": row.name,
         "legendgroup": f"run{i}",
         "showlegend": row.best,
         "opacity": 1 if row.best else 0.55,
         "line": {"color": _colour(i), "width": 2.2 if row.best else 1.1, "dash": _dash(i)},
         "marker": {"color": _colour(i), "size": sizes, "symbol": symbols},
-        "hovertemplate": f"{row.name}<br>step %{{pointNumber}}<br>"
+        "hovertemplate": f"{row.name}<br>step %{{customdata}}<br>"
         + ("x=%{x:.4g}, f=%{y:.4g}" if one else "(%{x:.4g}, %{y:.4g})")
         + "<extra></extra>",
     }
     if not points:
         marker = {"color": _colour(i), "size": 10, "symbol": symbols[-1]}
         trace |= {"x": [None], "y": [None], "marker": marker, "hoverinfo": "skip"}
+        trace["customdata"] = None
     return trace
 
 

@@ -29,6 +29,7 @@ from .errors import DescentLabError
 from .figures import DASHES, PALETTE, SURFACE_FILL, log_heights, rows
 from .optimizers import REGISTRY
 from .presets import PRESETS
+from .thin import scale, thin_indices
 
 try:
     import anywidget
@@ -217,8 +218,7 @@ def _heights(problem: Any, axes: list[np.ndarray]) -> np.ndarray:
 
 def _paths(trajectories: list[engine.Trajectory], figure: dict[str, Any]) -> list[dict[str, Any]]:
     """Each run's best row, named as figures name them, in the page's colours and dashes; for
-    drawing only, the points less than half a pixel from the last one kept are left out."""
-    pixel = np.array([figure["x"][-1] - figure["x"][0], figure["y"][-1] - figure["y"][0]]) / 640
+    drawing only, a long path thinned as the page thins it (:mod:`.thin`)."""
     out = []
     for row in rows(tuple(trajectories)):
         if not row.best:
@@ -228,7 +228,8 @@ def _paths(trajectories: list[engine.Trajectory], figure: dict[str, Any]) -> lis
         xy = (
             np.column_stack([t.path[row.b, :n, 0], t.loss[row.b, :n]]) if one else t.path[row.b, :n]
         )
-        xy = xy[_visible(xy, np.abs(pixel))]
+        px = scale(figure["x"][0], figure["x"][-1]), scale(figure["y"][0], figure["y"][-1])
+        xy = xy[thin_indices(xy[:, 0], xy[:, 1], *px)]
         finite = np.isfinite(xy).all(axis=1)
         out.append({
             "name": row.name,
@@ -241,17 +242,6 @@ def _paths(trajectories: list[engine.Trajectory], figure: dict[str, Any]) -> lis
             "steps": n - 1,
         })  # fmt: skip
     return out
-
-
-def _visible(xy: np.ndarray, pixel: np.ndarray) -> np.ndarray:
-    """The points that enter another half-pixel cell than the point before them: the first
-    and the last always, and every non-finite one (where the line breaks)."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        cell = np.floor(xy / (pixel / 2))
-    moved = np.ones(len(xy), dtype=bool)
-    moved[1:] = (cell[1:] != cell[:-1]).any(axis=1) | ~np.isfinite(cell[1:]).all(axis=1)
-    moved[-1] = True
-    return np.flatnonzero(moved)
 
 
 def _sliders(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

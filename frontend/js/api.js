@@ -44,6 +44,10 @@ export async function getJSON(path, params = null, signal = undefined) {
   return (await request(path + query, { signal })).json();
 }
 
+export async function deleteRaw(path) {
+  return request(path, { method: "DELETE" });
+}
+
 export async function postRaw(path, body) {
   return request(path, {
     method: "POST",

@@ -1,7 +1,9 @@
 // Downloads: the current runs as CSV or JSON (recomputed by POST /api/runs, which reports
-// every field the stream leaves out), and the figure as PNG.
+// every field the stream leaves out), the figure as PNG, the whole view as SVG, and as one HTML
+// file that opens offline (made by POST /api/exports/html from the same run body).
 
 import { postRaw } from "./api.js";
+import { viewSvg } from "./svgexport.js";
 
 function save(blob, filename) {
   const a = document.createElement("a");
@@ -16,12 +18,20 @@ function save(blob, filename) {
 // Text the page made (a view's CSV) as a download.
 export const saveText = (text, filename, type) => save(new Blob([text], { type }), filename);
 
+const stamped = (surface, format) =>
+  `descentlab-${surface.id ?? "custom"}-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}.${format}`;
+
 export async function exportRuns(body, format) {
   const path = format === "csv" ? "/api/runs?format=csv" : "/api/runs";
   const resp = await postRaw(path, body);
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
-  const name = `descentlab-${body.surface.id ?? "custom"}-${stamp}.${format}`;
-  save(await resp.blob(), name);
+  save(await resp.blob(), stamped(body.surface, format));
+}
+
+// view: [[xmin, xmax], [ymin, ymax]] or null (the surface's domain); title: the file's heading;
+// labels: each optimiser's name in the legend, as the page names them.
+export async function exportHTML(body, { view, title, labels }) {
+  const resp = await postRaw("/api/exports/html", { run: body, view, title, labels, loss: true });
+  save(await resp.blob(), stamped(body.surface, "html"));
 }
 
 // The figure in `el` as the screen shows it: paint(ctx, origin, scale) draws it onto a canvas
@@ -52,4 +62,10 @@ export function exportFigurePNG(el, name) {
     await img.decode();
     ctx.drawImage(img, 0, 0, ctx.canvas.width, ctx.canvas.height);
   }, name);
+}
+
+// The view (figures: svgexport.js's, side by side; heading: {title, formula}) as an SVG file.
+export async function exportSVG(figures, heading, surfaceId) {
+  const markup = await viewSvg(figures, heading);
+  save(new Blob([markup], { type: "image/svg+xml" }), `descentlab-${surfaceId}.svg`);
 }

@@ -11,9 +11,10 @@ import { Frames } from "./frames.js";
 import { Player, SPEEDS } from "./player.js";
 import { renderPresets, toState, lectureOrder } from "./presets.js";
 import { LectureMode } from "./lecture.js";
-import { exportRuns, exportPNG } from "./export.js";
+import { exportRuns, exportPNG, exportSVG, exportHTML } from "./export.js";
 import { VideoExport } from "./video.js";
 import { Share } from "./share.js";
+import { MenuButton } from "./menu.js";
 import { renderSummary, statusText } from "./summary.js";
 import { setSelect, formatValue } from "./slider.js";
 import { runLabels } from "./labels.js";
@@ -640,6 +641,7 @@ const video = new VideoExport($("#video"), {
   request: () => (runs.length ? { run: runBody(store.state), view: viewBox(store.state) } : null),
 });
 $("#export-video").addEventListener("click", () => video.open());
+new MenuButton($("#export"), $("#export-menu"));
 // The page's URL now, as itself or as an embed (the figure alone).
 function pageLink(embed) {
   const url = new URL(location.href);
@@ -656,6 +658,18 @@ $("#export-json").addEventListener("click", () => guarded(() => exportRuns(runBo
 $("#export-png").addEventListener("click", () => guarded(() =>
   exportPNG($("#surface-box"), (ctx, origin, scale) => plot.paintInto(ctx, origin, scale),
     store.state.surface)));
+// The whole view for slides: the surface and the loss plot as on screen, under a heading.
+const heading = () => ({ title: bound.name,
+  formula: store.state.surface === CUSTOM ? `f = ${store.state.expr}` : bound.display ?? "" });
+const viewFigures = () => [
+  { name: "surface", box: $("#surface-box"), plotly: $("#contour"), legend: $("#surface-legend"), layers: [plot.layer] },
+  { name: "loss", box: $("#loss-box"), plotly: $("#lossbase"), legend: null, layers: [loss.layer] },
+];
+$("#export-svg").addEventListener("click", () => guarded(() =>
+  exportSVG(viewFigures(), heading(), store.state.surface)));
+$("#export-html").addEventListener("click", () => guarded(() =>
+  exportHTML(runBody(store.state), { view: viewBox(store.state), title: bound.name,
+    labels: runLabels(store.state.opts, catalog) })));
 $("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") inspector.close(); });
 
 // The views beside the surface (a sweep heatmap, a basin map), each from the page's runs.

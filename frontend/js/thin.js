@@ -45,8 +45,11 @@ function extremes(kept, xs, ys, max) {
   for (let b = 0; b < kept.length; b += size) {
     const end = Math.min(kept.length, b + size);
     const pick = new Set([kept[b], kept[end - 1]]);
-    let x0 = kept[b], x1 = x0, y0 = x0, y1 = x0;
-    for (let j = b + 1; j < end; j++) {
+    // the extremes start from the bucket's first finite point (a gap compares as nothing)
+    let first = b;
+    while (first < end - 1 && !(Number.isFinite(xs[kept[first]]) && Number.isFinite(ys[kept[first]]))) first++;
+    let x0 = kept[first], x1 = x0, y0 = x0, y1 = x0;
+    for (let j = b; j < end; j++) {
       const k = kept[j];
       if (!Number.isFinite(xs[k]) || !Number.isFinite(ys[k])) {
         pick.add(k); // gaps stay gaps

@@ -1,8 +1,9 @@
 // A video of the runs on screen (MP4, WebM or GIF): the server renders it (POST
-// /api/animations) while this shows its progress, then the file downloads. The dialog's
+// /api/animations) while this shows its progress, then the file downloads; Cancel stops it
+// (DELETE /api/animations/{id}: the server stops rendering and deletes the job). The dialog's
 // controls are the request's fields; their bounds come from GET /api/limits.
 
-import { getJSON, postRaw, ApiError } from "./api.js";
+import { getJSON, postRaw, deleteRaw, ApiError } from "./api.js";
 
 const POLL_MS = 400;
 const SIZES = { "1920x1080": [1920, 1080], "1280x720": [1280, 720], "960x540": [960, 540] };
@@ -17,7 +18,9 @@ export class VideoExport {
     this.progress = dialog.querySelector("progress");
     this.status = dialog.querySelector("[role=status]");
     this.make = dialog.querySelector("[data-video=make]");
+    this.cancelButton = dialog.querySelector("[data-video=cancel]");
     this.job = null;
+    this.cancelButton.addEventListener("click", () => this.cancel());
     const seconds = this.form.elements.seconds;
     seconds.max = limits.max_animation_seconds ?? seconds.max;
     this.form.addEventListener("submit", (ev) => {
@@ -59,21 +62,41 @@ export class VideoExport {
       return;
     }
     this.make.disabled = true;
+    this.cancelButton.hidden = false;
     this.show("Queued…", 0);
     const job = {};
     this.job = job;
     try {
       job.id = (await (await postRaw("/api/animations", body)).json()).id;
+      if (job.cancelled) { // cancelled while it was being created
+        await deleteRaw(`/api/animations/${job.id}`).catch(() => {});
+        return;
+      }
       const done = await this.follow(job);
       if (done) this.download(job.id, body.format, done.bytes);
     } catch (err) {
       if (this.job === job) this.show(reason(err), null, true);
     } finally {
-      if (this.job === job) {
-        this.job = null;
-        this.make.disabled = false;
-      }
+      if (this.job === job) this.idle();
     }
+  }
+
+  idle() {
+    this.job = null;
+    this.make.disabled = false;
+    if (this.cancelButton.contains(document.activeElement)) this.make.focus();
+    this.cancelButton.hidden = true;
+  }
+
+  // Stops the job under way: the server deletes it (a job not yet created is dropped when its
+  // id arrives).
+  async cancel() {
+    const job = this.job;
+    if (!job) return;
+    this.idle();
+    this.show("Cancelled.", null);
+    job.cancelled = true;
+    if (job.id) await deleteRaw(`/api/animations/${job.id}`).catch(() => {});
   }
 
   // Poll the job until it is done (its status) or failed (throws); null if another started.

@@ -90,7 +90,7 @@ def test_skip_link_play_within_a_few_tabs_and_described_figures(page: Any) -> No
     page.wait_for_selector("#app[data-status=done]")
     stops = 0
     while page.evaluate("() => document.activeElement.id") != "play":
-        assert stops < 14, "Play is more than 14 Tab stops from the top"
+        assert stops < 10, "Play is more than 10 Tab stops from the top"
         page.keyboard.press("Tab")
         stops += 1
     # keyboard play / step as before

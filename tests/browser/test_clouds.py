@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from uiutil import FAST, open_app, run_id, wait_done, wait_fitted, wait_hash
+from uiutil import FAST, export, open_app, run_id, wait_done, wait_fitted, wait_hash
 
 pytestmark = pytest.mark.browser
 
@@ -232,7 +232,7 @@ def test_the_png_export_carries_the_cloud(page: Any, tmp_path: Path) -> None:
     for restarts in (0, 99):
         open_app(page, f"surface=himmelblau&steps=30&restarts={restarts}&opt=gd(lr:0.01)&{FAST}")
         with page.expect_download() as info:
-            page.click("#export-png")
+            export(page, "png")
         path = tmp_path / f"cloud-{restarts}.png"
         info.value.save_as(path)
         counts.append(viridis_pixels(path))

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from uiutil import FAST, wait_done
+from uiutil import FAST, export, wait_done
 
 pytestmark = pytest.mark.browser
 
@@ -57,5 +57,5 @@ def test_the_page_runs_under_its_content_security_policy(page: Any) -> None:
     assert "script-src 'self';" in response.headers["content-security-policy"]
     wait_done(page)
     with page.expect_download():  # Plotly's image export goes through data: URLs
-        page.click("#export-png")
+        export(page, "png")
     assert violations == [] and page.console.errors == []

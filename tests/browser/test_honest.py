@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from uiutil import FAST, open_app, run_id, type_value, wait_done, wait_fitted, wait_hash
+from uiutil import FAST, export, open_app, run_id, type_value, wait_done, wait_fitted, wait_hash
 
 pytestmark = pytest.mark.browser
 
@@ -187,7 +187,7 @@ def test_png_export_draws_the_figure_as_on_screen(page: Any, artifacts: Path, bi
     cy = ring["y"] + ring["height"] / 2 - fig["y"]
     r = 9  # px: the ring's radius (plot.js), on its black line
     with page.expect_download() as info:
-        page.click("#export-png")
+        export(page, "png")
     data = Path(info.value.path()).read_bytes()
     size = page.evaluate(READ_PNG, [base64.b64encode(data).decode(), []])
     k = size["width"] / fig["width"]  # the export's scale: the figure's own box, k times finer
@@ -209,7 +209,7 @@ def test_png_export_draws_the_figure_as_on_screen(page: Any, artifacts: Path, bi
     Path(artifacts / f"honest-screen{'-big' if big else ''}.png").write_bytes(shot)
     colours = [[0x00, 0x72, 0xB2], [0xD5, 0x5E, 0x00], [0x00, 0x9E, 0x73]]
     pictures = [base64.b64encode(b).decode() for b in (shot, data)]
-    screen, export = page.evaluate(
+    screen, exported = page.evaluate(
         CENTROIDS,
         [
             pictures,
@@ -220,9 +220,9 @@ def test_png_export_draws_the_figure_as_on_screen(page: Any, artifacts: Path, bi
         ],
     )
     Path(artifacts / f"honest-export{'-big' if big else ''}.png").write_bytes(data)
-    for (n_s, x_s, y_s), (n_e, x_e, y_e) in zip(screen, export, strict=True):
-        assert n_s > 30 and n_e == pytest.approx(n_s, rel=0.35), (screen, export)
-        assert abs(x_s - x_e) < 2 and abs(y_s - y_e) < 2, (screen, export)
+    for (n_s, x_s, y_s), (n_e, x_e, y_e) in zip(screen, exported, strict=True):
+        assert n_s > 30 and n_e == pytest.approx(n_s, rel=0.35), (screen, exported)
+        assert abs(x_s - x_e) < 2 and abs(y_s - y_e) < 2, (screen, exported)
 
 
 # [left, top, px per unit on x, on y] of the paths' layer and of the plot area Plotly drew.

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from uiutil import FAST, open_app, run_id, wait_done, wait_hash
+from uiutil import FAST, export, open_app, run_id, wait_done, wait_hash
 
 # The notes' levels for x² + 100y² (004) and a preset that asks for them, added to the server's
 # list (with a `differs` sentence) where a test needs fields no preset sets yet.
@@ -338,7 +338,7 @@ def test_a_long_run_is_drawn_thinned_and_exported_whole(
 
     # the export keeps every point
     with page.expect_download(timeout=60_000) as info:
-        page.click("#export-json")
+        export(page, "json")
     runs = json.loads(Path(info.value.path()).read_text())["runs"]
     assert len(runs[0]["path"]) == n + 1 and len(runs[0]["loss"]) == n + 1
     assert page.console.errors == []

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from uiutil import FAST, open_app, run_id, tracks, type_value, wait_done, wait_hash
+from uiutil import FAST, export, open_app, run_id, tracks, type_value, wait_done, wait_hash
 
 pytestmark = pytest.mark.browser
 
@@ -220,14 +220,14 @@ def test_preset_loads_one_dimensional_figure(page: Any, artifacts: Path) -> None
 def test_export_downloads_files(page: Any) -> None:
     open_app(page, f"surface=booth&steps=50&opt=gd(lr:0.05)&{FAST}")
     with page.expect_download() as info:
-        page.click("#export-csv")
+        export(page, "csv")
     text = Path(info.value.path()).read_text()
     assert text.startswith("run,optimizer,row,step,x,y,loss")
     with page.expect_download() as info:
-        page.click("#export-json")
+        export(page, "json")
     assert '"runs"' in Path(info.value.path()).read_text()
     with page.expect_download() as info:
-        page.click("#export-png")
+        export(page, "png")
     assert Path(info.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert page.console.errors == []
 

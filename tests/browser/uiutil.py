@@ -77,3 +77,9 @@ def type_value(page: Any, field: str, value: str) -> Any:
     box.fill(value)
     box.press("Enter")
     return page.locator(f"{field} .err")
+
+
+def export(page: Any, item: str) -> None:
+    """Choose ``item`` (csv, json, png, svg, html, video) in the page's Export menu."""
+    page.click("#export")
+    page.click(f"#export-{item}")

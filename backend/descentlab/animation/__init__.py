@@ -92,8 +92,8 @@ def animate(
     check(fps, size, seconds)
     ffmpeg()  # before the work: without one, say so at once
     report = progress or (lambda done: None)
-    trajectories, default_title, default_view = _resolve(source)
-    domain = _view(view if view is not None else default_view, trajectories[0].problem.dim)
+    trajectories, default_title, default_view = resolve(source)
+    domain = view_box(view if view is not None else default_view, trajectories[0].problem.dim)
     from . import scene as scenes
 
     built = scenes.build(trajectories, size, title or default_title, loss, domain)
@@ -160,7 +160,7 @@ def _encode(
     encoder.close()
 
 
-def _view(view: Any, dim: int) -> list[list[float]] | None:
+def view_box(view: Any, dim: int) -> list[list[float]] | None:
     """``view`` checked: one [lo, hi] per coordinate, finite, lo below hi."""
     if view is None:
         return None
@@ -176,7 +176,7 @@ def _view(view: Any, dim: int) -> list[list[float]] | None:
     return box
 
 
-def _resolve(source: Any) -> tuple[tuple[Trajectory, ...], str, Any]:
+def resolve(source: Any) -> tuple[tuple[Trajectory, ...], str, Any]:
     """Trajectories, a title and a view from a preset id, a run body or Trajectory objects."""
     from ..api.schemas import RunBody
     from ..engine import Trajectory
@@ -224,11 +224,9 @@ def run_body(body: dict[str, Any]) -> tuple[Trajectory, ...]:
 
 
 def run_model(model: RunBody) -> tuple[Trajectory, ...]:
-    from .. import engine
     from ..api import service
 
-    _, specs = service.prepare_runs(model)
-    return tuple(engine.run(spec) for spec in specs)
+    return service.run_model(model)
 
 
 def _title(trajectories: tuple[Trajectory, ...]) -> str:

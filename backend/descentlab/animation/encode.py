@@ -9,6 +9,7 @@ frames differ only where the paths moved (ffmpeg's GIF encoder then stores only 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Generator
@@ -105,12 +106,16 @@ class Encoder:
         os.replace(self.partial, self.path)
 
     def abort(self) -> None:
-        try:
-            self.writer.close()
-        except Exception:  # ffmpeg already gone; the file is deleted below either way
-            pass
+        """Stop at once: ffmpeg killed rather than left to encode the frames it holds (the
+        writer kills it on an exception that is not an Exception), the file deleted."""
+        with contextlib.suppress(_Abort, Exception):  # (Exception: ffmpeg already gone)
+            self.writer.throw(_Abort())
         self.tmp.cleanup()
         self.partial.unlink(missing_ok=True)
+
+
+class _Abort(BaseException):
+    """Thrown into imageio-ffmpeg's writer: it kills ffmpeg for a BaseException only."""
 
 
 def _palette(still: Image.Image) -> Image.Image:

@@ -32,6 +32,7 @@ from .routes import (
     animations,
     basins,
     catalogs,
+    exports,
     expressions,
     health,
     protocol,
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         analysis,
         expressions,
         animations,
+        exports,
         protocol,
     ):
         app.include_router(module.router)

@@ -6,7 +6,9 @@ A job renders on the app's own one-thread pool (never the event loop; at most
 one folder per job under ``Settings.animation_dir`` (``status.json``, replaced whole on each
 update, and the file), so that any worker process of the server answers for any job: a page's
 requests need not reach the process that renders. Finished jobs (and folders left by a process
-that stopped) are deleted ``ANIMATION_KEEP_SECONDS`` after they end.
+that stopped) are deleted ``ANIMATION_KEEP_SECONDS`` after they end. ``DELETE`` cancels a job:
+a ``cancel`` file in its folder, which whichever process renders it sees before its next few
+frames; it kills ffmpeg, stops drawing and deletes the folder (a queued job never starts).
 """
 
 from __future__ import annotations
@@ -30,12 +32,18 @@ from .schemas import AnimationBody
 
 ID = re.compile(r"[A-Za-z0-9_-]{22}")
 STATUS = "status.json"
+CANCEL = "cancel"  # a file in a job's folder: stop it (any worker process may write it)
+FINISHED = ("done", "failed", "cancelled")
 PROGRESS_EVERY = 0.25  # seconds between two writes of a job's progress
 ORPHAN_SECONDS = 3600  # a job unfinished this long after its last update: its process stopped
 
 
 class TooBusy(Exception):
     """This process already has MAX_ANIMATION_JOBS jobs queued or rendering."""
+
+
+class Cancelled(Exception):
+    """The job's cancel file appeared while it rendered."""
 
 
 class AnimationJobs:
@@ -51,7 +59,7 @@ class AnimationJobs:
         self.limit = limit
         self.keep = keep
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="animation")
-        self.pending: set[Future[None]] = set()
+        self.pending: dict[Future[None], str] = {}  # -> its job's id
         self.lock = threading.Lock()
 
     def submit(self, body: AnimationBody) -> str:
@@ -66,7 +74,7 @@ class AnimationJobs:
             queued = {"status": "queued", "progress": 0.0, "error": None, "format": body.format}
             _write(folder, {**queued, "file": None, "updated": time.time()})
             future = self.pool.submit(self._render, folder, body)
-            self.pending.add(future)
+            self.pending[future] = job
         future.add_done_callback(self._finished)
         return job
 
@@ -94,6 +102,26 @@ class AnimationJobs:
             return None
         return folder / state["file"], MEDIA_TYPES[state["format"]]
 
+    def cancel(self, job: str) -> bool:
+        """Stop ``job`` and delete it and its file: a queued job never starts, one rendering
+        (in this process or another) stops within a few frames, ffmpeg killed. False if the
+        job is unknown."""
+        folder = self._folder(job)
+        if folder is None:
+            return False
+        state = _read(folder)
+        if state is None or state["status"] in FINISHED:
+            shutil.rmtree(folder, ignore_errors=True)
+            return True
+        (folder / CANCEL).touch()
+        _write(folder, {**state, "status": "cancelled", "updated": time.time()})
+        with self.lock:
+            mine = [f for f, j in self.pending.items() if j == job]
+        # (outside the lock: a future cancelled calls _finished, which takes it)
+        if any(f.cancel() for f in mine):  # never started: nothing else will delete it
+            shutil.rmtree(folder, ignore_errors=True)
+        return True
+
     def expire(self) -> None:
         """Delete jobs finished over ``keep`` seconds ago, and orphans."""
         now = time.time()
@@ -104,7 +132,7 @@ class AnimationJobs:
         for folder in folders:
             state = _read(folder)
             age = now - (state["updated"] if state else _mtime(folder))
-            finished = state is not None and state["status"] in ("done", "failed")
+            finished = state is not None and state["status"] in FINISHED
             if age > (self.keep if finished else max(self.keep, ORPHAN_SECONDS)):
                 shutil.rmtree(folder, ignore_errors=True)
 
@@ -117,14 +145,19 @@ class AnimationJobs:
 
     def _finished(self, future: Future[None]) -> None:
         with self.lock:
-            self.pending.discard(future)
+            self.pending.pop(future, None)
 
     def _render(self, folder: Path, body: AnimationBody) -> None:
+        if (folder / CANCEL).exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            return
         state = _read(folder) or {}
         last = 0.0
 
         def progress(done: float) -> None:
             nonlocal last
+            if (folder / CANCEL).exists():
+                raise Cancelled
             if time.monotonic() - last >= PROGRESS_EVERY:
                 last = time.monotonic()
                 _write(folder, {**state, "status": "rendering", "progress": round(done, 3),
@@ -144,6 +177,9 @@ class AnimationJobs:
                 view=body.view,
                 progress=progress,
             )
+        except Cancelled:
+            shutil.rmtree(folder, ignore_errors=True)  # (the encoder deleted its partial file)
+            return
         except DescentLabError as err:
             _write(folder, {**state, "status": "failed", "error": f"{err.field}: {err.message}",
                             "updated": time.time()})  # fmt: skip

@@ -318,6 +318,25 @@ class BasinBody(Model):
     _ordered = field_validator("view")(ordered_view)
 
 
+class ViewExportBody(Model):
+    """``POST /api/exports/html``: the view of ``run`` as one self-contained HTML file."""
+
+    run: RunBody
+    loss: bool = Field(default=True, description="the loss plot beside the surface")
+    title: Annotated[str, Field(max_length=200)] | None = None
+    labels: (
+        Annotated[
+            list[Annotated[str, Field(max_length=200)]], Field(max_length=limits.MAX_OPTIMIZERS)
+        ]
+        | None
+    ) = Field(default=None, description="each optimiser's name in the legend, in order")
+    view: Annotated[list[Range], Field(min_length=1, max_length=2)] | None = Field(
+        default=None, description="[[xmin, xmax], [ymin, ymax]] (else the surface's domain)"
+    )
+
+    _ordered = field_validator("view")(ordered_view)
+
+
 class AnimationBody(Model):
     """``POST /api/animations``: the runs of ``run`` animated into a video file."""
 

@@ -81,15 +81,24 @@ def prepare_runs(body: RunBody) -> tuple[Problem, list[engine.RunSpec]]:
     return problem, specs
 
 
+def run_model(body: RunBody) -> tuple[engine.Trajectory, ...]:
+    """Every optimiser of ``body`` run to its end, once: one Trajectory each."""
+    _, specs = prepare_runs(body)
+    return tuple(engine.run(spec) for spec in specs)
+
+
 def run_result(body: RunBody) -> dict[str, Any]:
     """The JSON result of ``POST /api/runs`` (docs/api.md, "Run result")."""
-    problem, specs = prepare_runs(body)
+    return result_of(run_model(body))
+
+
+def result_of(trajectories: tuple[engine.Trajectory, ...]) -> dict[str, Any]:
+    """Runs as ``POST /api/runs`` answers them."""
     runs = []
-    for spec in specs:
-        traj = engine.run(spec)
+    for traj in trajectories:
         rows = [traj.row(b) for b in range(len(traj.steps))]
         runs.append({**rows[0], "restarts": rows[1:], "best": traj.best})
-    return {"surface": problem.describe(), "runs": runs}
+    return {"surface": trajectories[0].problem.describe(), "runs": runs}
 
 
 def state_result(body: StateBody) -> dict[str, Any]:
@@ -213,13 +222,15 @@ def run_json(body: RunBody) -> bytes:
 
 
 def run_csv(body: RunBody) -> str:
-    """The same runs, one CSV line per point of every row (empty cells for non-finite)."""
-    _, specs = prepare_runs(body)
+    return csv_of(run_model(body))
+
+
+def csv_of(trajectories: tuple[engine.Trajectory, ...]) -> str:
+    """Runs as CSV, one line per point of every row (empty cells for non-finite)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for i, spec in enumerate(specs):
-        traj = engine.run(spec)
+    for i, traj in enumerate(trajectories):
         for b, steps in enumerate(traj.steps):
             n = int(steps) + 1
             P = traj.path[b, :n]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import FileResponse
 
 from ... import animation
@@ -75,3 +75,12 @@ async def animation_file(job: str, jobs: JobsDep, pool: BatchPoolDep) -> FileRes
         raise HTTPException(409, f"animation {job!r} is {state['status']}, not done")
     path, media_type = found
     return FileResponse(path, media_type=media_type, filename=path.name)
+
+
+@router.delete("/{job}", status_code=204, response_class=Response)
+async def cancel_animation(job: str, jobs: JobsDep, pool: BatchPoolDep) -> Response:
+    """Cancel a job: a queued one never starts, one rendering stops (ffmpeg killed) within a
+    few frames; the job and its file are deleted (a finished one's too)."""
+    if not await offload(pool, jobs.cancel, job):
+        raise HTTPException(404, f"no animation {job!r} (or it has expired)")
+    return Response(status_code=204)
