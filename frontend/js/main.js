@@ -26,6 +26,7 @@ import { UserData } from "./userdata.js";
 import { Views } from "./views.js";
 import { SweepView } from "./sweepview.js";
 import { BasinView } from "./basinview.js";
+import { Surface3DView } from "./surface3d.js";
 
 const $ = (sel) => document.querySelector(sel);
 const app = $("#app");
@@ -226,6 +227,7 @@ function drawFirst() {
   const tracks = drawPage(s, t);
   if (!plot.surface || !window.Plotly) return;
   plot.draw(tracks, t, startOf(s), s.big, { inspect: inspected });
+  views.frame(tracks, t, startOf(s));
 }
 
 // The plain DOM around the figures: the data panel shown or not, the status table, the step
@@ -629,9 +631,10 @@ $("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") i
 
 // The views beside the surface (a sweep heatmap, a basin map), each from the page's runs.
 const views = new Views({
-  root: $("#viewpanel"), buttons: { sweep: $("#show-sweep"), basins: $("#show-basins") },
-  kinds: { sweep: SweepView, basins: BasinView },
+  root: $("#viewpanel"), buttons: { sweep: $("#show-sweep"), basins: $("#show-basins"), "3d": $("#show-3d") },
+  kinds: { sweep: SweepView, basins: BasinView, "3d": Surface3DView },
   ctx: { catalog, commit: (fn, opts) => store.commit(fn, opts), runBody, bound: () => bound,
+    grid: () => (plot.surface === bound ? plot.grid : null),
     ready: plotlyReady, state: () => store.state, labels: (s) => runLabels(s.opts, catalog) },
   onLayout: () => $("#views").classList.toggle("with-view", Boolean(store.state.show)),
 });

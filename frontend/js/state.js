@@ -19,9 +19,9 @@
 // loss=linear: the loss plot on a linear axis (default log where every value shown is positive).
 // equal=1 / equal=0: one unit as long on y as on x, or not (absent: equal for a 2-D catalog
 // surface whose domain is at most three times as wide as tall, or as tall as wide).
-// show=sweep|basins: the view open beside the surface (views.js), with its settings:
+// show=sweep|basins|3d: the view open beside the surface (views.js), with its settings:
 // sweep=run:0,x:lr,x0:0.0001,x1:0.1,xs:log,y:momentum,y0:0,y1:0.99,ys:lin,n:100,m:loss and
-// basins=run:0,n:100 (what is left out takes the view's default).
+// basins=run:0,n:100 and threed=z:log (what is left out takes the view's default).
 // lecture=<preset-id>: lecture mode, showing that preset's caption. A hash holding nothing else
 // (#lecture=<preset-id>) applies the preset afresh; with the rest of the state beside it, the
 // state is as written (a figure the viewer changed in lecture mode).
@@ -33,7 +33,7 @@ export const DEFAULT_EPOCHS = 100;
 export const DEFAULT_SPEED = 100;
 export const DEFAULT_GTOL = 1e-6;
 export const NORMS = ["l1", "l2", "inf"];
-export const VIEWS = ["sweep", "basins"]; // the views beside the surface (views.js)
+export const VIEWS = ["sweep", "basins", "3d"]; // the views beside the surface (views.js)
 
 export function defaultState() {
   return {
@@ -72,6 +72,7 @@ export function defaultState() {
     show: null, // the view open beside the surface: "sweep", "basins" or null
     sw: {}, // the sweep view's settings (sweepview.js)
     bs: {}, // the basin view's settings (basinview.js)
+    td: {}, // the 3-D view's settings (surface3d.js)
   };
 }
 
@@ -161,6 +162,7 @@ export function toHash(s) {
   if (s.show) parts.push(`show=${s.show}`);
   if (Object.keys(s.sw).length) parts.push(`sweep=${fmtSettings(s.sw)}`);
   if (Object.keys(s.bs).length) parts.push(`basins=${fmtSettings(s.bs)}`);
+  if (Object.keys(s.td).length) parts.push(`threed=${fmtSettings(s.td)}`);
   if (s.lecture) parts.push(`lecture=${encodeURIComponent(s.lecture)}`);
   return "#" + parts.join("&");
 }
@@ -205,6 +207,7 @@ export function fromHash(hash) {
     else if (key === "show" && VIEWS.includes(val)) s.show = val;
     else if (key === "sweep") s.sw = parseSettings(val);
     else if (key === "basins") s.bs = parseSettings(val);
+    else if (key === "threed") s.td = parseSettings(val);
     else if (key === "rfrom") {
       const call = parseCall(val);
       if (call && call.id === "normal") s.rf = call.p;
