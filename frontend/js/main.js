@@ -21,6 +21,7 @@ import { lineName } from "./palette.js";
 import { validate } from "./custom.js";
 import { drawData } from "./datapanel.js";
 import { LrBound, Inspector } from "./analysis.js";
+import { eigenAxes } from "./curvature.js";
 import { GRID_ENCODING, decodeGrid } from "./grid.js";
 import { UserData } from "./userdata.js";
 import { Views } from "./views.js";
@@ -226,7 +227,8 @@ function drawFirst() {
   const t = player.t;
   const tracks = drawPage(s, t);
   if (!plot.surface || !window.Plotly) return;
-  plot.draw(tracks, t, startOf(s), s.big, { inspect: inspected });
+  plot.draw(tracks, t, startOf(s), s.big,
+    { inspect: inspected, overlay: (shown, big) => eigenAxes(inspector.answer, shown, big) });
   views.frame(tracks, t, startOf(s));
 }
 

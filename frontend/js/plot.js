@@ -247,7 +247,8 @@ export class SurfacePlot {
   }
 
   // tracks: [{rows: [{path, loss}], best, label}], t: the player's step, start: the start
-  // point; extra.inspect: a point to mark.
+  // point; extra.inspect: a point to mark; extra.overlay(shown, big): more layer items, given
+  // the axis ranges on screen.
   draw(tracks, t, start, big = false, extra = {}) {
     if (!this.surface) return;
     this.last = [tracks, t, start, big, extra];
@@ -268,6 +269,7 @@ export class SurfacePlot {
         y: one ? interp(this.grid, ix) : iy, symbol: "x-thin", size: big ? 20 : 15,
         color: "#000", stroke: "#000", strokeWidth: 3 });
     }
+    if (extra.overlay) items.push(...extra.overlay(this.shown, big)); // (the inspector's axes)
     const at = this.dragAt ?? start;
     items.push(one
       ? { kind: "rule", key: "start", name: "start", x: at[0], color: "#000", width: 2, dash: "2,3", grab: true }
