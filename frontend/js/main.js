@@ -28,6 +28,7 @@ import { Views } from "./views.js";
 import { SweepView } from "./sweepview.js";
 import { BasinView } from "./basinview.js";
 import { Surface3DView } from "./surface3d.js";
+import { DerivView } from "./derivview.js";
 
 const $ = (sel) => document.querySelector(sel);
 const app = $("#app");
@@ -633,8 +634,9 @@ $("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") i
 
 // The views beside the surface (a sweep heatmap, a basin map), each from the page's runs.
 const views = new Views({
-  root: $("#viewpanel"), buttons: { sweep: $("#show-sweep"), basins: $("#show-basins"), "3d": $("#show-3d") },
-  kinds: { sweep: SweepView, basins: BasinView, "3d": Surface3DView },
+  root: $("#viewpanel"), buttons: { sweep: $("#show-sweep"), basins: $("#show-basins"), "3d": $("#show-3d"),
+    grad: $("#show-grad") },
+  kinds: { sweep: SweepView, basins: BasinView, "3d": Surface3DView, grad: DerivView },
   ctx: { catalog, commit: (fn, opts) => store.commit(fn, opts), runBody, bound: () => bound,
     grid: () => (plot.surface === bound ? plot.grid : null),
     ready: plotlyReady, state: () => store.state, labels: (s) => runLabels(s.opts, catalog) },

@@ -19,7 +19,7 @@
 // loss=linear: the loss plot on a linear axis (default log where every value shown is positive).
 // equal=1 / equal=0: one unit as long on y as on x, or not (absent: equal for a 2-D catalog
 // surface whose domain is at most three times as wide as tall, or as tall as wide).
-// show=sweep|basins|3d: the view open beside the surface (views.js), with its settings:
+// show=sweep|basins|3d|grad: the view open beside the surface (views.js), with its settings:
 // sweep=run:0,x:lr,x0:0.0001,x1:0.1,xs:log,y:momentum,y0:0,y1:0.99,ys:lin,n:100,m:loss and
 // basins=run:0,n:100 and threed=z:log (what is left out takes the view's default).
 // lecture=<preset-id>: lecture mode, showing that preset's caption. A hash holding nothing else
@@ -33,7 +33,7 @@ export const DEFAULT_EPOCHS = 100;
 export const DEFAULT_SPEED = 100;
 export const DEFAULT_GTOL = 1e-6;
 export const NORMS = ["l1", "l2", "inf"];
-export const VIEWS = ["sweep", "basins", "3d"]; // the views beside the surface (views.js)
+export const VIEWS = ["sweep", "basins", "3d", "grad"]; // the views beside the surface (views.js)
 
 export function defaultState() {
   return {
