@@ -21,7 +21,8 @@
 // surface whose domain is at most three times as wide as tall, or as tall as wide).
 // show=sweep|basins|3d|grad: the view open beside the surface (views.js), with its settings:
 // sweep=run:0,x:lr,x0:0.0001,x1:0.1,xs:log,y:momentum,y0:0,y1:0.99,ys:lin,n:100,m:loss and
-// basins=run:0,n:100 and threed=z:log (what is left out takes the view's default).
+// basins=run:0,n:100,paths:0 (paths:0: the map without the paths) and threed=z:log (what is
+// left out takes the view's default).
 // lecture=<preset-id>: lecture mode, showing that preset's caption. A hash holding nothing else
 // (#lecture=<preset-id>) applies the preset afresh; with the rest of the state beside it, the
 // state is as written (a figure the viewer changed in lecture mode).
