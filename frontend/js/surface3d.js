@@ -16,7 +16,6 @@ export const Z_SCALES = ["lin", "log", "clip"];
 const Z_NAMES = { lin: "linear", log: "log (f − f_min)", clip: "clipped at the 95th percentile" };
 const EPS = 1e-3; // as the contours' log scale (plot.js)
 const CLIP_QUANTILE = 0.95;
-const MAX_SIDE = 75; // surface points a side: the contour's 150 halved (a quarter of the triangles)
 const YIELD = 1; // after a frame that cost c ms, c × YIELD ms for the rest of the page
 const MAX_YIELD = 400; // ms
 const SURFACE_SCALE = [[0, "#8d97a3"], [0.5, "#cfd5dc"], [1, "#f2f3f5"]];
@@ -188,13 +187,12 @@ export class Surface3DView {
     };
   }
 
-  makeBase(full, scale, bound) {
-    const h = heightOf(scale, full);
-    const grid = thinGrid(full, MAX_SIDE);
+  makeBase(grid, scale, bound) {
+    const h = heightOf(scale, grid);
     const z = grid.z.map((row) => row.map(h));
     const flat = z.flat().filter((v) => v !== null);
     const zlo = Math.min(...flat), zhi = Math.max(...flat);
-    const fmin = (p) => h(valueAt(full, p));
+    const fmin = (p) => h(valueAt(grid, p));
     const minima = (bound.minima || []).filter((m) => inside(grid, m));
     const surface = {
       type: "surface", x: grid.x, y: grid.y, z, name: "f", showscale: false, colorscale: SURFACE_SCALE,
@@ -222,7 +220,7 @@ export class Surface3DView {
       },
     };
     return {
-      grid: full, scale, h, layout, surface,
+      grid, scale, h, layout, surface,
       minima: {
         type: "scatter3d", mode: "markers", name: "minima", hovertemplate: "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
         x: minima.map((m) => m[0]), y: minima.map((m) => m[1]), z: minima.map(fmin),
@@ -267,16 +265,6 @@ export class Surface3DView {
 const pick = (trace, attr) => attr.split(".").reduce((o, k) => o?.[k], trace) ?? null;
 
 const nextFrame = () => new Promise((r) => requestAnimationFrame(() => r()));
-
-// Every k-th row and column (the last kept) so that a side has at most `most` points.
-function thinGrid(grid, most) {
-  const every = (n) => Math.max(1, Math.ceil((n - 1) / (most - 1)));
-  const pick = (arr, k) => arr.filter((_, i) => i % k === 0 || i === arr.length - 1);
-  const kx = every(grid.x.length), ky = every(grid.y.length);
-  if (kx === 1 && ky === 1) return grid;
-  const rows = grid.z.filter((_, j) => j % ky === 0 || j === grid.z.length - 1);
-  return { ...grid, x: pick(grid.x, kx), y: pick(grid.y, ky), z: rows.map((r) => pick(r, kx)) };
-}
 
 const inside = (grid, p) => p[0] >= grid.x[0] && p[0] <= grid.x.at(-1) && p[1] >= grid.y[0] && p[1] <= grid.y.at(-1);
 

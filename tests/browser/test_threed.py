@@ -136,7 +136,7 @@ def test_3d_screenshots_and_axe(
         pg = ctx.new_page()
         pg.goto(f"/#{HIMMELBLAU}&show=3d&{FAST}")
         pg.wait_for_selector("#app[data-status=done]")
-        wait_3d(pg)
+        wait_3d(pg, pg.evaluate("() => window.descentlab.runs.length"))  # the last step drawn
         wait_fitted(pg)
         pg.screenshot(path=str(artifacts / f"view-3d-{size[0]}x{size[1]}.png"))
         found = violations(pg)
