@@ -94,9 +94,13 @@ def test_optimizers_say_what_a_sweep_can_vary(client: TestClient) -> None:
 def test_view_presets_name_what_the_api_draws(client: TestClient) -> None:
     optimizers = {o["id"]: o for o in client.get("/api/optimizers").json()["optimizers"]}
     shown = [p for p in client.get("/api/presets").json()["presets"] if p["show"]]
-    assert {p["show"]["view"] for p in shown} == {"sweep", "basins"}
+    assert {p["show"]["view"] for p in shown} == {"sweep", "basins", "3d"}
     for preset in shown:
         show = preset["show"]
+        if show["view"] == "3d":
+            assert show["z"] in ("lin", "log", "clip")  # surface3d.js's height scales
+            assert client.get(f"/api/surfaces/{preset['run']['surface']}").json()["dim"] == 2
+            continue
         opt = preset["run"]["optimizers"][show["optimizer"]]
         if show["view"] == "basins":
             assert 2 <= show["n"] <= limits.MAX_BASIN_POINTS

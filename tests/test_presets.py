@@ -224,6 +224,15 @@ def _check_nightmare_gd(preset: Preset) -> None:
     assert run["loss"][-1] > -0.5  # a shallow dent, far above the global -1.0578
 
 
+def _check_nightmare_3d(preset: Preset) -> None:
+    """The figure before's path, and the heights the 3-D view lifts it to: f at each point of
+    the path (the notes' bad_function), with the surface drawn on a linear height."""
+    assert preset.show == {"view": "3d", "z": "lin"}
+    (run,) = _check_glasgow_paths(preset, bad_function)
+    np.testing.assert_allclose(run["loss"], bad_function(_path(run)), **TOL)
+    assert run["loss"][0] > run["loss"][-1] > -0.5  # downhill, into a shallow dent
+
+
 def _line_fit_data(surface: str) -> tuple[np.ndarray, np.ndarray]:
     data = make_problem(surface).data
     assert data is not None
@@ -447,6 +456,7 @@ ORACLES: dict[str, Callable[[Preset], None]] = {
     "line-fit-gd": _check_line_fit_gd,
     "line-fit-sgd": _check_line_fit_sgd,
     "nightmare-gd": _check_nightmare_gd,
+    "nightmare-3d": _check_nightmare_3d,
     "nightmare-momentum-restarts": _check_nightmare_restarts,
     "nightmare-momentum-cloud": _check_nightmare_cloud,
     "duke-gd-1d-moderate": _check_duke_1d,

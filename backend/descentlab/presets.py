@@ -44,11 +44,12 @@ class Preset:
     ``show`` opens a view beside the surface for optimiser ``optimizer`` (an index into the
     run's): ``{"view": "sweep", "x": {"name", "range", "scale"}, "y": ..., "n", "metric"}``
     (``POST /api/sweeps`` over an n × n grid; metric ``loss``, ``steps`` or ``status``) or
-    ``{"view": "basins", "n"}`` (``POST /api/basins`` over the figure's box). ``overlay``
-    names what is drawn over the surface besides the paths: ``"state"`` (what each rule keeps,
-    ``POST /api/states``, animated with the path) and ``"field"`` (the field of −∇f). ``loss``
-    sets the loss plot: ``{"ewa": β}`` draws a minibatch loss's exponentially weighted average
-    and its bias-corrected form (004)."""
+    ``{"view": "basins", "n"}`` (``POST /api/basins`` over the figure's box) or
+    ``{"view": "3d", "z"}`` (the surface in 3-D, the paths on it; z the height scale: ``lin``,
+    ``log`` or ``clip``). ``overlay`` names what is drawn over the surface besides the paths:
+    ``"state"`` (what each rule keeps, ``POST /api/states``, animated with the path) and
+    ``"field"`` (the field of −∇f). ``loss`` sets the loss plot: ``{"ewa": β}`` draws a
+    minibatch loss's exponentially weighted average and its bias-corrected form (004)."""
 
     id: str
     title: str
@@ -337,6 +338,28 @@ GLASGOW: tuple[Preset, ...] = (
             "stop": _GLASGOW_STOP,
             "optimizers": [{"id": "gd", "params": {"lr": 0.5}}],
         },
+    ),
+    Preset(
+        id="nightmare-3d",
+        title="Nightmare in 3-D: the dents gradient descent falls into",
+        lecture="glasgow",
+        section="3.7 A nightmare function",
+        description="The nightmare function as a surface, the gradient descent path of the "
+        "figure before lifted onto it (its height f at each step): the path rolls down the "
+        "slope it starts on and stops in a shallow dent, while the global minimum's deeper "
+        "hollow near (−3.02, 0.11) lies across a ridge.",
+        try_this="Rotate the surface to look along the ridge at y = −1, then play the path "
+        "again: it never climbs it.",
+        differs="The notes draw the nightmare function's surface in 3-D without a path; the "
+        "path on it is ours.",
+        run={
+            "surface": "nightmare",
+            "start": [-1.0, -3.5],
+            "max_steps": 100_000,
+            "stop": _GLASGOW_STOP,
+            "optimizers": [{"id": "gd", "params": {"lr": 0.5}}],
+        },
+        show={"view": "3d", "z": "lin"},
     ),
     Preset(
         id="nightmare-momentum-restarts",

@@ -5,6 +5,7 @@
 
 import { postRaw } from "./api.js";
 import { formatValue } from "./slider.js";
+import { AXES_NOTE } from "./curvature.js";
 
 const $ = (sel) => document.querySelector(sel);
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -106,6 +107,7 @@ export class Inspector {
     this.dim = dim;
     this.onPoint = onPoint;
     this.point = null;
+    this.answer = null; // the analysis of the point, once it arrives
     this.seq = 0;
     $("#ins-go").addEventListener("click", () => {
       const p = [Number($("#ins-x").value), Number($("#ins-y").value)].slice(0, this.dim());
@@ -125,6 +127,7 @@ export class Inspector {
   close() {
     $("#inspect").hidden = true;
     this.point = null;
+    this.answer = null;
     this.onPoint(null);
     $("#inspect-toggle").setAttribute("aria-pressed", "false");
     this.onToggle?.(false);
@@ -134,6 +137,7 @@ export class Inspector {
     this.open();
     const seq = ++this.seq;
     this.point = p;
+    this.answer = null;
     this.onPoint(p);
     $("#ins-x").value = formatValue(p[0]);
     if (p.length > 1) $("#ins-y").value = formatValue(p[1]);
@@ -161,6 +165,8 @@ export class Inspector {
       ${a.max_stable_lr ? `<div><dt>2/λmax</dt><dd>${fv(a.max_stable_lr)}</dd></div>` : ""}
       <div><dt>Newton step</dt><dd class="newton">${newtonText(a)}</dd></div>
       <div><dt>gradient check</dt><dd class="fd">${checkText(a.gradient_check)}</dd></div>
-    </dl>`;
+    </dl>${a.eigenvectors && a.point.length === 2 ? `<p class="axes-note">${esc(AXES_NOTE)}</p>` : ""}`;
+    this.answer = a;
+    this.onPoint(p); // (the point again: its axes now)
   }
 }

@@ -2,11 +2,13 @@
 // stopping rules as the page runs it) from every start of an n × n grid over the surface's
 // view (POST /api/basins), each start coloured by the minimum its run ends in, grey where it
 // diverged or did not converge; the minima marked. A coarse grid is drawn first. Clicking a
-// cell (or Enter on the keyboard's cursor) moves that optimiser's start there.
+// cell (or Enter on the keyboard's cursor) moves that optimiser's start there. The page's paths
+// are drawn over the map as the player shows them (frame()), unless hidden (`basins=paths:0`):
+// the map alone.
 
 import { postRaw, ApiError } from "./api.js";
 import { formatValue } from "./slider.js";
-import { BASIN_COLOURS, NO_BASIN } from "./palette.js";
+import { BASIN_COLOURS, NO_BASIN, colour, dash } from "./palette.js";
 import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest, field } from "./views.js";
 
 const COARSE = 4;
@@ -28,7 +30,7 @@ export function basinSettings(s, catalog) {
   // n × n × steps within the limit for compiled rules (the server refuses more for the others)
   const limit = Math.max(2, Math.min(most, Math.floor(Math.sqrt(catalog.limits.max_basin_steps / steps))));
   const n = Math.min(limit, Math.max(2, Number.isInteger(bs.n) ? bs.n : DEFAULT_N));
-  return { run, n, limit };
+  return { run, n, limit, paths: bs.paths !== 0 }; // paths:0 hides the runs' paths
 }
 
 // The view's box [[xmin, xmax], [ymin, ymax]]: the state's view, else the surface's domain.
@@ -44,6 +46,9 @@ export class BasinView {
     this.latest = new Latest();
     this.key = null;
     this.result = null; // {answer, set, run}
+    this.frameNow = null; // the page's runs and step: {tracks, t}
+    this.showPaths = true;
+    this.painting = false;
     fig.setAttribute("aria-label", "basins of attraction");
     this.build(controls);
     this.keys = gridKeys(fig, {
@@ -57,14 +62,18 @@ export class BasinView {
     this.run = document.createElement("select");
     this.n = document.createElement("input");
     Object.assign(this.n, { type: "number", step: "1", min: "2", title: "starts a side" });
+    this.pathsBox = document.createElement("input");
+    Object.assign(this.pathsBox, { type: "checkbox", id: "basin-paths", title: "the runs' paths over the map" });
     const row = document.createElement("div");
     row.className = "vc-row";
-    row.append(field("optimiser", this.run), field("n × n", this.n));
+    row.append(field("optimiser", this.run), field("n × n", this.n), field("paths", this.pathsBox));
     root.append(row);
     const commit = (key, value) => this.ctx.commit((d) => {
       const set = basinSettings(d, this.ctx.catalog);
-      d.bs = { run: set.run, n: set.n, [key]: value };
+      d.bs = { run: set.run, n: set.n, ...(set.paths ? {} : { paths: 0 }), [key]: value };
+      if (d.bs.paths === 1) delete d.bs.paths; // (shown: the default, left out of the URL)
     }, { ui: true });
+    this.pathsBox.addEventListener("change", () => commit("paths", this.pathsBox.checked ? 1 : 0));
     this.run.addEventListener("change", () => commit("run", Number(this.run.value)));
     this.n.addEventListener("change", () => {
       const v = Math.round(Number(this.n.value));
@@ -83,6 +92,11 @@ export class BasinView {
     this.run.value = String(set.run);
     this.n.max = String(set.limit);
     this.n.value = String(set.n);
+    this.pathsBox.checked = set.paths;
+    if (set.paths !== this.showPaths) {
+      this.showPaths = set.paths;
+      if (this.result) this.draw();
+    }
     const bound = this.ctx.bound();
     if (set.run < 0 || !bound || bound.dim !== 2) {
       this.say(set.run < 0 ? "None of these optimisers can map basins: scipy's methods and the "
@@ -178,6 +192,7 @@ export class BasinView {
       hovertemplate: "start (%{x:.4g}, %{y:.4g})<br>%{text}<br>%{customdata} steps<extra></extra>",
     }];
     for (const l of present) traces.push(legendSwatch(this.shortName(l), colourOf(l)));
+    traces.push(...this.pathTraces());
     traces.push({
       type: "scatter", mode: "markers", x: answer.minima.map((m) => m[0]), y: answer.minima.map((m) => m[1]),
       name: "minima", text: answer.minima.map((_, k) => this.name(k)), hovertemplate: "%{text}<extra></extra>",
@@ -206,6 +221,34 @@ export class BasinView {
     const counts = present.length - (present[0] < 0 ? 1 : 0);
     this.fig.setAttribute("aria-label", `basins of attraction of ${answer.optimizer}: ${counts} basins over ${answer.x.length} × ${answer.y.length} starts`);
     this.markStart(this.ctx.state());
+  }
+
+  // The page's paths up to the player's step (row 0 of each run), or none when hidden.
+  pathTraces() {
+    if (!this.showPaths || !this.frameNow) return [];
+    const { tracks, t } = this.frameNow;
+    return tracks.map((tr, i) => {
+      const n = Math.min(tr.path.length, t + 1);
+      return {
+        type: "scatter", mode: "lines", name: tr.label || `run ${i + 1}`, showlegend: false, hoverinfo: "skip",
+        x: tr.path.slice(0, n).map((p) => p[0]), y: tr.path.slice(0, n).map((p) => p[1]),
+        line: { color: colour(i), width: 2.2, dash: dash(i) }, meta: { run: i },
+      };
+    });
+  }
+
+  // A frame of the page's animation: the paths redrawn (the newest frame once the last is drawn).
+  frame(tracks, t) {
+    this.frameNow = { tracks, t };
+    if (!this.showPaths || !this.result || !this.fig.data || this.painting) return;
+    this.painting = true;
+    requestAnimationFrame(() => {
+      this.painting = false;
+      const at = this.fig.data.map((d, k) => (d.meta && Number.isInteger(d.meta.run) ? k : -1)).filter((k) => k >= 0);
+      const paths = this.pathTraces();
+      if (at.length !== paths.length) return this.draw();
+      Plotly.restyle(this.fig, { x: paths.map((p) => p.x), y: paths.map((p) => p.y) }, at);
+    });
   }
 
   // The chosen optimiser's start, as the page runs it.

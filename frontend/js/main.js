@@ -22,6 +22,7 @@ import { lineName } from "./palette.js";
 import { validate } from "./custom.js";
 import { drawData } from "./datapanel.js";
 import { LrBound, Inspector } from "./analysis.js";
+import { eigenAxes } from "./curvature.js";
 import { GRID_ENCODING, decodeGrid } from "./grid.js";
 import { UserData } from "./userdata.js";
 import { Views } from "./views.js";
@@ -29,6 +30,8 @@ import { SweepView } from "./sweepview.js";
 import { BasinView } from "./basinview.js";
 import { Overlay } from "./overlay.js";
 import { EwaControl } from "./ewa.js";
+import { Surface3DView } from "./surface3d.js";
+import { DerivView } from "./derivview.js";
 
 const $ = (sel) => document.querySelector(sel);
 const app = $("#app");
@@ -236,7 +239,9 @@ function drawFirst() {
   else if (runs.done && !runs.error) overlay.sync(true, runs.id, () => runBody(s));
   plot.draw(tracks, t, startOf(s), s.big, { inspect: inspected,
     under: () => (two && s.over.includes("field") ? overlay.fieldItems(plot.grid, s.big) : []),
-    over: (at) => overlay.items(at, s.big) });
+    over: (at) => overlay.items(at, s.big),
+    axes: (shown, big) => eigenAxes(inspector.answer, shown, big) });
+  views.frame(tracks, t, startOf(s));
 }
 
 // The plain DOM around the figures: the data panel shown or not, the status table, the step
@@ -674,9 +679,11 @@ $("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") i
 
 // The views beside the surface (a sweep heatmap, a basin map), each from the page's runs.
 const views = new Views({
-  root: $("#viewpanel"), buttons: { sweep: $("#show-sweep"), basins: $("#show-basins") },
-  kinds: { sweep: SweepView, basins: BasinView },
+  root: $("#viewpanel"), buttons: { sweep: $("#show-sweep"), basins: $("#show-basins"), "3d": $("#show-3d"),
+    grad: $("#show-grad") },
+  kinds: { sweep: SweepView, basins: BasinView, "3d": Surface3DView, grad: DerivView },
   ctx: { catalog, commit: (fn, opts) => store.commit(fn, opts), runBody, bound: () => bound,
+    grid: () => (plot.surface === bound ? plot.grid : null),
     ready: plotlyReady, state: () => store.state, labels: (s) => runLabels(s.opts, catalog) },
   onLayout: () => $("#views").classList.toggle("with-view", Boolean(store.state.show)),
 });

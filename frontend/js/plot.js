@@ -265,7 +265,8 @@ export class SurfacePlot {
 
   // tracks: [{rows: [{path, loss}], best, label}], t: the player's step, start: the start
   // point; extra.inspect: a point to mark; extra.under() and extra.over(t): items drawn under
-  // and over the paths (overlay.js).
+  // and over the paths (overlay.js); extra.axes(shown, big): the inspector's eigen-axes, given
+  // the axis ranges on screen.
   draw(tracks, t, start, big = false, extra = {}) {
     if (!this.surface) return;
     this.last = [tracks, t, start, big, extra];
@@ -290,6 +291,7 @@ export class SurfacePlot {
         y: one ? interp(this.grid, ix) : iy, symbol: "x-thin", size: big ? 20 : 15,
         color: "#000", stroke: "#000", strokeWidth: 3 });
     }
+    if (extra.axes) items.push(...extra.axes(this.shown, big));
     const at = this.dragAt ?? start;
     items.push(one
       ? { kind: "rule", key: "start", name: "start", x: at[0], color: "#000", width: 2, dash: "2,3", grab: true }

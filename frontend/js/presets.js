@@ -48,13 +48,14 @@ export function toState(preset, base) {
 }
 
 // A preset's `show` (a view beside the surface, see GET /api/presets) as the state's
-// show, sw and bs (state.js).
+// show, sw, bs and td (state.js).
 function showState(show) {
-  const out = { show: null, sw: {}, bs: {} };
+  const out = { show: null, sw: {}, bs: {}, td: {} };
   if (show?.view === "sweep") {
     const axis = (k, a) => ({ [k]: a.name, [`${k}0`]: a.range[0], [`${k}1`]: a.range[1], [`${k}s`]: a.scale === "log" ? "log" : "lin" });
     out.sw = { run: show.optimizer ?? 0, ...axis("x", show.x), ...axis("y", show.y), n: show.n, m: show.metric };
   } else if (show?.view === "basins") out.bs = { run: show.optimizer ?? 0, n: show.n };
+  else if (show?.view === "3d") out.td = show.z ? { z: show.z } : {};
   else return out;
   out.show = show.view;
   return out;

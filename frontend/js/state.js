@@ -21,9 +21,10 @@
 // loss=linear: the loss plot on a linear axis (default log where every value shown is positive).
 // equal=1 / equal=0: one unit as long on y as on x, or not (absent: equal for a 2-D catalog
 // surface whose domain is at most three times as wide as tall, or as tall as wide).
-// show=sweep|basins: the view open beside the surface (views.js), with its settings:
+// show=sweep|basins|3d|grad: the view open beside the surface (views.js), with its settings:
 // sweep=run:0,x:lr,x0:0.0001,x1:0.1,xs:log,y:momentum,y0:0,y1:0.99,ys:lin,n:100,m:loss and
-// basins=run:0,n:100 (what is left out takes the view's default).
+// basins=run:0,n:100,paths:0 (paths:0: the map without the paths) and threed=z:log (what is
+// left out takes the view's default).
 // over=state,field: drawn over the surface besides the paths (overlay.js): what each rule
 // keeps at the moving point, and the field of −∇f.
 // lecture=<preset-id>: lecture mode, showing that preset's caption. A hash holding nothing else
@@ -37,7 +38,7 @@ export const DEFAULT_EPOCHS = 100;
 export const DEFAULT_SPEED = 100;
 export const DEFAULT_GTOL = 1e-6;
 export const NORMS = ["l1", "l2", "inf"];
-export const VIEWS = ["sweep", "basins"]; // the views beside the surface (views.js)
+export const VIEWS = ["sweep", "basins", "3d", "grad"]; // the views beside the surface (views.js)
 export const OVERLAYS = ["state", "field"]; // drawn over the surface (overlay.js)
 
 export function defaultState() {
@@ -79,6 +80,7 @@ export function defaultState() {
     sw: {}, // the sweep view's settings (sweepview.js)
     bs: {}, // the basin view's settings (basinview.js)
     over: [], // drawn over the surface: "state", "field" (in OVERLAYS' order)
+    td: {}, // the 3-D view's settings (surface3d.js)
   };
 }
 
@@ -173,6 +175,7 @@ export function toHash(s) {
   if (s.over.length) parts.push(`over=${s.over.join(",")}`);
   if (Object.keys(s.sw).length) parts.push(`sweep=${fmtSettings(s.sw)}`);
   if (Object.keys(s.bs).length) parts.push(`basins=${fmtSettings(s.bs)}`);
+  if (Object.keys(s.td).length) parts.push(`threed=${fmtSettings(s.td)}`);
   if (s.lecture) parts.push(`lecture=${encodeURIComponent(s.lecture)}`);
   return "#" + parts.join("&");
 }
@@ -218,6 +221,7 @@ export function fromHash(hash) {
     else if (key === "over") s.over = OVERLAYS.filter((o) => val.split(",").includes(o));
     else if (key === "sweep") s.sw = parseSettings(val);
     else if (key === "basins") s.bs = parseSettings(val);
+    else if (key === "threed") s.td = parseSettings(val);
     else if (key === "rfrom") {
       const call = parseCall(val);
       if (call && call.id === "normal") s.rf = { dist: "normal", ...call.p };

@@ -1,9 +1,10 @@
-// The views beside the surface (the sweep heatmap, the basin map): one open at a time, named by
+// The views beside the surface (the sweep heatmap, the basin map, the 3-D surface): one open at a time, named by
 // the state's `show` (so a link opens it), each a module of its own with the same interface:
 //   new View(ctx, {controls, status, fig})  build its controls into `controls`
 //   .update(state)   show the state: settings, and a new request when what it asks for changed
 //   .csv()           {name, text}: the grid it shows, with its axes; or null before one arrives
 //   .fileName()      what its PNG is called
+//   .frame(tracks, t, start)  optional: a view that draws the runs gets every animation frame
 // This module switches them, owns the panel's buttons (open, close, PNG, CSV) and the grid
 // cursor the figures share (arrow keys move it, Enter picks the cell, as a click does).
 
@@ -70,6 +71,11 @@ export class Views {
 
   get active() {
     return this.shown ? this.views[this.shown].view : null;
+  }
+
+  // A frame of the page's animation: the runs and the player's step, for a view that draws them.
+  frame(tracks, t, start) {
+    this.active?.frame?.(tracks, t, start);
   }
 
   update(state) {

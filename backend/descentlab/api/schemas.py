@@ -155,6 +155,11 @@ class AnalysisBody(Model):
 
 
 GridEncoding = Literal["json", "base64"]
+GRID_DERIVATIVES_HELP = (
+    "also the symbolic derivatives on the same grid: `gradient` (∂f/∂x, and ∂f/∂y on a 2-D "
+    "surface, each shaped and encoded as z) and, on a 1-D surface, `second` (f″); not on a "
+    "data-fit surface"
+)
 GRID_ENCODING_HELP = (
     'how z is sent: "json", numbers (null where not finite); "base64", {"dtype": "float32", '
     '"shape", "base64"}: the little-endian bytes of the array (NaN where not finite)'
@@ -172,6 +177,7 @@ class GridBody(Model):
     ymin: float | None = None
     ymax: float | None = None
     encoding: GridEncoding = Field(default="json", description=GRID_ENCODING_HELP)
+    derivatives: bool = Field(default=False, description=GRID_DERIVATIVES_HELP)
 
 
 class DataBody(Model):

@@ -259,13 +259,20 @@ def grid(
     ny: int,
     box: list[tuple[float | None, float | None]],
     encoding: str = "json",
+    derivatives: bool = False,
 ) -> bytes:
     """Values on an nx x ny grid in one batched call. ``z`` is float32 (plenty for a contour:
     ~7 digits): as JSON numbers (non-finite ones null), or with ``encoding="base64"`` as the
     little-endian bytes of the whole array (non-finite ones NaN), which a browser decodes into a
     Float32Array without parsing 40,000 numbers, at half the bytes and a tenth the encoding.
     A 2-D grid also has ``levels_from``: the lowest contour height it draws truthfully, or null
-    when it draws all of them or is not checked (:mod:`descentlab.contours`)."""
+    when it draws all of them or is not checked (:mod:`descentlab.contours`).
+    ``derivatives``: also the symbolic gradient's components (``gradient``) and, in 1-D, f″
+    (``second``), on the same grid and encoded alike."""
+    if derivatives and problem.data is not None:
+        raise DescentLabError(
+            "derivatives", "not on a data-fit surface (its grid is sums over the data)"
+        )
     ranges = []
     for axis, (lo, hi) in enumerate(box[: problem.dim]):
         lo = float(problem.domain[axis, 0]) if lo is None else lo
@@ -285,12 +292,34 @@ def grid(
             Z = np.asarray(problem.value_on_grid(axes), dtype=float)  # (nx,)
         Z = np.where(np.isfinite(Z), Z, np.nan)
     zmin, zmax = np.fmin.reduce(Z, axis=None), np.fmax.reduce(Z, axis=None)  # NaN: none
-    z = Z.astype("<f4")
-    if encoding == "base64":
-        data = base64.b64encode(z.tobytes()).decode("ascii")
-        out["z"] = {"dtype": "float32", "shape": list(z.shape), "base64": data}
-    else:
-        out["z"] = z  # orjson writes NaN as null
+    out["z"] = _encode_grid(Z, encoding)
+    if derivatives:
+        with np.errstate(all="ignore"):
+            out.update(_grid_derivatives(problem, axes, Z.shape, encoding))
     out["zmin"] = None if np.isnan(zmin) else float(zmin)
     out["zmax"] = None if np.isnan(zmax) else float(zmax)
     return dumps(out)
+
+
+def _encode_grid(Z: np.ndarray, encoding: str) -> Any:
+    z = np.where(np.isfinite(Z), Z, np.nan).astype("<f4")
+    if encoding == "base64":
+        data = base64.b64encode(z.tobytes()).decode("ascii")
+        return {"dtype": "float32", "shape": list(z.shape), "base64": data}
+    return z  # orjson writes NaN as null
+
+
+def _grid_derivatives(
+    problem: Problem, axes: list[np.ndarray], shape: tuple[int, ...], encoding: str
+) -> dict[str, Any]:
+    """The gradient's components (and f″ on a curve) at every grid point, from the same
+    symbolic derivatives the engine steps with, in the grid's own order (y slowest)."""
+    mesh = np.meshgrid(*axes)
+    X = np.column_stack([m.ravel() for m in mesh])
+    _, G = problem.value_and_grad(X)
+    out: dict[str, Any] = {
+        "gradient": [_encode_grid(G[:, k].reshape(shape), encoding) for k in range(problem.dim)]
+    }
+    if problem.dim == 1:
+        out["second"] = _encode_grid(problem.hess(X)[:, 0, 0].reshape(shape), encoding)
+    return out

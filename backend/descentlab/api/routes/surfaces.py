@@ -11,7 +11,14 @@ from ... import limits
 from ...errors import DescentLabError
 from ...problems import CATALOG, Problem, make_problem
 from ..responses import StrictJSONRoute, dumps
-from ..schemas import GRID_ENCODING_HELP, DataBody, GridBody, GridEncoding, surface_spec
+from ..schemas import (
+    GRID_DERIVATIVES_HELP,
+    GRID_ENCODING_HELP,
+    DataBody,
+    GridBody,
+    GridEncoding,
+    surface_spec,
+)
 from ..service import grid, offload
 from ..settings import MAX_GRID, PoolDep
 
@@ -87,16 +94,18 @@ async def get_grid(
     ymax: Bound = None,
     params: ParamsQuery = None,
     encoding: Encoding = "json",
+    derivatives: Annotated[bool, Query(description=GRID_DERIVATIVES_HELP)] = False,
 ) -> Response:
     problem = bind(surface_id, params)
-    body = await offload(pool, grid, problem, nx, ny, [(xmin, xmax), (ymin, ymax)], encoding)
+    box = [(xmin, xmax), (ymin, ymax)]
+    body = await offload(pool, grid, problem, nx, ny, box, encoding, derivatives)
     return Response(body, media_type="application/json")
 
 
 def _grid(body: GridBody) -> bytes:
     problem = make_problem(surface_spec(body.surface))
     box = [(body.xmin, body.xmax), (body.ymin, body.ymax)]
-    return grid(problem, body.nx, body.ny, box, body.encoding)
+    return grid(problem, body.nx, body.ny, box, body.encoding, body.derivatives)
 
 
 @grid_router.post("")
