@@ -190,3 +190,32 @@ def test_phone_keeps_the_plot_in_view_while_a_slider_moves(
         pg.screenshot(path=str(artifacts / "phone-slider.png"))
     finally:
         ctx.close()
+
+
+# The player bar's controls: each one's row (the clock, or the tools) and its vertical centre.
+PLAYER_ROWS = (
+    "() => [...document.querySelectorAll('.player > button, .player > input, .player > output,"
+    " .player > select, .player-tools button')].filter((e) => e.offsetParent).map((e) =>"
+    " [e.closest('.player-tools') ? 'tools' : 'clock',"
+    " e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2])"
+)
+
+
+@pytest.mark.parametrize(
+    ("size", "hash_"),
+    [((1920, 1080), COMPARE), ((1280, 720), COMPARE), ((1024, 768), "lecture=line-fit-sgd")],
+)
+def test_the_player_bar_keeps_the_clock_on_one_row_and_the_tools_on_one(
+    page: Any, size: tuple[int, int], hash_: str
+) -> None:
+    """Where the bar is too narrow for everything, the tools move to a row of their own as a
+    block, never one control at a time (the speed once wrapped alone under the clock)."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"/#{hash_}&{FAST}")
+    wait_done(page)
+    rows: dict[str, list[float]] = {}
+    for name, centre in page.evaluate(PLAYER_ROWS):
+        rows.setdefault(name, []).append(centre)
+    for centres in rows.values():
+        assert max(centres) - min(centres) < 4, rows  # one row each
+    assert min(rows["clock"]) <= min(rows["tools"])
