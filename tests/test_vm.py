@@ -124,7 +124,7 @@ def test_without_the_loop_numpy_runs(monkeypatch):
     monkeypatch.setattr(vm, "load", lambda: None)
     spec = engine.prepare("rosenbrock", "adam", stop=Stop(max_steps=50))
     assert loop.path(spec) == "arrays"
-    assert engine.run(spec).steps[0] == 50
+    assert engine.run(spec).nit[0] == 50
 
 
 def test_math_is_the_c_librarys():

@@ -87,7 +87,7 @@ def run_result(body: RunBody) -> dict[str, Any]:
     runs = []
     for spec in specs:
         traj = engine.run(spec)
-        rows = [traj.row(b) for b in range(len(traj.steps))]
+        rows = [traj.row(b) for b in range(len(traj.nit))]
         runs.append({**rows[0], "restarts": rows[1:], "best": traj.best})
     return {"surface": problem.describe(), "runs": runs}
 
@@ -115,7 +115,7 @@ def sweep_result(body: SweepBody, pool: Executor | None = None) -> dict[str, Any
         raise
     # only the last chunk: each row's final values in its last column
     last = engine.final(spec, pool=pool, helpers=HELPERS)
-    rows = np.arange(len(last.steps))
+    rows = np.arange(len(last.nit))
     return {
         "surface": problem.describe(),
         "optimizer": ref.id,
@@ -124,7 +124,7 @@ def sweep_result(body: SweepBody, pool: Executor | None = None) -> dict[str, Any
         "final_loss": np.ascontiguousarray(last.loss[:, -1]),
         "final_grad_norm": np.ascontiguousarray(last.grad_norm[:, -1]),
         "final_point": np.ascontiguousarray(last.path[:, -1]),
-        "steps": last.steps,
+        "steps": last.nit,
         "status": last.status,
     }
 
@@ -194,7 +194,7 @@ def basin_result(body: BasinBody, pool: Executor | None = None) -> dict[str, Any
         "listed": found.listed,
         "kinds": kinds,
         "tolerance": tol,
-        "steps": last.steps.reshape(shape),
+        "steps": last.nit.reshape(shape),
         "counts": {status: last.status.count(status) for status in engine.STATUSES},
     }
 
@@ -211,7 +211,7 @@ def run_csv(body: RunBody) -> str:
     writer.writerow(CSV_COLUMNS)
     for i, spec in enumerate(specs):
         traj = engine.run(spec)
-        for b, steps in enumerate(traj.steps):
+        for b, steps in enumerate(traj.nit):
             n = int(steps) + 1
             P = traj.path[b, :n]
             y = P[:, 1] if P.shape[1] > 1 else np.full(n, np.nan)

@@ -338,24 +338,24 @@ def _last_chunk(
     loss[rows] = regs[1 + D]
     with np.errstate(all="ignore"):
         grad_norm[rows] = _norm(regs[2 + D : 2 + 2 * D].T, spec.stop.grad_norm)
-    taken = steps - book.steps[rows]
+    taken = steps - book.nit[rows]
     nfev, ngev, nhev = cp.evaluations
     book.nfev[rows] += taken * nfev
     book.ngev[rows] += taken * ngev
     book.nhev[rows] += taken * nhev
-    book.steps[rows] = steps
+    book.nit[rows] = steps
     for j in np.flatnonzero(codes).tolist():
         b = int(rows[j])
         diverged = bool(codes[j] == vm_loop.DIVERGED)
         book.close(b, int(steps[j]), diverged, path[b], loss[b], grad_norm[b])
-    start = int(book.steps.max())
+    start = int(book.nit.max())
     return book.chunk(
         start,
         path=path[:, None],
         loss=loss[:, None],
         grad_norm=grad_norm[:, None],
-        lr=_rates(spec, book.steps),
-        count=(book.steps == start).astype(int),
+        lr=_rates(spec, book.nit),
+        count=(book.nit == start).astype(int),
         done=True,
     )
 
