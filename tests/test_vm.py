@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from descentlab import engine
-from descentlab.engine import Stop, loop, vm, vm_loop
+from descentlab.engine import Stop, columns, loop, vm, vm_loop
 from descentlab.optimizers import draws, second_order
 from descentlab.optimizers.base import ScalarOps
 from descentlab.problems.expr import FUNCTIONS
@@ -79,6 +79,8 @@ PROGRAM_OPS = {
     vm_loop.SOLVE1: "test_the_solves_answer_what_solve_rows_answers",
     vm_loop.SOLVE2: "test_the_solves_answer_what_solve_rows_answers",
     vm_loop.TABLE: "test_a_table_is_read_at_the_step_count",
+    vm_loop.SPREAD: "test_a_candidate_loop_in_lanes_is_the_loop_turn_by_turn",
+    vm_loop.BEGIN_LANES: "test_a_candidate_loop_in_lanes_is_the_loop_turn_by_turn",
 }
 
 
@@ -168,6 +170,26 @@ def test_a_jump_loops():
     """r1 += 1 while r1 < r2: a loop of five turns in one step, then the line after it."""
     code = [[vm_loop.ADD, 1, 1, 3], [vm_loop.JUMP_LT, 0, 1, 2], [vm_loop.MUL, 4, 1, 2]]
     assert run_code(code, [0.0, 0.0, 5.0, 1.0, 0.0], [1, 4]) == [5.0, 25.0]
+
+
+@pytest.mark.parametrize("surface", ["rosenbrock", "nightmare"])
+@pytest.mark.parametrize("optimizer", ["random-search", "hill-climbing"])
+def test_a_candidate_loop_in_lanes_is_the_loop_turn_by_turn(optimizer, surface, monkeypatch):
+    """A single run takes its candidates side by side (one lane each) and replays the choice of
+    the best in their order: the same run, to the bit, as the loop taking them in turn (the
+    same instructions on the same numbers; only their order across candidates differs)."""
+    spec = engine.prepare(surface, optimizer, seed=3, stop=Stop(max_steps=200, grad_tol=None))
+    program = columns.column_program(spec)
+    assert program is not None
+    regs = columns.registers(program, loop._Stepper(spec, info=False), np.arange(1))
+    assert vm.lanes(program.program, regs) == spec.params["samples"] > 1
+    in_lanes = engine.run(spec)
+    monkeypatch.setattr(vm, "lanes", lambda program, regs: 0)
+    in_turn = engine.run(spec)
+    for name in ("path", "loss", "grad_norm"):
+        np.testing.assert_array_equal(getattr(in_lanes, name), getattr(in_turn, name))
+    for name, values in in_lanes.info.items():
+        np.testing.assert_array_equal(values, in_turn.info[name])
 
 
 def test_a_table_is_read_at_the_step_count():
