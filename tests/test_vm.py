@@ -41,7 +41,19 @@ RULE |= {"-": (operator.sub, 2), "*": (operator.mul, 2), "/": (operator.truediv,
 RULE |= {"**": (operator.pow, 2), ScalarOps.sqrt: (ScalarOps.sqrt, 1)}
 RULE |= {ScalarOps.maximum: (ScalarOps.maximum, 2)}
 CASES = [(f"rule {key}", fn, vm.OPCODE[key], n) for key, (fn, n) in RULE.items()]
-CASES += [(name, fn, vm.OPCODE[fn], FUNCTIONS[name].arity) for name, fn in SCALAR.items()]
+CASES += [
+    (name, fn, vm.OPCODE.get(fn), FUNCTIONS[name].arity if name in FUNCTIONS else 0)
+    for name, fn in SCALAR.items()
+]
+
+
+def test_every_function_of_the_language_has_each_form():
+    """Declared once in FUNCTIONS (arity, numpy, autograd, derivative, LaTeX), on floats in
+    SCALAR, and compiled: vm.OPCODE takes the opcode of vm_loop named after it, upper-cased,
+    so a function added without one is missing here (and would run on numpy)."""
+    assert set(SCALAR) == set(FUNCTIONS)
+    missing = [name for name, fn in SCALAR.items() if fn not in vm.OPCODE]
+    assert not missing, f"vm_loop has no opcode named after {missing}"
 
 
 def interpret(op, args, t=0, key=0):

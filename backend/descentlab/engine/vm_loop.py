@@ -34,11 +34,12 @@ import math
 
 import numpy as np
 
-# Opcodes: the rule's arithmetic, then the surface language's functions (SCALAR's names).
-COPY, NEG, ADD, SUB, MUL, DIV, POW = range(7)
-(SQRT, MAXIMUM, MINIMUM, EXP, LOG, LOG10, SIN, COS, TAN, ABS, TANH, SINH, COSH) = range(7, 20)
+# Opcodes: the rule's arithmetic, then the surface language's functions, each named after
+# its name in SCALAR, upper-cased (vm.OPCODE is built from SCALAR by that name)
+COPY, NEG, ADD, SUB, MUL, DIV, RULE_POW = range(7)
+(SQRT, MAX, MIN, EXP, LOG, LOG10, SIN, COS, TAN, ABS, TANH, SINH, COSH) = range(7, 20)
 (ARCTAN, ARCTAN2, SIGMOID, RELU, SOFTPLUS, SIGN, HEAVISIDE, DIV0, SELECT_LE) = range(20, 29)
-SCALAR_POW = 29  # the surface's power: numpy's answer for a base of -inf (see scalar._pow)
+POW = 29  # the surface's power: numpy's answer for a base of -inf (see scalar._pow)
 # The programs' instructions (see the module's docstring)
 (JUMP_LT, UNIFORM, NORMAL, NAN_TO_INF, SELECT_LT, SELECT_BEST, SOLVE1, SOLVE2) = range(30, 38)
 TABLE = 38  # a column's power of a number by the step count, read from a table (see run)
@@ -244,20 +245,20 @@ def run(
             elif op == NEG:
                 for k in range(m):
                     regs[o, k] = -regs[ra, k]
-            elif op == POW:
+            elif op == RULE_POW:
                 for k in range(m):
                     regs[o, k] = regs[ra, k] ** regs[rb, k]
-            elif op == MAXIMUM:
+            elif op == MAX:
                 for k in range(m):
                     a = regs[ra, k]
                     b = regs[rb, k]
                     regs[o, k] = a if a >= b or a != a else b
-            elif op == MINIMUM:
+            elif op == MIN:
                 for k in range(m):
                     a = regs[ra, k]
                     b = regs[rb, k]
                     regs[o, k] = a if a <= b or a != a else b
-            elif op == SCALAR_POW:
+            elif op == POW:
                 for k in range(m):
                     a = regs[ra, k]
                     b = regs[rb, k]
