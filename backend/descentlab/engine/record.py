@@ -47,9 +47,10 @@ class Result:
     """Every row's outcome in the names of ``scipy.optimize.OptimizeResult``, one entry per row:
     ``x`` (B, D) and ``fun`` (B,) its last point and loss, ``nit`` its steps, ``nfev``,
     ``ngev`` (scipy's ``njev``), ``nhev`` the evaluations they spent, ``status``, ``success``
-    and ``message`` why it stopped (:data:`STATUSES`). A :class:`Chunk` holds them as they stand
-    after its points (final when ``done``), a :class:`Trajectory` as they ended: both are one.
-    Rows are padded with their last point, so ``x`` and ``fun`` are the arrays' last column."""
+    and ``message`` why it stopped (:data:`STATUSES`); and the points it holds. A :class:`Chunk`
+    holds them as they stand after its points (final when ``done``), a :class:`Trajectory` as
+    they ended: both are one. Rows are padded with their last point, so ``x`` and ``fun`` are
+    the arrays' last column."""
 
     path: np.ndarray  # (B, k, D)
     loss: np.ndarray  # (B, k)
@@ -59,6 +60,13 @@ class Result:
     nfev: np.ndarray
     ngev: np.ndarray
     nhev: np.ndarray
+    grad_norm: np.ndarray  # (B, k)
+    lr: np.ndarray | None  # (B, k) scheduled rate used to reach each point, NaN at index 0
+    info: dict[str, np.ndarray]  # name -> (B, k, D), NaN at index 0
+    # (B, k) the minibatch loss each step saw, on the surface's scale (n x the batch's mean on
+    # a summed surface, so comparable with `loss`), NaN at index 0
+    batch_loss: np.ndarray | None
+    batches: np.ndarray | None  # (k, M) the samples of each step's minibatch, -1 padded
 
     @property
     def x(self) -> np.ndarray:
@@ -94,14 +102,7 @@ class Chunk(Result):
     repeat its last point (the row stopped). ``done`` marks the last chunk."""
 
     start: int
-    grad_norm: np.ndarray  # (B, k)
     step_size: np.ndarray | None  # (B, k): |x_i - x_(i-1)|, NaN at index 0 (None: not kept)
-    lr: np.ndarray | None  # (B, k) scheduled rate used to reach each point, NaN at index 0
-    info: dict[str, np.ndarray]  # name -> (B, k, D), NaN at index 0
-    # (B, k) the minibatch loss each step saw, on the surface's scale (n x the batch's mean on
-    # a summed surface, so comparable with `loss`), NaN at index 0
-    batch_loss: np.ndarray | None
-    batches: np.ndarray | None  # (k, M) the samples of each step's minibatch, -1 padded
     count: np.ndarray  # (B,)
     done: bool
 
@@ -120,12 +121,7 @@ class Trajectory(Result):
     schedule: dict[str, Any] | None
     stop: Stop
     seed: int
-    grad_norm: np.ndarray
     step_size: np.ndarray
-    lr: np.ndarray | None
-    info: dict[str, np.ndarray]
-    batch_loss: np.ndarray | None
-    batches: np.ndarray | None
     epoch_size: int | None
     problem: Problem = field(repr=False, compare=False)
 
@@ -231,40 +227,21 @@ class Book:
         self.prev_loss = F[:, -1].copy()
         return count
 
-    def chunk(
-        self,
-        start: int,
-        *,
-        path: np.ndarray,
-        loss: np.ndarray,
-        grad_norm: np.ndarray,
-        count: np.ndarray,
-        done: bool,
-        step_size: np.ndarray | None = None,
-        lr: np.ndarray | None = None,
-        info: dict[str, np.ndarray] | None = None,
-        batch_loss: np.ndarray | None = None,
-        batches: np.ndarray | None = None,
-    ) -> Chunk:
-        """A chunk of these points, with every row's result as it stands."""
+    def chunk(self, start: int, count: np.ndarray, done: bool, **points: Any) -> Chunk:
+        """A chunk of these ``points`` (path, loss, grad_norm and those kept of step_size, lr,
+        info, batch_loss, batches), with every row's result as it stands."""
+        unkept = dict.fromkeys(("step_size", "lr", "batch_loss", "batches"))
         return Chunk(
-            path=path,
-            loss=loss,
+            **{"info": {}, **unkept, **points},
+            start=start,
+            count=count,
+            done=done,
             nit=self.nit.copy(),
             status=list(self.status),
             message=list(self.message),
             nfev=self.nfev.copy(),
             ngev=self.ngev.copy(),
             nhev=self.nhev.copy(),
-            start=start,
-            grad_norm=grad_norm,
-            step_size=step_size,
-            lr=lr,
-            info=info if info is not None else {},
-            batch_loss=batch_loss,
-            batches=batches,
-            count=count,
-            done=done,
         )
 
     def close(self, b: int, index: int, diverged: bool, x: np.ndarray, f: float, gn: float) -> None:
