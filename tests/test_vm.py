@@ -188,8 +188,10 @@ def test_a_jump_loops():
 @pytest.mark.parametrize("optimizer", ["random-search", "hill-climbing"])
 def test_a_candidate_loop_in_lanes_is_the_loop_turn_by_turn(optimizer, surface, monkeypatch):
     """A single run takes its candidates side by side (one lane each) and replays the choice of
-    the best in their order: the same run, to the bit, as the loop taking them in turn (the
-    same instructions on the same numbers; only their order across candidates differs)."""
+    the best in their order: the same run as the loop taking them in turn (the same
+    instructions on the same numbers; only their order across candidates differs). To the bit
+    where only IEEE arithmetic is involved (uniforms on a polynomial); else to 1e-12, since a
+    compiler may take the C library's exp, log, cos or sin in a vector form over lanes."""
     spec = engine.prepare(surface, optimizer, seed=3, stop=Stop(max_steps=200, grad_tol=None))
     program = columns.column_program(spec)
     assert program is not None
@@ -198,10 +200,17 @@ def test_a_candidate_loop_in_lanes_is_the_loop_turn_by_turn(optimizer, surface, 
     in_lanes = engine.run(spec)
     monkeypatch.setattr(vm, "lanes", lambda program, regs: 0)
     in_turn = engine.run(spec)
+    exact = optimizer == "random-search" and surface == "rosenbrock"
+    same = np.testing.assert_array_equal if exact else close_to_rounding
+    assert in_lanes.status == in_turn.status and in_lanes.nit.tolist() == in_turn.nit.tolist()
     for name in ("path", "loss", "grad_norm"):
-        np.testing.assert_array_equal(getattr(in_lanes, name), getattr(in_turn, name))
+        same(getattr(in_lanes, name), getattr(in_turn, name))
     for name, values in in_lanes.info.items():
-        np.testing.assert_array_equal(values, in_turn.info[name])
+        same(values, in_turn.info[name])
+
+
+def close_to_rounding(a, b):
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-300)
 
 
 def test_a_table_is_read_at_the_step_count():
