@@ -47,7 +47,7 @@ def kaleido_per_frame(preset: str, frames: int) -> float:
     trajectories, title, view = animation._resolve(preset)
     built = scene.build(trajectories, SIZE, title, loss=False, domain=view)
     traj = trajectories[0]
-    steps = int(traj.steps[0])
+    steps = int(traj.nit[0])
     times = []
     kaleido.start_sync_server(plotlyjs=str(PLOTLY_JS), mathjax=False, silence_warnings=True)
     for k in range(frames):

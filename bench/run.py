@@ -176,6 +176,52 @@ def sweep_engine(spec: engine.RunSpec, how: str) -> Callable[[], object]:
     return on_numpy
 
 
+def jax_sweep(spec: engine.RunSpec, repeat: int) -> tuple[float, float, float, float] | None:
+    """The same sweep as JAX's jit + vmap would run it (float64, Adam as torch.optim's, the
+    steps in ``lax.fori_loop``), when jax imports (it is no dependency: ``pip install jax``):
+    (seconds of its first call, which traces and compiles; seconds of its fastest repeat; over
+    the rows both end finite, the median relative difference of its final losses from
+    ``engine.final``'s and the share within 1e-6: its arithmetic is ordered otherwise, and
+    rows with a large lr are chaotic, so those part ways)."""
+    try:
+        import jax
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+    steps = spec.stop.max_steps
+
+    def loss(z: jax.Array) -> jax.Array:
+        return (1 - z[0]) ** 2 + 100 * (z[1] - z[0] ** 2) ** 2
+
+    def adam(lr: jax.Array, beta1: jax.Array, x0: jax.Array) -> tuple[jax.Array, jax.Array]:
+        def step(t: int, carry: tuple[jax.Array, ...]) -> tuple[jax.Array, ...]:
+            x, m, v = carry
+            g = jax.grad(loss)(x)
+            m = beta1 * m + (1 - beta1) * g
+            v = 0.999 * v + 0.001 * g * g
+            bc1, bc2 = 1 - beta1 ** (t + 1), 1 - 0.999 ** (t + 1)
+            return x - lr * (m / bc1) / (jnp.sqrt(v / bc2) + 1e-8), m, v
+
+        zero = jnp.zeros_like(x0)
+        x, _, _ = jax.lax.fori_loop(0, steps, step, (x0, zero, zero))
+        return x, loss(x)
+
+    sweep = jax.jit(jax.vmap(adam, in_axes=(0, 0, None)))
+    lr = jnp.asarray(np.reshape(spec.params["lr"], -1))
+    beta1 = jnp.asarray(np.reshape(spec.params["betas"][0], -1))
+    x0 = jnp.asarray(spec.starts[0])
+    t0 = time.perf_counter()
+    jax.block_until_ready(sweep(lr, beta1, x0))
+    first = time.perf_counter() - t0
+    steady = best_of(lambda: jax.block_until_ready(sweep(lr, beta1, x0)), repeat)
+    ours = engine.final(spec).fun
+    theirs = np.asarray(sweep(lr, beta1, x0)[1])
+    both = np.isfinite(ours) & np.isfinite(theirs)
+    gap = np.abs(ours[both] - theirs[both]) / np.maximum(np.abs(ours[both]), 1e-300)
+    return first, steady, float(np.median(gap)), float(np.mean(gap <= 1e-6))
+
+
 def basin_body(full_length: bool) -> BasinBody:
     """The issue's basin map: 200 x 200 starts x 1,000 steps of gd on Himmelblau; with the
     default stopping rules (rows stop as they converge), or every row the whole 1,000 steps."""
@@ -282,6 +328,16 @@ def main() -> None:
             else f"{rate}, {sweeps['final values on numpy'] / t:.1f}x numpy"
         )
         rows.append((f"engine: 100x100 (lr, beta1) sweep x 500 steps, {how}, pool thread", t, note))
+    jax_figures = jax_sweep(spec, max(1, r // 2))
+    if jax_figures is not None:  # an optional baseline: jax is no dependency
+        first, steady, median, close = jax_figures
+        ours = sweeps["compiled"]
+        rows.append(("baseline: the same sweep, JAX jit + vmap float64, first call", first, ""))
+        note = (
+            f"ours {ours / steady:.2f}x its time; final losses: median relative difference "
+            f"{median:.0e}, {close:.0%} within 1e-6"
+        )
+        rows.append(("baseline: the same sweep, JAX jit + vmap float64, steady", steady, note))
     for full_length in (False, True):
         body = basin_body(full_length)
         with ThreadPoolExecutor(1) as pool:

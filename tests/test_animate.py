@@ -95,7 +95,7 @@ def check_frames(frames: list[np.ndarray], size: tuple[int, int], wanted: tuple[
     start = expected_pixel((-8.0, 8.0), domain)
     assert near(frames[0], start, BLUE) < 70  # the start ring, where the mapping puts it
     assert tint(frames[0], start + np.array([30, 30])) < 20  # and not everywhere
-    end = descentlab.run("booth", "gd", start=(-8, 8), lr=0.02, max_steps=30).x
+    end = descentlab.run("booth", "gd", start=(-8, 8), lr=0.02, max_steps=30).x[0]
     head = expected_pixel((end[0], end[1]), domain)
     assert tint(frames[0], head) < 20 and near(frames[-1], head, BLUE) < 70  # the end, at last
 
@@ -309,7 +309,7 @@ def test_the_limits_are_published(client: TestClient) -> None:
 
 def test_the_loss_axis_keeps_the_start_in_view() -> None:
     diverging = descentlab.run("rosenbrock", "gd", lr=0.01, max_steps=200)
-    assert diverging.status == ["diverged"] and diverging.loss[0, diverging.steps[0]] > 1e30
+    assert diverging.status == ["diverged"] and diverging.loss[0, diverging.nit[0]] > 1e30
     converging = descentlab.run("quadratic", "newton", max_steps=20)
     for traj in (diverging, converging):
         built = scene.build((traj,), SIZE, "t", loss=True)

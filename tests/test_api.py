@@ -146,7 +146,7 @@ def test_run_json(client: TestClient) -> None:
     assert result["surface"]["id"] == "rosenbrock"
     adam, gd = result["runs"]
     assert adam["optimizer"] == "adam" and gd["optimizer"] == "gd"
-    assert len(adam["path"]) == adam["steps"] + 1 == len(adam["loss"])
+    assert len(adam["path"]) == adam["nit"] + 1 == len(adam["loss"])
     assert adam["path"][0] == [-1.5, 2.0] and adam["step_size"][0] is None
     assert len(adam["restarts"]) == 2 and 0 <= adam["best"] <= 2
 

@@ -94,7 +94,7 @@ def test_minibatch_sgd_over_rest(client: TestClient) -> None:
         "stop": {"grad_tol": None},
     }
     run = client.post("/api/runs", json=body).json()["runs"][0]
-    assert run["steps"] == 15 and run["epoch_size"] == 5
+    assert run["nit"] == 15 and run["epoch_size"] == 5
     assert len(run["batches"]) == 16 and len(run["batches"][1]) == 20
     assert run["batch_loss"][0] is None and run["batch_loss"][1] > 0
     surface = client.get("/api/surfaces/linear-regression").json()
@@ -138,9 +138,9 @@ def test_a_sweep_answers_one_row_per_setting(client: TestClient) -> None:
     assert out["settings"] == [[0.001, 0.0], [0.001, 0.9], [0.005, 0.0], [0.005, 0.9]]
     assert len(out["final_loss"]) == 4 and min(out["final_loss"]) == out["final_loss"][3]
     alone = descentlab.run("quadratic", "momentum", lr=0.005, momentum=0.9, max_steps=200)
-    assert out["steps"][3] == alone.steps[0]  # a row of the batch is the single run
-    assert out["final_point"][3] == pytest.approx(alone.x.tolist(), rel=1e-12)
-    assert out["final_loss"][3] == pytest.approx(alone.loss[0, alone.steps[0]], rel=1e-12)
+    assert out["steps"][3] == alone.nit[0]  # a row of the batch is the single run
+    assert out["final_point"][3] == pytest.approx(alone.x[0].tolist(), rel=1e-12)
+    assert out["final_loss"][3] == pytest.approx(alone.loss[0, alone.nit[0]], rel=1e-12)
 
 
 def test_a_sweep_varies_a_pair_as_pairs(client: TestClient) -> None:
@@ -153,7 +153,7 @@ def test_a_sweep_varies_a_pair_as_pairs(client: TestClient) -> None:
     out = client.post("/api/sweeps", json=body).json()
     assert out["settings"][1] == [0.01, [0.5, 0.99]]
     alone = descentlab.run("rosenbrock", "adam", lr=0.01, betas=(0.5, 0.99), max_steps=50)
-    assert out["final_point"][1] == pytest.approx(alone.x.tolist(), rel=1e-12)
+    assert out["final_point"][1] == pytest.approx(alone.x[0].tolist(), rel=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -110,7 +110,7 @@ def test_a_csv_round_trips_through_runs_grid_and_data(client: TestClient) -> Non
             "optimizers": [{"id": "gd", "params": {"lr": 0.05}}],
         },
     ).json()["runs"][0]
-    assert sgd["steps"] == 4 * 3 and len(sgd["batches"]) == sgd["steps"] + 1
+    assert sgd["nit"] == 4 * 3 and len(sgd["batches"]) == sgd["nit"] + 1
     rows = [k for b in sgd["batches"][1:4] for k in b if k >= 0]  # an epoch: each row once
     assert sorted(rows) == list(range(8))
 
@@ -148,7 +148,7 @@ def test_a_hundred_thousand_rows_are_one_request(client: TestClient) -> None:
     took = time.perf_counter() - began
     assert response.status_code == 200, response.text[:300]
     result = response.json()
-    assert result["runs"][0]["steps"] == 1000 and result["surface"]["data_size"] == x.size
+    assert result["runs"][0]["nit"] == 1000 and result["surface"]["data_size"] == x.size
     np.testing.assert_allclose(result["surface"]["minima"][0], lstsq(x, y)[::-1], rtol=1e-10)
     assert took < 20  # generous: parsing, checking and 1,000 minibatch steps on a shared CPU
 
@@ -172,7 +172,7 @@ def test_logistic_regression_on_features_and_labels(client: TestClient) -> None:
         json={"surface": surface, "stochastic": {"batch_size": 4}, "epochs": 2,
               "optimizers": [{"id": "adam", "params": {"lr": 0.05}}]},
     )  # fmt: skip
-    assert run.status_code == 200 and run.json()["runs"][0]["steps"] == 4
+    assert run.status_code == 200 and run.json()["runs"][0]["nit"] == 4
     # one feature: the second weight multiplies a constant 1 (an intercept)
     one = {
         "id": "logistic-regression",

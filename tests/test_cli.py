@@ -303,7 +303,7 @@ def test_run_minibatch_sgd(capsys: pytest.CaptureFixture[str]) -> None:
     ]
     assert main(argv) == 0
     run = json.loads(capsys.readouterr().out)["runs"][0]
-    assert run["steps"] == 50 and run["epoch_size"] == 10 and len(run["batches"][1]) == 10
+    assert run["nit"] == 50 and run["epoch_size"] == 10 and len(run["batches"][1]) == 10
     assert main(["run", "nightmare", "gd", "--batch-size", "10"]) == 2
     assert "stochastic.batch_size" in capsys.readouterr().err
 

@@ -103,8 +103,9 @@ def assert_same_ends(compiled, numpy, rtol=RTOL):
             assert a is b, name
             continue
         np.testing.assert_allclose(a[:, -1], b[:, -1], rtol=rtol, atol=ATOL, err_msg=name)
-    np.testing.assert_array_equal(compiled.steps, numpy.steps)
+    np.testing.assert_array_equal(compiled.nit, numpy.nit)
     assert compiled.status == numpy.status
+    np.testing.assert_array_equal(compiled.success, numpy.success)
     assert compiled.message == numpy.message
     for name in ("nfev", "ngev", "nhev"):
         np.testing.assert_array_equal(getattr(compiled, name), getattr(numpy, name), name)
@@ -177,7 +178,7 @@ def test_every_stopping_rule_stops_where_numpy_stops(stop):
     lrs = [0.001, 0.005, 0.01, 0.015, 0.018, 0.019, 0.0192, 0.0195, 0.02]  # odd: a lane repeats
     compiled, numpy = final_both("quadratic", "momentum", sweep={"lr": lrs}, stop=stop)
     assert_same_run(compiled, numpy, 300)
-    assert len(set(numpy.steps.tolist())) > 2  # the columns stop at different steps
+    assert len(set(numpy.nit.tolist())) > 2  # the columns stop at different steps
     assert len(set(numpy.status)) > 1
 
 
@@ -208,7 +209,7 @@ def test_many_starts_end_where_numpy_ends():
 def test_the_shortest_compiled_sweeps_end_where_numpy_ends(steps):
     compiled, numpy = final_both("rosenbrock", "adam", steps=steps, sweep={"lr": LRS})
     assert_same_run(compiled, numpy, steps)
-    assert compiled.steps.tolist() == [steps] * len(LRS)
+    assert compiled.nit.tolist() == [steps] * len(LRS)
 
 
 @pytest.mark.parametrize("optimizer", STEPWISE, ids=lambda o: o.id)

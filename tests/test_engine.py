@@ -23,7 +23,7 @@ def test_gd_on_the_parabola_follows_the_closed_form():
     np.testing.assert_allclose(traj.path[0, :, 0], expected, rtol=0, atol=0)
     np.testing.assert_allclose(traj.loss[0], expected**2)
     np.testing.assert_allclose(traj.grad_norm[0], np.abs(2 * expected))
-    assert traj.status == ["max_steps"] and traj.steps[0] == 10
+    assert traj.status == ["max_steps"] and traj.nit[0] == 10
 
 
 @pytest.mark.parametrize(
@@ -43,17 +43,17 @@ def test_lecture_step_sizes_on_the_parabola(lr, status):
     assert traj.status[0] == status
     if status == "converged":
         assert abs(2 * traj.x[0]) <= 1e-6  # the lecture's sum |dL| <= tol
-        assert abs(2 * traj.path[0, traj.steps[0] - 1, 0]) > 1e-6  # and not a step earlier
+        assert abs(2 * traj.path[0, traj.nit[0] - 1, 0]) > 1e-6  # and not a step earlier
     if lr == 0.5:
-        assert traj.steps[0] == 1  # one step lands on the minimum
+        assert traj.nit[0] == 1  # one step lands on the minimum
 
 
 def test_divergence_stops_cleanly_with_a_reason():
     traj = descentlab.run("parabola", "gd", start=-10, lr=1.5, max_steps=1000, bound=1e3)
     assert traj.status == ["diverged"]
     assert "bound" in traj.message[0]
-    assert np.abs(traj.path[0, traj.steps[0]]).max() > 1e3
-    assert np.abs(traj.path[0, traj.steps[0] - 1]).max() <= 1e3
+    assert np.abs(traj.path[0, traj.nit[0]]).max() > 1e3
+    assert np.abs(traj.path[0, traj.nit[0] - 1]).max() <= 1e3
     # Non-finite: overflow on a steep surface.
     traj = descentlab.run(
         "goldstein-price", "gd", start=(-1.0, 1.5), lr=5.0, max_steps=50, bound=1e12
@@ -66,12 +66,12 @@ def test_loss_tolerance_and_norm_choice():
         "quadratic", "gd", lr=0.009, max_steps=5000, grad_tol=None, loss_tol=1e-10
     )
     assert traj.status == ["converged"] and "loss changed" in traj.message[0]
-    final = traj.steps[0]
+    final = traj.nit[0]
     assert abs(traj.loss[0, final] - traj.loss[0, final - 1]) <= 1e-10
     for norm in ("l1", "l2", "inf"):
         t = descentlab.run("booth", "adam", lr=0.5, max_steps=3000, grad_tol=1e-4, grad_norm=norm)
         assert t.status == ["converged"]
-        g = descentlab.make_problem("booth").grad(t.x[None])[0]
+        g = descentlab.make_problem("booth").grad(t.x)[0]
         assert {"l1": np.abs(g).sum(), "l2": np.linalg.norm(g), "inf": np.abs(g).max()}[
             norm
         ] <= 1e-4
@@ -85,7 +85,7 @@ def test_chunking_does_not_change_the_run(chunk):
     reference = engine.run("himmelblau", "momentum", chunk=256, **kwargs)
     traj = engine.run("himmelblau", "momentum", chunk=chunk, **kwargs)
     np.testing.assert_array_equal(traj.path, reference.path)
-    np.testing.assert_array_equal(traj.steps, reference.steps)
+    np.testing.assert_array_equal(traj.nit, reference.nit)
     assert traj.status == reference.status
 
 
@@ -106,7 +106,7 @@ def test_restarts_are_seeded_rows_and_best_is_the_lowest():
     np.testing.assert_array_equal(a.path, b.path)
     assert not np.array_equal(a.path[1:, 0], c.path[1:, 0])
     np.testing.assert_array_equal(a.path[0, 0], descentlab.make_problem("nightmare").start)
-    final = a.loss[np.arange(9), a.steps]
+    final = a.loss[np.arange(9), a.nit]
     assert final[a.best] == final.min()
 
 
@@ -169,7 +169,7 @@ def test_each_row_of_a_batch_is_the_run_its_start_makes_alone():
         for key, value in alone.row(0).items():
             np.testing.assert_equal(batch.row(b)[key], value, err_msg=key)
     last = engine.final(spec)
-    ends = batch.path[np.arange(9), batch.steps]
+    ends = batch.path[np.arange(9), batch.nit]
     np.testing.assert_array_equal(last.path[:, -1], ends)
     assert last.status == batch.status
 
@@ -180,8 +180,8 @@ def test_rows_stop_independently_and_are_padded():
         "parabola", "gd", start=starts, params={"lr": 0.1}, stop=Stop(max_steps=200, grad_tol=1e-3)
     )
     assert traj.status == ["converged", "converged"]
-    assert traj.steps[1] < traj.steps[0]
-    s = traj.steps[1]
+    assert traj.nit[1] < traj.nit[0]
+    s = traj.nit[1]
     assert (traj.path[1, s:] == traj.path[1, s]).all()
     assert len(traj.row(1)["path"]) == s + 1
 
@@ -291,7 +291,7 @@ def test_sweeps_of_wrapped_methods_run_row_by_row():
     traj = engine.run(
         "rosenbrock", "nelder-mead", sweep={"xatol": [1e-2, 1e-6]}, stop=Stop(max_steps=300)
     )
-    assert traj.steps[0] < traj.steps[1]  # a looser tolerance stops sooner
+    assert traj.nit[0] < traj.nit[1]  # a looser tolerance stops sooner
 
 
 def test_sweep_limits():
@@ -324,14 +324,14 @@ def test_a_row_alone_and_in_a_batch_agree(optimizer, surface):
     np.testing.assert_array_equal(alone.loss[0], batch.loss[0])
     for name in alone.info:
         np.testing.assert_array_equal(alone.info[name][0], batch.info[name][0])
-    assert alone.status[0] == batch.status[0] and alone.steps[0] == batch.steps[0]
-    assert alone.nfev[0] == batch.nfev[0] == alone.ngev[0] == alone.steps[0] + 1
+    assert alone.status[0] == batch.status[0] and alone.nit[0] == batch.nit[0]
+    assert alone.nfev[0] == batch.nfev[0] == alone.ngev[0] == alone.nit[0] + 1
 
 
 def test_the_fast_path_diverges_cleanly():
     traj = descentlab.run({"expression": "exp(x^2)"}, "gd", start=3, lr=1.0, max_steps=20)
     assert traj.status == ["diverged"] and "not finite" in traj.message[0]
-    assert traj.steps[0] == 1
+    assert traj.nit[0] == 1
     traj = descentlab.run(
         {"expression": "log(x) + y^2", "start": [0.5, 1.0]}, "adam", lr=1.0, max_steps=50
     )
@@ -373,10 +373,10 @@ def test_final_keeps_each_rows_final_values():
     last = engine.final(spec, chunk=32)
     assert set(full.status) == {"converged", "diverged", "max_steps"}
     rows = np.arange(4)
-    np.testing.assert_array_equal(last.path[:, -1], full.path[rows, full.steps])
-    np.testing.assert_array_equal(last.loss[:, -1], full.loss[rows, full.steps])
-    np.testing.assert_array_equal(last.grad_norm[:, -1], full.grad_norm[rows, full.steps])
-    assert list(last.steps) == list(full.steps) and last.status == full.status
+    np.testing.assert_array_equal(last.path[:, -1], full.path[rows, full.nit])
+    np.testing.assert_array_equal(last.loss[:, -1], full.loss[rows, full.nit])
+    np.testing.assert_array_equal(last.grad_norm[:, -1], full.grad_norm[rows, full.nit])
+    assert list(last.nit) == list(full.nit) and last.status == full.status
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "newton", "random-search", "bfgs"])
@@ -392,7 +392,7 @@ def test_a_run_without_extras_is_the_same_run(optimizer, starts):
     assert all(c.info == {} and c.step_size is None for c in chunks)
     path = np.concatenate([c.path for c in chunks], axis=1)[:, : full.path.shape[1]]
     np.testing.assert_array_equal(path, full.path)
-    assert chunks[-1].status == full.status and list(chunks[-1].steps) == list(full.steps)
+    assert chunks[-1].status == full.status and list(chunks[-1].nit) == list(full.nit)
 
 
 def test_a_sweeps_settings_are_each_rows_parameters():
@@ -408,3 +408,45 @@ def test_a_sweeps_settings_are_each_rows_parameters():
     got = row_settings(spec.params, names, 6)
     assert got == [[row_params(spec.params, b)[n] for n in names] for b in range(6)]
     assert got[1][:2] == [1e-3, [0.5, 0.999]] and len({str(row) for row in got}) == 6
+
+
+# gd on booth in 300 steps: lr 1e-4 runs out of steps, 0.05 converges, 0.3 diverges (above
+# 2 / the largest curvature, 2 / 20): every status in one batch
+THREE_ENDS = {"lr": [1e-4, 0.05, 0.3]}
+
+
+@pytest.mark.parametrize("on_loop", [True, False], ids=["loop", "numpy"])
+def test_the_result_is_each_rows_last_point_in_scipys_names(on_loop, monkeypatch):
+    monkeypatch.setattr(engine.vm, "enabled", on_loop)
+    spec = engine.prepare("booth", "gd", sweep=THREE_ENDS, stop=Stop(max_steps=300))
+    traj = engine.run(spec)
+    assert traj.status == ["max_steps", "converged", "diverged"]
+    last = engine.final(spec)
+    for b in range(3):
+        n = int(traj.nit[b])
+        assert traj.x[b].tolist() == traj.path[b, n].tolist() == last.x[b].tolist()
+        assert traj.fun[b] == traj.loss[b, n] == last.fun[b] or np.isnan(traj.fun[b])
+        row = traj.row(b)
+        assert row["x"] == row["path"][-1] and row["nit"] == n == len(row["loss"]) - 1
+        assert row["fun"] == row["loss"][-1] or np.isnan(row["fun"])
+        assert {k: row[k] for k in ("status", "success", "message")} == {
+            "status": traj.status[b], "success": bool(traj.success[b]), "message": traj.message[b]
+        }  # fmt: skip
+    assert last.nit.tolist() == traj.nit.tolist() and last.status == traj.status
+
+
+def test_success_is_true_exactly_for_the_converged_status():
+    assert [name for name, s in engine.STATUSES.items() if s.success] == ["converged"]
+    traj = engine.run("booth", "gd", sweep=THREE_ENDS, stop=Stop(max_steps=300))
+    assert traj.success.tolist() == [s == "converged" for s in traj.status] == [0, 1, 0]
+    wrapped = descentlab.run("rosenbrock", "bfgs", max_steps=3)  # a method's own stop
+    assert wrapped.status == ["max_steps"] and wrapped.success.tolist() == [False]
+    assert descentlab.run("rosenbrock", "bfgs").success.tolist() == [True]
+
+
+def test_the_wire_declares_the_statuses_of_the_table():
+    from typing import get_args
+
+    from descentlab.api.schemas import RowSummary
+
+    assert get_args(RowSummary.model_fields["status"].annotation) == tuple(engine.STATUSES)

@@ -30,7 +30,7 @@ def test_a_comparison_is_the_contours_the_minima_and_a_path_per_row() -> None:
     names = {p.name for p in paths}
     best = momentum.best
     assert "adam" in names and "momentum" in names and len(names) == 4
-    assert list(paths[-1].x) == momentum.path[best, : momentum.steps[best] + 1, 0].tolist()
+    assert list(paths[-1].x) == momentum.path[best, : momentum.nit[best] + 1, 0].tolist()
     colours = {p.name.split(",")[0]: p.line.color for p in paths}
     assert colours == {"adam": figures.PALETTE[0], "momentum": figures.PALETTE[1]}
     assert [s for s in paths[0].marker.symbol[:2]] == ["circle-open", "square"]  # start, path
@@ -79,8 +79,8 @@ def test_one_dimension_is_the_curve_with_the_points_on_it() -> None:
     curve, minima, path = traj.figure().data
     assert curve.type == "scatter" and curve.mode == "lines"
     assert list(minima.x) == [0.0] and list(minima.y) == [0.0]
-    assert list(path.x) == traj.path[0, : traj.steps[0] + 1, 0].tolist()
-    assert list(path.y) == traj.loss[0, : traj.steps[0] + 1].tolist()
+    assert list(path.x) == traj.path[0, : traj.nit[0] + 1, 0].tolist()
+    assert list(path.y) == traj.loss[0, : traj.nit[0] + 1].tolist()
 
 
 def test_trajectories_on_different_surfaces_are_refused() -> None:

@@ -17,8 +17,8 @@ def test_lab_runs_each_optimiser_as_run_does() -> None:
     got = lab.trajectories[1]
     np.testing.assert_allclose(got.path, expected.path, rtol=1e-12, atol=0)
     drawn = lab.paths[1]
-    assert drawn["x"][-1] == pytest.approx(expected.x[0], rel=1e-12)
-    assert drawn["steps"] == int(expected.steps[0])
+    assert drawn["x"][-1] == pytest.approx(expected.x[0, 0], rel=1e-12)
+    assert drawn["nit"] == int(expected.nit[0])
     assert [p["name"] for p in lab.paths] == ["gd", "adam"]
     assert lab.paths[0]["color"] != lab.paths[1]["color"]
 
@@ -97,7 +97,7 @@ def test_a_one_dimensional_preset_draws_its_curve_and_points_on_it() -> None:
     path = lab.paths[0]
     traj = lab.trajectories[0]
     assert path["y"][0] == pytest.approx(traj.loss[0, 0])  # (x, f) on the curve
-    assert len(path["x"]) == int(traj.steps[0]) + 1  # every oscillation is visible
+    assert len(path["x"]) == int(traj.nit[0]) + 1  # every oscillation is visible
 
 
 def test_long_paths_are_thinned_for_drawing_only() -> None:
@@ -106,7 +106,7 @@ def test_long_paths_are_thinned_for_drawing_only() -> None:
     assert traj.path.shape[1] == 100_001
     drawn = lab.paths[0]
     assert 50 < len(drawn["x"]) < 2_000
-    assert (drawn["x"][-1], drawn["y"][-1]) == tuple(traj.x)  # the end is exact
+    assert (drawn["x"][-1], drawn["y"][-1]) == tuple(traj.x[0])  # the end is exact
     assert (drawn["x"][0], drawn["y"][0]) == tuple(traj.path[0, 0])
 
 

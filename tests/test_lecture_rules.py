@@ -45,7 +45,7 @@ def _path(surface, optimizer, start, steps, schedule=None, **params):
         schedule=schedule,
         stop=Stop(max_steps=steps, grad_tol=None),
     )
-    return traj.path[0, : traj.steps[0] + 1]
+    return traj.path[0, : traj.nit[0] + 1]
 
 
 def test_ewa_momentum_is_the_duke_notes_rule_in_1d():

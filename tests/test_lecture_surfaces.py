@@ -233,8 +233,8 @@ def test_line_fit_descends_by_the_notes_gradient_descent():
     traj = descentlab.run(
         "line-fit", "gd", start=(-1, 0), lr=0.01, grad_tol=1e-4, grad_norm="l1", max_steps=1000
     )
-    assert traj.status[0] == "converged" and 20 <= traj.steps[0] <= 60
-    np.testing.assert_allclose(traj.x, make_problem("line-fit").minima[0], atol=1e-4)
+    assert traj.status[0] == "converged" and 20 <= traj.nit[0] <= 60
+    np.testing.assert_allclose(traj.x[0], make_problem("line-fit").minima[0], atol=1e-4)
 
 
 def test_sgd_line_data_and_the_notes_minibatch_step():
@@ -261,8 +261,8 @@ def test_one_epoch_of_the_notes_sgd_finds_the_line():
     traj = descentlab.run(
         "line-fit-sgd", "gd", lr=0.05, batch_size=100, epochs=1, seed=0, grad_tol=None
     )
-    assert traj.steps[0] == 1000
-    np.testing.assert_allclose(traj.x, [1.0, 2.0], atol=0.05)
+    assert traj.nit[0] == 1000
+    np.testing.assert_allclose(traj.x[0], [1.0, 2.0], atol=0.05)
 
 
 @pytest.mark.parametrize("surface_id", ["linear-regression", "line-fit", "line-fit-sgd"])

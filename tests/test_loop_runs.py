@@ -88,7 +88,7 @@ def assert_same_run(a, b, steps):
     a row diverged is only held to having diverged in both: the step that flings a point past
     the bound (to 1e294, say) is as ill-conditioned as a step gets."""
     assert a.status == b.status
-    assert list(a.steps) == list(b.steps)
+    assert list(a.nit) == list(b.nit)
     rtol = RTOL * steps
     a, b = _before_divergence(a), _before_divergence(b)
     for name in ("path", "loss", "grad_norm", "step_size", "lr"):
@@ -114,7 +114,7 @@ def _before_divergence(traj):
     traj.info = {k: v.copy() for k, v in traj.info.items()}
     for b, status in enumerate(traj.status):
         if status == "diverged":
-            end = int(traj.steps[b])
+            end = int(traj.nit[b])
             for name in ("path", "loss", "grad_norm", "step_size", "lr"):
                 value = getattr(traj, name)
                 if value is not None:

@@ -338,7 +338,7 @@ def test_rule_follows_its_formula_by_hand(optimizer_id):
         problem, opt, params=params, seed=seed, stop=Stop(max_steps=steps, grad_tol=None)
     )
     expected = np.array(reference(problem, fgh, problem.start, opt.resolve(params), steps, seed))
-    got = traj.path[0, : traj.steps[0] + 1]
+    got = traj.path[0, : traj.nit[0] + 1]
     assert len(got) == len(expected) and len(got) > 1
     assert np.abs(got[-1] - got[0]).max() > 1e-6  # it moved: the comparison means something
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
@@ -448,7 +448,7 @@ def test_converges(optimizer_id, surface_spec, params, max_steps, tol):
     )
     minimum = make_problem(surface_spec).minima[0]
     assert traj.status[0] != "diverged", traj.message
-    assert np.linalg.norm(traj.x - minimum) <= tol, (traj.x, traj.message)
+    assert np.linalg.norm(traj.x[0] - minimum) <= tol, (traj.x, traj.message)
 
 
 # --- 3. the batch axis and seeds ------------------------------------------------------------
@@ -583,10 +583,10 @@ def test_hyperparameter_specs_are_consistent(optimizer_id):
 def test_newton_is_drawn_to_a_saddle_and_a_maximum():
     # The documented failure mode: the step solves for a zero gradient, whatever its kind.
     saddle = engine.run("saddle", "newton")
-    assert saddle.status[0] == "converged" and saddle.steps[0] == 1
-    np.testing.assert_allclose(saddle.x, [0.0, 0.0], atol=1e-15)
+    assert saddle.status[0] == "converged" and saddle.nit[0] == 1
+    np.testing.assert_allclose(saddle.x[0], [0.0, 0.0], atol=1e-15)
     hill = engine.run(surface("-(x^2 + y^2)"), "newton")
-    np.testing.assert_allclose(hill.x, [0.0, 0.0], atol=1e-15)  # the top of the hill
+    np.testing.assert_allclose(hill.x[0], [0.0, 0.0], atol=1e-15)  # the top of the hill
 
 
 def test_newton_with_a_singular_hessian_takes_the_pseudo_inverse_step():
@@ -628,7 +628,7 @@ def test_solve_rows_never_raises():
 def test_wrapped_methods_stop_at_max_steps_and_count(optimizer_id):
     opt = REGISTRY.get(optimizer_id)
     traj = engine.run("rosenbrock", opt, stop=Stop(max_steps=5))
-    assert traj.steps[0] == 5 and traj.status[0] == "max_steps"
+    assert traj.nit[0] == 5 and traj.status[0] == "max_steps"
     np.testing.assert_array_equal(traj.path[0, 0], make_problem("rosenbrock").start)
     assert traj.nfev[0] >= 5
     assert (traj.ngev[0] > 0) == opt.uses_gradient
@@ -640,9 +640,9 @@ def test_wrapped_methods_survive_a_nan_objective(optimizer_id):
     # sqrt(1 - x) is NaN for x > 1 and the loss keeps falling towards it.
     problem = surface("sqrt(1 - x) - 2*x + y^2", start=(0.0, 0.5))
     traj = engine.run(problem, optimizer_id, stop=Stop(max_steps=200))
-    path = traj.path[0, : traj.steps[0] + 1]
-    assert np.isfinite(path[:-1]).all() and np.isfinite(traj.loss[0, : traj.steps[0]]).all()
-    if not np.isfinite(traj.loss[0, traj.steps[0]]):
+    path = traj.path[0, : traj.nit[0] + 1]
+    assert np.isfinite(path[:-1]).all() and np.isfinite(traj.loss[0, : traj.nit[0]]).all()
+    if not np.isfinite(traj.loss[0, traj.nit[0]]):
         assert traj.status[0] == "diverged"
 
 

@@ -115,12 +115,12 @@ def _check_parabola(preset: Preset) -> None:
     expected = glasgow_gd(_parabola_grad, [-10.0], lr)
     if lr in PRINTED_PARABOLA_POINTS:
         assert run["status"] == "converged"
-        assert len(expected) == PRINTED_PARABOLA_POINTS[lr] == run["steps"] + 1
+        assert len(expected) == PRINTED_PARABOLA_POINTS[lr] == run["nit"] + 1
         np.testing.assert_allclose(_path(run), expected, **TOL)
     else:  # 1.5: the notes' loop runs until theta overflows ("Converged in 1023 steps")
         assert run["status"] == "diverged"
         assert len(expected) == 1023  # the notes' printed count
-        np.testing.assert_allclose(_path(run), expected[: run["steps"] + 1], **TOL)
+        np.testing.assert_allclose(_path(run), expected[: run["nit"] + 1], **TOL)
 
 
 def _check_quartic(preset: Preset) -> None:
@@ -242,7 +242,7 @@ def _line_fit_data(surface: str) -> tuple[np.ndarray, np.ndarray]:
 def _check_line_fit_gd(preset: Preset) -> None:
     xi, yi = _line_fit_data("line-fit")
     (run,) = _check_glasgow_paths(preset, lambda p: sum_of_squares(p, xi, yi))
-    assert run["steps"] == 41
+    assert run["nit"] == 41
     m, c = np.polyfit(xi, yi, 1)
     np.testing.assert_allclose(run["path"][-1], [m, c], atol=1e-4)
 
@@ -250,9 +250,9 @@ def _check_line_fit_gd(preset: Preset) -> None:
 def _check_line_fit_sgd(preset: Preset) -> None:
     (run,) = _runs(preset)
     xi, yi = _line_fit_data("line-fit-sgd")
-    assert run["steps"] == 100_000 // 100
+    assert run["nit"] == 100_000 // 100
     theta, expected = np.array(preset.run["start"]), [np.array(preset.run["start"])]
-    for t in range(1, run["steps"] + 1):
+    for t in range(1, run["nit"] + 1):
         rows = np.array(run["batches"][t])
         residual = theta[0] * xi[rows] + theta[1] - yi[rows]
         batch_grad = np.array([2 * residual @ xi[rows], 2 * residual.sum()])
@@ -307,7 +307,7 @@ def _check_momentum_state(preset: Preset) -> None:
 
 def _check_duke_gd_100k(preset: Preset) -> None:
     (run,) = _runs(preset)
-    assert run["steps"] == 100_000
+    assert run["nit"] == 100_000
     assert run["loss"][-1] == pytest.approx(1.060466347344834e-08, rel=1e-6)
     np.testing.assert_allclose(run["path"][-1], [0.9998971, 0.99979381], atol=1e-7)
 
@@ -315,7 +315,7 @@ def _check_duke_gd_100k(preset: Preset) -> None:
 def _check_nelder_mead(preset: Preset) -> None:
     (run,) = _runs(preset)
     assert run["loss"][-1] == pytest.approx(5.262756878429089e-10, rel=1e-6)
-    assert run["nfev"] == 162 and run["steps"] == 85 - 1
+    assert run["nfev"] == 162 and run["nit"] == 85 - 1
     np.testing.assert_allclose(run["path"][-1], [0.99998846, 0.99997494], atol=1e-8)
 
 
@@ -329,13 +329,13 @@ def _check_bfgs(preset: Preset) -> None:
         method="BFGS",
         callback=lambda xk: points.append(np.copy(xk)),
     )
-    assert run["status"] == "converged" and run["steps"] == direct.nit
+    assert run["status"] == "converged" and run["nit"] == direct.nit
     np.testing.assert_allclose(run["path"][-1], direct.x, atol=1e-6)
 
 
 def _check_newton_cg(preset: Preset) -> None:
     (run,) = _runs(preset)
-    assert run["steps"] == 26
+    assert run["nit"] == 26
     assert run["loss"][-1] == pytest.approx(1.3642782750354208e-13, rel=1e-5)
     np.testing.assert_allclose(run["path"][-1], [0.99999963, 0.99999926], atol=1e-8)
 
@@ -361,9 +361,9 @@ def _oslo_rates(steps: int) -> np.ndarray:
 def _check_oslo_sgd(preset: Preset) -> None:
     (run,) = _runs(preset)
     X, y = _ols_data()
-    assert run["steps"] == 50 * 20
+    assert run["nit"] == 50 * 20
     theta, expected = np.array(preset.run["start"]), [np.array(preset.run["start"])]
-    for t, eta in enumerate(_oslo_rates(run["steps"]), start=1):
+    for t, eta in enumerate(_oslo_rates(run["nit"]), start=1):
         rows = np.array(run["batches"][t])
         theta = theta - eta * _ols_grad(X[rows], y[rows], theta)
         expected.append(theta)
@@ -374,7 +374,7 @@ def _check_oslo_momentum(preset: Preset) -> None:
     notes, torch_form = _runs(preset)
     X, y = _ols_data()
     start = np.array(preset.run["start"])
-    rates = 0.02 / 0.1 * _oslo_rates(notes["steps"])  # lr 0.02 under t1/(t + t1)
+    rates = 0.02 / 0.1 * _oslo_rates(notes["nit"])  # lr 0.02 under t1/(t + t1)
     theta, v, b = start, np.zeros(2), np.zeros(2)
     theta_torch, ours, theirs = start, [start], [start]
     for t, eta in enumerate(rates, start=1):

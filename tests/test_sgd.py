@@ -55,8 +55,8 @@ def test_sgd_with_the_notes_schedule_reaches_least_squares():
         grad_tol=None,
         schedule={"id": "inverse_time", "params": {"t1": 50}},
     )
-    assert traj.steps[0] == 50 * 100 and traj.epoch_size == 100
-    np.testing.assert_allclose(traj.x, problem.minima[0], atol=0.05)
+    assert traj.nit[0] == 50 * 100 and traj.epoch_size == 100
+    np.testing.assert_allclose(traj.x[0], problem.minima[0], atol=0.05)
     # With a constant rate the path keeps jittering around the minimum instead.
     flat = descentlab.run(OLS, "gd", lr=0.1, batch_size=1, epochs=50, seed=0, grad_tol=None)
     spread = lambda t: np.std(t.path[0, -500:], axis=0).max()  # noqa: E731
@@ -70,7 +70,7 @@ def test_other_rules_run_on_minibatches_too(optimizer):
         OLS, optimizer, batch_size=10, epochs=100, seed=1, grad_tol=None, **params[optimizer]
     )
     minimum = make_problem(OLS).minima[0]
-    assert np.linalg.norm(traj.x - minimum) < 0.5
+    assert np.linalg.norm(traj.x[0] - minimum) < 0.5
 
 
 def test_shuffled_epochs_partition_the_data_and_seeds_replay():

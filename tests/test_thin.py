@@ -58,7 +58,7 @@ def test_a_long_path_draws_within_half_a_pixel() -> None:
     traj = descentlab.run(
         "rosenbrock", "gd", lr=1e-3, start=[-1.5, 2], max_steps=100_000, grad_tol=0
     )
-    assert int(traj.steps[0]) == 100_000
+    assert int(traj.nit[0]) == 100_000
     fig = traj.figure()
     (path,) = [t for t in fig.data if t.type == "scatter" and t.name != "minimum"]
     drawn = np.column_stack([path.x, path.y])
@@ -69,7 +69,7 @@ def test_a_long_path_draws_within_half_a_pixel() -> None:
     (xr, yr) = fig.layout.xaxis.range, fig.layout.yaxis.range
     px = np.array([thin.scale(*xr), thin.scale(*yr)])
     steps = np.asarray(path.customdata)
-    full = traj.path[0, : int(traj.steps[0]) + 1]
+    full = traj.path[0, : int(traj.nit[0]) + 1]
     assert steps[0] == 0 and steps[-1] == len(full) - 1 and (np.diff(steps) > 0).all()
     np.testing.assert_array_equal(drawn, full[steps])
     last = steps[np.searchsorted(steps, np.arange(len(full)), side="right") - 1]

@@ -80,7 +80,7 @@ def test_the_view_as_html(client: TestClient) -> None:
     runs = client.post("/api/runs", json=BODY).json()["runs"]
     for trace, run in zip(paths, runs, strict=True):
         x, y = values(trace["x"]), values(trace["y"])
-        assert len(x) == len(run["path"]) == run["steps"] + 1  # (short: drawn whole)
+        assert len(x) == len(run["path"]) == run["nit"] + 1  # (short: drawn whole)
         assert [x[0], y[0]] == pytest.approx(run["path"][0])
         assert [x[-1], y[-1]] == pytest.approx(run["path"][-1])
     assert layout["yaxis2"]["type"] == "log"  # f − f_min: the minimum is known

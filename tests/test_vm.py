@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from descentlab import engine
-from descentlab.engine import Stop, loop, vm, vm_loop
+from descentlab.engine import Stop, columns, loop, vm, vm_loop
 from descentlab.optimizers import draws, second_order
 from descentlab.optimizers.base import ScalarOps
 from descentlab.problems.expr import FUNCTIONS
@@ -41,7 +41,19 @@ RULE |= {"-": (operator.sub, 2), "*": (operator.mul, 2), "/": (operator.truediv,
 RULE |= {"**": (operator.pow, 2), ScalarOps.sqrt: (ScalarOps.sqrt, 1)}
 RULE |= {ScalarOps.maximum: (ScalarOps.maximum, 2)}
 CASES = [(f"rule {key}", fn, vm.OPCODE[key], n) for key, (fn, n) in RULE.items()]
-CASES += [(name, fn, vm.OPCODE[fn], FUNCTIONS[name].arity) for name, fn in SCALAR.items()]
+CASES += [
+    (name, fn, vm.OPCODE.get(fn), FUNCTIONS[name].arity if name in FUNCTIONS else 0)
+    for name, fn in SCALAR.items()
+]
+
+
+def test_every_function_of_the_language_has_each_form():
+    """Declared once in FUNCTIONS (arity, numpy, autograd, derivative, LaTeX), on floats in
+    SCALAR, and compiled: vm.OPCODE takes the opcode of vm_loop named after it, upper-cased,
+    so a function added without one is missing here (and would run on numpy)."""
+    assert set(SCALAR) == set(FUNCTIONS)
+    missing = [name for name, fn in SCALAR.items() if fn not in vm.OPCODE]
+    assert not missing, f"vm_loop has no opcode named after {missing}"
 
 
 def interpret(op, args, t=0, key=0):
@@ -79,6 +91,8 @@ PROGRAM_OPS = {
     vm_loop.SOLVE1: "test_the_solves_answer_what_solve_rows_answers",
     vm_loop.SOLVE2: "test_the_solves_answer_what_solve_rows_answers",
     vm_loop.TABLE: "test_a_table_is_read_at_the_step_count",
+    vm_loop.SPREAD: "test_a_candidate_loop_in_lanes_is_the_loop_turn_by_turn",
+    vm_loop.BEGIN_LANES: "test_a_candidate_loop_in_lanes_is_the_loop_turn_by_turn",
 }
 
 
@@ -124,7 +138,7 @@ def test_without_the_loop_numpy_runs(monkeypatch):
     monkeypatch.setattr(vm, "load", lambda: None)
     spec = engine.prepare("rosenbrock", "adam", stop=Stop(max_steps=50))
     assert loop.path(spec) == "arrays"
-    assert engine.run(spec).steps[0] == 50
+    assert engine.run(spec).nit[0] == 50
 
 
 def test_math_is_the_c_librarys():
@@ -168,6 +182,35 @@ def test_a_jump_loops():
     """r1 += 1 while r1 < r2: a loop of five turns in one step, then the line after it."""
     code = [[vm_loop.ADD, 1, 1, 3], [vm_loop.JUMP_LT, 0, 1, 2], [vm_loop.MUL, 4, 1, 2]]
     assert run_code(code, [0.0, 0.0, 5.0, 1.0, 0.0], [1, 4]) == [5.0, 25.0]
+
+
+@pytest.mark.parametrize("surface", ["rosenbrock", "nightmare"])
+@pytest.mark.parametrize("optimizer", ["random-search", "hill-climbing"])
+def test_a_candidate_loop_in_lanes_is_the_loop_turn_by_turn(optimizer, surface, monkeypatch):
+    """A single run takes its candidates side by side (one lane each) and replays the choice of
+    the best in their order: the same run as the loop taking them in turn (the same
+    instructions on the same numbers; only their order across candidates differs). To the bit
+    where only IEEE arithmetic is involved (uniforms on a polynomial); else to 1e-12, since a
+    compiler may take the C library's exp, log, cos or sin in a vector form over lanes."""
+    spec = engine.prepare(surface, optimizer, seed=3, stop=Stop(max_steps=200, grad_tol=None))
+    program = columns.column_program(spec)
+    assert program is not None
+    regs = columns.registers(program, loop._Stepper(spec, info=False), np.arange(1))
+    assert vm.lanes(program.program, regs) == spec.params["samples"] > 1
+    in_lanes = engine.run(spec)
+    monkeypatch.setattr(vm, "lanes", lambda program, regs: 0)
+    in_turn = engine.run(spec)
+    exact = optimizer == "random-search" and surface == "rosenbrock"
+    same = np.testing.assert_array_equal if exact else close_to_rounding
+    assert in_lanes.status == in_turn.status and in_lanes.nit.tolist() == in_turn.nit.tolist()
+    for name in ("path", "loss", "grad_norm"):
+        same(getattr(in_lanes, name), getattr(in_turn, name))
+    for name, values in in_lanes.info.items():
+        same(values, in_turn.info[name])
+
+
+def close_to_rounding(a, b):
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-300)
 
 
 def test_a_table_is_read_at_the_step_count():

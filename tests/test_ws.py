@@ -63,7 +63,7 @@ def test_frames_then_done(client: TestClient) -> None:
         assert all(len(p) <= 16 for f in mine for p in f["paths"])  # frame_points
         assert mine[0]["paths"][0][0] == [-1.5, 2.0]
         for r, row in enumerate(run["rows"]):  # each row's frames hold its real points only
-            assert sum(len(f["paths"][r]) for f in mine) == row["steps"] + 1
+            assert sum(len(f["paths"][r]) for f in mine) == row["nit"] + 1
         starts = [f["start"] for f in mine]
         assert starts == sorted(starts)
 
@@ -83,7 +83,7 @@ def test_replace_and_cancel(client: TestClient) -> None:
         assert ws.receive_json()["type"] == "frames"
         ws.send_text(run_msg("r", max_steps=5))  # replaces at once
         _, done = until_done(ws, "r")
-        assert done["status"] == "complete" and done["runs"][0]["rows"][0]["steps"] == 5
+        assert done["status"] == "complete" and done["runs"][0]["rows"][0]["nit"] == 5
         ws.send_text(run_msg("c", **LONG))
         assert ws.receive_json()["type"] == "frames"
         ws.send_text(json.dumps({"type": "cancel", "id": "c"}))
@@ -257,3 +257,11 @@ def test_asyncapi_document_names_every_message_with_its_schema(client: TestClien
         assert schema["properties"]["type"]["const"] == name
     sent = {m["$ref"].rsplit("/", 1)[1] for m in doc["operations"]["stream"]["messages"]}
     assert sent == {"frames", "done", "error"}
+
+
+def test_the_openapi_document_shows_the_websocket_messages(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("RunMessage", "CancelMessage", "FramesMessage", "DoneMessage", "ErrorMessage"):
+        assert name in schemas, name
+    row = schemas["RowSummary"]["properties"]
+    assert {"x", "fun", "nit", "nfev", "status", "success", "message"} <= set(row)

@@ -2,7 +2,7 @@
 
 >>> import descentlab
 >>> traj = descentlab.run("rosenbrock", "adam", start=(-1.5, 2), lr=0.01, max_steps=1000)
->>> traj.status[0], traj.x
+>>> traj.status[0], traj.x[0], traj.fun[0]   # scipy's names, one entry per row
 >>> traj.figure()                      # contours and paths, as the page draws them
 >>> descentlab.Lab("rosenbrock", ["gd", "adam"])   # the live lab in a notebook
 >>> descentlab.animate(traj, "adam.mp4")  # the same, moving: MP4, WebM or GIF

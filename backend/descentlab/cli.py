@@ -273,11 +273,10 @@ def _print_runs(body: RunBody, trajectories: tuple[Trajectory, ...], fmt: str) -
         rows = [run, *run["restarts"]]
         for b, row in enumerate(rows):
             best = " (best)" if len(rows) > 1 and b == run["best"] else ""
-            x = ", ".join(f"{v:.6g}" for v in row["path"][-1])
-            loss = row["loss"][-1]
+            x = ", ".join(f"{v:.6g}" for v in row["x"])
             print(
-                f"{label} row {b}{best}: {row['status']} after {row['steps']} steps,"
-                f" x = ({x}), loss = {loss:.6g}  [{row['message']}]"
+                f"{label} row {b}{best}: {row['status']} after {row['nit']} steps,"
+                f" x = ({x}), loss = {row['fun']:.6g}  [{row['message']}]"
             )
 
 

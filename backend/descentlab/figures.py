@@ -106,7 +106,7 @@ def _shared_problem(trajectories: tuple[Trajectory, ...]) -> Problem:
 def rows(trajectories: tuple[Trajectory, ...]) -> list[Row]:
     """Every row, named by its optimiser, the hyperparameters that tell its run from the others
     of the same optimiser, and for restarts which row it is."""
-    keys = [[repr(row_params(t.params, b)) for b in range(len(t.steps))] for t in trajectories]
+    keys = [[repr(row_params(t.params, b)) for b in range(len(t.nit))] for t in trajectories]
     runs: dict[tuple[int, str], int] = {}  # (trajectory, setting) -> run
     settings = []
     for i, t in enumerate(trajectories):
@@ -238,7 +238,7 @@ def path_trace(
     points half a pixel apart at ``px`` pixels per unit (:mod:`.thin`; the surface's domain by
     default); hovering names each point's step. Without ``points``, none of them: its legend
     entry (line, dash and end symbol) alone."""
-    t, n, i = row.traj, int(row.traj.steps[row.b]) + 1, row.run
+    t, n, i = row.traj, int(row.traj.nit[row.b]) + 1, row.run
     one = problem.dim == 1
     x = t.path[row.b, :n, 0]
     y = t.loss[row.b, :n] if one else t.path[row.b, :n, 1]

@@ -203,7 +203,7 @@ function drawPaths(view, paths) {
     node("line", { x1: 1, y1: 5, x2: 33, y2: 5, stroke: p.color, "stroke-width": 2.5,
       "stroke-dasharray": p.dash || "none" }, swatch);
     html("span", "", item).textContent =
-      `${p.name}: f = ${fmt(p.loss)} after ${p.steps} steps (${p.status})`;
+      `${p.name}: f = ${fmt(p.fun)} after ${p.nit} steps (${p.status})`;
   }
 }
 

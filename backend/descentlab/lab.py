@@ -10,7 +10,7 @@ from ``lab.trajectories``. Its JavaScript (``lab.js``) ships in the package: not
     >>> lab = descentlab.Lab("rosenbrock", ["gd", {"id": "adam", "params": {"lr": 0.05}}])
     >>> lab                                  # shown in the notebook
     >>> lab.optimizers = [{"id": "momentum", "params": {"lr": 1e-3, "momentum": 0.9}}]
-    >>> lab.trajectories[0].fun              # row 0's final loss
+    >>> lab.trajectories[0].fun[0]           # row 0's final loss
     >>> descentlab.Lab.from_preset("duke-bowl-momentum")   # one of the notes' figures
 """
 
@@ -223,7 +223,7 @@ def _paths(trajectories: list[engine.Trajectory], figure: dict[str, Any]) -> lis
     for row in rows(tuple(trajectories)):
         if not row.best:
             continue
-        t, n = row.traj, int(row.traj.steps[row.b]) + 1
+        t, n = row.traj, int(row.traj.nit[row.b]) + 1
         one = t.problem.dim == 1  # a point on the curve: (x, f)
         xy = (
             np.column_stack([t.path[row.b, :n, 0], t.loss[row.b, :n]]) if one else t.path[row.b, :n]
@@ -238,8 +238,8 @@ def _paths(trajectories: list[engine.Trajectory], figure: dict[str, Any]) -> lis
             "x": [float(v) if ok else None for v, ok in zip(xy[:, 0], finite, strict=True)],
             "y": [float(v) if ok else None for v, ok in zip(xy[:, 1], finite, strict=True)],
             "status": str(t.status[row.b]),
-            "loss": float(t.loss[row.b, n - 1]),
-            "steps": n - 1,
+            "fun": float(t.fun[row.b]),
+            "nit": n - 1,
         })  # fmt: skip
     return out
 

@@ -213,7 +213,7 @@ def records(specs: list[RunSpec], field: str = "max_steps") -> list[dict[str, An
 def record(spec: RunSpec) -> dict[str, Any]:
     """Row 0 of ``spec``'s run with what its rule kept at every point (see the module)."""
     traj = engine.run(spec)
-    n = int(traj.steps[0])
+    n = int(traj.nit[0])
     path = traj.path[0, : n + 1]
     if spec.optimizer.driver is not None:
         inner = _driven(spec, n)

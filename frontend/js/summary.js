@@ -13,9 +13,9 @@ const esc = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function statusText(s, steps, streaming) {
   if (!s) return streaming ? `still going… ${Math.max(0, steps)} steps` : "—";
-  if (s.status === "converged") return `converged in ${s.steps} steps`;
-  if (s.status === "diverged") return s.message || `diverged after ${s.steps} steps`;
-  if (s.status === "max_steps") return `stopped at max_steps (${s.steps})`;
+  if (s.status === "converged") return `converged in ${s.nit} steps`;
+  if (s.status === "diverged") return s.message || `diverged after ${s.nit} steps`;
+  if (s.status === "max_steps") return `stopped at max_steps (${s.nit})`;
   return s.message || s.status;
 }
 
@@ -26,7 +26,7 @@ export function renderSummary(root, tracks, t, streaming, ring = null) {
     const many = (tr.rows || []).length > 1;
     const row = many && tr.summary ? tr.rows[tr.best] : tr;
     const s = tr.summary;
-    const finalLoss = s ? s.loss : row.loss[row.loss.length - 1];
+    const finalLoss = s ? s.fun : row.loss[row.loss.length - 1];
     const shown = row.loss[Math.min(t, row.loss.length - 1)];
     const steps = Math.max(...(tr.rows || [tr]).map((r) => r.path.length)) - 1;
     const best = many

@@ -385,9 +385,9 @@ def test_a_preset_in_the_page_is_the_run_the_api_gives(
     page.wait_for_function("() => window.descentlab?.runs.done", timeout=30_000)
     shown = page.evaluate(
         "() => window.descentlab.runs.tracks"
-        ".map(t => t.rows.map(r => [r.summary.steps, r.summary.loss]))"
+        ".map(t => t.rows.map(r => [r.summary.nit, r.summary.fun]))"
     )
-    expected = [[[r["steps"], r["loss"][-1]] for r in [run, *run["restarts"]]] for run in api]
+    expected = [[[r["nit"], r["fun"]] for r in [run, *run["restarts"]]] for run in api]
     assert len(shown) == len(expected)
     for got, want in zip(shown, expected, strict=True):
         assert [s for s, _ in got] == [s for s, _ in want]

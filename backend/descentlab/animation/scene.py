@@ -326,7 +326,7 @@ def _loss_axes(
 
 
 def _path_series(problem: Problem, row: Row) -> Series:
-    t, n = row.traj, int(row.traj.steps[row.b]) + 1
+    t, n = row.traj, int(row.traj.nit[row.b]) + 1
     y = t.loss[row.b, :n] if problem.dim == 1 else t.path[row.b, :n, 1]
     return Series(t.path[row.b, :n, 0], y, n - 1)
 
@@ -340,7 +340,7 @@ def _loss_series(
     fmin = float(np.min(problem.value(problem.minima))) if log else 0.0
     series = []
     for row in rows:
-        n = int(row.traj.steps[row.b]) + 1
+        n = int(row.traj.nit[row.b]) + 1
         loss = row.traj.loss[row.b, :n]
         with np.errstate(all="ignore"):
             y = np.log10(np.maximum(loss - fmin, TINY)) if log else loss.astype(float)

@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(surfaces.grid_router)
     app.include_router(surfaces.data_router)
     app.include_router(ws_router)
+    protocol.publish_messages(app)
     app.state.frontend = mount_frontend(app, settings.frontend_dir)
     return app
 

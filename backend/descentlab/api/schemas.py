@@ -241,13 +241,18 @@ class FramesMessage(BaseModel):
 
 
 class RowSummary(BaseModel):
-    status: Literal["converged", "diverged", "max_steps"]
-    message: str
-    steps: int = Field(ge=0)
-    loss: Nullable
+    """A row's result, in ``scipy.optimize.OptimizeResult``'s names (``ngev``: scipy's
+    ``njev``): its last point and loss, steps, evaluations, and why it stopped."""
+
+    x: list[Nullable]
+    fun: Nullable
+    nit: int = Field(ge=0, description="steps taken")
     nfev: int = Field(ge=0)
     ngev: int = Field(ge=0)
     nhev: int = Field(ge=0)
+    status: Literal["converged", "diverged", "max_steps"]
+    success: bool = Field(description="true exactly when status is converged")
+    message: str
 
 
 class RunSummary(BaseModel):

@@ -96,7 +96,7 @@ def result_of(trajectories: tuple[engine.Trajectory, ...]) -> dict[str, Any]:
     """Runs as ``POST /api/runs`` answers them."""
     runs = []
     for traj in trajectories:
-        rows = [traj.row(b) for b in range(len(traj.steps))]
+        rows = [traj.row(b) for b in range(len(traj.nit))]
         runs.append({**rows[0], "restarts": rows[1:], "best": traj.best})
     return {"surface": trajectories[0].problem.describe(), "runs": runs}
 
@@ -133,7 +133,7 @@ def sweep_result(body: SweepBody, pool: Executor | None = None) -> dict[str, Any
         raise
     # only the last chunk: each row's final values in its last column
     last = engine.final(spec, pool=pool, helpers=HELPERS)
-    rows = np.arange(len(last.steps))
+    rows = np.arange(len(last.nit))
     return {
         "surface": problem.describe(),
         "optimizer": ref.id,
@@ -142,7 +142,7 @@ def sweep_result(body: SweepBody, pool: Executor | None = None) -> dict[str, Any
         "final_loss": np.ascontiguousarray(last.loss[:, -1]),
         "final_grad_norm": np.ascontiguousarray(last.grad_norm[:, -1]),
         "final_point": np.ascontiguousarray(last.path[:, -1]),
-        "steps": last.steps,
+        "steps": last.nit,
         "status": last.status,
     }
 
@@ -212,7 +212,7 @@ def basin_result(body: BasinBody, pool: Executor | None = None) -> dict[str, Any
         "listed": found.listed,
         "kinds": kinds,
         "tolerance": tol,
-        "steps": last.steps.reshape(shape),
+        "steps": last.nit.reshape(shape),
         "counts": {status: last.status.count(status) for status in engine.STATUSES},
     }
 
@@ -231,7 +231,7 @@ def csv_of(trajectories: tuple[engine.Trajectory, ...]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for i, traj in enumerate(trajectories):
-        for b, steps in enumerate(traj.steps):
+        for b, steps in enumerate(traj.nit):
             n = int(steps) + 1
             P = traj.path[b, :n]
             y = P[:, 1] if P.shape[1] > 1 else np.full(n, np.nan)

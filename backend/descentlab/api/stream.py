@@ -129,21 +129,10 @@ def frames(run_id: str, index: int, chunk: engine.Chunk, size: int) -> Iterator[
 
 
 def summary(index: int, chunk: engine.Chunk, spec: engine.RunSpec) -> dict[str, Any]:
-    """One optimiser's entry in `done`, from its last chunk."""
-    final = chunk.loss[:, -1]
+    """One optimiser's entry in `done`, from its last chunk: each row's result."""
+    final = chunk.fun
     finite = np.isfinite(final)
-    rows = [
-        {
-            "status": chunk.status[b],
-            "message": chunk.message[b],
-            "steps": int(chunk.steps[b]),
-            "loss": float(final[b]),
-            "nfev": int(chunk.nfev[b]),
-            "ngev": int(chunk.ngev[b]),
-            "nhev": int(chunk.nhev[b]),
-        }
-        for b in range(len(final))
-    ]
+    rows = [chunk.outcome(b) for b in range(len(final))]
     return {
         "run": index,
         "optimizer": spec.optimizer.id,

@@ -6,14 +6,15 @@ last chunk (each row's final values). See :mod:`.spec`, :mod:`.record`, :mod:`.l
 """
 
 from .loop import compiles, final, iterate, run
-from .record import Chunk, Trajectory
-from .spec import NORMS, SAMPLINGS, STATUSES, RunSpec, Stochastic, Stop, prepare
+from .record import STATUSES, Chunk, Result, Trajectory
+from .spec import NORMS, SAMPLINGS, RunSpec, Stochastic, Stop, prepare
 
 __all__ = [
     "NORMS",
     "SAMPLINGS",
     "STATUSES",
     "Chunk",
+    "Result",
     "RunSpec",
     "Stochastic",
     "Stop",

@@ -295,14 +295,16 @@ def record(
     out = np.empty((n, K, len(cp.program.recorded)))
     rates = None if lrs is None else np.reshape(lrs, (len(lrs), -1))
     table = _table(cp.levels, t, t + n)
+    # a single trajectory runs a candidate loop's passes side by side, as lanes
+    lanes = vm.lanes(cp.program, regs) if K == 1 else 0
     for lo in range(0, K, BLOCK):
         hi = min(lo + BLOCK, K)
-        block = np.ascontiguousarray(regs[:, lo:hi])
+        block = np.repeat(regs[:, lo:hi], max(lanes, 1), axis=1)
         part = np.empty((n, hi - lo, out.shape[2]))
         per_column = rates is not None and rates.shape[1] > 1
         block_rates = rates[:, lo:hi] if per_column else rates  # type: ignore[index]
-        vm.call(fn, cp.program, block, n, t, block_rates, keys[lo:hi], part, None, table)
-        regs[:, lo:hi] = block
+        vm.call(fn, cp.program, block, n, t, block_rates, keys[lo:hi], part, None, table, lanes)
+        regs[:, lo:hi] = block[:, : hi - lo]
         out[:, lo:hi] = part
     return out
 
@@ -338,24 +340,24 @@ def _last_chunk(
     loss[rows] = regs[1 + D]
     with np.errstate(all="ignore"):
         grad_norm[rows] = _norm(regs[2 + D : 2 + 2 * D].T, spec.stop.grad_norm)
-    taken = steps - book.steps[rows]
+    taken = steps - book.nit[rows]
     nfev, ngev, nhev = cp.evaluations
     book.nfev[rows] += taken * nfev
     book.ngev[rows] += taken * ngev
     book.nhev[rows] += taken * nhev
-    book.steps[rows] = steps
+    book.nit[rows] = steps
     for j in np.flatnonzero(codes).tolist():
         b = int(rows[j])
         diverged = bool(codes[j] == vm_loop.DIVERGED)
         book.close(b, int(steps[j]), diverged, path[b], loss[b], grad_norm[b])
-    start = int(book.steps.max())
+    start = int(book.nit.max())
     return book.chunk(
         start,
         path=path[:, None],
         loss=loss[:, None],
         grad_norm=grad_norm[:, None],
-        lr=_rates(spec, book.steps),
-        count=(book.steps == start).astype(int),
+        lr=_rates(spec, book.nit),
+        count=(book.nit == start).astype(int),
         done=True,
     )
 

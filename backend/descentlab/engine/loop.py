@@ -63,7 +63,7 @@ def run(*args: Any, chunk: int | None = None, **kwargs: Any) -> Trajectory:
     chunks = list(iterate(spec, chunk=chunk))
     last = chunks[-1]
 
-    length = int(last.steps.max()) + 1  # rows are padded to the longest, not to the chunking
+    length = int(last.nit.max()) + 1  # rows are padded to the longest, not to the chunking
 
     def cat(name: str) -> np.ndarray:
         return np.concatenate([getattr(c, name) for c in chunks], axis=1)[:, :length]
@@ -90,7 +90,7 @@ def run(*args: Any, chunk: int | None = None, **kwargs: Any) -> Trajectory:
             else None
         ),
         epoch_size=spec.epoch_size,
-        steps=last.steps,
+        nit=last.nit,
         status=last.status,
         message=last.message,
         nfev=last.nfev,
@@ -354,14 +354,11 @@ def _iterate_driver(spec: RunSpec, chunk: int, extras: bool) -> Iterator[Chunk]:
         if last:
             for row in map(int, np.flatnonzero(book.active)):  # the method stopped itself
                 end = int(ends[row])
-                reached_max = end >= spec.stop.max_steps
-                out.steps[row] = book.steps[row] = end
-                out.status[row] = book.status[row] = "max_steps" if reached_max else "converged"
-                out.message[row] = book.message[row] = (
-                    f"reached max_steps = {spec.stop.max_steps}"
-                    if reached_max
-                    else f"stopped after {end} steps: {results[row].message}"
-                )
+                if end >= spec.stop.max_steps:
+                    book.end(row, end, "max_steps")
+                else:
+                    book.end(row, end, "converged", results[row].message)
+            out.nit[:], out.status[:], out.message[:] = book.nit, book.status, book.message
         yield out
         if out.done:
             return

@@ -158,7 +158,7 @@ def _simulated_annealing(
     plan.evaluate(problem.value_listing(), ys, ["v"], "cand")
     lines.append(("v", vm_loop.NAN_TO_INF, ("v",)))
     lines.append(("delta", vm_loop.SUB, ("v", "f")))
-    lines.append(("cooled", vm_loop.POW, (c(hp["cooling"]), "t")))
+    lines.append(("cooled", vm_loop.RULE_POW, (c(hp["cooling"]), "t")))
     lines.append(("temperature", vm_loop.MUL, (c(hp["T0"]), "cooled")))
     lines.append(("rise", vm_loop.NEG, ("delta",)))
     lines.append(("ratio", vm_loop.DIV, ("rise", "temperature")))

@@ -23,41 +23,96 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 
+@dataclass(frozen=True)
+class Status:
+    success: bool  # scipy's ``success``
+    message: str  # its message, of the steps taken (nit) and why
+
+
+STATUSES = {
+    "converged": Status(True, "converged in {nit} steps: {why}"),
+    "diverged": Status(False, "diverged at step {nit}: {why}"),
+    "max_steps": Status(False, "reached max_steps = {nit}"),
+}
+"""Why a row stopped (its ``status``): ``converged``, a stopping rule met (the gradient's norm
+at most ``grad_tol``, the loss's change at most ``loss_tol``) or a wrapped method's own
+success; ``diverged``, a non-finite loss or ``|x|`` beyond ``bound``; ``max_steps``, neither
+within the steps allowed. scipy's ``status`` is a solver's own code; ours is its name. Every
+path (numpy's, the machine-code loop's, a wrapped method's) ends a row through
+:meth:`Book.end`."""
+
+
 @dataclass
-class Chunk:
-    """Consecutive points of every row: indices ``start`` .. ``start + k - 1``.
+class Result:
+    """Every row's outcome in the names of ``scipy.optimize.OptimizeResult``, one entry per row:
+    ``x`` (B, D) and ``fun`` (B,) its last point and loss, ``nit`` its steps, ``nfev``,
+    ``ngev`` (scipy's ``njev``), ``nhev`` the evaluations they spent, ``status``, ``success``
+    and ``message`` why it stopped (:data:`STATUSES`); and the points it holds. A :class:`Chunk`
+    holds them as they stand after its points (final when ``done``), a :class:`Trajectory` as
+    they ended: both are one. Rows are padded with their last point, so ``x`` and ``fun`` are
+    the arrays' last column."""
 
-    ``count[b]`` of the k points of row b are real; the rest repeat its last point (the row
-    stopped). ``done`` marks the last chunk; ``status``, ``message`` and ``steps`` are final then.
-    """
-
-    start: int
     path: np.ndarray  # (B, k, D)
     loss: np.ndarray  # (B, k)
+    nit: np.ndarray  # (B,)
+    status: list[str]
+    message: list[str]
+    nfev: np.ndarray
+    ngev: np.ndarray
+    nhev: np.ndarray
     grad_norm: np.ndarray  # (B, k)
-    step_size: np.ndarray | None  # (B, k): |x_i - x_(i-1)|, NaN at index 0 (None: not kept)
     lr: np.ndarray | None  # (B, k) scheduled rate used to reach each point, NaN at index 0
     info: dict[str, np.ndarray]  # name -> (B, k, D), NaN at index 0
     # (B, k) the minibatch loss each step saw, on the surface's scale (n x the batch's mean on
     # a summed surface, so comparable with `loss`), NaN at index 0
     batch_loss: np.ndarray | None
     batches: np.ndarray | None  # (k, M) the samples of each step's minibatch, -1 padded
-    count: np.ndarray  # (B,)
-    done: bool
-    steps: np.ndarray  # (B,) steps taken so far (final when done)
-    status: list[str]
-    message: list[str]
-    nfev: np.ndarray
-    ngev: np.ndarray
-    nhev: np.ndarray
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.path[:, -1]
+
+    @property
+    def fun(self) -> np.ndarray:
+        return self.loss[:, -1]
+
+    @property
+    def success(self) -> np.ndarray:
+        return np.array([STATUSES[s].success for s in self.status], dtype=bool)
+
+    def outcome(self, b: int) -> dict[str, Any]:
+        """Row ``b``'s result as plain values (JSON-ready; a non-finite loss stays a float)."""
+        return {
+            "x": self.x[b].tolist(),
+            "fun": float(self.fun[b]),
+            "nit": int(self.nit[b]),
+            "nfev": int(self.nfev[b]),
+            "ngev": int(self.ngev[b]),
+            "nhev": int(self.nhev[b]),
+            "status": self.status[b],
+            "success": STATUSES[self.status[b]].success,
+            "message": self.message[b],
+        }
 
 
 @dataclass
-class Trajectory:
+class Chunk(Result):
+    """Consecutive points of every row: indices ``start`` .. ``start + k - 1`` (``path``,
+    ``loss``), and the result so far. ``count[b]`` of the k points of row b are real; the rest
+    repeat its last point (the row stopped). ``done`` marks the last chunk."""
+
+    start: int
+    step_size: np.ndarray | None  # (B, k): |x_i - x_(i-1)|, NaN at index 0 (None: not kept)
+    count: np.ndarray  # (B,)
+    done: bool
+
+
+@dataclass
+class Trajectory(Result):
     """The result of :func:`run`: every row's path and what happened on it.
 
-    Arrays are (B, T + 1, ...) with each row padded after its ``steps[b]``; :meth:`row` gives
-    one row trimmed. For a single run, B = 1 and the convenience properties read row 0.
+    Arrays are (B, T + 1, ...) with each row padded after its ``nit[b]``; :meth:`row` gives
+    one row trimmed. For a single run, B = 1: ``x[0]``, ``fun[0]``.
     """
 
     surface: str
@@ -66,37 +121,14 @@ class Trajectory:
     schedule: dict[str, Any] | None
     stop: Stop
     seed: int
-    path: np.ndarray
-    loss: np.ndarray
-    grad_norm: np.ndarray
     step_size: np.ndarray
-    lr: np.ndarray | None
-    info: dict[str, np.ndarray]
-    batch_loss: np.ndarray | None
-    batches: np.ndarray | None
     epoch_size: int | None
-    steps: np.ndarray
-    status: list[str]
-    message: list[str]
-    nfev: np.ndarray
-    ngev: np.ndarray
-    nhev: np.ndarray
     problem: Problem = field(repr=False, compare=False)
-
-    @property
-    def x(self) -> np.ndarray:
-        """The final point of row 0."""
-        return self.path[0, self.steps[0]]
-
-    @property
-    def fun(self) -> float:
-        """The final loss of row 0."""
-        return float(self.loss[0, self.steps[0]])
 
     @property
     def best(self) -> int:
         """The row with the lowest final loss (the answer of a random-restart run)."""
-        final = self.loss[np.arange(len(self.steps)), self.steps]
+        final = self.fun
         return int(
             np.nanargmin(np.where(np.isfinite(final), final, np.nan))
             if np.isfinite(final).any()
@@ -104,9 +136,10 @@ class Trajectory:
         )
 
     def row(self, b: int = 0) -> dict[str, Any]:
-        """Row ``b`` trimmed to its own length, as plain lists (JSON-ready)."""
-        n = int(self.steps[b]) + 1
-        out = {
+        """Row ``b`` trimmed to its own length, as plain lists (JSON-ready): its points and
+        its result (:meth:`Result.outcome`)."""
+        n = int(self.nit[b]) + 1
+        return {
             "optimizer": self.optimizer,
             "params": row_params(self.params, b),
             "schedule": self.schedule,
@@ -120,14 +153,8 @@ class Trajectory:
             "batches": None if self.batches is None else self.batches[:n].tolist(),
             "epoch_size": self.epoch_size,
             "epochs": self.epochs(b),
-            "status": self.status[b],
-            "message": self.message[b],
-            "steps": n - 1,
-            "nfev": int(self.nfev[b]),
-            "ngev": int(self.ngev[b]),
-            "nhev": int(self.nhev[b]),
+            **self.outcome(b),
         }
-        return out
 
     def figure(self) -> go.Figure:
         """The surface's contours (in 1-D its curve) with every row's path, as the page draws
@@ -147,7 +174,7 @@ class Trajectory:
         its steps saw (the usual training curve) and the full loss at its end."""
         if self.epoch_size is None or self.batch_loss is None:
             return None
-        E, n = int(self.steps[b]) // self.epoch_size, self.epoch_size
+        E, n = int(self.nit[b]) // self.epoch_size, self.epoch_size
         seen = self.batch_loss[b, 1 : E * n + 1].reshape(E, n)
         return {
             "batch_loss_mean": seen.mean(axis=1).tolist(),
@@ -162,9 +189,9 @@ class Book:
         B = spec.starts.shape[0]
         self.spec = spec
         self.active = np.ones(B, dtype=bool)
-        self.steps = np.zeros(B, dtype=int)
+        self.nit = np.zeros(B, dtype=int)
         self.status = ["max_steps"] * B
-        self.message = [f"reached max_steps = {spec.stop.max_steps}"] * B
+        self.message = [STATUSES["max_steps"].message.format(nit=spec.stop.max_steps)] * B
         self.prev_loss = np.full(B, np.nan)
         self.nfev = np.zeros(B, dtype=int)
         self.ngev = np.zeros(B, dtype=int)
@@ -196,65 +223,51 @@ class Book:
             i = int(np.argmax(hit[b]))
             self.close(int(b), start + i, bool(diverged[b, i]), P[b, i], F[b, i], Gn[b, i])
             count[b] = i + 1
-        self.steps[self.active] = start + k - 1
+        self.nit[self.active] = start + k - 1
         self.prev_loss = F[:, -1].copy()
         return count
 
-    def chunk(
-        self,
-        start: int,
-        *,
-        path: np.ndarray,
-        loss: np.ndarray,
-        grad_norm: np.ndarray,
-        count: np.ndarray,
-        done: bool,
-        step_size: np.ndarray | None = None,
-        lr: np.ndarray | None = None,
-        info: dict[str, np.ndarray] | None = None,
-        batch_loss: np.ndarray | None = None,
-        batches: np.ndarray | None = None,
-    ) -> Chunk:
-        """A chunk of these points, with every row's steps, status and counts as they stand."""
+    def chunk(self, start: int, count: np.ndarray, done: bool, **points: Any) -> Chunk:
+        """A chunk of these ``points`` (path, loss, grad_norm and those kept of step_size, lr,
+        info, batch_loss, batches), with every row's result as it stands."""
+        unkept = dict.fromkeys(("step_size", "lr", "batch_loss", "batches"))
         return Chunk(
-            start,
-            path,
-            loss,
-            grad_norm,
-            step_size,
-            lr,
-            info if info is not None else {},
-            batch_loss,
-            batches,
-            count,
-            done,
-            self.steps.copy(),
-            list(self.status),
-            list(self.message),
-            self.nfev.copy(),
-            self.ngev.copy(),
-            self.nhev.copy(),
+            **{"info": {}, **unkept, **points},
+            start=start,
+            count=count,
+            done=done,
+            nit=self.nit.copy(),
+            status=list(self.status),
+            message=list(self.message),
+            nfev=self.nfev.copy(),
+            ngev=self.ngev.copy(),
+            nhev=self.nhev.copy(),
         )
 
     def close(self, b: int, index: int, diverged: bool, x: np.ndarray, f: float, gn: float) -> None:
-        """Row ``b`` stopped at point ``index`` (x, f, gn): its status and message."""
+        """Row ``b`` met a stopping rule at point ``index`` (x, f, gn)."""
         stop = self.spec.stop
         if diverged:
             finite = np.isfinite(f) and np.isfinite(x).all()
             why = (
                 "the loss is not finite" if not finite else f"|x| exceeded the bound {stop.bound:g}"
             )
-            self.status[b], self.message[b] = "diverged", f"diverged at step {index}: {why}"
-        else:
-            by_grad = stop.grad_tol is not None and gn <= stop.grad_tol
-            why = (
-                f"gradient {stop.grad_norm} norm {gn:.3g} <= {stop.grad_tol:g}"
-                if by_grad
-                else f"loss changed by at most {stop.loss_tol:g}"
+            self.end(b, index, "diverged", why)
+        elif stop.grad_tol is not None and gn <= stop.grad_tol:
+            self.end(
+                b,
+                index,
+                "converged",
+                f"gradient {stop.grad_norm} norm {gn:.3g} <= {stop.grad_tol:g}",
             )
-            self.status[b], self.message[b] = "converged", f"converged in {index} steps: {why}"
+        else:
+            self.end(b, index, "converged", f"loss changed by at most {stop.loss_tol:g}")
+
+    def end(self, b: int, nit: int, status: str, why: str = "") -> None:
+        """Row ``b`` stopped after ``nit`` steps: its status, and the message of its table."""
+        self.status[b], self.message[b] = status, STATUSES[status].message.format(nit=nit, why=why)
         self.active[b] = False
-        self.steps[b] = index
+        self.nit[b] = nit
 
 
 def _pad(count: np.ndarray, arrays: dict[str, np.ndarray], carry: dict[str, np.ndarray]) -> None:

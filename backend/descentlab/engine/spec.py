@@ -17,7 +17,6 @@ from ..problems import Problem, make_problem
 from ..schedules import ScheduleSpec, make_schedule
 
 NORMS = {"l1": 1, "l2": 2, "inf": np.inf}
-STATUSES = ("converged", "diverged", "max_steps")
 
 
 @dataclass(frozen=True)

@@ -46,43 +46,19 @@ _RULE_OPS = {
     "-": vm_loop.SUB,
     "*": vm_loop.MUL,
     "/": vm_loop.DIV,
-    "**": vm_loop.POW,
+    "**": vm_loop.RULE_POW,
     ScalarOps.sqrt: vm_loop.SQRT,
-    ScalarOps.maximum: vm_loop.MAXIMUM,
+    ScalarOps.maximum: vm_loop.MAX,
 }
-_SCALAR_OPS = {
-    "add": vm_loop.ADD,
-    "sub": vm_loop.SUB,
-    "mul": vm_loop.MUL,
-    "div": vm_loop.DIV,  # scalar._div answers what IEEE division answers, without raising
-    "pow": vm_loop.SCALAR_POW,
-    "neg": vm_loop.NEG,
-    "sqrt": vm_loop.SQRT,
-    "max": vm_loop.MAXIMUM,
-    "min": vm_loop.MINIMUM,
-    "exp": vm_loop.EXP,
-    "log": vm_loop.LOG,
-    "log10": vm_loop.LOG10,
-    "sin": vm_loop.SIN,
-    "cos": vm_loop.COS,
-    "tan": vm_loop.TAN,
-    "abs": vm_loop.ABS,
-    "tanh": vm_loop.TANH,
-    "sinh": vm_loop.SINH,
-    "cosh": vm_loop.COSH,
-    "arctan": vm_loop.ARCTAN,
-    "arctan2": vm_loop.ARCTAN2,
-    "sigmoid": vm_loop.SIGMOID,
-    "relu": vm_loop.RELU,
-    "softplus": vm_loop.SOFTPLUS,
-    "sign": vm_loop.SIGN,
-    "heaviside": vm_loop.HEAVISIDE,
-    "div0": vm_loop.DIV0,
-    "select_le": vm_loop.SELECT_LE,
-}
+# The language's functions by name: vm_loop's opcode of that name (a function without one runs
+# on numpy; tests/test_vm.py fails for it). scalar._div answers what IEEE division answers.
 OPCODE: dict[Any, int] = {
     **_RULE_OPS,
-    **{SCALAR[name]: op for name, op in _SCALAR_OPS.items()},
+    **{
+        fn: getattr(vm_loop, name.upper())
+        for name, fn in SCALAR.items()
+        if hasattr(vm_loop, name.upper())
+    },
 }
 """The opcode of every function a kernel line may hold."""
 
@@ -126,6 +102,8 @@ def assemble(
     renamed: dict[str, str] = {}
     if not any(fn == LABEL for _, fn, _ in lines):
         lines, renamed = _coalesce(tuple(lines), frozenset(carry))
+    else:
+        lines = _spread(tuple(lines), carry)
     info = tuple(renamed.get(name, name) for name in info)
     names = list(carry)
     lr_reg = -1
@@ -214,6 +192,23 @@ def _coalesce(
     return tuple(out), renamed
 
 
+def _spread(lines: tuple[Any, ...], carry: list[str]) -> tuple[Any, ...]:
+    """Before a candidate loop's label, a ``SPREAD`` of each name the loop reads that is
+    carried or computed outside it (run in lanes, the loop finds it in column 0 alone), then
+    ``BEGIN_LANES`` on its counter."""
+    start = next(k for k, (_, fn, _) in enumerate(lines) if fn == LABEL)
+    end = next(k for k, (_, fn, _) in enumerate(lines) if fn == vm_loop.JUMP_LT)
+
+    def targets(part: tuple[Any, ...]) -> set[str]:
+        return {n for t, _, _ in part for n in (t if isinstance(t, tuple) else (t,))}
+
+    outside = targets(lines[:start] + lines[end:]) | set(carry) | {"lr"}
+    read = [a for _, fn, args in lines[start:end] for a in args]
+    spread = [(name, vm_loop.SPREAD, (name,)) for name in dict.fromkeys(read) if name in outside]
+    counter = lines[end][2][0]
+    return (*lines[:start], *spread, (counter, vm_loop.BEGIN_LANES, ()), *lines[start:])
+
+
 _DRAWS = (vm_loop.UNIFORM, vm_loop.NORMAL)
 
 
@@ -300,18 +295,20 @@ def call(
     out: np.ndarray | None = None,
     stop: tuple[float, float, float, int] | None = None,
     table: np.ndarray | None = None,
+    lanes: int = 0,
 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, int]:
     """The loop on ``regs`` (registers x columns, every column active) for ``n`` steps from
     step count ``t``: recording into ``out`` (steps x columns x recorded), or checking
     ``stop`` = (bound, grad_tol, loss_tol, norm) (a tolerance that is off is NaN; the norm one
     of vm_loop's L2, L1, INF). Returns the step count reached, and by column position its
     column (``ids``), by column its last point's index and stop code (0: still running), and
-    the columns still active (positions 0 .. active - 1). ``table``: what ``TABLE`` reads."""
-    K = regs.shape[1]
+    the columns still active (positions 0 .. active - 1). ``table``: what ``TABLE`` reads.
+    ``lanes``: ``regs`` is one trajectory's column and that many lanes (:func:`lanes`)."""
+    K = 1 if lanes else regs.shape[1]
     # the types the loop was compiled for: any other would compile it again, in the request
     rates = _NO_RATES if lrs is None else np.ascontiguousarray(np.reshape(lrs, (len(lrs), -1)))
     bound, grad_tol, loss_tol, norm = stop if stop is not None else (0.0, math.nan, math.nan, 0)
-    layout = np.array([stop is not None, p.dim, norm, p.n_regs - 1, K], dtype=np.int64)
+    layout = np.array([stop is not None, p.dim, norm, p.n_regs - 1, K, lanes], dtype=np.int64)
     ids = np.arange(K, dtype=np.int64)
     steps = np.full(K, t, dtype=np.int64)
     codes = np.zeros(K, dtype=np.int64)
@@ -323,6 +320,13 @@ def call(
     active = int(layout[vm_loop.ACTIVE])
     steps[ids[:active]] = reached
     return reached, ids, steps, codes, active
+
+
+def lanes(p: Program, regs: np.ndarray) -> int:
+    """The passes of ``p``'s candidate loop (the bound of its jump, in ``regs``' column 0): the
+    lanes one trajectory runs them in (``vm_loop.run``); 0 when it has none."""
+    jumps = np.flatnonzero(p.code[:, 0] == vm_loop.JUMP_LT)
+    return max(1, int(regs[p.code[jumps[0], 3], 0])) if len(jumps) else 0
 
 
 _NO_RATES = np.zeros((1, 1))

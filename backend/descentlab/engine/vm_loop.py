@@ -34,19 +34,22 @@ import math
 
 import numpy as np
 
-# Opcodes: the rule's arithmetic, then the surface language's functions (SCALAR's names).
-COPY, NEG, ADD, SUB, MUL, DIV, POW = range(7)
-(SQRT, MAXIMUM, MINIMUM, EXP, LOG, LOG10, SIN, COS, TAN, ABS, TANH, SINH, COSH) = range(7, 20)
+# Opcodes: the rule's arithmetic, then the surface language's functions, each named after
+# its name in SCALAR, upper-cased (vm.OPCODE is built from SCALAR by that name)
+COPY, NEG, ADD, SUB, MUL, DIV, RULE_POW = range(7)
+(SQRT, MAX, MIN, EXP, LOG, LOG10, SIN, COS, TAN, ABS, TANH, SINH, COSH) = range(7, 20)
 (ARCTAN, ARCTAN2, SIGMOID, RELU, SOFTPLUS, SIGN, HEAVISIDE, DIV0, SELECT_LE) = range(20, 29)
-SCALAR_POW = 29  # the surface's power: numpy's answer for a base of -inf (see scalar._pow)
+POW = 29  # the surface's power: numpy's answer for a base of -inf (see scalar._pow)
 # The programs' instructions (see the module's docstring)
 (JUMP_LT, UNIFORM, NORMAL, NAN_TO_INF, SELECT_LT, SELECT_BEST, SOLVE1, SOLVE2) = range(30, 38)
 TABLE = 38  # a column's power of a number by the step count, read from a table (see run)
-OPCODES = 39
+SPREAD = 39  # a register of column 0 copied to the lanes (see run); nothing without lanes
+BEGIN_LANES = 40  # the lanes begin: pass k's counter (out) is k (see run); nothing without lanes
+OPCODES = 41
 WIDTH = 9  # columns of an instruction: opcode, out, a, b, c, d, e, out2, uniform
 # layout's entries: check the stopping rules, the dimension, the gradient norm (L2, L1, INF),
-# the register of the previous loss, the active columns (updated on return)
-CHECK, DIM, NORM, PREV, ACTIVE = range(5)
+# the register of the previous loss, the active columns (updated on return), the lanes (see run)
+CHECK, DIM, NORM, PREV, ACTIVE, LANES = range(6)
 L2, L1, INF = range(3)
 DIVERGED, CONVERGED = 1, 2  # a stopped column's code (0: still running)
 
@@ -93,7 +96,15 @@ def run(
     stopped (see :data:`STOPPED`). Draws are keyed on the column's ``keys`` entry (its row's
     key, ``draws.row_keys``) and the step count; a jump is decided by the first active column
     (the programs that jump run in columns only when their jumps are uniform). Returns the
-    step count reached; ``layout[ACTIVE]`` holds the columns still active."""
+    step count reached; ``layout[ACTIVE]`` holds the columns still active.
+
+    Lanes (``layout[LANES]`` > 0, one active column): the lines a jump loops over (a
+    candidate loop: ``JUMP_LT`` back while its counter a < b) run once over that many
+    columns, column s being pass s (its counter s, its draws the trajectory's), so their
+    dispatch is paid once rather than per pass; then each ``SELECT_BEST`` of the loop is
+    replayed over the passes in order into column 0, which is what the passes one after the
+    other leave there (the first pass's result is column 0's own). Before the loop, ``SPREAD``
+    copies what it reads from column 0 into the lanes and ``BEGIN_LANES`` starts them."""
 
     def mix(z: np.uint64) -> np.uint64:
         z = z + _GOLDEN
@@ -139,6 +150,18 @@ def run(
         along = (v0 * g0 + v1 * g1) / big
         return v0 * along, v1 * along
 
+    def replay(code: np.ndarray, regs: np.ndarray, first: int, end: int, lanes: int) -> None:
+        """The ``SELECT_BEST`` lines among ``first`` .. ``end`` - 1 over lanes 1, 2, ... in
+        order, into column 0: the candidate loop's passes one after the other."""
+        for s in range(1, lanes):
+            for j in range(first, end):
+                if code[j, 0] == SELECT_BEST:
+                    a = regs[code[j, 2], s]
+                    b = regs[code[j, 3], 0]
+                    take = a < b or b != b
+                    chosen = regs[code[j, 4], s] if take else regs[code[j, 5], 0]
+                    regs[code[j, 1], 0] = chosen
+
     def _norm(regs: np.ndarray, k: int, dim: int, kind: int) -> float:
         """The gradient's norm in column k (``record._norm``'s: squares summed in order, then the
         root; or the absolute values summed, or their maximum, NaN kept)."""
@@ -175,6 +198,7 @@ def run(
     norms = np.zeros(regs.shape[1])
     verdicts = np.zeros(regs.shape[1], dtype=np.int64)
     f_reg = 1 + dim
+    lanes = layout[LANES]
     for step in range(n):
         if na == 0:
             break
@@ -185,15 +209,16 @@ def run(
         for k in range(na):
             regs[0, k] = t
         if draws:
-            for k in range(na):
-                step_keys[k] = mix(keys[ids[k]] ^ np.uint64(t))
+            for k in range(max(na, lanes)):
+                step_keys[k] = mix(keys[ids[0 if lanes else k]] ^ np.uint64(t))
         i = 0
+        span = na  # the columns a line runs over: the active ones, or the lanes
         while i < lines:
             op = code[i, 0]
             o = code[i, 1]
             ra = code[i, 2]
             rb = code[i, 3]
-            m = 1 if code[i, 8] != 0 else na  # a uniform line: one column, then copied
+            m = 1 if code[i, 8] != 0 else span  # a uniform line: one column, then copied
             # the commonest first: the chain is tested once per line, not per column
             if op == MUL:
                 for k in range(m):
@@ -220,20 +245,20 @@ def run(
             elif op == NEG:
                 for k in range(m):
                     regs[o, k] = -regs[ra, k]
-            elif op == POW:
+            elif op == RULE_POW:
                 for k in range(m):
                     regs[o, k] = regs[ra, k] ** regs[rb, k]
-            elif op == MAXIMUM:
+            elif op == MAX:
                 for k in range(m):
                     a = regs[ra, k]
                     b = regs[rb, k]
                     regs[o, k] = a if a >= b or a != a else b
-            elif op == MINIMUM:
+            elif op == MIN:
                 for k in range(m):
                     a = regs[ra, k]
                     b = regs[rb, k]
                     regs[o, k] = a if a <= b or a != a else b
-            elif op == SCALAR_POW:
+            elif op == POW:
                 for k in range(m):
                     a = regs[ra, k]
                     b = regs[rb, k]
@@ -306,8 +331,19 @@ def run(
                 for k in range(m):
                     regs[o, k] = regs[rc, k] if regs[ra, k] <= regs[rb, k] else regs[rd, k]
             elif op == JUMP_LT:  # to line ``out`` if a < b (in the first column)
-                i = o if regs[ra, 0] < regs[rb, 0] else i + 1
-                continue
+                if not lanes:
+                    i = o if regs[ra, 0] < regs[rb, 0] else i + 1
+                    continue
+                replay(code, regs, o, i, lanes)
+                span = na
+            elif op == SPREAD:
+                for k in range(1, lanes):
+                    regs[ra, k] = regs[ra, 0]
+            elif op == BEGIN_LANES:
+                if lanes:
+                    span = m = lanes
+                    for k in range(lanes):
+                        regs[o, k] = k
             elif op == NORMAL:  # normals a and a + 1 (a even) from draws a and a + 1
                 o2 = code[i, 7]
                 for k in range(m):
@@ -353,12 +389,12 @@ def run(
                     r, r2 = solve2(regs[ra, k], regs[rb, k], regs[rc, k], regs[rd, k], regs[re, k])
                     regs[o, k] = r
                     regs[o2, k] = r2
-            if m < na:
+            if m < span:
                 if op == NORMAL or op == SOLVE2:
                     o2 = code[i, 7]
-                    for k in range(1, na):
+                    for k in range(1, span):
                         regs[o2, k] = regs[o2, 0]
-                for k in range(1, na):
+                for k in range(1, span):
                     regs[o, k] = regs[o, 0]
             i += 1
         if record:

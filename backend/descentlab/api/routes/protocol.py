@@ -1,12 +1,13 @@
 """``GET /asyncapi.json``: the WebSocket protocol as an AsyncAPI 3.0 document, generated from
-the same pydantic models that validate the client's messages and describe the server's."""
+the same pydantic models that validate the client's messages and describe the server's; their
+schemas are in the OpenAPI document too (:func:`publish_messages`), so /docs shows them."""
 
 from __future__ import annotations
 
 import functools
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
@@ -71,6 +72,21 @@ def asyncapi_document() -> dict[str, Any]:
             "schemas": schema.get("$defs", {}),
         },
     }
+
+
+def publish_messages(app: FastAPI) -> None:
+    """Add every WebSocket message's schema to ``app``'s OpenAPI document (by model name),
+    beside the REST bodies: no route returns them, so FastAPI alone would leave them out."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schemas = build().setdefault("components", {}).setdefault("schemas", {})
+            for name, schema in asyncapi_document()["components"]["schemas"].items():
+                schemas.setdefault(name, schema)
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 @router.get("/asyncapi.json")
