@@ -220,9 +220,13 @@ def test_png_export_draws_the_figure_as_on_screen(page: Any, artifacts: Path, bi
         ],
     )
     Path(artifacts / f"honest-export{'-big' if big else ''}.png").write_bytes(data)
-    for (n_s, x_s, y_s), (n_e, x_e, y_e) in zip(screen, exported, strict=True):
+    # (the third run's line is dotted: at 1x its dots blend into the contours, and which of
+    # them stay within the colour's tolerance, unlike at k times the scale, moves its centroid
+    # by up to ~3 px where the runs' markers agree to a pixel)
+    within = [2, 2, 3.5]
+    for (n_s, x_s, y_s), (n_e, x_e, y_e), px in zip(screen, exported, within, strict=True):
         assert n_s > 30 and n_e == pytest.approx(n_s, rel=0.35), (screen, exported)
-        assert abs(x_s - x_e) < 2 and abs(y_s - y_e) < 2, (screen, exported)
+        assert abs(x_s - x_e) < px and abs(y_s - y_e) < px, (screen, exported)
 
 
 # [left, top, px per unit on x, on y] of the paths' layer and of the plot area Plotly drew.
