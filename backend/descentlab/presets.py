@@ -608,6 +608,16 @@ DUKE: tuple[Preset, ...] = (
 _OLS = "linear-regression"
 _OSLO_SCHEDULE = {"id": "inverse_time", "params": {"t1": 50.0}}  # t0/(t + t1), t0 = 5, t1 = 50
 _OSLO_SGD = {"batch_size": 5, "sampling": "replacement"}
+# Oslo's minibatch SGD on least squares with the decaying rate (two figures: the path, the EWA)
+_OSLO_SGD_RUN = {
+    "surface": _OLS,
+    "start": [0.0, 0.0],
+    "stochastic": _OSLO_SGD,
+    "epochs": 50,
+    "seed": 1,
+    "stop": _NO_TOL,
+    "optimizers": [{"id": "gd", "params": {"lr": 0.1}, "schedule": _OSLO_SCHEDULE}],
+}
 _OSLO_BLOCKS = (
     "The notes pick one of 20 fixed blocks of 5 consecutive points at random each step; we "
     "draw 5 points at random, and the notes' data and start are unseeded draws where ours "
@@ -643,15 +653,7 @@ OSLO: tuple[Preset, ...] = (
         "decays.",
         try_this="Set the schedule to constant: the path keeps jittering around the minimum.",
         differs=_OSLO_BLOCKS,
-        run={
-            "surface": _OLS,
-            "start": [0.0, 0.0],
-            "stochastic": _OSLO_SGD,
-            "epochs": 50,
-            "seed": 1,
-            "stop": _NO_TOL,
-            "optimizers": [{"id": "gd", "params": {"lr": 0.1}, "schedule": _OSLO_SCHEDULE}],
-        },
+        run=_OSLO_SGD_RUN,
     ),
     Preset(
         id="oslo-ols-sgd-ewa",
@@ -666,15 +668,7 @@ OSLO: tuple[Preset, ...] = (
         "and a start bias that lasts ten times longer without the correction.",
         differs=_OSLO_BLOCKS + " The Duke notes' momentum cells divide by 1 + β^t, a slip for "
         "the 1 − β^t of their own EWA cell, used here.",
-        run={
-            "surface": _OLS,
-            "start": [0.0, 0.0],
-            "stochastic": _OSLO_SGD,
-            "epochs": 50,
-            "seed": 1,
-            "stop": _NO_TOL,
-            "optimizers": [{"id": "gd", "params": {"lr": 0.1}, "schedule": _OSLO_SCHEDULE}],
-        },
+        run=_OSLO_SGD_RUN,
         loss={"ewa": 0.9},
     ),
     Preset(

@@ -6,10 +6,10 @@
 // are drawn over the map as the player shows them (frame()), unless hidden (`basins=paths:0`):
 // the map alone.
 
-import { postRaw, ApiError } from "./api.js";
+import { postRaw } from "./api.js";
 import { formatValue } from "./slider.js";
 import { BASIN_COLOURS, NO_BASIN, colour, dash } from "./palette.js";
-import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest, field } from "./views.js";
+import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest, field, sayIn, showRefusal } from "./views.js";
 
 const COARSE = 4;
 const DEFAULT_N = 100;
@@ -152,15 +152,12 @@ export class BasinView {
       this.say(`${n} × ${n} starts in ${ms} ms: ${c.converged} converged, ${c.diverged} diverged, `
         + `${c.max_steps} did not converge. Click a cell to start there.`);
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      this.fig.dataset.state = "error";
-      this.say(err.message + (err.field ? ` (${err.field})` : ""), "error");
+      showRefusal(this, err);
     }
   }
 
   say(text, kind = "") {
-    this.status.textContent = text;
-    this.status.dataset.kind = kind;
+    sayIn(this.status, text, kind);
   }
 
   // What a label means, for the legend and the hover.

@@ -5,9 +5,9 @@
 // figure draws them (001 §3.2.3: colour with thin black contours, equal axes), a diverging
 // scale centred on zero so a sign reads at a glance.
 
-import { postRaw, ApiError } from "./api.js";
+import { postRaw } from "./api.js";
 import { decodeGrid, GRID_ENCODING } from "./grid.js";
-import { FIGURE_CONFIG, gridCSV, Latest } from "./views.js";
+import { FIGURE_CONFIG, gridCSV, Latest, sayIn, showRefusal } from "./views.js";
 
 const CURVE_POINTS = 400;
 const PANEL_POINTS = 100; // a side: the notes draw 50
@@ -73,15 +73,12 @@ export class DerivView {
           : "Red: f rises along the axis, blue: it falls; white: that component is zero.");
       }]);
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      this.fig.dataset.state = "error";
-      this.say(err.message + (err.field ? ` (${err.field})` : ""), "error");
+      showRefusal(this, err);
     }
   }
 
   say(text, kind = "") {
-    this.status.textContent = text;
-    this.status.dataset.kind = kind;
+    sayIn(this.status, text, kind);
   }
 
   draw() {

@@ -10,7 +10,7 @@
 // 95th percentile, the cap drawn flat. A path is transformed as the surface is, so it lies on it.
 
 import { colour } from "./palette.js";
-import { FIGURE_CONFIG, field, gridCSV } from "./views.js";
+import { FIGURE_CONFIG, field, gridCSV, sayIn } from "./views.js";
 
 export const Z_SCALES = ["lin", "log", "clip"];
 const Z_NAMES = { lin: "linear", log: "log (f − f_min)", clip: "clipped at the 95th percentile" };
@@ -102,8 +102,7 @@ export class Surface3DView {
   }
 
   say(text, kind = "") {
-    if (this.status.textContent !== text) this.status.textContent = text;
-    this.status.dataset.kind = kind;
+    sayIn(this.status, text, kind);
   }
 
   // A frame of the page's animation (none given: the last one again, e.g. a new height scale).

@@ -5,9 +5,9 @@
 // keyboard's cursor) gives that optimiser the cell's two values, so the page runs the cell's
 // setting on the contour: the same run, from the same start with the same stopping rules.
 
-import { postRaw, ApiError } from "./api.js";
+import { postRaw } from "./api.js";
 import { formatValue } from "./slider.js";
-import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest, field } from "./views.js";
+import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest, field, sayIn, showRefusal } from "./views.js";
 
 export const STATUS_COLOURS = { converged: "#77AADD", max_steps: "#B0B0B0", diverged: "#CC3311" };
 const STATUS_NAMES = { converged: "converged", max_steps: "did not converge", diverged: "diverged" };
@@ -298,9 +298,7 @@ export class SweepView {
       const ms = Math.round(performance.now() - started);
       this.say(`${n} × ${n} runs in ${ms} ms: ${counts}. Click a cell to run it on the surface${note}.`);
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      this.fig.dataset.state = "error";
-      this.say(err.message + (err.field ? ` (${err.field})` : ""), "error");
+      showRefusal(this, err);
     }
   }
 
@@ -311,8 +309,7 @@ export class SweepView {
   }
 
   say(text, kind = "") {
-    this.status.textContent = text;
-    this.status.dataset.kind = kind;
+    sayIn(this.status, text, kind);
   }
 
   // The heatmap: the metric where it has a value, each other outcome in a colour of its own.

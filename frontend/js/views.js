@@ -8,6 +8,7 @@
 // This module switches them, owns the panel's buttons (open, close, PNG, CSV) and the grid
 // cursor the figures share (arrow keys move it, Enter picks the cell, as a click does).
 
+import { ApiError } from "./api.js";
 import { exportFigurePNG, saveText } from "./export.js";
 import { CONFIG } from "./palette.js";
 
@@ -93,6 +94,20 @@ export class Views {
 }
 
 // The figure of a view: its layout's common parts, and Plotly's tool bar as the page's.
+// A view's status line: the text, and its kind ("error", or "" for news); the same text is not
+// written again (a screen reader would read it out again).
+export function sayIn(status, text, kind = "") {
+  if (status.textContent !== text) status.textContent = text;
+  status.dataset.kind = kind;
+}
+
+// The server's refusal of a view's request, in its status line (anything else is a bug: thrown).
+export function showRefusal(view, err) {
+  if (!(err instanceof ApiError)) throw err;
+  view.fig.dataset.state = "error";
+  sayIn(view.status, err.message + (err.field ? ` (${err.field})` : ""), "error");
+}
+
 export const FIGURE_CONFIG = { ...CONFIG, responsive: false, doubleClick: false, scrollZoom: false };
 export function baseLayout(xaxis, yaxis) {
   return {
