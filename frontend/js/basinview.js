@@ -7,9 +7,10 @@
 // the map alone.
 
 import { postRaw } from "./api.js";
+import { viewRanges } from "./state.js";
 import { formatValue } from "./slider.js";
 import { BASIN_COLOURS, NO_BASIN, colour, dash } from "./palette.js";
-import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest, field, sayIn, showRefusal } from "./views.js";
+import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest, field, View } from "./views.js";
 
 const COARSE = 4;
 const DEFAULT_N = 100;
@@ -33,16 +34,11 @@ export function basinSettings(s, catalog) {
   return { run, n, limit, paths: bs.paths !== 0 }; // paths:0 hides the runs' paths
 }
 
-// The view's box [[xmin, xmax], [ymin, ymax]]: the state's view, else the surface's domain.
-export const viewBox = (s, bound) => (s.view && s.view.length === 4 ? [s.view.slice(0, 2), s.view.slice(2)] : bound.domain);
-
-export class BasinView {
+export class BasinView extends View {
   title = "Basins of attraction";
 
   constructor(ctx, { controls, status, fig }) {
-    this.ctx = ctx;
-    this.fig = fig;
-    this.status = status;
+    super(ctx, { status, fig });
     this.latest = new Latest();
     this.key = null;
     this.result = null; // {answer, set, run}
@@ -117,7 +113,7 @@ export class BasinView {
     return {
       surface: body.surface, optimizer: { id: ref.id, params: ref.params, schedule: ref.schedule },
       max_steps: body.max_steps, stop: body.stop, seed: body.seed ?? 0, nx: n, ny: n,
-      view: viewBox(s, this.ctx.bound()),
+      view: viewRanges(s, this.ctx.bound().domain),
     };
   }
 
@@ -152,13 +148,10 @@ export class BasinView {
       this.say(`${n} × ${n} starts in ${ms} ms: ${c.converged} converged, ${c.diverged} diverged, `
         + `${c.max_steps} did not converge. Click a cell to start there.`);
     } catch (err) {
-      showRefusal(this, err);
+      this.refused(err);
     }
   }
 
-  say(text, kind = "") {
-    sayIn(this.status, text, kind);
-  }
 
   // What a label means, for the legend and the hover.
   name(label) {

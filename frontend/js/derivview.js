@@ -6,28 +6,20 @@
 // scale centred on zero so a sign reads at a glance.
 
 import { postRaw } from "./api.js";
+import { viewRanges } from "./state.js";
 import { decodeGrid, GRID_ENCODING } from "./grid.js";
-import { FIGURE_CONFIG, gridCSV, Latest, sayIn, showRefusal } from "./views.js";
+import { FIGURE_CONFIG, gridCSV, Latest, View } from "./views.js";
 
 const CURVE_POINTS = 400;
 const PANEL_POINTS = 100; // a side: the notes draw 50
 const DIVERGING = [[0, "#2166ac"], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"], [1, "#b2182b"]];
 const FONT = { family: "system-ui, sans-serif", size: 12 };
 
-// The view's box: the state's view, else the surface's domain (as the contour's grid).
-function box(s, bound) {
-  const v = s.view;
-  if (bound.dim === 1) return v && v.length >= 2 ? [v.slice(0, 2)] : bound.domain;
-  return v && v.length === 4 ? [v.slice(0, 2), v.slice(2)] : bound.domain;
-}
-
-export class DerivView {
+export class DerivView extends View {
   title = "Derivatives";
 
   constructor(ctx, { controls, status, fig }) {
-    this.ctx = ctx;
-    this.fig = fig;
-    this.status = status;
+    super(ctx, { status, fig });
     this.latest = new Latest();
     this.key = null;
     this.answer = null; // {grid, dim}: the grid with its derivatives decoded
@@ -46,7 +38,7 @@ export class DerivView {
       surface: this.ctx.runBody(s).surface, encoding: GRID_ENCODING, derivatives: true,
       nx: bound.dim === 1 ? CURVE_POINTS : PANEL_POINTS, ny: PANEL_POINTS,
     };
-    const b = box(s, bound);
+    const b = viewRanges(s, bound.domain); // (as the contour's grid)
     [body.xmin, body.xmax] = b[0];
     if (bound.dim === 2) [body.ymin, body.ymax] = b[1];
     const key = JSON.stringify(body);
@@ -73,13 +65,10 @@ export class DerivView {
           : "Red: f rises along the axis, blue: it falls; white: that component is zero.");
       }]);
     } catch (err) {
-      showRefusal(this, err);
+      this.refused(err);
     }
   }
 
-  say(text, kind = "") {
-    sayIn(this.status, text, kind);
-  }
 
   draw() {
     if (!window.Plotly || !this.answer || !this.fig.offsetParent) return;

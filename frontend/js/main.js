@@ -2,7 +2,7 @@
 // state -> streamed runs, runs + player -> figures. No logic of its own beyond the glue.
 
 import { getJSON, postRaw, RunSocket, ApiError } from "./api.js";
-import { Store, sanitise, fromHash, toHash, freshLecture, equalScale, CUSTOM, OVERLAYS } from "./state.js";
+import { Store, sanitise, fromHash, toHash, freshLecture, equalScale, viewRanges, CUSTOM, OVERLAYS } from "./state.js";
 import { Runs, emptyTrack } from "./runs.js";
 import { Controls } from "./controls.js";
 import { SurfacePlot } from "./plot.js";
@@ -335,12 +335,6 @@ const player = new Player({
 });
 player.setSpeed(store.state.speed);
 
-// The view as [[xmin, xmax], [ymin, ymax]] (a curve: its x only), or null at home.
-function viewBox(s) {
-  if (!s.view) return null;
-  return s.view.length === 4 ? [s.view.slice(0, 2), s.view.slice(2)] : [s.view.slice(0, 2)];
-}
-
 // ---- runs over the WebSocket ----
 function runBody(s) {
   const body = {
@@ -371,7 +365,7 @@ function runBody(s) {
 // Where a cloud's particles start: around a point, or uniformly or on a grid over the view.
 function restartFrom(s) {
   if (s.rf?.dist === "normal") return { dist: "normal", center: s.rf.center ?? undefined, sigma: s.rf.sigma };
-  const box = viewBox(s);
+  const box = viewRanges(s);
   return { dist: s.rf?.dist === "grid" ? "grid" : "uniform", ...(box && box.length === bound.dim ? { box } : {}) };
 }
 
@@ -643,7 +637,7 @@ async function guarded(fn) {
 }
 const video = new VideoExport($("#video"), {
   limits: catalog.limits,
-  request: () => (runs.length ? { run: runBody(store.state), view: viewBox(store.state) } : null),
+  request: () => (runs.length ? { run: runBody(store.state), view: viewRanges(store.state) } : null),
 });
 $("#export-video").addEventListener("click", () => video.open());
 new MenuButton($("#export"), $("#export-menu"));
@@ -673,7 +667,7 @@ const viewFigures = () => [
 $("#export-svg").addEventListener("click", () => guarded(() =>
   exportSVG(viewFigures(), heading(), store.state.surface)));
 $("#export-html").addEventListener("click", () => guarded(() =>
-  exportHTML(runBody(store.state), { view: viewBox(store.state), title: bound.name,
+  exportHTML(runBody(store.state), { view: viewRanges(store.state), title: bound.name,
     labels: runLabels(store.state.opts, catalog) })));
 $("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") inspector.close(); });
 

@@ -335,6 +335,14 @@ export function equalScale(s, surface) {
 }
 
 // Steps per epoch of minibatches of M = batch (null: all n) on n samples.
+// The state's view as ranges, [[xmin, xmax], [ymin, ymax]] (a curve's: [[xmin, xmax]]), or
+// `home` (the surface's domain, or null) when there is none for a surface of home's dimension.
+export function viewRanges(s, home = null) {
+  const v = s.view;
+  if (!v || (home && v.length !== 2 * home.length)) return home;
+  return v.length === 4 ? [v.slice(0, 2), v.slice(2)] : [v.slice(0, 2)];
+}
+
 export const stepsPerEpoch = (n, batch) => Math.ceil(n / Math.min(batch ?? n, n));
 
 // The most epochs the server runs (GET /api/limits: max_steps in all).

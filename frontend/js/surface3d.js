@@ -10,7 +10,7 @@
 // 95th percentile, the cap drawn flat. A path is transformed as the surface is, so it lies on it.
 
 import { colour } from "./palette.js";
-import { FIGURE_CONFIG, field, gridCSV, sayIn } from "./views.js";
+import { FIGURE_CONFIG, field, gridCSV, View } from "./views.js";
 
 export const Z_SCALES = ["lin", "log", "clip"];
 const Z_NAMES = { lin: "linear", log: "log (f − f_min)", clip: "clipped at the 95th percentile" };
@@ -66,13 +66,11 @@ function lifted(track, t, h) {
   return { x, y, z };
 }
 
-export class Surface3DView {
+export class Surface3DView extends View {
   title = "3-D surface";
 
   constructor(ctx, { controls, status, fig }) {
-    this.ctx = ctx;
-    this.fig = fig;
-    this.status = status;
+    super(ctx, { status, fig });
     this.base = null; // {grid, scale, key}: what the surface trace shows
     this.pending = null; // the newest frame not yet drawn: {tracks, t, start}
     this.busy = false;
@@ -101,9 +99,6 @@ export class Surface3DView {
     this.frame();
   }
 
-  say(text, kind = "") {
-    sayIn(this.status, text, kind);
-  }
 
   // A frame of the page's animation (none given: the last one again, e.g. a new height scale).
   frame(tracks, t, start) {

@@ -7,7 +7,7 @@
 
 import { postRaw } from "./api.js";
 import { formatValue } from "./slider.js";
-import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest, field, sayIn, showRefusal } from "./views.js";
+import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest, field, View } from "./views.js";
 
 export const STATUS_COLOURS = { converged: "#77AADD", max_steps: "#B0B0B0", diverged: "#CC3311" };
 const STATUS_NAMES = { converged: "converged", max_steps: "did not converge", diverged: "diverged" };
@@ -127,13 +127,11 @@ export function sweepBody(body, set, n) {
 }
 const catalogPair = (set, axis) => set.axes.filter((a) => a.name === axis.name).map((a) => a.default);
 
-export class SweepView {
+export class SweepView extends View {
   title = "Hyperparameter sweep";
 
   constructor(ctx, { controls, status, fig }) {
-    this.ctx = ctx;
-    this.fig = fig;
-    this.status = status;
+    super(ctx, { status, fig });
     this.latest = new Latest();
     this.key = null;
     this.result = null; // {xs, ys, answer, set, full}
@@ -298,7 +296,7 @@ export class SweepView {
       const ms = Math.round(performance.now() - started);
       this.say(`${n} × ${n} runs in ${ms} ms: ${counts}. Click a cell to run it on the surface${note}.`);
     } catch (err) {
-      showRefusal(this, err);
+      this.refused(err);
     }
   }
 
@@ -308,9 +306,6 @@ export class SweepView {
     return Object.entries(c).filter(([, v]) => v).map(([k, v]) => `${v} ${STATUS_NAMES[k]}`).join(", ");
   }
 
-  say(text, kind = "") {
-    sayIn(this.status, text, kind);
-  }
 
   // The heatmap: the metric where it has a value, each other outcome in a colour of its own.
   draw() {

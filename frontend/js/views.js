@@ -1,5 +1,6 @@
-// The views beside the surface (the sweep heatmap, the basin map, the 3-D surface): one open at a time, named by
-// the state's `show` (so a link opens it), each a module of its own with the same interface:
+// The views beside the surface (the sweep heatmap, the basin map, the 3-D surface, the
+// derivatives): one open at a time, named by the state's `show` (so a link opens it), each a
+// module of its own extending View (below) with the same interface:
 //   new View(ctx, {controls, status, fig})  build its controls into `controls`
 //   .update(state)   show the state: settings, and a new request when what it asks for changed
 //   .csv()           {name, text}: the grid it shows, with its axes; or null before one arrives
@@ -94,18 +95,26 @@ export class Views {
 }
 
 // The figure of a view: its layout's common parts, and Plotly's tool bar as the page's.
-// A view's status line: the text, and its kind ("error", or "" for news); the same text is not
-// written again (a screen reader would read it out again).
-export function sayIn(status, text, kind = "") {
-  if (status.textContent !== text) status.textContent = text;
-  status.dataset.kind = kind;
-}
+// What every view is built with (by Views, above): the page's context, its figure and its
+// status line, which say() writes (the same text is not written again: a screen reader would read
+// it out again) and refused() fills with the server's refusal (anything else is a bug: thrown).
+export class View {
+  constructor(ctx, { status, fig }) {
+    this.ctx = ctx;
+    this.fig = fig;
+    this.status = status;
+  }
 
-// The server's refusal of a view's request, in its status line (anything else is a bug: thrown).
-export function showRefusal(view, err) {
-  if (!(err instanceof ApiError)) throw err;
-  view.fig.dataset.state = "error";
-  sayIn(view.status, err.message + (err.field ? ` (${err.field})` : ""), "error");
+  say(text, kind = "") {
+    if (this.status.textContent !== text) this.status.textContent = text;
+    this.status.dataset.kind = kind;
+  }
+
+  refused(err) {
+    if (!(err instanceof ApiError)) throw err;
+    this.fig.dataset.state = "error";
+    this.say(err.message + (err.field ? ` (${err.field})` : ""), "error");
+  }
 }
 
 export const FIGURE_CONFIG = { ...CONFIG, responsive: false, doubleClick: false, scrollZoom: false };
