@@ -13,10 +13,10 @@ function keySvg(e) {
   return `<svg class="legend-key" viewBox="0 0 28 12" width="28" height="12" aria-hidden="true">${stroke}${mark}</svg>`;
 }
 
-// Shows `entries` in `el` (rebuilt only when they change).
+// Shows `entries` in `el` (rebuilt only when they change); true when they did.
 export function renderLegend(el, entries) {
   const key = JSON.stringify(entries);
-  if (el.dataset.key === key) return;
+  if (el.dataset.key === key) return false;
   el.dataset.key = key;
   el.replaceChildren(...entries.map((e) => {
     const item = document.createElement("span");
@@ -29,6 +29,7 @@ export function renderLegend(el, entries) {
     return item;
   }));
   el.hidden = !entries.length;
+  return true;
 }
 
 // An SVG document as an image (drawn onto a canvas by the export).

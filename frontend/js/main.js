@@ -700,6 +700,8 @@ plotlyReady.then(() => {
 });
 // For tests and the curious: the live objects (read them, do not rely on them as an API), and
 // what each figure's own layer draws (lines and markers, with their names, styles and points).
-// (surfaceBox, lossBox: where each layer draws: its plot area's box and axis ranges.)
+// (surfaceBox, lossBox: where each layer draws: its plot area's box and axis ranges;
+// baseDraws: how often Plotly has drawn the surface figure.)
 window.descentlab = { store, runs, player, catalog, views, paths: () => plot.layer.state(),
-  losses: () => loss.layer.state(), surfaceBox: () => plot.layer.view(), lossBox: () => loss.layer.view() };
+  losses: () => loss.layer.state(), surfaceBox: () => plot.layer.view(), lossBox: () => loss.layer.view(),
+  baseDraws: () => plot.baseDraws };

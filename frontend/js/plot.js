@@ -132,6 +132,7 @@ export class SurfacePlot {
     this.dragAt = null; // the start marker while it is dragged
     this.series = new WeakMap(); // a path row -> its xs and ys
     this.equal = false; // one unit as long on y as on x (set by the caller before drawing)
+    this.baseDraws = 0; // how often Plotly has drawn the figure
     new ResizeObserver((entries) => this.resized(entries.at(-1).contentRect)).observe(stage);
     this.listen();
   }
@@ -180,7 +181,9 @@ export class SurfacePlot {
   // The figure: contours and colour bar (or the 1-D curve) with the axes. Drawn again only when
   // what it shows changes.
   drawBase(big) {
-    this.size ??= { width: this.stage.clientWidth, height: this.stage.clientHeight };
+    // The legend first: shown, it makes the plot shorter, and Plotly draws once at the height
+    // the plot keeps rather than again when the resize is observed.
+    if (this.paintLegend(this.last?.[0] ?? []) || !this.size) this.measure();
     const geom = this.geometry(big);
     const key = JSON.stringify([geom, this.range(), this.yView, big, this.levels]);
     if (key === this.baseKey && this.base.data) return;
@@ -200,6 +203,7 @@ export class SurfacePlot {
       paper_bgcolor: "rgba(0,0,0,0)",
     };
     Plotly.react(this.base, this.under, layout, CONFIG);
+    this.baseDraws++;
     this.listenToPlotly();
   }
 
@@ -274,7 +278,13 @@ export class SurfacePlot {
     this.paint();
   }
 
-  // The layer and the legend, over the figure as it is now (its ranges may be a pan's).
+  // The stage's size now, rounded as resized() rounds what the ResizeObserver reports.
+  measure() {
+    const { width, height } = this.stage.getBoundingClientRect();
+    if (width && height) this.size = { width: Math.round(width), height: Math.round(height) };
+  }
+
+  // The layer over the figure as it is now (its ranges may be a pan's).
   paint() {
     const [tracks, t, start, big, extra] = this.last;
     const one = this.surface.dim === 1;
@@ -299,7 +309,6 @@ export class SurfacePlot {
         color: "rgba(255,255,255,0.85)", stroke: "#000", strokeWidth: 2.5, grab: true });
     const { width, height, box } = this.geom;
     this.layer.draw({ width, height, box, x: { range: this.shown.x }, y: { range: this.shown.y }, items });
-    this.paintLegend(tracks);
   }
 
   // Every run with restarts as one particle cloud (cloud.js): a dot per row at step t.
@@ -370,17 +379,17 @@ export class SurfacePlot {
     return c;
   }
 
-  // On phones (a narrow figure) the table under the plot is the legend.
+  // On phones (a narrow figure) the table under the plot is the legend. True when it changed.
   paintLegend(tracks) {
     const entries = [];
-    if (this.size.width > WIDE) {
+    if ((this.size?.width ?? this.stage.clientWidth) > WIDE) {
       if (this.surface.minima.length) {
         entries.push({ name: "minimum", line: false, symbol: "star", fill: "#fff", stroke: "#000" });
       }
       tracks.forEach((tr, i) => entries.push({ name: tr.label, color: colour(i), dash: dashArray(i),
         symbol: symbol(i) }));
     }
-    renderLegend(this.legendEl, entries);
+    return renderLegend(this.legendEl, entries);
   }
 
   // Paints the figure as the screen shows it onto ctx (a canvas `scale` times finer than the
