@@ -52,11 +52,13 @@ def test_index_and_assets(client: TestClient) -> None:
     index = client.get("/")
     if (frontend.root / "index.html").exists():
         assert index.status_code == 200
-        assert "{{STATIC}}" not in index.text and "{{PLOTLY}}" not in index.text
+        assert "{{" not in index.text
+        assert f'src="{frontend.plotly_url}" data-full="{frontend.plotly_full_url}"' in index.text
         assert index.headers["cache-control"] == "no-cache"
     assert re.fullmatch(r"/static/[0-9a-f]{12}", frontend.static_url)
-    js = client.get(frontend.plotly_url)
-    assert js.status_code == 200 and js.headers["cache-control"].endswith("immutable")
+    for url in (frontend.plotly_url, frontend.plotly_full_url):
+        js = client.get(url)
+        assert js.status_code == 200 and js.headers["cache-control"].endswith("immutable")
     assets = [p for p in frontend.root.rglob("*") if p.is_file()]
     if assets:
         rel = assets[0].relative_to(frontend.root).as_posix()
@@ -292,8 +294,9 @@ def test_unknown_route(client: TestClient) -> None:
     assert client.get("/api/nothing").status_code == 404
 
 
-def test_plotly_travels_gzipped_when_the_browser_accepts_it(client: TestClient) -> None:
-    url = client.app.state.frontend.plotly_url  # type: ignore[attr-defined]
+@pytest.mark.parametrize("which", ["plotly_url", "plotly_full_url"])
+def test_plotly_travels_gzipped_when_the_browser_accepts_it(client: TestClient, which: str) -> None:
+    url = getattr(client.app.state.frontend, which)  # type: ignore[attr-defined]
     zipped = client.get(url, headers={"accept-encoding": "gzip"})
     plain = client.get(url, headers={"accept-encoding": "identity"})
     assert zipped.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
@@ -301,12 +304,17 @@ def test_plotly_travels_gzipped_when_the_browser_accepts_it(client: TestClient) 
     assert int(zipped.headers["content-length"]) < len(plain.content) / 2
 
 
-def test_plotly_is_served_as_the_bundle_module_prepares_it(client: TestClient) -> None:
+@pytest.mark.parametrize(
+    ("which", "bundle"), [("plotly_url", "cartesian"), ("plotly_full_url", "full")]
+)
+def test_plotly_is_served_as_the_bundle_module_prepares_it(
+    client: TestClient, which: str, bundle: str
+) -> None:
     from descentlab.api.plotly_bundle import plotly_source
 
-    url = client.app.state.frontend.plotly_url  # type: ignore[attr-defined]
+    url = getattr(client.app.state.frontend, which)  # type: ignore[attr-defined]
     served = client.get(url, headers={"accept-encoding": "identity"}).content
-    assert served == plotly_source()
+    assert served == plotly_source(bundle)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("path", ["/", "/api/presets", "/healthz", "/docs", "/redoc"])

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -94,13 +95,14 @@ def test_a_bundle_of_another_shape_is_served_as_installed(
     assert plotly_bundle.plotly_source.__wrapped__() == b"var Plotly = {};\n"
 
 
-def test_the_installed_bundle_is_served_with_its_modules_marked() -> None:
-    """The installed plotly.js has the expected shape (a plotly upgrade that changes it fails
-    here, not silently as a slower page), and only parentheses were added."""
-    original = plotly_bundle.PLOTLY_JS.read_bytes()
-    served = plotly_bundle.plotly_source()
+@pytest.mark.parametrize(("bundle", "modules"), [("full", 1000), ("cartesian", 500)])
+def test_each_bundle_is_served_with_its_modules_marked(bundle: str, modules: int) -> None:
+    """Each plotly.js has the expected shape (a plotly upgrade that changes it fails here, not
+    silently as a slower page), and only parentheses were added."""
+    original = plotly_bundle.bundle_path(bundle).read_bytes()  # type: ignore[arg-type]
+    served = plotly_bundle.plotly_source(bundle)  # type: ignore[arg-type]
     added = served.count(b"(") - original.count(b"(")
-    assert added > 1000  # the factory and its ~1,200 modules
+    assert added > modules  # the factory and its modules (~1,200 in the full bundle)
     assert served.count(b")") - original.count(b")") == added
     assert len(served) == len(original) + 2 * added
 
@@ -108,3 +110,12 @@ def test_the_installed_bundle_is_served_with_its_modules_marked() -> None:
         return b.replace(b"(", b"").replace(b")", b"")
 
     assert strip(served) == strip(original)
+
+
+def test_the_cartesian_bundle_is_plotly_js_of_the_installed_version_or_its_own() -> None:
+    """The page's bundle is plotly.js's cartesian one, MIT licensed beside it; its version is
+    read from its header (the URL carries it, so a new one is never served stale)."""
+    head = plotly_bundle.CARTESIAN_JS.read_text(encoding="utf-8")[:200]
+    assert "plotly.js (cartesian - minified)" in head
+    assert "MIT" in (plotly_bundle.CARTESIAN_JS.parent / "LICENSE-plotly.js").read_text()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", plotly_bundle.plotly_js_version("cartesian"))

@@ -51,10 +51,10 @@ export async function exportPNG(el, paint, surfaceId) {
   save(blob, `descentlab-${surfaceId}.png`);
 }
 
-// One Plotly figure alone (a view's), as the screen shows it.
-export function exportFigurePNG(el, name) {
+// One Plotly figure alone (a view's), as the screen shows it, by the Plotly that drew it.
+export function exportFigurePNG(el, name, plotly = window.Plotly) {
   return exportPNG(el, async (ctx, origin, scale) => {
-    const url = await Plotly.toImage(el, {
+    const url = await plotly.toImage(el, {
       format: "png", width: el.clientWidth, height: el.clientHeight, scale,
     });
     const img = new Image();

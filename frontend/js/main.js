@@ -8,6 +8,7 @@ import { Controls } from "./controls.js";
 import { SurfacePlot } from "./plot.js";
 import { LossPlot } from "./lossplot.js";
 import { Frames } from "./frames.js";
+import { fullPlotly } from "./plotlyfull.js";
 import { Player, SPEEDS } from "./player.js";
 import { renderPresets, toState, lectureOrder } from "./presets.js";
 import { LectureMode } from "./lecture.js";
@@ -678,7 +679,8 @@ const views = new Views({
   kinds: { sweep: SweepView, basins: BasinView, "3d": Surface3DView, grad: DerivView },
   ctx: { catalog, commit: (fn, opts) => store.commit(fn, opts), runBody, bound: () => bound,
     grid: () => (plot.surface === bound ? plot.grid : null),
-    ready: plotlyReady, state: () => store.state, labels: (s) => runLabels(s.opts, catalog) },
+    ready: plotlyReady, plotly3d: () => fullPlotly($("#plotly-js").dataset.full, plotlyReady),
+    state: () => store.state, labels: (s) => runLabels(s.opts, catalog) },
   onLayout: () => $("#views").classList.toggle("with-view", Boolean(store.state.show)),
 });
 

@@ -16,6 +16,7 @@ export const Z_SCALES = ["lin", "log", "clip"];
 const Z_NAMES = { lin: "linear", log: "log (f − f_min)", clip: "clipped at the 95th percentile" };
 const EPS = 1e-3; // as the contours' log scale (plot.js)
 const CLIP_QUANTILE = 0.95;
+const HINT = "Drag to rotate, scroll to zoom; the paths move with the player.";
 const YIELD = 1; // after a frame that cost c ms, c × YIELD ms for the rest of the page
 const MAX_YIELD = 400; // ms
 const SURFACE_SCALE = [[0, "#8d97a3"], [0.5, "#cfd5dc"], [1, "#f2f3f5"]];
@@ -95,7 +96,7 @@ export class Surface3DView extends View {
       this.say("The 3-D view needs a 2-D surface.", "error");
       return;
     }
-    this.say("Drag to rotate, scroll to zoom; the paths move with the player.");
+    this.say(HINT);
     this.frame();
   }
 
@@ -135,8 +136,10 @@ export class Surface3DView extends View {
   async draw({ tracks, t, start }) {
     const grid = this.ctx.grid();
     const bound = this.ctx.bound();
-    if (!window.Plotly || !grid || !bound || bound.dim !== 2 || !Array.isArray(grid.z[0])) return;
+    if (!grid || !bound || bound.dim !== 2 || !Array.isArray(grid.z[0])) return;
     if (!this.fig.offsetParent) return; // hidden: drawn when shown
+    const Plotly = this.full ?? await this.loadPlotly();
+    if (!Plotly) return;
     const scale = zScale(this.ctx.state(), bound);
     if (!this.base || this.base.grid !== grid || this.base.scale !== scale) this.base = this.makeBase(grid, scale, bound);
     const moving = [...tracks.map((tr, i) => this.pathTrace(tr, i, t)), this.headsTrace(tracks, t), this.startMarker(start)];
@@ -231,6 +234,23 @@ export class Surface3DView extends View {
       x: ok ? [start[0]] : [], y: ok ? [start[1]] : [], z: ok ? [h(valueAt(grid, start))] : [],
       marker: { size: 6, symbol: "circle-open", color: "#000", line: { width: 3 } },
     };
+  }
+
+  get plotly() {
+    return this.full;
+  }
+
+  // Plotly's full bundle (its 3-D traces), loaded when the view first draws; null if it fails.
+  async loadPlotly() {
+    try {
+      this.say("Loading Plotly's 3-D renderer…");
+      this.full = await this.ctx.plotly3d();
+      this.say(HINT);
+      return this.full;
+    } catch (err) {
+      this.say(err.message, "error");
+      return null;
+    }
   }
 
   // What is drawn, for tests: each path's points as Plotly was given them, and the scale.

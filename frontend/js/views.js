@@ -57,18 +57,20 @@ export class Views {
     });
     root.querySelector("#view-png").addEventListener("click", () => {
       const v = this.active;
-      if (v && v.fig.data) exportFigurePNG(v.fig, v.fileName());
+      if (v && v.fig.data) exportFigurePNG(v.fig, v.fileName(), v.plotly);
     });
     root.querySelector("#view-csv").addEventListener("click", () => {
       const table = this.active?.csv();
       if (table) saveText(table.text, table.name, "text/csv");
     });
+    const owner = new Map(Object.values(this.views).map(({ view }) => [view.fig, view]));
     const resizer = new ResizeObserver((entries) => {
       for (const { target } of entries) {
-        if (window.Plotly && target.data && target.offsetParent) Plotly.Plots.resize(target);
+        const plotly = owner.get(target).plotly;
+        if (plotly && target.data && target.offsetParent) plotly.Plots.resize(target);
       }
     });
-    for (const { view } of Object.values(this.views)) resizer.observe(view.fig);
+    for (const fig of owner.keys()) resizer.observe(fig);
   }
 
   get active() {
@@ -103,6 +105,11 @@ export class View {
     this.ctx = ctx;
     this.fig = fig;
     this.status = status;
+  }
+
+  // The Plotly that draws this view's figure (the page's, once loaded).
+  get plotly() {
+    return window.Plotly;
   }
 
   say(text, kind = "") {

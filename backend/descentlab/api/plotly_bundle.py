@@ -1,21 +1,26 @@
-"""Plotly.js as the page gets it: the installed ``plotly`` package's bundle (no CDN, works
-offline), with parentheses that tell V8 which of its functions run while the page loads.
+"""Plotly.js as the page gets it, with parentheses that tell V8 which of its functions run while
+the page loads. Two bundles, both served from this machine (no CDN, works offline):
+
+- ``cartesian``: plotly.js's own partial bundle of its 2-D traces (contour, heatmap, scatter, …:
+  every figure but the 3-D view), a third of the full bundle's size. The page loads it first;
+  parsing and starting Plotly is the longest thing before the first contour. It ships with this
+  package (``descentlab/vendor``, from npm's ``plotly.js-cartesian-dist-min``, MIT licence).
+- ``full``: the installed ``plotly`` package's bundle, which the 3-D view loads when it opens
+  (its ``surface`` and ``scatter3d`` traces are not in the cartesian one) and videos use.
 
 Why the parentheses: Chromium hands a script to V8 as it downloads, and V8 parses it on a
 background thread meanwhile. A function inside is only pre-parsed there (its extent found, its
 code not generated) unless V8 expects it to run at once, which it guesses from a parenthesis
 before it: ``(function…`` or ``((a) => …``. Every other function is parsed again, in full and
-on the main thread, the first time it is called. The bundle's factory and its ~1,200 module
-wrappers (esbuild's ``__commonJS``/``__esm``: each module's body as an arrow function, run when
-Plotly starts) were all such functions: the main thread re-parsed nearly all 4.8 MB while
-Plotly started (V8's ParseFunction: ~400 ms in a trace on the 2-core bench machine). In
-parentheses they are compiled on the streaming thread instead: the first contour was drawn
-~250-300 ms sooner in interleaved cold loads (``bench/browser.py``). Functions the modules
-define stay lazy; V8's ``//# allFunctionsCalledOnLoad``, which compiles all of them eagerly,
-was measured before: the main thread then waits for the whole compile, no faster overall.
+on the main thread, the first time it is called. The bundle's factory and its module wrappers
+(esbuild's ``__commonJS``/``__esm``: each module's body as an arrow function, run when Plotly
+starts) were all such functions: the main thread re-parsed nearly the whole bundle while Plotly
+started. In parentheses they are compiled on the streaming thread instead. Functions the
+modules define stay lazy; V8's ``//# allFunctionsCalledOnLoad``, which compiles all of them
+eagerly, makes the main thread wait for the whole compile, no faster overall.
 
-Where the bundle is not of the expected shape (another plotly.js build), it is served as
-installed; a test holds the installed one to the expected shape.
+Where a bundle is not of the expected shape (another plotly.js build), it is served as
+installed; a test holds both to the expected shape.
 """
 
 from __future__ import annotations
@@ -25,12 +30,16 @@ import gzip
 import logging
 import re
 from pathlib import Path
+from typing import Literal
 
 import plotly
 
 log = logging.getLogger(__name__)
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+CARTESIAN_JS = Path(__file__).resolve().parents[1] / "vendor" / "plotly-cartesian.min.js"
+
+Bundle = Literal["cartesian", "full"]
 
 # The UMD wrapper's call: `}(typeof self !== "undefined" ? self : this, () => {...}));`
 _FACTORY = re.compile(r'\(typeof self !== "undefined" \? self : this, (\(\) => \{)')
@@ -41,37 +50,43 @@ _HELPER = re.compile(r"[;,]var ([\w$]+)=\([\w$]+(?:,[\w$]+)+\)=>\(\)=>\{")
 _ARROW = re.compile(r"(?:\([\w$,\s]*\)|[\w$]+)\s*=>\s*\{")
 
 
-def plotly_js_version() -> str:
-    """The version of the bundled plotly.js (its file header), not of the Python package."""
+def bundle_path(bundle: Bundle) -> Path:
+    return CARTESIAN_JS if bundle == "cartesian" else PLOTLY_JS
+
+
+@functools.cache
+def plotly_js_version(bundle: Bundle = "full") -> str:
+    """The version of a plotly.js bundle (its file header), not of the Python package."""
     try:
-        with PLOTLY_JS.open("rb") as f:
+        with bundle_path(bundle).open("rb") as f:
             head = f.read(512).decode("ascii", "replace")
     except OSError:
         return "missing"
-    found = re.search(r"plotly\.js v(\d+\.\d+\.\d+\S*)", head)
+    found = re.search(r"plotly\.js (?:\(\w+ - minified\) )?v(\d+\.\d+\.\d+\S*)", head)
     return found.group(1) if found else "unknown"
 
 
 @functools.cache
-def plotly_source() -> bytes:
-    """plotly.min.js as served (see the module's docstring)."""
-    src = PLOTLY_JS.read_text(encoding="utf-8")
+def plotly_source(bundle: Bundle = "full") -> bytes:
+    """A bundle as served (see the module's docstring)."""
+    src = bundle_path(bundle).read_text(encoding="utf-8")
     try:
         return mark_run_on_load(src).encode()
     except ValueError as exc:
-        log.warning("plotly.min.js is served as installed (%s): it starts slower", exc)
+        log.warning("%s is served as installed (%s): it starts slower", bundle_path(bundle), exc)
         return src.encode()
 
 
 @functools.cache
-def plotly_gzipped() -> bytes:
-    """4.8 MB -> 1.4 MB for a classroom's Wi-Fi; compressed once, then kept."""
-    return gzip.compress(plotly_source(), compresslevel=6, mtime=0)
+def plotly_gzipped(bundle: Bundle = "full") -> bytes:
+    """A third of the size for a classroom's Wi-Fi; compressed once, then kept."""
+    return gzip.compress(plotly_source(bundle), compresslevel=6, mtime=0)
 
 
 def warm_up() -> None:
-    """Prepare the served bundle (~0.5 s of CPU) before the first page asks for it."""
-    plotly_gzipped()
+    """Prepare the served bundles (~0.5 s of CPU) before the first page asks for them."""
+    plotly_gzipped("cartesian")
+    plotly_gzipped("full")
 
 
 def mark_run_on_load(src: str) -> str:

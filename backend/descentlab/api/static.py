@@ -2,7 +2,8 @@
 
 Asset URLs carry a hash of every frontend file (computed once at startup), so they can be
 cached for a year and a new release is never served stale; index.html itself is ``no-cache``.
-Plotly.js comes from the installed ``plotly`` package, as :mod:`.plotly_bundle` prepares it.
+Plotly.js: the page loads the cartesian bundle and the 3-D view the full one, both as
+:mod:`.plotly_bundle` prepares them.
 The page gets a modulepreload link per ES module, so they all download at once.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
-from .plotly_bundle import plotly_gzipped, plotly_js_version, plotly_source
+from .plotly_bundle import Bundle, plotly_gzipped, plotly_js_version, plotly_source
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -47,7 +48,6 @@ class Frontend:
     root: Path
     assets: dict[str, tuple[bytes, str]]
     digest: str
-    plotly_version: str
 
     @property
     def static_url(self) -> str:
@@ -55,7 +55,13 @@ class Frontend:
 
     @property
     def plotly_url(self) -> str:
-        return f"/vendor/plotly-{self.plotly_version}.min.js"
+        """The page's Plotly: the cartesian bundle."""
+        return f"/vendor/plotly-cartesian-{plotly_js_version('cartesian')}.min.js"
+
+    @property
+    def plotly_full_url(self) -> str:
+        """The 3-D view's Plotly: the installed package's full bundle."""
+        return f"/vendor/plotly-{plotly_js_version('full')}.min.js"
 
     def module_preloads(self) -> str:
         """A modulepreload link per ES module: the browser fetches them all at once, instead of
@@ -71,12 +77,13 @@ class Frontend:
         except OSError:
             return None
         html = html.replace("{{MODULES}}", self.module_preloads())
+        html = html.replace("{{PLOTLY_FULL}}", self.plotly_full_url)
         return html.replace("{{STATIC}}", self.static_url).replace("{{PLOTLY}}", self.plotly_url)
 
 
 def mount_frontend(app: FastAPI, root: Path) -> Frontend:
     assets = read_assets(root)
-    frontend = Frontend(root, assets, content_hash(assets), plotly_js_version())
+    frontend = Frontend(root, assets, content_hash(assets))
     router = APIRouter(tags=["frontend"], include_in_schema=False)
 
     @router.api_route("/", methods=["GET", "HEAD"])
@@ -91,13 +98,19 @@ def mount_frontend(app: FastAPI, root: Path) -> Frontend:
             )
         return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
 
-    @router.api_route(frontend.plotly_url, methods=["GET", "HEAD"])
-    def plotly_js(request: Request) -> Response:
-        headers = {"Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding"}
-        if "gzip" in request.headers.get("accept-encoding", ""):
-            headers["Content-Encoding"] = "gzip"
-            return Response(plotly_gzipped(), media_type="text/javascript", headers=headers)
-        return Response(plotly_source(), media_type="text/javascript", headers=headers)
+    def serve_plotly(bundle: Bundle, url: str) -> None:
+        @router.api_route(url, methods=["GET", "HEAD"], name=f"plotly_{bundle}")
+        def plotly_js(request: Request) -> Response:
+            headers = {"Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding"}
+            if "gzip" in request.headers.get("accept-encoding", ""):
+                headers["Content-Encoding"] = "gzip"
+                return Response(
+                    plotly_gzipped(bundle), media_type="text/javascript", headers=headers
+                )
+            return Response(plotly_source(bundle), media_type="text/javascript", headers=headers)
+
+    serve_plotly("cartesian", frontend.plotly_url)
+    serve_plotly("full", frontend.plotly_full_url)
 
     @router.api_route(frontend.static_url + "/{path:path}", methods=["GET", "HEAD"])
     async def asset(path: str) -> Response:
