@@ -3,6 +3,8 @@ model each surface fits, the minibatch loss on the full loss's scale, and the se
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -87,6 +89,27 @@ def test_a_line_model_names_which_coordinate_is_the_slope(surface_id: str) -> No
 def test_a_boundary_model_names_its_weights() -> None:
     model = make_problem("logistic-regression").describe()["model"]
     assert model == {"kind": "boundary", "u": "ui", "v": "vi", "label": "ti", "weights": [0, 1]}
+
+
+@pytest.mark.parametrize(
+    ("lam", "noise", "minimum"), [(0.0, 0.05, False), (0.0, 1.0, True), (0.01, 0.05, True)]
+)
+def test_logistic_regression_has_a_minimum_only_where_its_loss_does(
+    client: TestClient, lam: float, noise: float, minimum: bool
+) -> None:
+    """Two separable classes without a penalty: the cross-entropy falls towards 0 as the weights
+    grow without end, so no point is its minimum (Newton runs away). Overlapping classes, or a
+    penalty, give one, where the gradient vanishes."""
+    params = {"lam": lam, "noise": noise}
+    minima = make_problem({"id": "logistic-regression", "params": params}).minima
+    assert len(minima) == int(minimum)
+    if minimum:
+        _, grad = make_problem({"id": "logistic-regression", "params": params}).value_and_grad(
+            minima
+        )
+        assert np.abs(grad).max() < 1e-10
+    shown = client.get("/api/surfaces/logistic-regression", params={"params": json.dumps(params)})
+    assert shown.status_code == 200 and len(shown.json()["minima"]) == int(minimum)
 
 
 def test_quadratic_says_whether_the_hessian_is_constant(client: TestClient) -> None:

@@ -47,7 +47,8 @@ class Surface:
     data: tuple[str, ...] = ()
     reduction: str = "mean"
     make_data: Callable[[dict[str, float]], dict[str, np.ndarray]] | None = None
-    solve: Callable[[Problem], np.ndarray] | None = None  # the exact minimiser, if known
+    # the exact minimiser, if known (None from it: the loss has none for these parameters)
+    solve: Callable[[Problem], np.ndarray | None] | None = None
     formula_latex: str = ""  # shown instead of the generated LaTeX (a sum over samples)
     display: str = ""  # the formula in plain Unicode for the UI, when not the expression
     labels: tuple[str, ...] = ("x", "y")  # names of the coordinates, for the axes
@@ -144,7 +145,10 @@ class Problem:
         self._value_tape = Tape([self.tree])
         self._value_grad_tape = Tape([self.tree, *self._gradient])
         if surface.solve is not None:
-            self.minima = np.reshape(surface.solve(self), (1, self.dim))
+            solved = surface.solve(self)
+            self.minima = (
+                np.reshape(solved, (1, self.dim)) if solved is not None else np.empty((0, self.dim))
+            )
         else:
             self.minima = np.array(
                 [[_evaluate_constant(c, surface, params) for c in m] for m in surface.minima],

@@ -205,6 +205,8 @@ def _check_minimum(problem: Problem, field_path: str) -> None:
     """Newton's answer is a minimum: a logistic loss without a penalty has none on separable
     data, where Newton walks off while the loss flattens (gradient and curvature ~1e-44)."""
     m = problem.minima[:1]
+    if not len(m):  # Newton did not converge
+        raise _no_minimum(problem.params, field_path)
     with np.errstate(all="ignore"):
         curvature = np.linalg.eigvalsh(problem.hess(m)[0]) if np.isfinite(m).all() else [0.0]
     if not min(curvature) > MIN_CURVATURE:
