@@ -96,8 +96,10 @@ def test_to_html_is_standalone_and_offline(tmp_path: Path) -> None:
     descentlab.run("himmelblau", "adam", lr=0.05, max_steps=50).to_html(out)
     html = out.read_text()
     assert not re.search(r"<script[^>]*\bsrc=[\"']?(https?:)?//", html)
-    assert f"plotly.js v{plotly_js_version()}" in html  # the bundle, inlined
-    assert PLOTLY_JS.read_text()[-2000:] in html
+    # plotly.js's cartesian bundle, inlined: a third of the full one's size
+    assert f"plotly.js (cartesian - minified) v{plotly_js_version('cartesian')}" in html
+    assert figures.CARTESIAN_JS.read_text()[-2000:] in html
+    assert len(html) < PLOTLY_JS.stat().st_size / 2
     assert '"displaylogo": false' in html
 
 

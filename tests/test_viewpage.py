@@ -65,6 +65,7 @@ def test_the_view_as_html(client: TestClient) -> None:
     assert 'filename="descentlab-rosenbrock.html"' in r.headers["content-disposition"]
     html = r.text
     assert scripts_from_the_network(html) == [] and "<script src=" not in html
+    assert "plotly.js (cartesian - minified)" in html and len(html) < 2_500_000
     assert "MathJax" not in html.split("Plotly.newPlot")[1]  # (its default is a CDN)
     fig = figure_of(html)
     layout = fig["layout"]

@@ -4,8 +4,8 @@ run ... --html FILE`` and ``POST /api/exports/html`` (the page's Export → HTML
 The figure is an animation's still (:mod:`.animation.scene`: title, formula, legend, contours,
 colour bar and the loss plot's axes beside, in a layout of our own pixels) with the paths drawn
 on it as Plotly traces: each row's path as :func:`.figures.path_trace` draws it and its loss
-against step, both thinned for drawing (:mod:`.thin`). Plotly.js is inlined from the installed
-plotly package: the file opens offline, from disk, and fetches nothing.
+against step, both thinned for drawing (:mod:`.thin`). plotly.js's cartesian bundle is inlined
+(:func:`.figures.standalone_html`): the file opens offline, from disk, and fetches nothing.
 """
 
 from __future__ import annotations
@@ -95,15 +95,6 @@ def _loss_traces(built: Scene) -> list[dict[str, Any]]:
     return traces
 
 
-def to_html(fig: go.Figure) -> str:
-    """A standalone page of ``fig``: Plotly.js inlined, no CDN, no MathJax (its default is a
-    CDN), the tool bar without Chart Studio's buttons."""
-    html: str = fig.to_html(
-        include_plotlyjs=True, include_mathjax=False, full_html=True, config=figures.CONFIG
-    )
-    return html
-
-
 def view_html(
     source: Any,
     path: str | os.PathLike[str],
@@ -117,5 +108,5 @@ def view_html(
     opens offline; returns its path."""
     out = Path(path)
     fig = view_figure(source, title=title, view=view, loss=loss, labels=labels)
-    out.write_text(to_html(fig), "utf-8")
+    out.write_text(figures.standalone_html(fig), "utf-8")
     return out

@@ -34,10 +34,11 @@ from typing import Literal
 
 import plotly
 
+from ..figures import CARTESIAN_JS
+
 log = logging.getLogger(__name__)
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-CARTESIAN_JS = Path(__file__).resolve().parents[1] / "vendor" / "plotly-cartesian.min.js"
 
 Bundle = Literal["cartesian", "full"]
 

@@ -7,7 +7,7 @@ import re
 
 from fastapi import APIRouter, Response
 
-from ... import viewpage
+from ... import figures, viewpage
 from ...errors import DescentLabError
 from ..responses import StrictJSONRoute
 from ..schemas import ViewExportBody
@@ -24,7 +24,7 @@ def page(body: ViewExportBody) -> str:
     except DescentLabError as err:
         raise err.within("run") from None
     trajectories = run_model(body.run)
-    return viewpage.to_html(
+    return figures.standalone_html(
         viewpage.view_figure(
             trajectories, title=body.title, view=body.view, loss=body.loss, labels=body.labels
         )
