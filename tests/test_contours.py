@@ -27,8 +27,9 @@ def test_rosenbrocks_valley_is_one_piece_at_every_height_drawn(client: TestClien
     """Every sublevel set {f < L} of Rosenbrock's function is connected (it holds the valley's
     floor y = x², and each of its vertical sections is an interval about it), so a figure
     whose contours show two pieces of one set shows minima the surface does not have. On the
-    150 x 150 grid of the default view the lowest heights do: those are the ones left out. (One
-    height drawn, f ≈ 5.6, splits off the thin tip where its set ends, near (−1.4, 1.9).)"""
+    150 x 150 grid of the default view the lowest heights do: those are the ones left out; and
+    at f ≈ 5.6 the grid split off the thin tip where the set ends, near (−1.4, 1.9): the heights
+    drawn are moved off it, by a fraction of their step."""
     g = client.get("/api/surfaces/rosenbrock/grid", params={"nx": 150, "ny": 150}).json()
     z = np.array(g["z"], dtype=float)
     floor = g["levels_from"]
@@ -39,7 +40,10 @@ def test_rosenbrocks_valley_is_one_piece_at_every_height_drawn(client: TestClien
     left_out = np.arange(np.nanmin(h) + size, start - size / 2, size)
     assert len(drawn) >= 10 and len(left_out) >= 10
     pieces = [ndimage.label(h < level)[1] for level in drawn]
-    assert pieces[:3] == [1, 1, 1] and pieces.count(1) >= len(drawn) - 1, pieces
+    assert pieces == [1] * len(drawn), pieces
+    # (with the heights unmoved, one of them would split the tip off)
+    unmoved = np.nanmin(h) + size * np.arange(1, contours.CONTOUR_LEVELS + 1)
+    assert any(ndimage.label(h < level)[1] > 1 for level in unmoved if level > start)
     assert all(ndimage.label(h < level)[1] > 1 for level in left_out[:3])  # beads
 
 
@@ -70,3 +74,32 @@ def test_large_grids_and_curves_are_not_checked(client: TestClient) -> None:
     g = client.get("/api/surfaces/rosenbrock/grid", params={"nx": n, "ny": 10}).json()
     assert g["levels_from"] is None and len(g["x"]) == n
     assert "levels_from" not in client.get("/api/surfaces/parabola/grid").json()
+
+
+@pytest.mark.parametrize("surface", ["rosenbrock", "nightmare", "goldstein-price"])
+def test_no_height_drawn_shows_a_false_island(client: TestClient, surface: str) -> None:
+    """A piece of {f < L} a few grid points across that a grid four times as fine joins to
+    another piece is a closed contour where the surface has no minimum. None is drawn."""
+    g = client.get(f"/api/surfaces/{surface}/grid", params={"nx": 150, "ny": 150}).json()
+    problem = CATALOG.by_id[surface].bind()
+    log = problem.surface.log_contours
+    z = np.array(g["z"], dtype=float)
+    finer = np.asarray(
+        problem.value_on_grid([np.linspace(a[0], a[-1], 4 * len(a) - 3) for a in (g["x"], g["y"])])
+    )
+    h, size = figure_levels(z, log)
+    zmin = float(np.nanmin(z))
+    start = (
+        np.nanmin(h) + size
+        if g["levels_from"] is None
+        else contours.heights(np.array(g["levels_from"]), zmin, log)
+    )
+    for level in np.arange(start, np.nanmax(h), size):
+        labels, n = ndimage.label(h < level)
+        fine = ndimage.label(contours.heights(finer, zmin, log) < level)[0][::4, ::4]
+        for piece in range(1, n + 1):
+            points = labels == piece
+            if points.sum() > contours.ISLAND:
+                continue
+            joined = set(np.unique(fine[points])) & set(np.unique(fine[(labels > 0) & ~points]))
+            assert not joined, (surface, float(level), piece)

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 LOG_EPS = 1e-3  # the log scale's offset: log10(f − f_min + LOG_EPS), the page's and figures'
 CONTOUR_LEVELS = 28  # heights between the lowest and the highest value, evenly spaced
+ISLAND = 3  # points: a piece this small that the finer grid joins to another is a false one
+OFFSETS = (0, 4, 2, 6, 1, 3, 5, 7)  # eighths of a step between heights: where they may sit
 MAX_CHECKED = 300  # points per axis of the largest grid checked (its fine copy: 599 x 599)
 
 
@@ -62,8 +64,13 @@ def heights(Z: np.ndarray, zmin: float, log: bool) -> np.ndarray:
 
 def levels_from(fine: np.ndarray, log: bool, count: int = CONTOUR_LEVELS) -> float | None:
     """The lowest of a figure's ``count`` heights (as a value of f) from which the grid
-    ``fine[::2, ::2]`` draws contours as the fine grid does, or None when it does from the first
-    height on. Only the lower half of the heights is searched: above them the bands are wide."""
+    ``fine[::2, ::2]`` draws contours truthfully, or None when it does from the first height on.
+
+    The floor: the lowest height at which both grids have the same pieces, searched in the lower
+    half of the heights (above them the bands are wide). Above it a set can still pinch to less
+    than a cell at one height, as Rosenbrock's {f < 5.6} does at the tip of its valley, and the
+    grid draws a small false island there: then the heights move by a fraction of their step
+    (OFFSETS; the page spaces them from this one) to where none does, if any offset has none."""
     coarse = fine[::2, ::2]
     if not np.isfinite(coarse).any():
         return None
@@ -73,13 +80,47 @@ def levels_from(fine: np.ndarray, log: bool, count: int = CONTOUR_LEVELS) -> flo
     size = (hi - lo) / (count + 1)
     if not size > 0:
         return None
-    for k in range(1, count // 2 + 2):
-        level = lo + k * size
-        if _same_pieces(low < level, high < level):
-            if k == 1:
+
+    def as_f(level: float) -> float:
+        return float(10**level - LOG_EPS + zmin) if log else float(level)
+
+    first = None  # the floor at the heights unmoved
+    for offset in OFFSETS:
+        levels = lo + size * (np.arange(1, count + 1) + offset / 8)
+        # (moved heights lie between unmoved ones: their floor is next to the unmoved floor's)
+        below = 0 if first is None else max(first - 1, 0)
+        floor = next(
+            (
+                i
+                for i in range(below, count // 2 + 1)
+                if _same_pieces(low < levels[i], high < levels[i])
+            ),
+            None,
+        )
+        if floor is None:
+            if offset == 0:
                 return None
-            return float(10**level - LOG_EPS + zmin) if log else level
-    return None
+            continue
+        if not any(_false_island(low < level, high < level) for level in levels[floor:]):
+            return None if floor == 0 and offset == 0 else as_f(levels[floor])
+        if offset == 0:
+            first = floor
+    return as_f(lo + size * (first + 1)) if first else None
+
+
+def _false_island(coarse: np.ndarray, fine: np.ndarray) -> bool:
+    """Whether ``coarse`` (a set on the grid ``fine[::2, ::2]``) has a piece of at most ISLAND
+    points that the fine grid joins to another piece: a closed contour a few pixels across
+    where the surface has no minimum. (Large pieces the fine grid joins meet at a saddle: two
+    contours that nearly touch where they truly touch.)"""
+    labels, n = ndimage.label(coarse)
+    sizes = np.bincount(labels[coarse], minlength=n + 1)[1:]
+    if n < 2 or sizes.min() > ISLAND:  # (the fine grid is labelled only where it may tell)
+        return False
+    fine_piece = np.zeros(n + 1, dtype=np.int64)
+    fine_piece[labels[coarse]] = ndimage.label(fine)[0][::2, ::2][coarse]
+    shared = np.bincount(fine_piece[1:])[fine_piece[1:]] > 1
+    return bool((shared & (sizes <= ISLAND)).any())
 
 
 def _same_pieces(coarse: np.ndarray, fine: np.ndarray) -> bool:
