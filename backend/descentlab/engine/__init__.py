@@ -5,7 +5,7 @@
 last chunk (each row's final values). See :mod:`.spec`, :mod:`.record`, :mod:`.loop`.
 """
 
-from .loop import compiles, final, iterate, run
+from .loop import GradientNoise, compiles, final, iterate, run
 from .record import STATUSES, Chunk, Result, Trajectory
 from .spec import NORMS, SAMPLINGS, RunSpec, Stochastic, Stop, prepare
 
@@ -14,6 +14,7 @@ __all__ = [
     "SAMPLINGS",
     "STATUSES",
     "Chunk",
+    "GradientNoise",
     "Result",
     "RunSpec",
     "Stochastic",
