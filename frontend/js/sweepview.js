@@ -12,7 +12,7 @@ import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, 
 export const STATUS_COLOURS = { converged: "#77AADD", max_steps: "#B0B0B0", diverged: "#CC3311" };
 const STATUS_NAMES = { converged: "converged", max_steps: "did not converge", diverged: "diverged" };
 const METRICS = { loss: "final loss", steps: "steps to converge", status: "how the run ended" };
-// The answer's field each metric shows (a run's rows name them so too: fun, nit, status).
+// The field of the answer each metric shows, for the CSV (named as a run's rows name them).
 const FIELDS = { loss: "fun", steps: "nit", status: "status" };
 const COARSE = 4; // the coarse grid has n / COARSE points a side
 const SIG = 6; // significant digits of a grid value (as the URL writes it: a link gives the same run)
@@ -316,8 +316,8 @@ export class SweepView extends View {
     const nx = xs.length;
     const at = (list) => ys.map((_, j) => xs.map((_, i) => list[j * nx + i]));
     const status = at(answer.status);
-    const loss = at(answer[FIELDS.loss]);
-    const steps = at(answer[FIELDS.steps]);
+    const loss = at(answer.fun);
+    const steps = at(answer.nit);
     const xl = set.x.axis.label, yl = set.y.axis.label;
     const where = `${xl} = %{x:.4g}<br>${yl} = %{y:.4g}<br>`;
     const traces = [];
