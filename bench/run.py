@@ -344,7 +344,7 @@ def main() -> None:
             numpy_basins = pool.submit(best_of, basin_service(body, True), 1).result()
             t = pool.submit(best_of, basin_service(body, False), r).result()
         answer = orjson.loads(basin_service(body, False)())
-        mean_steps = float(np.mean(answer["steps"]))
+        mean_steps = float(np.mean(answer["nit"]))
         what = "1000 steps each" if full_length else f"default stop, mean {mean_steps:.0f} steps"
         name = f"POST /api/basins work: gd on himmelblau 200x200 x 1000, {what}"
         rows.append((f"{name}, numpy", numpy_basins, ""))

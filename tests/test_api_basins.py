@@ -35,7 +35,7 @@ def test_the_answer_has_one_label_and_one_step_count_per_cell(client: TestClient
     out = post(client, basin_body(view=[[-4, 4], [-3, 5]]))
     assert len(out["x"]) == 9 and len(out["y"]) == 7
     assert out["x"][0] == -4 and out["x"][-1] == 4 and out["y"][0] == -3 and out["y"][-1] == 5
-    for key in ("labels", "steps"):
+    for key in ("labels", "nit"):
         assert len(out[key]) == 7 and all(len(row) == 9 for row in out[key])
         assert all(isinstance(v, int) for row in out[key] for v in row)
     assert out["listed"] == 4 and len(out["minima"]) == len(out["kinds"]) >= 4

@@ -136,11 +136,11 @@ def test_a_sweep_answers_one_row_per_setting(client: TestClient) -> None:
     out = client.post("/api/sweeps", json=body).json()
     assert out["names"] == ["lr", "momentum"]
     assert out["settings"] == [[0.001, 0.0], [0.001, 0.9], [0.005, 0.0], [0.005, 0.9]]
-    assert len(out["final_loss"]) == 4 and min(out["final_loss"]) == out["final_loss"][3]
+    assert len(out["fun"]) == 4 and min(out["fun"]) == out["fun"][3]
     alone = descentlab.run("quadratic", "momentum", lr=0.005, momentum=0.9, max_steps=200)
-    assert out["steps"][3] == alone.nit[0]  # a row of the batch is the single run
-    assert out["final_point"][3] == pytest.approx(alone.x[0].tolist(), rel=1e-12)
-    assert out["final_loss"][3] == pytest.approx(alone.loss[0, alone.nit[0]], rel=1e-12)
+    assert out["nit"][3] == alone.nit[0]  # a row of the batch is the single run
+    assert out["x"][3] == pytest.approx(alone.x[0].tolist(), rel=1e-12)
+    assert out["fun"][3] == pytest.approx(alone.loss[0, alone.nit[0]], rel=1e-12)
 
 
 def test_a_sweep_varies_a_pair_as_pairs(client: TestClient) -> None:
@@ -153,7 +153,7 @@ def test_a_sweep_varies_a_pair_as_pairs(client: TestClient) -> None:
     out = client.post("/api/sweeps", json=body).json()
     assert out["settings"][1] == [0.01, [0.5, 0.99]]
     alone = descentlab.run("rosenbrock", "adam", lr=0.01, betas=(0.5, 0.99), max_steps=50)
-    assert out["final_point"][1] == pytest.approx(alone.x[0].tolist(), rel=1e-12)
+    assert out["x"][1] == pytest.approx(alone.x[0].tolist(), rel=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -216,7 +216,7 @@ def test_sweep(capsys: pytest.CaptureFixture[str]) -> None:
     argv += ["--vary", "momentum=0,0.9", "--steps", "300"]
     assert main(argv) == 0
     head, *rows = [line.split() for line in capsys.readouterr().out.splitlines()]
-    assert head == ["lr", "momentum", "loss", "grad_norm", "steps", "status"]
+    assert head == ["lr", "momentum", "fun", "grad_norm", "nit", "status"]
     assert [r[:2] for r in rows] == [
         ["0.0001", "0"], ["0.0001", "0.9"], ["0.001", "0"], ["0.001", "0.9"], ["0.01", "0"],
         ["0.01", "0.9"],
@@ -224,13 +224,13 @@ def test_sweep(capsys: pytest.CaptureFixture[str]) -> None:
     assert rows[-1][4:] == ["283", "converged"] and rows[0][4:] == ["300", "max_steps"]
     assert main([*argv, "--format", "json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["names"] == ["lr", "momentum"] and len(result["final_loss"]) == 6
+    assert result["names"] == ["lr", "momentum"] and len(result["fun"]) == 6
     assert result["settings"][2] == [pytest.approx(1e-3), 0.0]
     pair = ["sweep", "rosenbrock", "adam", "--vary", "betas=0.9/0.999,0.5/0.999", "--format", "csv"]
     assert main([*pair, "--param", "lr=0.1", "--steps", "50"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [r["betas"] for r in rows] == ["0.9/0.999", "0.5/0.999"]
-    assert all(r["status"] == "max_steps" and r["steps"] == "50" for r in rows)
+    assert all(r["status"] == "max_steps" and r["nit"] == "50" for r in rows)
 
 
 def test_sweep_is_the_api_sweep(capsys: pytest.CaptureFixture[str]) -> None:
@@ -248,8 +248,8 @@ def test_sweep_is_the_api_sweep(capsys: pytest.CaptureFixture[str]) -> None:
     )
     expected = json.loads(service.dumps(service.sweep_result(body)))
     got = json.loads(capsys.readouterr().out)
-    assert got["final_loss"] == pytest.approx(expected["final_loss"], rel=1e-12)
-    assert got["status"] == expected["status"] and got["steps"] == expected["steps"]
+    assert got["fun"] == pytest.approx(expected["fun"], rel=1e-12)
+    assert got["status"] == expected["status"] and got["nit"] == expected["nit"]
 
 
 def test_python_m() -> None:

@@ -450,3 +450,19 @@ def test_the_wire_declares_the_statuses_of_the_table():
     from descentlab.api.schemas import RowSummary
 
     assert get_args(RowSummary.model_fields["status"].annotation) == tuple(engine.STATUSES)
+
+
+def test_a_rows_result_has_one_set_of_names():
+    """``OUTCOME`` names a row's result in a run's rows, the stream's summaries and the
+    per-row columns a sweep answers; a name outside it is refused, not answered."""
+    from descentlab.api.schemas import RowColumns, RowSummary
+
+    traj = engine.run("booth", "gd", sweep={"lr": [0.01, 0.1]}, stop=Stop(max_steps=30))
+    assert tuple(traj.outcome(1)) == engine.OUTCOME == tuple(RowSummary.model_fields)
+    assert set(RowColumns.model_fields) <= {*engine.OUTCOME, "grad_norm"}
+    columns = traj.columns(*engine.OUTCOME, "grad_norm")
+    for name in engine.OUTCOME:
+        assert [traj.outcome(b)[name] for b in range(2)] == np.asarray(columns[name]).tolist()
+    assert columns["grad_norm"].tolist() == traj.grad_norm[:, -1].tolist()
+    with pytest.raises(KeyError, match="steps"):
+        traj.columns("steps")

@@ -349,17 +349,16 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _sweep_rows(result: dict[str, Any]) -> list[list[str]]:
-    """A header, then each setting: its values, final loss, gradient norm, steps and status."""
-    head = [*result["names"], "loss", "grad_norm", "steps", "status"]
-    rows = [head]
+    """A header, then each setting: its values, then its final loss, gradient norm, steps and
+    status under the answer's names for them."""
+    columns = ("fun", "grad_norm", "nit", "status")
+    rows = [[*result["names"], *columns]]
     for b, setting in enumerate(result["settings"]):
-        finals = (result["final_loss"][b], result["final_grad_norm"][b])
+        values = (result[name][b] for name in columns)
         rows.append(
             [
                 *(_show(v, "/") for v in setting),
-                *(f"{v:.6g}" for v in finals),
-                str(result["steps"][b]),
-                result["status"][b],
+                *(f"{v:.6g}" if isinstance(v, float) else str(v) for v in values),
             ]
         )
     return rows
@@ -510,7 +509,8 @@ def build_parser() -> argparse.ArgumentParser:
         "sweep",
         help="run one optimiser over a grid of hyperparameters and print each final loss",
         description="Every combination of the --vary values is one setting (as POST "
-        "/api/sweeps); each prints its final loss, gradient norm, steps and status. "
+        "/api/sweeps); each prints its final loss, gradient norm, steps and status (fun, "
+        "grad_norm, nit, status, as the API names them). "
         "Negative numbers need '=': --start=-1.5,2.",
         epilog="example: descentlab sweep quadratic momentum --vary lr=1e-4:1e-2:5:log "
         "--vary momentum=0:0.9:3 --steps 300",

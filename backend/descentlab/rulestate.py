@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from . import engine, limits
-from .engine.loop import _GradientNoise
 from .engine.spec import RunSpec, row_params
 from .errors import DescentLabError
 from .optimizers.base import Oracle, StepContext, TrialLog
@@ -84,7 +83,7 @@ def _replay(spec: RunSpec, path: np.ndarray) -> dict[str, Any]:
     lrs = spec.schedule.rates(hp["lr"], n + 1) if spec.schedule else None
     oracle = Oracle(problem)
     ctx = StepContext(oracle, spec.seed, problem.domain)
-    noise = _GradientNoise(spec)
+    noise = engine.GradientNoise(spec)
     grads, steps, kept, proposals, accepted, rates = [], [], [], [], [], []
     with np.errstate(all="ignore"):
         state = opt.init(np.array(path[:1], order="F"), hp)

@@ -178,7 +178,7 @@ export class BasinView extends View {
     const traces = [{
       type: "heatmap", x: answer.x, y: answer.y, z: answer.labels, zmin: -1.5, zmax: K - 0.5,
       colorscale: bands(Array.from({ length: K + 1 }, (_, k) => colourOf(k - 1))), showscale: false,
-      text, customdata: answer.steps, name: "basins",
+      text, customdata: answer.nit, name: "basins",
       hovertemplate: "start (%{x:.4g}, %{y:.4g})<br>%{text}<br>%{customdata} steps<extra></extra>",
     }];
     for (const l of present) traces.push(legendSwatch(this.shortName(l), colourOf(l)));
@@ -255,7 +255,7 @@ export class BasinView extends View {
     Plotly.restyle(this.fig, { x: [[answer.x[i]]], y: [[answer.y[j]]] }, [this.fig.data.length - 1]);
     const l = answer.labels[j][i];
     this.say(`start (${formatValue(answer.x[i])}, ${formatValue(answer.y[j])}): ${this.name(l)}, `
-      + `${answer.steps[j][i]} steps (Enter: start there)`);
+      + `${answer.nit[j][i]} steps (Enter: start there)`);
   }
 
   // The cell's start becomes the optimiser's (its own start, if it has one, is dropped).

@@ -12,6 +12,8 @@ import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, 
 export const STATUS_COLOURS = { converged: "#77AADD", max_steps: "#B0B0B0", diverged: "#CC3311" };
 const STATUS_NAMES = { converged: "converged", max_steps: "did not converge", diverged: "diverged" };
 const METRICS = { loss: "final loss", steps: "steps to converge", status: "how the run ended" };
+// The field of the answer each metric shows, for the CSV (named as a run's rows name them).
+const FIELDS = { loss: "fun", steps: "nit", status: "status" };
 const COARSE = 4; // the coarse grid has n / COARSE points a side
 const SIG = 6; // significant digits of a grid value (as the URL writes it: a link gives the same run)
 
@@ -314,8 +316,8 @@ export class SweepView extends View {
     const nx = xs.length;
     const at = (list) => ys.map((_, j) => xs.map((_, i) => list[j * nx + i]));
     const status = at(answer.status);
-    const loss = at(answer.final_loss);
-    const steps = at(answer.steps);
+    const loss = at(answer.fun);
+    const steps = at(answer.nit);
     const xl = set.x.axis.label, yl = set.y.axis.label;
     const where = `${xl} = %{x:.4g}<br>${yl} = %{y:.4g}<br>`;
     const traces = [];
@@ -372,7 +374,7 @@ export class SweepView extends View {
     const k = j * xs.length + i;
     Plotly.restyle(this.fig, { x: [[xs[i]]], y: [[ys[j]]] }, [this.fig.data.length - 1]);
     this.say(`${this.result.set.x.axis.label} = ${fmt(xs[i])}, ${this.result.set.y.axis.label} = ${fmt(ys[j])}: `
-      + `${STATUS_NAMES[answer.status[k]]}, final loss ${fmt(answer.final_loss[k])}, ${answer.steps[k]} steps (Enter: run it)`);
+      + `${STATUS_NAMES[answer.status[k]]}, final loss ${fmt(answer.fun[k])}, ${answer.nit[k]} steps (Enter: run it)`);
   }
 
   // The cell's two values become the optimiser's: the page runs that setting.
@@ -394,7 +396,7 @@ export class SweepView extends View {
   csv() {
     if (!this.result) return null;
     const { xs, ys, answer, set } = this.result;
-    const field = { loss: "final_loss", steps: "steps", status: "status" }[set.metric];
+    const field = FIELDS[set.metric];
     const text = gridCSV(`${set.y.axis.label} \\ ${set.x.axis.label}`, xs, ys, (i, j) => answer[field][j * xs.length + i]);
     return { name: `descentlab-${this.fileName()}.csv`, text: `# ${METRICS[set.metric]} of ${set.o.id}: rows ${set.y.axis.label}, columns ${set.x.axis.label}\n${text}` };
   }

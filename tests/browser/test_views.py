@@ -76,7 +76,7 @@ def test_sweep_heatmap_cell_is_the_run(page: Any) -> None:
         "lr": lr,
         "momentum": mu,
     }
-    cell = answer["final_loss"][14 * 24 + 15]
+    cell = answer["fun"][14 * 24 + 15]
     assert answer["status"][14 * 24 + 15] != "diverged"
     got = final_of(page, 0)["loss"]
     assert got == pytest.approx(cell, rel=1e-9, abs=1e-300)
@@ -90,7 +90,7 @@ def test_sweep_heatmap_cell_is_the_run(page: Any) -> None:
     p = page.evaluate("() => window.descentlab.store.state.opts[0].p")
     i, j = xs.index(p["lr"]), ys.index(p["momentum"])
     assert 0.2 < i / 24 < 0.4 and 0.2 < j / 24 < 0.4
-    cell = answer["final_loss"][j * 24 + i]
+    cell = answer["fun"][j * 24 + i]
     assert final_of(page, 0)["loss"] == pytest.approx(cell, rel=1e-9, abs=1e-300)
     assert page.console.errors == []
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 from fastapi import Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
@@ -21,10 +22,9 @@ def dumps(content: Any) -> bytes:
     return orjson.dumps(content, option=OPTIONS)
 
 
-class JSON(Response):
-    """The response class of every route (FastAPI's ORJSONResponse is deprecated)."""
-
-    media_type = "application/json"
+class JSON(JSONResponse):
+    """The response class of every route (FastAPI's ORJSONResponse is deprecated); a
+    JSONResponse, so the OpenAPI document says a route answers JSON, not a string."""
 
     def render(self, content: Any) -> bytes:
         return dumps(content)

@@ -240,6 +240,9 @@ class FramesMessage(BaseModel):
     )
 
 
+Status = Literal["converged", "diverged", "max_steps"]
+
+
 class RowSummary(BaseModel):
     """A row's result, in ``scipy.optimize.OptimizeResult``'s names (``ngev``: scipy's
     ``njev``): its last point and loss, steps, evaluations, and why it stopped."""
@@ -250,7 +253,7 @@ class RowSummary(BaseModel):
     nfev: int = Field(ge=0)
     ngev: int = Field(ge=0)
     nhev: int = Field(ge=0)
-    status: Literal["converged", "diverged", "max_steps"]
+    status: Status
     success: bool = Field(description="true exactly when status is converged")
     message: str
 
@@ -327,6 +330,49 @@ class BasinBody(Model):
     )
 
     _ordered = field_validator("view")(ordered_view)
+
+
+# --- What POST /api/sweeps and POST /api/basins answer (docs/api.md) ----------------------
+# The routes write plain dicts for speed; tests hold every answer to these models. A row's
+# result carries the names a run's rows give it (RowSummary, engine.OUTCOME).
+
+
+class RowColumns(BaseModel):
+    """Every row's result, one entry per row, in the names of a run's rows: its last point
+    ``x``, the loss ``fun`` and the gradient's norm ``grad_norm`` there, ``nit`` and
+    ``status``. A sweep answers these, read from this model's fields."""
+
+    x: list[list[Nullable]]
+    fun: list[Nullable]
+    grad_norm: list[Nullable] = Field(description="the gradient's stop.grad_norm norm at x")
+    nit: list[Annotated[int, Field(ge=0)]] = Field(description="steps taken")
+    status: list[Status]
+
+
+class SweepResult(RowColumns):
+    """``POST /api/sweeps``: each setting (a row of the batch) and its result."""
+
+    surface: dict[str, Any] = Field(description="as GET /api/surfaces/{id} describes it")
+    optimizer: str
+    names: list[str] = Field(description="the swept hyperparameters")
+    settings: list[list[float | list[float]]] = Field(description="each row's values of names")
+
+
+class BasinResult(BaseModel):
+    """``POST /api/basins``: the minimum each start of the grid ends in and the steps it took
+    (``labels[j][i]`` and ``nit[j][i]`` belong to the start (x[i], y[j]))."""
+
+    surface: dict[str, Any] = Field(description="as GET /api/surfaces/{id} describes it")
+    optimizer: str
+    x: list[float] = Field(description="the grid's nx abscissae: starts, not end points")
+    y: list[float] = Field(description="the grid's ny ordinates")
+    labels: list[list[int]] = Field(description="an index into minima; -1: did not converge")
+    minima: list[list[float]]
+    listed: int = Field(ge=0, description="minima[:listed] are the surface's own list")
+    kinds: list[Literal["minimum", "saddle", "maximum", "degenerate", "undefined"]]
+    tolerance: float
+    nit: list[list[Annotated[int, Field(ge=0)]]] = Field(description="steps taken")
+    counts: dict[Status, int] = Field(description="the rows that ended in each status")
 
 
 class ViewExportBody(Model):

@@ -23,7 +23,15 @@ from ..errors import DescentLabError
 from ..optimizers import REGISTRY
 from ..problems import Problem, make_problem
 from .responses import dumps
-from .schemas import BasinBody, RunBody, ScheduleRef, StateBody, SweepBody, surface_spec
+from .schemas import (
+    BasinBody,
+    RowColumns,
+    RunBody,
+    ScheduleRef,
+    StateBody,
+    SweepBody,
+    surface_spec,
+)
 
 T = TypeVar("T")
 
@@ -111,8 +119,9 @@ def state_result(body: StateBody) -> dict[str, Any]:
 
 
 def sweep_result(body: SweepBody, pool: Executor | None = None) -> dict[str, Any]:
-    """Final results of every setting of a sweep (no paths: there may be 40,000 of them);
-    ``pool``'s other threads (the server's pool this runs in) may take a share of the rows."""
+    """Final results of every setting of a sweep (no paths: there may be 40,000 of them), in
+    the names of a run's rows (:class:`RowColumns`); ``pool``'s other threads (the server's
+    pool this runs in) may take a share of the rows."""
     problem = make_problem(surface_spec(body.surface))
     ref = body.optimizer
     schedule = ref.schedule.model_dump() if isinstance(ref.schedule, ScheduleRef) else ref.schedule
@@ -133,17 +142,12 @@ def sweep_result(body: SweepBody, pool: Executor | None = None) -> dict[str, Any
         raise
     # only the last chunk: each row's final values in its last column
     last = engine.final(spec, pool=pool, helpers=HELPERS)
-    rows = np.arange(len(last.nit))
     return {
         "surface": problem.describe(),
         "optimizer": ref.id,
         "names": list(body.sweep),
-        "settings": row_settings(spec.params, list(body.sweep), len(rows)),
-        "final_loss": np.ascontiguousarray(last.loss[:, -1]),
-        "final_grad_norm": np.ascontiguousarray(last.grad_norm[:, -1]),
-        "final_point": np.ascontiguousarray(last.path[:, -1]),
-        "steps": last.nit,
-        "status": last.status,
+        "settings": row_settings(spec.params, list(body.sweep), len(last.nit)),
+        **last.columns(*RowColumns.model_fields),
     }
 
 
@@ -212,7 +216,7 @@ def basin_result(body: BasinBody, pool: Executor | None = None) -> dict[str, Any
         "listed": found.listed,
         "kinds": kinds,
         "tolerance": tol,
-        "steps": last.nit.reshape(shape),
+        "nit": last.nit.reshape(shape),
         "counts": {status: last.status.count(status) for status in engine.STATUSES},
     }
 

@@ -5,15 +5,17 @@
 last chunk (each row's final values). See :mod:`.spec`, :mod:`.record`, :mod:`.loop`.
 """
 
-from .loop import compiles, final, iterate, run
-from .record import STATUSES, Chunk, Result, Trajectory
+from .loop import GradientNoise, compiles, final, iterate, run
+from .record import OUTCOME, STATUSES, Chunk, Result, Trajectory
 from .spec import NORMS, SAMPLINGS, RunSpec, Stochastic, Stop, prepare
 
 __all__ = [
     "NORMS",
+    "OUTCOME",
     "SAMPLINGS",
     "STATUSES",
     "Chunk",
+    "GradientNoise",
     "Result",
     "RunSpec",
     "Stochastic",

@@ -22,8 +22,9 @@ from .spec import RunSpec, prepare, row_params
 from .trace import FIRST_TRACED_STEP
 
 
-class _GradientNoise:
-    """Which samples step t uses, and the simulated noise it adds: both from (seed, t)."""
+class GradientNoise:
+    """Which samples step t uses, and the simulated noise it adds: both from (seed, t), so
+    the optimiser-state view (:mod:`descentlab.rulestate`) replays the steps a run took."""
 
     def __init__(self, spec: RunSpec) -> None:
         self.sgd = spec.stochastic
@@ -172,7 +173,7 @@ class _Stepper:
         self.ctx = StepContext(self.oracle, spec.seed, problem.domain)
         hp = spec.params
         self.lrs = spec.schedule.rates(hp["lr"], spec.stop.max_steps) if spec.schedule else None
-        self.noise = _GradientNoise(spec)
+        self.noise = GradientNoise(spec)
         with np.errstate(all="ignore"):
             # Column-major: a coordinate's B values are contiguous, so a (B, 1) hyperparameter
             # of a sweep broadcasts along them ~7x faster than across rows of two numbers,

@@ -41,6 +41,10 @@ within the steps allowed. scipy's ``status`` is a solver's own code; ours is its
 path (numpy's, the machine-code loop's, a wrapped method's) ends a row through
 :meth:`Book.end`."""
 
+OUTCOME = ("x", "fun", "nit", "nfev", "ngev", "nhev", "status", "success", "message")
+"""A row's result in ``scipy.optimize.OptimizeResult``'s names (:meth:`Result.outcome`): the
+names a run's rows, the stream's summaries, a sweep's and a basin map's answers give it."""
+
 
 @dataclass
 class Result:
@@ -79,6 +83,18 @@ class Result:
     @property
     def success(self) -> np.ndarray:
         return np.array([STATUSES[s].success for s in self.status], dtype=bool)
+
+    def columns(self, *names: str) -> dict[str, Any]:
+        """Every row's ``names``, one entry per row, each a name of :meth:`outcome` or
+        ``grad_norm`` (the last of :attr:`grad_norm`: the gradient's norm at ``x``): what a
+        sweep or a basin map answers of its rows, in the names a run's rows use."""
+        out = {}
+        for name in names:
+            if name not in (*OUTCOME, "grad_norm"):
+                raise KeyError(f"{name!r} is no name of a row's result")
+            value = self.grad_norm[:, -1] if name == "grad_norm" else getattr(self, name)
+            out[name] = np.ascontiguousarray(value) if isinstance(value, np.ndarray) else value
+        return out
 
     def outcome(self, b: int) -> dict[str, Any]:
         """Row ``b``'s result as plain values (JSON-ready; a non-finite loss stays a float)."""

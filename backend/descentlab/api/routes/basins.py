@@ -7,7 +7,7 @@ from concurrent.futures import Executor
 from fastapi import APIRouter, Response
 
 from ..responses import StrictJSONRoute, dumps
-from ..schemas import BasinBody
+from ..schemas import BasinBody, BasinResult
 from ..service import basin_result, offload
 from ..settings import BatchPoolDep
 
@@ -18,7 +18,10 @@ def _basin_json(body: BasinBody, pool: Executor) -> bytes:
     return dumps(basin_result(body, pool))
 
 
-@router.post("")
+@router.post(
+    "",
+    responses={200: {"model": BasinResult, "description": "Each start's label and steps taken"}},
+)
 async def create_basin_map(body: BasinBody, pool: BatchPoolDep) -> Response:
-    """Every start of the nx x ny grid is one row; answers each start's label and steps."""
+    """Every start of the nx x ny grid is one row; answers each start's label and steps (nit)."""
     return Response(await offload(pool, _basin_json, body, pool), media_type="application/json")

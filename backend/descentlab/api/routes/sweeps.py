@@ -7,7 +7,7 @@ from concurrent.futures import Executor
 from fastapi import APIRouter, Response
 
 from ..responses import StrictJSONRoute, dumps
-from ..schemas import SweepBody
+from ..schemas import SweepBody, SweepResult
 from ..service import offload, sweep_result
 from ..settings import BatchPoolDep
 
@@ -18,7 +18,12 @@ def _sweep_json(body: SweepBody, pool: Executor) -> bytes:
     return dumps(sweep_result(body, pool))
 
 
-@router.post("")
+@router.post(
+    "",
+    responses={
+        200: {"model": SweepResult, "description": "Every setting's result, one entry per row"}
+    },
+)
 async def create_sweep(body: SweepBody, pool: BatchPoolDep) -> Response:
     """Every combination of the listed values is one row; answers final values per row."""
     return Response(await offload(pool, _sweep_json, body, pool), media_type="application/json")
