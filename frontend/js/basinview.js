@@ -198,6 +198,7 @@ export class BasinView extends View {
     const layout = baseLayout(
       { title: { text: "x" }, range: [x0, x1], constrain: "domain" },
       { title: { text: "y" }, range: [y0, y1], scaleanchor: "x", constrain: "domain" },
+      this.fig.clientHeight,
     );
     layout.uirevision = this.key;
     Plotly.react(this.fig, traces, layout, FIGURE_CONFIG);

@@ -355,8 +355,12 @@ export class SweepView extends View {
       type: "scatter", mode: "markers", x: [null], y: [null], name: "cursor", showlegend: false, hoverinfo: "skip",
       marker: { symbol: "square-open", size: 12, color: "#E69F00", line: { width: 3 } },
     });
-    const axis = (r) => ({ title: { text: r.axis.label }, type: r.log ? "log" : "linear", exponentformat: "power" });
-    const layout = baseLayout(axis(set.x), axis(set.y));
+    // A log axis over two decades or more is ticked at the powers of ten only: Plotly's 2 and 5
+    // between them run into the powers' labels on a narrow figure.
+    const decades = (r) => Math.log10(r.hi / r.lo);
+    const axis = (r) => ({ title: { text: r.axis.label }, type: r.log ? "log" : "linear", exponentformat: "power",
+      ...(r.log && decades(r) >= 2 ? { dtick: 1 } : {}) });
+    const layout = baseLayout(axis(set.x), axis(set.y), this.fig.clientHeight);
     layout.uirevision = this.key;
     Plotly.react(this.fig, traces, layout, FIGURE_CONFIG);
     if (!this.fig.dataset.wired) {

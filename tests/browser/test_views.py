@@ -25,6 +25,21 @@ BASINS = (
     f"surface=himmelblau&opt=adam(lr:0.05)&opt=gd(lr:0.01)&show=basins&basins=run:1,n:40&{FAST}"
 )
 
+# Text of a view's figure that something hides: legend entries under Plotly's tool bar (shown
+# on hover; its box is there all the same), x tick labels running into each other.
+CLASHES = """(kind) => {
+  const fig = document.getElementById(kind + '-fig');
+  const box = (e) => e.getBoundingClientRect();
+  const meet = (a, b) =>
+    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const bar = box(fig.querySelector('.modebar'));
+  const entries = [...fig.querySelectorAll('.legend .traces')].map(box);
+  const ticks = [...fig.querySelectorAll('.xtick text')].map(box).sort((a, b) => a.left - b.left);
+  return {
+    'legend under the tool bar': entries.filter((e) => meet(e, bar)).length,
+    'x tick labels overlapping': ticks.filter((t, k) => k && t.left < ticks[k - 1].right).length,
+  };
+}"""
 SWEEP_RESULT = "() => window.descentlab.views.views.sweep.view.result"
 BASIN_RESULT = "() => window.descentlab.views.views.basins.view.result"
 
@@ -214,6 +229,8 @@ def test_views_axe_clean_and_screenshots(
         pg.screenshot(path=str(artifacts / f"view-{name}-{size[0]}x{size[1]}.png"))
         found = violations(pg)
         assert found == [], found
+        clashes = pg.evaluate(CLASHES, kind)
+        assert clashes == {"legend under the tool bar": 0, "x tick labels overlapping": 0}
     finally:
         ctx.close()
 
