@@ -65,15 +65,18 @@ def column_program(spec: RunSpec, info: tuple[str, ...] = ()) -> vm.Compiled | N
     ):
         return None
     swept = any(_varies(v) for v in spec.params.values())
-    if opt.elementwise:
-        if swept:  # numbers per column: traced afresh (arrays do not hash)
-            return _traced(spec, info)
-        hp = tuple(sorted(spec.params.items()))
-        with _BUILDING:
-            return _traced_cached(problem, opt, info, spec.schedule is not None, hp)
-    if programs.takes(spec) and not swept:
-        return programs.program(spec, info)
-    return None
+    scheduled = spec.schedule is not None
+    if opt.elementwise and swept:  # numbers per column: traced afresh (arrays do not hash)
+        rate = spec.params.get("lr") if scheduled else None
+        starts = np.asarray(spec.starts, dtype=float)
+        return _build(problem, opt, info, scheduled, spec.params, rate, spec.stop.max_steps, starts)
+    if swept or not (opt.elementwise or programs.takes(spec)):
+        return None
+    hp = tuple(sorted(spec.params.items()))
+    with _BUILDING:
+        if opt.elementwise:
+            return _traced_cached(problem, opt, info, scheduled, hp)
+        return programs.program(problem, opt.step, info, scheduled, hp)
 
 
 _BUILDING = threading.Lock()
@@ -91,14 +94,6 @@ def _traced_cached(
 ) -> vm.Compiled | None:
     """Cached: a repeated run (same problem, rule and values) traces nothing."""
     return _build(problem, opt, info, scheduled, dict(hp), None, 0, np.zeros((1, problem.dim)))
-
-
-def _traced(spec: RunSpec, info: tuple[str, ...]) -> vm.Compiled | None:
-    rate = spec.params.get("lr") if spec.schedule is not None else None
-    return _build(
-        spec.problem, spec.optimizer, info, spec.schedule is not None, spec.params, rate,
-        spec.stop.max_steps, np.asarray(spec.starts, dtype=float),
-    )  # fmt: skip
 
 
 def _build(
@@ -175,7 +170,7 @@ def _tabled(build: Builder, steps: int) -> tuple[np.ndarray, ...]:
             build.constants.append((width + inverse.reshape(-1)).astype(float))
             tabled[args[0]] = len(build.constants) - 1
             width += len(bits)
-        build.lines[k] = (target, vm_loop.TABLE, (f"c{tabled[args[0]]}",))  # type: ignore[assignment]
+        build.lines[k] = (target, vm_loop.TABLE, (f"c{tabled[args[0]]}",))
     return tuple(levels)
 
 

@@ -31,7 +31,10 @@ _OPERATORS: dict[Callable[..., Any], str] = {
     operator.neg: "neg",
 }
 
-Line = tuple[str, OpFn | None, tuple[str, ...]]  # target, function (None: a copy), arguments
+Line = tuple[str | tuple[str, str], OpFn | int | None, tuple[str, ...]]
+"""A line of a step: its target (a pair: a solve's two results), its function (a rule's
+operator, a tape function, an opcode of :mod:`.vm_loop`'s own, or None: a copy) and the names
+of its arguments."""
 
 
 class Builder:

@@ -77,10 +77,6 @@ class Program:
     dim: int
 
 
-ProgramLine = tuple[str | tuple[str, str], Any, tuple[str, ...]]
-"""A kernel's line, or a program's (:mod:`.programs`): its function may also be an opcode of
-:mod:`.vm_loop`'s own, and a solve's target a pair of names."""
-
 LABEL = "label"
 """A line ``(name, LABEL, ())`` marks where a jump to ``name`` lands; it is no instruction."""
 
@@ -89,7 +85,7 @@ def assemble(
     carry: list[str],
     scheduled: bool,
     n_constants: int,
-    lines: tuple[ProgramLine, ...] | tuple[Line, ...],
+    lines: tuple[Line, ...],
     info: tuple[str, ...],
     varying: frozenset[str] = frozenset(),
 ) -> Program | None:
@@ -216,7 +212,7 @@ def _uniform(
     carry: list[str],
     scheduled: bool,
     n_constants: int,
-    lines: tuple[ProgramLine, ...] | tuple[Line, ...],
+    lines: tuple[Line, ...],
     varying: frozenset[str],
 ) -> set[str]:
     """The names that hold the same value in every column: the step count, the numbers and
@@ -250,7 +246,7 @@ def exact_on_floats(lines: tuple[Line, ...], constants: tuple[Any, ...]) -> bool
     and integer constants as ints, and ``int op int`` differs from floats for ``**`` (exact
     powers), ``*`` and negation (a zero's sign). Additions and differences of small ints are
     exact either way, and any other operation converts an int to its float first."""
-    ints = {"t"} | {f"c{k}" for k, v in enumerate(constants) if type(v) is int}
+    ints: set[Any] = {"t"} | {f"c{k}" for k, v in enumerate(constants) if type(v) is int}
     changed = True
     while changed:  # a name is an int if any assignment to it may be one (state is carried)
         changed = False
