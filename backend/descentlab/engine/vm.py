@@ -21,7 +21,8 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -128,7 +129,7 @@ def assemble(
         if op == vm_loop.JUMP_LT:
             rows.append([op, labels[str(target)], *regs, 0, 0])
             continue
-        outs = target if isinstance(target, tuple) else (target,)
+        outs = _names(target)
         for name in outs:
             index.setdefault(name, len(index))
         rows.append([op, index[outs[0]], *regs, index[outs[-1]], int(outs[0] in uniform)])
@@ -150,6 +151,16 @@ def assemble(
     )
 
 
+def _names(target: str | tuple[str, str]) -> tuple[str, ...]:
+    """The names a line assigns: one, or a solve's pair."""
+    return target if isinstance(target, tuple) else (target,)
+
+
+def _assigned(lines: Sequence[Line]) -> Counter[str]:
+    """How many lines assign each name (a label assigns none)."""
+    return Counter(name for target, fn, _ in lines if fn != LABEL for name in _names(target))
+
+
 def _coalesce(
     lines: tuple[Any, ...], carry: frozenset[str]
 ) -> tuple[tuple[Any, ...], dict[str, str]]:
@@ -158,10 +169,7 @@ def _coalesce(
     directly, when nothing between the two lines reads or writes the name and both are
     assigned once. Returns the lines and each renamed temporary's new name."""
     out = list(lines)
-    assigned: dict[Any, int] = {}
-    for target, _, _ in out:
-        for name in target if isinstance(target, tuple) else (target,):
-            assigned[name] = assigned.get(name, 0) + 1
+    assigned = _assigned(out)
     renamed: dict[str, str] = {}
     m = 0
     while m < len(out):
@@ -194,11 +202,7 @@ def _spread(lines: tuple[Any, ...], carry: list[str]) -> tuple[Any, ...]:
     ``BEGIN_LANES`` on its counter."""
     start = next(k for k, (_, fn, _) in enumerate(lines) if fn == LABEL)
     end = next(k for k, (_, fn, _) in enumerate(lines) if fn == vm_loop.JUMP_LT)
-
-    def targets(part: tuple[Any, ...]) -> set[str]:
-        return {n for t, _, _ in part for n in (t if isinstance(t, tuple) else (t,))}
-
-    outside = targets(lines[:start] + lines[end:]) | set(carry) | {"lr"}
+    outside = set(_assigned(lines[:start] + lines[end:])) | set(carry) | {"lr"}
     read = [a for _, fn, args in lines[start:end] for a in args]
     spread = [(name, vm_loop.SPREAD, (name,)) for name in dict.fromkeys(read) if name in outside]
     counter = lines[end][2][0]
@@ -222,11 +226,7 @@ def _uniform(
     if scheduled:
         same.add("lr")
     same -= varying
-    assigned: dict[Any, int] = {}
-    for target, fn, _ in lines:
-        if fn != LABEL:
-            for name in target if isinstance(target, tuple) else (target,):
-                assigned[name] = assigned.get(name, 0) + 1
+    assigned = _assigned(lines)
     for target, fn, args in lines:
         if (
             isinstance(target, str)
@@ -352,10 +352,13 @@ def _compiled() -> Callable[..., int] | None:
     nb = native.numba()
     if nb is None:
         return None
+    # nogil: blocks of columns run on several cores; numpy's error model: dividing by zero
+    # gives inf or NaN as numpy does
+    options = {"nogil": True, "error_model": "numpy"}
     try:
-        fn = nb.njit(nogil=True, error_model="numpy", cache=True)(vm_loop.run)
+        fn = nb.njit(cache=True, **options)(vm_loop.run)
     except Exception:  # numba found no directory to cache in: compile in memory
-        fn = native.jit(vm_loop.run)
+        fn = nb.njit(cache=False, **options)(vm_loop.run)
     # compile (or load) now, for the argument types every call uses
     code = np.zeros((1, vm_loop.WIDTH), dtype=np.int64)
     program = Program(code, 2, 1, -1, 1, np.zeros(1, dtype=np.int64), 0)
