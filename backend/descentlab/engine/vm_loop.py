@@ -163,14 +163,9 @@ def run(
                     regs[code[j, 1], 0] = chosen
 
     def _norm(regs: np.ndarray, k: int, dim: int, kind: int) -> float:
-        """The gradient's norm in column k (``record._norm``'s: squares summed in order, then the
-        root; or the absolute values summed, or their maximum, NaN kept)."""
+        """The gradient's L1 or max norm in column k (``record._norm``'s: the absolute values
+        summed in order, or their maximum, NaN kept; L2 is computed in the check itself)."""
         g = 2 + dim
-        if kind == L2:
-            total = regs[g, k] * regs[g, k]
-            for d in range(1, dim):
-                total = total + regs[g + d, k] * regs[g + d, k]
-            return math.sqrt(total)
         total = abs(regs[g, k])
         for d in range(1, dim):
             a = abs(regs[g + d, k])
