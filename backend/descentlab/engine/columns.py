@@ -25,7 +25,6 @@ Blocks run in the calling thread (a server's pool thread, never its event loop) 
 from __future__ import annotations
 
 import functools
-import math
 import threading
 from collections.abc import Mapping
 from concurrent.futures import Executor
@@ -38,7 +37,7 @@ from ..optimizers.base import Optimizer
 from ..problems import Problem
 from . import programs, vm, vm_loop
 from .kernel import Builder, _carry, surface_part
-from .record import Book, Chunk, _norm
+from .record import Book, Chunk, _norm, tolerances
 from .spec import RunSpec
 from .trace import FIRST_TRACED_STEP, Untraceable, trace_rule
 
@@ -226,7 +225,7 @@ def finish(
         lrs = np.reshape(stepper.lrs, (len(stepper.lrs), -1))
         lrs = lrs if lrs.shape[1] == 1 else lrs[:, rows]
     keys = draws.row_keys(spec.seed, B)[rows].astype(np.uint64)
-    stop = _stop(spec)
+    stop = (float(spec.stop.bound), *tolerances(spec), _NORMS[spec.stop.grad_norm])
     table = _table(cp.levels, t0, T)
     steps = np.empty(len(rows), dtype=np.int64)
     codes = np.empty(len(rows), dtype=np.int64)
@@ -302,16 +301,6 @@ def record(
         regs[:, lo:hi] = block[:, : hi - lo]
         out[:, lo:hi] = part
     return out
-
-
-def _stop(spec: RunSpec) -> tuple[float, float, float, int]:
-    """The stopping rules as the loop takes them (a check that does not apply: NaN)."""
-    stop, opt = spec.stop, spec.optimizer
-    grad_tol = stop.grad_tol if stop.grad_tol is not None and opt.uses_gradient else math.nan
-    loss_tol = (
-        stop.loss_tol if stop.loss_tol is not None and opt.family != "zeroth-order" else math.nan
-    )
-    return float(stop.bound), float(grad_tol), float(loss_tol), _NORMS[stop.grad_norm]
 
 
 def _last_chunk(
