@@ -253,7 +253,7 @@ def finish(
     for job in jobs:
         if not job.cancel():  # a helper that started finishes its block
             job.result()
-    return _last_chunk(spec, cp, book, head, rows, regs, steps, codes)
+    return _last_chunk(stepper, cp, book, head, rows, regs, steps, codes)
 
 
 def registers(cp: vm.Compiled, stepper: Any, rows: np.ndarray) -> np.ndarray:
@@ -304,7 +304,7 @@ def record(
 
 
 def _last_chunk(
-    spec: RunSpec,
+    stepper: Any,
     cp: vm.Compiled,
     book: Book,
     head: Chunk,
@@ -314,6 +314,7 @@ def _last_chunk(
     codes: np.ndarray,
 ) -> Chunk:
     """The columns' results written into the book, as one chunk of each row's final point."""
+    spec = stepper.spec
     D = spec.starts.shape[1]
     path, loss, grad_norm = (
         head.path[:, -1].copy(),
@@ -340,22 +341,21 @@ def _last_chunk(
         path=path[:, None],
         loss=loss[:, None],
         grad_norm=grad_norm[:, None],
-        lr=_rates(spec, book.nit),
+        lr=_rates(spec, stepper.lrs, book.nit),
         count=(book.nit == start).astype(int),
         done=True,
     )
 
 
-def _rates(spec: RunSpec, steps: np.ndarray) -> np.ndarray | None:
-    """(B, 1): the rate each row's last step used (NaN for a row that took none)."""
+def _rates(spec: RunSpec, lrs: np.ndarray | None, steps: np.ndarray) -> np.ndarray | None:
+    """(B, 1): the rate each row's last step used (NaN for a row that took none), from the
+    schedule's rates ``lrs`` (None: no schedule)."""
     if not spec.optimizer.uses_lr:
         return None
     B = len(steps)
-    if spec.schedule is None:
+    if lrs is None:
         rate = np.broadcast_to(np.reshape(spec.params["lr"], (-1,)), (B,)).astype(float)
     else:
-        lrs = np.reshape(
-            spec.schedule.rates(spec.params["lr"], spec.stop.max_steps), (spec.stop.max_steps, -1)
-        )
+        lrs = np.reshape(lrs, (len(lrs), -1))
         rate = lrs[np.maximum(steps - 1, 0), np.arange(B) if lrs.shape[1] > 1 else 0]
     return np.where(steps > 0, rate, np.nan)[:, None]
