@@ -66,9 +66,8 @@ def column_program(spec: RunSpec, info: tuple[str, ...] = ()) -> vm.Compiled | N
     swept = any(_varies(v) for v in spec.params.values())
     scheduled = spec.schedule is not None
     if opt.elementwise and swept:  # numbers per column: traced afresh (arrays do not hash)
-        rate = spec.params.get("lr") if scheduled else None
         starts = np.asarray(spec.starts, dtype=float)
-        return _build(problem, opt, info, scheduled, spec.params, rate, spec.stop.max_steps, starts)
+        return _build(problem, opt, info, scheduled, spec.params, spec.stop.max_steps, starts)
     if swept or not (opt.elementwise or programs.takes(spec)):
         return None
     hp = tuple(sorted(spec.params.items()))
@@ -92,7 +91,7 @@ def _traced_cached(
     hp: tuple[tuple[str, Any], ...],
 ) -> vm.Compiled | None:
     """Cached: a repeated run (same problem, rule and values) traces nothing."""
-    return _build(problem, opt, info, scheduled, dict(hp), None, 0, np.zeros((1, problem.dim)))
+    return _build(problem, opt, info, scheduled, dict(hp), 0, np.zeros((1, problem.dim)))
 
 
 def _build(
@@ -101,14 +100,12 @@ def _build(
     info: tuple[str, ...],
     scheduled: bool,
     params: Mapping[str, Any],
-    rate: Any,
     steps: int,
     starts: np.ndarray,
 ) -> vm.Compiled | None:
-    """An elementwise rule traced per coordinate, then the surface's lines; a scheduled
-    ``rate`` that varies makes the rate register per column, and ``steps`` bounds the table
-    of powers (0: no numbers vary, no table). The state's fields are the rule's at
-    ``starts``."""
+    """An elementwise rule traced per coordinate, then the surface's lines; a scheduled rate
+    whose lr varies makes the rate register per column, and ``steps`` bounds the table of
+    powers (0: no numbers vary, no table). The state's fields are the rule's at ``starts``."""
     assert opt.init is not None and opt.step is not None
     lines, surface_constants = surface_part(problem)
     state = opt.init(starts, params)
@@ -126,7 +123,7 @@ def _build(
     levels = _tabled(build, steps) if steps else ()
     constants = tuple(build.constants)
     varying = {f"c{k}" for k, c in enumerate(constants) if isinstance(c, np.ndarray)}
-    if _varies(rate):
+    if scheduled and _varies(params.get("lr")):
         varying.add("lr")
     recorded = tuple(infos[c][k] for k in range(len(info)) for c in range(problem.dim))
     program = vm.assemble(
@@ -220,10 +217,7 @@ def finish(
     rows = np.flatnonzero(book.active)
     regs = registers(cp, stepper, rows)
     regs[-1] = book.prev_loss[rows]
-    lrs = None
-    if stepper.lrs is not None:  # (T, 1), or (T, rows) when the sweep varies lr
-        lrs = np.reshape(stepper.lrs, (len(stepper.lrs), -1))
-        lrs = lrs if lrs.shape[1] == 1 else lrs[:, rows]
+    lrs = _rates_of(stepper.lrs, rows)
     keys = draws.row_keys(spec.seed, B)[rows].astype(np.uint64)
     stop = (float(spec.stop.bound), *tolerances(spec), _NORMS[spec.stop.grad_norm])
     table = _table(cp.levels, t0, T)
@@ -240,7 +234,7 @@ def finish(
                 return
             hi = min(lo + BLOCK, len(rows))
             block = np.ascontiguousarray(regs[:, lo:hi])
-            rates = None if lrs is None else lrs if lrs.shape[1] == 1 else lrs[:, lo:hi]
+            rates = _rates_of(lrs, slice(lo, hi))
             _, ids, ended, why, _ = vm.call(
                 fn, cp.program, block, T - t0, t0, rates, keys[lo:hi], None, stop, table
             )
@@ -254,6 +248,15 @@ def finish(
         if not job.cancel():  # a helper that started finishes its block
             job.result()
     return _last_chunk(stepper, cp, book, head, rows, regs, steps, codes)
+
+
+def _rates_of(lrs: np.ndarray | None, columns: Any) -> np.ndarray | None:
+    """The scheduled rates of these columns (an index or a slice): (steps, 1) when every
+    column has the same, (steps, columns) when a sweep varies lr; None without a schedule."""
+    if lrs is None:
+        return None
+    lrs = np.reshape(lrs, (len(lrs), -1))
+    return lrs if lrs.shape[1] == 1 else lrs[:, columns]
 
 
 def registers(cp: vm.Compiled, stepper: Any, rows: np.ndarray) -> np.ndarray:
@@ -287,7 +290,6 @@ def record(
     assert fn is not None  # loop.path chose the loop once it was loaded
     K = regs.shape[1]
     out = np.empty((n, K, len(cp.program.recorded)))
-    rates = None if lrs is None else np.reshape(lrs, (len(lrs), -1))
     table = _table(cp.levels, t, t + n)
     # a single trajectory runs a candidate loop's passes side by side, as lanes
     lanes = vm.lanes(cp.program, regs) if K == 1 else 0
@@ -295,9 +297,8 @@ def record(
         hi = min(lo + BLOCK, K)
         block = np.repeat(regs[:, lo:hi], max(lanes, 1), axis=1)
         part = np.empty((n, hi - lo, out.shape[2]))
-        per_column = rates is not None and rates.shape[1] > 1
-        block_rates = rates[:, lo:hi] if per_column else rates  # type: ignore[index]
-        vm.call(fn, cp.program, block, n, t, block_rates, keys[lo:hi], part, None, table, lanes)
+        rates = _rates_of(lrs, slice(lo, hi))
+        vm.call(fn, cp.program, block, n, t, rates, keys[lo:hi], part, None, table, lanes)
         regs[:, lo:hi] = block[:, : hi - lo]
         out[:, lo:hi] = part
     return out
