@@ -66,12 +66,11 @@ OPCODE: dict[Any, int] = {
 
 @dataclass(frozen=True)
 class Program:
-    """A kernel plan as instructions. Registers: the carry (t, x, f, g, state, as the Python
-    kernel's), the scheduled rate, the constants, then every other name."""
+    """A step's lines as instructions. Registers: the carry (t, x, f, g, state, as
+    ``kernel._carry`` names them), the scheduled rate, the constants, then every other name."""
 
     code: np.ndarray  # (lines, vm_loop.WIDTH) int64: opcode, out, a, b, c, d, e, out2
     n_regs: int
-    n_carry: int
     lr_reg: int  # -1 when no schedule
     first_constant: int
     recorded: np.ndarray  # registers written per step: x, f, g, then the info values
@@ -143,7 +142,6 @@ def assemble(
     return Program(
         code=np.array(rows, dtype=np.int64).reshape(-1, vm_loop.WIDTH),
         n_regs=len(index) + 1,  # the last: the previous loss, for the stopping rules
-        n_carry=len(carry),
         lr_reg=lr_reg,
         first_constant=first_constant,
         recorded=np.array(recorded, dtype=np.int64),
@@ -361,7 +359,7 @@ def _compiled() -> Callable[..., int] | None:
         fn = nb.njit(cache=False, **options)(vm_loop.run)
     # compile (or load) now, for the argument types every call uses
     code = np.zeros((1, vm_loop.WIDTH), dtype=np.int64)
-    program = Program(code, 2, 1, -1, 1, np.zeros(1, dtype=np.int64), 0)
+    program = Program(code, 2, -1, 1, np.zeros(1, dtype=np.int64), 0)
     keys = np.zeros(1, dtype=np.uint64)
     call(fn, program, np.zeros((2, 1)), 1, 0, None, keys, np.zeros((1, 1, 1)))
     call(fn, program, np.zeros((2, 1)), 1, 0, None, keys, None, (1.0, 0.0, 0.0, 0))
