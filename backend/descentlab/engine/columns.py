@@ -60,6 +60,7 @@ def column_program(spec: RunSpec, info: tuple[str, ...] = ()) -> vm.Compiled | N
         or opt.init is None
         or spec.stochastic.active
         or problem.data is not None
+        or problem.dim > 2  # the loop checks the stopping rules on one or two coordinates
         or spec.stop.max_steps < FIRST_TRACED_STEP
     ):
         return None
