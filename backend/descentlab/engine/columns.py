@@ -318,11 +318,7 @@ def _last_chunk(
     """The columns' results written into the book, as one chunk of each row's final point."""
     spec = stepper.spec
     D = spec.starts.shape[1]
-    path, loss, grad_norm = (
-        head.path[:, -1].copy(),
-        head.loss[:, -1].copy(),
-        head.grad_norm[:, -1].copy(),
-    )
+    path, loss, grad_norm = (a[:, -1].copy() for a in (head.path, head.loss, head.grad_norm))
     path[rows] = regs[1 : 1 + D].T
     loss[rows] = regs[1 + D]
     with np.errstate(all="ignore"):
