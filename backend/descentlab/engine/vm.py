@@ -30,7 +30,7 @@ import numpy as np
 
 from ..optimizers.base import ScalarOps
 from ..problems.scalar import SCALAR
-from . import native, vm_loop
+from . import vm_loop
 
 if TYPE_CHECKING:  # kernel imports this module
     from .kernel import Line
@@ -329,34 +329,34 @@ _NO_TABLE = np.zeros((1, 1))
 
 _LOOP: Callable[..., int] | None = None
 _LOADING = threading.Lock()
-_failed = False
+_tried = False
 
 
 def load() -> Callable[..., int] | None:
     """Load the loop now (compile it, the first time on this machine); None without numba
-    or if compiling fails (logged once: numpy serves)."""
-    global _LOOP, _failed
+    or if compiling fails (logged: numpy serves). Tried once a process."""
+    global _LOOP, _tried
     with _LOADING:
-        if _LOOP is None and not _failed:
+        if not _tried:
+            _tried = True
             try:
                 _LOOP = _compiled()
             except Exception:
-                _failed = True
                 _log.warning("could not compile the trajectory loop; numpy runs", exc_info=True)
     return _LOOP
 
 
 def _compiled() -> Callable[..., int] | None:
-    nb = native.numba()
-    if nb is None:
+    try:
+        import numba as nb  # most of a second: imported when the loop is first wanted
+    except Exception:  # not installed, or broken against this numpy: numpy serves
         return None
     # nogil: blocks of columns run on several cores; numpy's error model: dividing by zero
     # gives inf or NaN as numpy does
-    options = {"nogil": True, "error_model": "numpy"}
     try:
-        fn = nb.njit(cache=True, **options)(vm_loop.run)
+        fn = nb.njit(nogil=True, error_model="numpy", cache=True)(vm_loop.run)
     except Exception:  # numba found no directory to cache in: compile in memory
-        fn = nb.njit(cache=False, **options)(vm_loop.run)
+        fn = nb.njit(nogil=True, error_model="numpy", cache=False)(vm_loop.run)
     # compile (or load) now, for the argument types every call uses
     code = np.zeros((1, vm_loop.WIDTH), dtype=np.int64)
     program = Program(code, 2, -1, 1, np.zeros(1, dtype=np.int64), 0)
