@@ -13,6 +13,7 @@ numpy's own state."""
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import itertools
 import math
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,7 @@ import numpy as np
 import pytest
 
 from descentlab import engine
-from descentlab.engine import Stop, columns, loop, native, vm
+from descentlab.engine import Stop, columns, loop, vm
 from descentlab.engine.record import Chunker
 from descentlab.engine.trace import FIRST_TRACED_STEP
 from descentlab.optimizers import REGISTRY
@@ -30,7 +31,9 @@ from descentlab.problems.scalar import SCALAR
 from test_problems import SPECIAL
 from test_vm import interpret
 
-pytestmark = pytest.mark.skipif(native.numba() is None, reason="numba is not installed")
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("numba") is None, reason="numba is not installed"
+)
 
 LANGUAGE = sorted(set(SCALAR) - {"add", "sub", "mul", "neg"})
 

@@ -67,7 +67,7 @@ def run_code(rows, regs, recorded, t=0, key=0, table=None):
     the step count); the ``recorded`` registers after it."""
     code = np.array([[*row, *[0] * (vm_loop.WIDTH - len(row))] for row in rows], dtype=np.int64)
     regs = np.array([*regs, 0.0]).reshape(-1, 1)  # the last: the loop's previous loss
-    program = vm.Program(code, len(regs), 1, -1, 1, np.array(recorded, dtype=np.int64), 0)
+    program = vm.Program(code, len(regs), -1, 1, np.array(recorded, dtype=np.int64), 0)
     out = np.zeros((1, 1, len(recorded)))
     keys = np.array([key], dtype=np.uint64)
     vm.call(vm.load(), program, regs, 1, t, None, keys, out, table=table)
@@ -224,7 +224,7 @@ def block(rows, regs, n=1, stop=None):
     registers."""
     code = np.array([[*row, *[0] * (vm_loop.WIDTH - len(row))] for row in rows], dtype=np.int64)
     regs = np.vstack([np.array(regs, dtype=float), np.full((1, len(regs[0])), np.nan)])
-    program = vm.Program(code, len(regs), 4, -1, 4, np.array([1, 2, 3], dtype=np.int64), 1)
+    program = vm.Program(code, len(regs), -1, 4, np.array([1, 2, 3], dtype=np.int64), 1)
     keys = np.zeros(regs.shape[1], dtype=np.uint64)
     return vm.call(vm.load(), program, regs, n, 0, None, keys, None, stop), regs
 

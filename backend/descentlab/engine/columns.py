@@ -25,7 +25,6 @@ Blocks run in the calling thread (a server's pool thread, never its event loop) 
 from __future__ import annotations
 
 import functools
-import math
 import threading
 from collections.abc import Mapping
 from concurrent.futures import Executor
@@ -38,7 +37,7 @@ from ..optimizers.base import Optimizer
 from ..problems import Problem
 from . import programs, vm, vm_loop
 from .kernel import Builder, _carry, surface_part
-from .record import Book, Chunk, _norm
+from .record import Book, Chunk, _norm, tolerances
 from .spec import RunSpec
 from .trace import FIRST_TRACED_STEP, Untraceable, trace_rule
 
@@ -61,19 +60,22 @@ def column_program(spec: RunSpec, info: tuple[str, ...] = ()) -> vm.Compiled | N
         or opt.init is None
         or spec.stochastic.active
         or problem.data is not None
+        or problem.dim > 2  # the loop checks the stopping rules on one or two coordinates
         or spec.stop.max_steps < FIRST_TRACED_STEP
     ):
         return None
     swept = any(_varies(v) for v in spec.params.values())
-    if opt.elementwise:
-        if swept:  # numbers per column: traced afresh (arrays do not hash)
-            return _traced(spec, info)
-        hp = tuple(sorted(spec.params.items()))
-        with _BUILDING:
-            return _traced_cached(problem, opt, info, spec.schedule is not None, hp)
-    if programs.takes(spec) and not swept:
-        return programs.program(spec, info)
-    return None
+    scheduled = spec.schedule is not None
+    if opt.elementwise and swept:  # numbers per column: traced afresh (arrays do not hash)
+        starts = np.asarray(spec.starts, dtype=float)
+        return _build(problem, opt, info, scheduled, spec.params, spec.stop.max_steps, starts)
+    if swept or not (opt.elementwise or programs.takes(spec)):
+        return None
+    hp = tuple(sorted(spec.params.items()))
+    with _BUILDING:
+        if opt.elementwise:
+            return _traced_cached(problem, opt, info, scheduled, hp)
+        return programs.program(problem, opt.step, info, scheduled, hp)
 
 
 _BUILDING = threading.Lock()
@@ -90,15 +92,7 @@ def _traced_cached(
     hp: tuple[tuple[str, Any], ...],
 ) -> vm.Compiled | None:
     """Cached: a repeated run (same problem, rule and values) traces nothing."""
-    return _build(problem, opt, info, scheduled, dict(hp), None, 0, np.zeros((1, problem.dim)))
-
-
-def _traced(spec: RunSpec, info: tuple[str, ...]) -> vm.Compiled | None:
-    rate = spec.params.get("lr") if spec.schedule is not None else None
-    return _build(
-        spec.problem, spec.optimizer, info, spec.schedule is not None, spec.params, rate,
-        spec.stop.max_steps, np.asarray(spec.starts, dtype=float),
-    )  # fmt: skip
+    return _build(problem, opt, info, scheduled, dict(hp), 0, np.zeros((1, problem.dim)))
 
 
 def _build(
@@ -107,14 +101,12 @@ def _build(
     info: tuple[str, ...],
     scheduled: bool,
     params: Mapping[str, Any],
-    rate: Any,
     steps: int,
     starts: np.ndarray,
 ) -> vm.Compiled | None:
-    """An elementwise rule traced per coordinate, then the surface's lines; a scheduled
-    ``rate`` that varies makes the rate register per column, and ``steps`` bounds the table
-    of powers (0: no numbers vary, no table). The state's fields are the rule's at
-    ``starts``."""
+    """An elementwise rule traced per coordinate, then the surface's lines; a scheduled rate
+    whose lr varies makes the rate register per column, and ``steps`` bounds the table of
+    powers (0: no numbers vary, no table). The state's fields are the rule's at ``starts``."""
     assert opt.init is not None and opt.step is not None
     lines, surface_constants = surface_part(problem)
     state = opt.init(starts, params)
@@ -132,7 +124,7 @@ def _build(
     levels = _tabled(build, steps) if steps else ()
     constants = tuple(build.constants)
     varying = {f"c{k}" for k, c in enumerate(constants) if isinstance(c, np.ndarray)}
-    if _varies(rate):
+    if scheduled and _varies(params.get("lr")):
         varying.add("lr")
     recorded = tuple(infos[c][k] for k in range(len(info)) for c in range(problem.dim))
     program = vm.assemble(
@@ -175,7 +167,7 @@ def _tabled(build: Builder, steps: int) -> tuple[np.ndarray, ...]:
             build.constants.append((width + inverse.reshape(-1)).astype(float))
             tabled[args[0]] = len(build.constants) - 1
             width += len(bits)
-        build.lines[k] = (target, vm_loop.TABLE, (f"c{tabled[args[0]]}",))  # type: ignore[assignment]
+        build.lines[k] = (target, vm_loop.TABLE, (f"c{tabled[args[0]]}",))
     return tuple(levels)
 
 
@@ -226,12 +218,9 @@ def finish(
     rows = np.flatnonzero(book.active)
     regs = registers(cp, stepper, rows)
     regs[-1] = book.prev_loss[rows]
-    lrs = None
-    if stepper.lrs is not None:  # (T, 1), or (T, rows) when the sweep varies lr
-        lrs = np.reshape(stepper.lrs, (len(stepper.lrs), -1))
-        lrs = lrs if lrs.shape[1] == 1 else lrs[:, rows]
+    lrs = _rates_of(stepper.lrs, rows)
     keys = draws.row_keys(spec.seed, B)[rows].astype(np.uint64)
-    stop = _stop(spec)
+    stop = (float(spec.stop.bound), *tolerances(spec), _NORMS[spec.stop.grad_norm])
     table = _table(cp.levels, t0, T)
     steps = np.empty(len(rows), dtype=np.int64)
     codes = np.empty(len(rows), dtype=np.int64)
@@ -246,7 +235,7 @@ def finish(
                 return
             hi = min(lo + BLOCK, len(rows))
             block = np.ascontiguousarray(regs[:, lo:hi])
-            rates = None if lrs is None else lrs if lrs.shape[1] == 1 else lrs[:, lo:hi]
+            rates = _rates_of(lrs, slice(lo, hi))
             _, ids, ended, why, _ = vm.call(
                 fn, cp.program, block, T - t0, t0, rates, keys[lo:hi], None, stop, table
             )
@@ -259,7 +248,16 @@ def finish(
     for job in jobs:
         if not job.cancel():  # a helper that started finishes its block
             job.result()
-    return _last_chunk(spec, cp, book, head, rows, regs, steps, codes)
+    return _last_chunk(stepper, cp, book, head, rows, regs, steps, codes)
+
+
+def _rates_of(lrs: np.ndarray | None, columns: Any) -> np.ndarray | None:
+    """The scheduled rates of these columns (an index or a slice): (steps, 1) when every
+    column has the same, (steps, columns) when a sweep varies lr; None without a schedule."""
+    if lrs is None:
+        return None
+    lrs = np.reshape(lrs, (len(lrs), -1))
+    return lrs if lrs.shape[1] == 1 else lrs[:, columns]
 
 
 def registers(cp: vm.Compiled, stepper: Any, rows: np.ndarray) -> np.ndarray:
@@ -293,7 +291,6 @@ def record(
     assert fn is not None  # loop.path chose the loop once it was loaded
     K = regs.shape[1]
     out = np.empty((n, K, len(cp.program.recorded)))
-    rates = None if lrs is None else np.reshape(lrs, (len(lrs), -1))
     table = _table(cp.levels, t, t + n)
     # a single trajectory runs a candidate loop's passes side by side, as lanes
     lanes = vm.lanes(cp.program, regs) if K == 1 else 0
@@ -301,26 +298,15 @@ def record(
         hi = min(lo + BLOCK, K)
         block = np.repeat(regs[:, lo:hi], max(lanes, 1), axis=1)
         part = np.empty((n, hi - lo, out.shape[2]))
-        per_column = rates is not None and rates.shape[1] > 1
-        block_rates = rates[:, lo:hi] if per_column else rates  # type: ignore[index]
-        vm.call(fn, cp.program, block, n, t, block_rates, keys[lo:hi], part, None, table, lanes)
+        rates = _rates_of(lrs, slice(lo, hi))
+        vm.call(fn, cp.program, block, n, t, rates, keys[lo:hi], part, None, table, lanes)
         regs[:, lo:hi] = block[:, : hi - lo]
         out[:, lo:hi] = part
     return out
 
 
-def _stop(spec: RunSpec) -> tuple[float, float, float, int]:
-    """The stopping rules as the loop takes them (a check that does not apply: NaN)."""
-    stop, opt = spec.stop, spec.optimizer
-    grad_tol = stop.grad_tol if stop.grad_tol is not None and opt.uses_gradient else math.nan
-    loss_tol = (
-        stop.loss_tol if stop.loss_tol is not None and opt.family != "zeroth-order" else math.nan
-    )
-    return float(stop.bound), float(grad_tol), float(loss_tol), _NORMS[stop.grad_norm]
-
-
 def _last_chunk(
-    spec: RunSpec,
+    stepper: Any,
     cp: vm.Compiled,
     book: Book,
     head: Chunk,
@@ -330,12 +316,9 @@ def _last_chunk(
     codes: np.ndarray,
 ) -> Chunk:
     """The columns' results written into the book, as one chunk of each row's final point."""
+    spec = stepper.spec
     D = spec.starts.shape[1]
-    path, loss, grad_norm = (
-        head.path[:, -1].copy(),
-        head.loss[:, -1].copy(),
-        head.grad_norm[:, -1].copy(),
-    )
+    path, loss, grad_norm = (a[:, -1].copy() for a in (head.path, head.loss, head.grad_norm))
     path[rows] = regs[1 : 1 + D].T
     loss[rows] = regs[1 + D]
     with np.errstate(all="ignore"):
@@ -356,22 +339,21 @@ def _last_chunk(
         path=path[:, None],
         loss=loss[:, None],
         grad_norm=grad_norm[:, None],
-        lr=_rates(spec, book.nit),
+        lr=_rates(spec, stepper.lrs, book.nit),
         count=(book.nit == start).astype(int),
         done=True,
     )
 
 
-def _rates(spec: RunSpec, steps: np.ndarray) -> np.ndarray | None:
-    """(B, 1): the rate each row's last step used (NaN for a row that took none)."""
+def _rates(spec: RunSpec, lrs: np.ndarray | None, steps: np.ndarray) -> np.ndarray | None:
+    """(B, 1): the rate each row's last step used (NaN for a row that took none), from the
+    schedule's rates ``lrs`` (None: no schedule)."""
     if not spec.optimizer.uses_lr:
         return None
     B = len(steps)
-    if spec.schedule is None:
+    if lrs is None:
         rate = np.broadcast_to(np.reshape(spec.params["lr"], (-1,)), (B,)).astype(float)
     else:
-        lrs = np.reshape(
-            spec.schedule.rates(spec.params["lr"], spec.stop.max_steps), (spec.stop.max_steps, -1)
-        )
+        lrs = np.reshape(lrs, (len(lrs), -1))
         rate = lrs[np.maximum(steps - 1, 0), np.arange(B) if lrs.shape[1] > 1 else 0]
     return np.where(steps > 0, rate, np.nan)[:, None]

@@ -31,7 +31,10 @@ _OPERATORS: dict[Callable[..., Any], str] = {
     operator.neg: "neg",
 }
 
-Line = tuple[str, OpFn | None, tuple[str, ...]]  # target, function (None: a copy), arguments
+Line = tuple[str | tuple[str, str], OpFn | int | None, tuple[str, ...]]
+"""A line of a step: its target (a pair: a solve's two results), its function (a rule's
+operator, a tape function, an opcode of :mod:`.vm_loop`'s own, or None: a copy) and the names
+of its arguments."""
 
 
 class Builder:
@@ -92,11 +95,6 @@ class Builder:
                 self.lines.append((target, None, (name,)))
         return outputs[len(carried) :]
 
-    def surface(self, listing: Listing, dim: int) -> None:
-        """``f, g0, g1, ...`` at the new point, by the surface's float program."""
-        targets = ["f", *(f"g{k}" for k in range(dim))]
-        self.evaluate(listing, [f"x{k}" for k in range(dim)], targets, "e")
-
     def evaluate(self, listing: Listing, point: list[str], targets: list[str], prefix: str) -> None:
         """A float program's outputs at ``point`` (a name per coordinate) into ``targets``;
         its intermediate names start with ``prefix`` (one per program of a step)."""
@@ -136,7 +134,10 @@ def _carry(dim: int, n_state: int) -> list[str]:
 
 @functools.lru_cache(maxsize=64)
 def surface_part(problem: Problem) -> tuple[list[Line], list[float | int]]:
-    """The surface's lines and constants (``c0`` ...), the same whatever the rule."""
+    """The surface's lines and constants (``c0`` ...), the same whatever the rule: ``f, g0,
+    g1, ...`` at the new point ``x0, x1, ...``, by the surface's float program."""
     build = Builder([])
-    build.surface(problem.value_grad_listing(), problem.dim)
+    point = [f"x{k}" for k in range(problem.dim)]
+    targets = ["f", *(f"g{k}" for k in range(problem.dim))]
+    build.evaluate(problem.value_grad_listing(), point, targets, "e")
     return build.lines, build.constants

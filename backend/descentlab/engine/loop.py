@@ -66,7 +66,10 @@ def run(*args: Any, chunk: int | None = None, **kwargs: Any) -> Trajectory:
 
     length = int(last.nit.max()) + 1  # rows are padded to the longest, not to the chunking
 
-    def cat(name: str) -> np.ndarray:
+    def cat(name: str) -> Any:
+        """The chunks' arrays of ``name`` end to end (None where a run keeps none)."""
+        if getattr(last, name) is None:
+            return None
         return np.concatenate([getattr(c, name) for c in chunks], axis=1)[:, :length]
 
     return Trajectory(
@@ -80,11 +83,11 @@ def run(*args: Any, chunk: int | None = None, **kwargs: Any) -> Trajectory:
         loss=cat("loss"),
         grad_norm=cat("grad_norm"),
         step_size=cat("step_size"),
-        lr=cat("lr") if last.lr is not None else None,
+        lr=cat("lr"),
         info={
             k: np.concatenate([c.info[k] for c in chunks], axis=1)[:, :length] for k in last.info
         },
-        batch_loss=cat("batch_loss") if last.batch_loss is not None else None,
+        batch_loss=cat("batch_loss"),
         batches=(
             np.concatenate([c.batches for c in chunks])[:length]
             if last.batches is not None
@@ -114,19 +117,13 @@ def final(
     code with the rows as columns (:mod:`.columns`, as :func:`path` decides; there up to
     ``helpers`` tasks of ``pool`` take blocks of columns beside the calling thread)."""
     spec = args[0] if args and isinstance(args[0], RunSpec) else prepare(*args, **kwargs)
-    program = columns.column_program(spec) if path(spec) == "loop" else None
-    if program is None:
-        # A batch runs on arrays here, not row by row on floats: numpy's batch path, the
-        # reference the columns are held to.
-        chunks = (
-            iterate(spec, chunk=chunk, extras=False)
-            if spec.optimizer.driver is not None
-            else _iterate_steps(spec, chunk, chunk, extras=False)
-        )
-        return deque(chunks, maxlen=1).pop()  # each chunk is dropped as the next arrives
+    if path(spec) != "loop":  # each chunk is dropped as the next arrives
+        return deque(iterate(spec, chunk=chunk, extras=False), maxlen=1).pop()
     # The first steps run here (rules may set their state on step 1), then the columns run
     # to their ends.
     stepper = _Stepper(spec, info=False)
+    program = stepper.program
+    assert program is not None  # path() chose the loop
     chunker = Chunker(spec, step_sizes=False)
     arrays = stepper.advance(FIRST_TRACED_STEP - 1, with_start=True)
     head = chunker(0, arrays, last=stepper.t >= spec.stop.max_steps)

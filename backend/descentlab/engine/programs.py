@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,52 +34,36 @@ from ..problems import Problem
 from . import vm, vm_loop
 from .kernel import Builder, _carry, surface_part
 from .spec import RunSpec
-from .vm import ProgramLine
 
 Evaluations = tuple[int, int, int]  # (nfev, ngev, nhev) a step spends, its point's included
 
 
-class Plan:
-    """One step's lines, numbers named as the kernel's :class:`~.kernel.Builder` names them."""
-
-    def __init__(self, build: Builder) -> None:
-        self.build = build
-        self.lines: list[ProgramLine] = []
-        self.constant = build.constant
-
-    def evaluate(self, listing: Any, point: list[str], targets: list[str], prefix: str) -> None:
-        """A float program of the surface at ``point``, into ``targets``."""
-        self.build.evaluate(listing, point, targets, prefix)
-        self.lines += self.build.lines
-        self.build.lines.clear()
-
-
 @dataclass(frozen=True)
 class RuleProgram:
-    """How a rule's step is written for the loop: ``build(plan, hp, problem, lr)`` appends
+    """How a rule's step is written for the loop: ``build(builder, hp, problem, lr)`` appends
     the lines of one step, leaving the new point in ``x0, x1, ...`` and returning the names of
     each info value (by info name, one per coordinate); ``evaluations(hp)`` is what a step
     costs, as the numpy rule's oracle counts it; ``dims`` the dimensions it is written for.
     A step's only jump is a loop over candidates that every column of a block takes alike
     (the loop decides a jump by its first column)."""
 
-    build: Callable[[Plan, Mapping[str, Any], Problem, str], dict[str, list[str]]]
+    build: Callable[[Builder, Mapping[str, Any], Problem, str], dict[str, list[str]]]
     evaluations: Callable[[Mapping[str, Any]], Evaluations]
     dims: tuple[int, ...] | None = None  # None: any
 
 
 def _greedy(
-    plan: Plan,
+    build: Builder,
     hp: Mapping[str, Any],
     problem: Problem,
-    draw: Callable[[Plan, int, str, str], None],
+    draw: Callable[[Builder, int, str, str], None],
     per_candidate: int,
 ) -> dict[str, list[str]]:
     """The best of S candidates (the first of equals; NaN counts as +inf), kept if it beats
     the current loss: :func:`~..optimizers.zeroth_order._move_to_best` over ``draw``'s
-    candidates. ``draw(plan, d, counter, target)`` writes coordinate d of candidate s, with
+    candidates. ``draw(build, d, counter, target)`` writes coordinate d of candidate s, with
     ``counter`` naming draw number ``s * per_candidate + d``."""
-    D, lines, c = problem.dim, plan.lines, plan.constant
+    D, lines, c = problem.dim, build.lines, build.constant
     xs = [f"x{d}" for d in range(D)]
     ys = [f"y{d}" for d in range(D)]
     best = [f"best{d}" for d in range(D)]
@@ -94,8 +77,8 @@ def _greedy(
         if d:
             counter = f"i{d}"
             lines.append((counter, vm_loop.ADD, ("first", c(float(d)))))
-        draw(plan, d, counter, ys[d])
-    plan.evaluate(problem.value_listing(), ys, ["v"], "cand")
+        draw(build, d, counter, ys[d])
+    build.evaluate(problem.value_listing(), ys, ["v"], "cand")
     lines.append(("v", vm_loop.NAN_TO_INF, ("v",)))
     lines += [
         (b, vm_loop.SELECT_BEST, ("v", "best_f", y, b)) for b, y in zip(best, ys, strict=True)
@@ -104,49 +87,49 @@ def _greedy(
     lines.append(("s", vm_loop.ADD, ("s", c(1.0))))
     lines.append(("candidate", vm_loop.JUMP_LT, ("s", c(float(int(hp["samples"]))))))
     lines += [(f"new{d}", vm_loop.SELECT_LT, ("best_f", "f", best[d], xs[d])) for d in range(D)]
-    return _moved(plan, D, {"proposal": best})
+    return _moved(build, D, {"proposal": best})
 
 
-def _moved(plan: Plan, D: int, info: dict[str, list[str]]) -> dict[str, list[str]]:
+def _moved(build: Builder, D: int, info: dict[str, list[str]]) -> dict[str, list[str]]:
     """From ``new0, new1, ...``: the velocity, then the new point in ``x0, x1, ...``."""
     velocity = [f"velocity{d}" for d in range(D)]
-    plan.lines += [(velocity[d], vm_loop.SUB, (f"new{d}", f"x{d}")) for d in range(D)]
-    plan.lines += [(f"x{d}", None, (f"new{d}",)) for d in range(D)]
+    build.lines += [(velocity[d], vm_loop.SUB, (f"new{d}", f"x{d}")) for d in range(D)]
+    build.lines += [(f"x{d}", None, (f"new{d}",)) for d in range(D)]
     return {"velocity": velocity, **info}
 
 
 def _random_search(
-    plan: Plan, hp: Mapping[str, Any], problem: Problem, lr: str
+    build: Builder, hp: Mapping[str, Any], problem: Problem, lr: str
 ) -> dict[str, list[str]]:
     lo, hi = problem.domain[:, 0].tolist(), problem.domain[:, 1].tolist()
 
-    def draw(plan: Plan, d: int, counter: str, target: str) -> None:
+    def draw(build: Builder, d: int, counter: str, target: str) -> None:
         # lo + (hi - lo) * u, as the numpy rule computes it
-        plan.lines.append((f"u{d}", vm_loop.UNIFORM, (counter,)))
-        plan.lines.append((f"w{d}", vm_loop.MUL, (plan.constant(hi[d] - lo[d]), f"u{d}")))
-        plan.lines.append((target, vm_loop.ADD, (plan.constant(lo[d]), f"w{d}")))
+        build.lines.append((f"u{d}", vm_loop.UNIFORM, (counter,)))
+        build.lines.append((f"w{d}", vm_loop.MUL, (build.constant(hi[d] - lo[d]), f"u{d}")))
+        build.lines.append((target, vm_loop.ADD, (build.constant(lo[d]), f"w{d}")))
 
-    return _greedy(plan, hp, problem, draw, problem.dim)
+    return _greedy(build, hp, problem, draw, problem.dim)
 
 
 def _hill_climbing(
-    plan: Plan, hp: Mapping[str, Any], problem: Problem, lr: str
+    build: Builder, hp: Mapping[str, Any], problem: Problem, lr: str
 ) -> dict[str, list[str]]:
-    sigma = plan.constant(hp["sigma"])
+    sigma = build.constant(hp["sigma"])
 
-    def draw(plan: Plan, d: int, counter: str, target: str) -> None:
+    def draw(build: Builder, d: int, counter: str, target: str) -> None:
         if d % 2 == 0:  # a pair of normals: coordinates d and d + 1
-            plan.lines.append(((f"z{d}", f"z{d + 1}"), vm_loop.NORMAL, (counter,)))
-        plan.lines.append((f"w{d}", vm_loop.MUL, (sigma, f"z{d}")))
-        plan.lines.append((target, vm_loop.ADD, (f"x{d}", f"w{d}")))
+            build.lines.append(((f"z{d}", f"z{d + 1}"), vm_loop.NORMAL, (counter,)))
+        build.lines.append((f"w{d}", vm_loop.MUL, (sigma, f"z{d}")))
+        build.lines.append((target, vm_loop.ADD, (f"x{d}", f"w{d}")))
 
-    return _greedy(plan, hp, problem, draw, 2 * ((problem.dim + 1) // 2))
+    return _greedy(build, hp, problem, draw, 2 * ((problem.dim + 1) // 2))
 
 
 def _simulated_annealing(
-    plan: Plan, hp: Mapping[str, Any], problem: Problem, lr: str
+    build: Builder, hp: Mapping[str, Any], problem: Problem, lr: str
 ) -> dict[str, list[str]]:
-    D, lines, c = problem.dim, plan.lines, plan.constant
+    D, lines, c = problem.dim, build.lines, build.constant
     ys = [f"y{d}" for d in range(D)]
     pairs = (D + 1) // 2
     for d in range(D):
@@ -155,7 +138,7 @@ def _simulated_annealing(
         lines.append((f"w{d}", vm_loop.MUL, (c(hp["sigma"]), f"z{d}")))
         lines.append((ys[d], vm_loop.ADD, (f"x{d}", f"w{d}")))
     lines.append(("u", vm_loop.UNIFORM, (c(float(2 * pairs)),)))
-    plan.evaluate(problem.value_listing(), ys, ["v"], "cand")
+    build.evaluate(problem.value_listing(), ys, ["v"], "cand")
     lines.append(("v", vm_loop.NAN_TO_INF, ("v",)))
     lines.append(("delta", vm_loop.SUB, ("v", "f")))
     lines.append(("cooled", vm_loop.RULE_POW, (c(hp["cooling"]), "t")))
@@ -166,18 +149,20 @@ def _simulated_annealing(
     for d in range(D):  # downhill, or uphill with probability e^(-delta / T)
         lines.append((f"lucky{d}", vm_loop.SELECT_LT, ("u", "chance", ys[d], f"x{d}")))
         lines.append((f"new{d}", vm_loop.SELECT_LE, ("delta", c(0.0), ys[d], f"lucky{d}")))
-    return _moved(plan, D, {"proposal": ys})
+    return _moved(build, D, {"proposal": ys})
 
 
-def _newton(plan: Plan, hp: Mapping[str, Any], problem: Problem, lr: str) -> dict[str, list[str]]:
-    D, lines, c = problem.dim, plan.lines, plan.constant
+def _newton(
+    build: Builder, hp: Mapping[str, Any], problem: Problem, lr: str
+) -> dict[str, list[str]]:
+    D, lines, c = problem.dim, build.lines, build.constant
     damping = float(hp["damping"])
     if D == 1:
-        plan.evaluate(problem.hess_listing(), ["x0"], ["h00"], "hess")
+        build.evaluate(problem.hess_listing(), ["x0"], ["h00"], "hess")
         lines.append(("a00", vm_loop.ADD, ("h00", c(damping))))
         lines.append(("d0", vm_loop.SOLVE1, ("a00", "g0")))
     else:
-        plan.evaluate(problem.hess_listing(), ["x0", "x1"], ["h00", "h01", "h11"], "hess")
+        build.evaluate(problem.hess_listing(), ["x0", "x1"], ["h00", "h01", "h11"], "hess")
         lines.append(("a00", vm_loop.ADD, ("h00", c(damping))))
         lines.append(("a01", vm_loop.ADD, ("h01", c(damping * 0.0))))  # H + λI, as numpy adds
         lines.append(("a11", vm_loop.ADD, ("h11", c(damping))))
@@ -185,7 +170,7 @@ def _newton(plan: Plan, hp: Mapping[str, Any], problem: Problem, lr: str) -> dic
     for d in range(D):
         lines.append((f"step{d}", vm_loop.MUL, (lr, f"d{d}")))
         lines.append((f"new{d}", vm_loop.SUB, (f"x{d}", f"step{d}")))
-    return _moved(plan, D, {})
+    return _moved(build, D, {})
 
 
 PROGRAMS: dict[StepFn, RuleProgram] = {
@@ -204,38 +189,28 @@ def takes(spec: RunSpec) -> bool:
     return entry is not None and (entry.dims is None or spec.problem.dim in entry.dims)
 
 
-def program(spec: RunSpec, info: tuple[str, ...]) -> vm.Compiled | None:
-    """The program of ``spec``'s rule (no hyperparameter swept), recording the ``info``
-    values; None when a line has no opcode (a function the loop lacks)."""
-    hp = tuple(sorted(spec.params.items()))
-    scheduled = spec.schedule is not None
-    with _BUILDING:
-        return _program(spec.problem, spec.optimizer.step, info, scheduled, hp)
-
-
-_BUILDING = threading.Lock()
-
-
 @functools.lru_cache(maxsize=256)
-def _program(
+def program(
     problem: Problem,
     step: StepFn,
     info: tuple[str, ...],
     scheduled: bool,
     hp: tuple[tuple[str, Any], ...],
 ) -> vm.Compiled | None:
+    """The program of ``step``'s rule on ``problem`` (no hyperparameter swept), recording the
+    ``info`` values; None when a line has no opcode (a function the loop lacks). Cached, and
+    built under ``columns``' lock: a repeated run builds nothing."""
     entry = PROGRAMS[step]
     params = dict(hp)
     surface_lines, surface_constants = surface_part(problem)
     build = Builder(surface_constants)  # so the surface's lines keep their constant names
-    plan = Plan(build)
-    lr = "lr" if scheduled else (plan.constant(params["lr"]) if "lr" in params else "")
-    values = entry.build(plan, params, problem, lr)
-    plan.lines += surface_lines
+    lr = "lr" if scheduled else (build.constant(params["lr"]) if "lr" in params else "")
+    values = entry.build(build, params, problem, lr)
+    build.lines += surface_lines
     recorded = tuple(name for key in info for name in values[key])
     constants = tuple(build.constants)
     carry = _carry(problem.dim, 0)
-    code = vm.assemble(carry, scheduled, len(constants), tuple(plan.lines), recorded)
+    code = vm.assemble(carry, scheduled, len(constants), tuple(build.lines), recorded)
     if code is None:
         return None
     return vm.Compiled(code, constants, entry.evaluations(params))

@@ -10,6 +10,7 @@ where the gradient norm fell to ``grad_tol``, or where the loss changed by at mo
 from __future__ import annotations
 
 import functools
+import math
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -198,6 +199,21 @@ class Trajectory(Result):
         }
 
 
+def tolerances(spec: RunSpec) -> tuple[float, float]:
+    """``grad_tol`` and ``loss_tol`` as they apply to ``spec``'s rule, NaN where one is off
+    (given as None, or not for this rule: the gradient's norm for a rule that uses no
+    gradient, the loss's change for a zeroth-order rule). No comparison with NaN holds, so
+    every path checks both, as the machine-code loop does."""
+    stop, opt = spec.stop, spec.optimizer
+
+    def off_as_nan(tol: float | None) -> float:
+        return math.nan if tol is None else float(tol)
+
+    grad_tol = stop.grad_tol if opt.uses_gradient else None
+    loss_tol = stop.loss_tol if opt.family != "zeroth-order" else None
+    return off_as_nan(grad_tol), off_as_nan(loss_tol)
+
+
 class Book:
     """Per-row bookkeeping shared by both kinds of optimiser: stopping and counts."""
 
@@ -216,22 +232,19 @@ class Book:
     def settle(self, start: int, P: np.ndarray, F: np.ndarray, Gn: np.ndarray) -> np.ndarray:
         """Find where each still-active row stops among points start .. start+k-1 of this
         chunk; pad what follows with its last point. Returns ``count`` (B,)."""
-        stop = self.spec.stop
+        grad_tol, loss_tol = tolerances(self.spec)
         k = F.shape[1]
         count = np.where(self.active, k, 0)
         # |x_d| <= bound is False for NaN too: one pass per coordinate finds both failures
         # (numpy reduces a trailing axis of length 2 slowly, so no .all(axis=2) here).
         inside = np.isfinite(F)
         for d in range(P.shape[2]):
-            inside &= np.abs(P[:, :, d]) <= stop.bound
+            inside &= np.abs(P[:, :, d]) <= self.spec.stop.bound
         diverged = ~inside
-        converged = np.zeros_like(diverged)
-        if stop.grad_tol is not None and self.spec.optimizer.uses_gradient:
-            converged |= Gn <= stop.grad_tol
-        if stop.loss_tol is not None and self.spec.optimizer.family != "zeroth-order":
+        converged = Gn <= grad_tol  # never, when the rule is off (NaN)
+        if not math.isnan(loss_tol):
             previous = np.concatenate([self.prev_loss[:, None], F[:, :-1]], axis=1)
-            change = np.abs(F - previous)
-            converged |= change <= stop.loss_tol
+            converged |= np.abs(F - previous) <= loss_tol
             if start == 0:
                 converged[:, 0] &= False  # the start has no previous loss
         hit = (diverged | converged) & self.active[:, None]
@@ -262,14 +275,14 @@ class Book:
 
     def close(self, b: int, index: int, diverged: bool, x: np.ndarray, f: float, gn: float) -> None:
         """Row ``b`` met a stopping rule at point ``index`` (x, f, gn)."""
-        stop = self.spec.stop
+        stop, (grad_tol, _) = self.spec.stop, tolerances(self.spec)
         if diverged:
             finite = np.isfinite(f) and np.isfinite(x).all()
             why = (
                 "the loss is not finite" if not finite else f"|x| exceeded the bound {stop.bound:g}"
             )
             self.end(b, index, "diverged", why)
-        elif stop.grad_tol is not None and gn <= stop.grad_tol:
+        elif gn <= grad_tol:
             self.end(
                 b,
                 index,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -239,16 +239,26 @@ def row_settings(params: Mapping[str, Any], names: Sequence[str], rows: int) -> 
     return [list(row) for row in zip(*columns, strict=True)]
 
 
-def _stochastic(given: Any, problem: Problem, opt: Optimizer) -> Stochastic:
+_Options = TypeVar("_Options", Stochastic, RestartFrom)
+
+
+def _options(cls: type[_Options], given: Any, where: str) -> _Options:
+    """``given`` as a ``cls``: one already, or a dict of some of its fields (an unknown one
+    refused by name); None is the defaults."""
     if given is None:
-        return Stochastic()
+        return cls()
     if isinstance(given, dict):
-        unknown = sorted(set(given) - {"batch_size", "sampling", "noise"})
+        unknown = sorted(set(given) - {f.name for f in fields(cls)})
         if unknown:
-            raise DescentLabError(f"stochastic.{unknown[0]}", "unknown field")
-        given = Stochastic(**given)
-    if not isinstance(given, Stochastic):
-        raise DescentLabError("stochastic", "must be an object")
+            raise DescentLabError(f"{where}.{unknown[0]}", "unknown field")
+        given = cls(**given)
+    if not isinstance(given, cls):
+        raise DescentLabError(where, "must be an object")
+    return given
+
+
+def _stochastic(given: Any, problem: Problem, opt: Optimizer) -> Stochastic:
+    given = _options(Stochastic, given, "stochastic")
     M = given.batch_size
     if M is not None:
         if problem.data is None:
@@ -278,21 +288,15 @@ def _stochastic(given: Any, problem: Problem, opt: Optimizer) -> Stochastic:
 
 
 def _restart_from(given: Any) -> RestartFrom:
-    if given is None:
-        return RestartFrom()
-    if isinstance(given, dict):
-        unknown = sorted(set(given) - {"dist", "center", "sigma", "box"})
-        if unknown:
-            raise DescentLabError(f"restart_from.{unknown[0]}", "unknown field")
-        center, box = given.get("center"), given.get("box")
-        given = RestartFrom(
-            given.get("dist", "uniform"),
-            None if center is None else tuple(center),
-            given.get("sigma", 1.0),
-            None if box is None else _box(box),
+    requested = isinstance(given, dict)
+    given = _options(RestartFrom, given, "restart_from")
+    if requested:  # a request's lists: the centre as a tuple, the box checked
+        center, box = given.center, given.box
+        given = replace(
+            given,
+            center=None if center is None else tuple(center),
+            box=None if box is None else _box(box),
         )
-    if not isinstance(given, RestartFrom):
-        raise DescentLabError("restart_from", "must be an object")
     if given.dist not in RESTART_DISTS:
         raise DescentLabError("restart_from.dist", f"must be one of {', '.join(RESTART_DISTS)}")
     sigma = given.sigma

@@ -51,6 +51,19 @@ class Recorder:
         return out
 
 
+def _recorded(fn: str) -> tuple[Callable[[Sym, Any], Sym], Callable[[Sym, Any], Sym]]:
+    """A binary operator of :class:`Sym` and its reflection (``2 * sym``), each recording
+    ``fn`` with the operands in the order written."""
+
+    def forward(self: Sym, o: Any) -> Sym:
+        return self.rec.emit(fn, self, o)
+
+    def reflected(self: Sym, o: Any) -> Sym:
+        return self.rec.emit(fn, o, self)
+
+    return forward, reflected
+
+
 class Sym:
     """A float not known at trace time. Arithmetic records; comparing or testing raises."""
 
@@ -62,35 +75,11 @@ class Sym:
         self.name = name
         self.low = low  # the step count: known to be at least ``low``
 
-    def __add__(self, o: Any) -> Sym:
-        return self.rec.emit("+", self, o)
-
-    def __radd__(self, o: Any) -> Sym:
-        return self.rec.emit("+", o, self)
-
-    def __sub__(self, o: Any) -> Sym:
-        return self.rec.emit("-", self, o)
-
-    def __rsub__(self, o: Any) -> Sym:
-        return self.rec.emit("-", o, self)
-
-    def __mul__(self, o: Any) -> Sym:
-        return self.rec.emit("*", self, o)
-
-    def __rmul__(self, o: Any) -> Sym:
-        return self.rec.emit("*", o, self)
-
-    def __truediv__(self, o: Any) -> Sym:
-        return self.rec.emit("/", self, o)
-
-    def __rtruediv__(self, o: Any) -> Sym:
-        return self.rec.emit("/", o, self)
-
-    def __pow__(self, o: Any) -> Sym:
-        return self.rec.emit("**", self, o)
-
-    def __rpow__(self, o: Any) -> Sym:
-        return self.rec.emit("**", o, self)
+    __add__, __radd__ = _recorded("+")
+    __sub__, __rsub__ = _recorded("-")
+    __mul__, __rmul__ = _recorded("*")
+    __truediv__, __rtruediv__ = _recorded("/")
+    __pow__, __rpow__ = _recorded("**")
 
     def __neg__(self) -> Sym:
         return self.rec.emit("neg", self)

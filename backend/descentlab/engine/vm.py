@@ -21,7 +21,8 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ import numpy as np
 
 from ..optimizers.base import ScalarOps
 from ..problems.scalar import SCALAR
-from . import native, vm_loop
+from . import vm_loop
 
 if TYPE_CHECKING:  # kernel imports this module
     from .kernel import Line
@@ -65,21 +66,16 @@ OPCODE: dict[Any, int] = {
 
 @dataclass(frozen=True)
 class Program:
-    """A kernel plan as instructions. Registers: the carry (t, x, f, g, state, as the Python
-    kernel's), the scheduled rate, the constants, then every other name."""
+    """A step's lines as instructions. Registers: the carry (t, x, f, g, state, as
+    ``kernel._carry`` names them), the scheduled rate, the constants, then every other name."""
 
     code: np.ndarray  # (lines, vm_loop.WIDTH) int64: opcode, out, a, b, c, d, e, out2
     n_regs: int
-    n_carry: int
     lr_reg: int  # -1 when no schedule
     first_constant: int
     recorded: np.ndarray  # registers written per step: x, f, g, then the info values
     dim: int
 
-
-ProgramLine = tuple[str | tuple[str, str], Any, tuple[str, ...]]
-"""A kernel's line, or a program's (:mod:`.programs`): its function may also be an opcode of
-:mod:`.vm_loop`'s own, and a solve's target a pair of names."""
 
 LABEL = "label"
 """A line ``(name, LABEL, ())`` marks where a jump to ``name`` lands; it is no instruction."""
@@ -89,7 +85,7 @@ def assemble(
     carry: list[str],
     scheduled: bool,
     n_constants: int,
-    lines: tuple[ProgramLine, ...] | tuple[Line, ...],
+    lines: tuple[Line, ...],
     info: tuple[str, ...],
     varying: frozenset[str] = frozenset(),
 ) -> Program | None:
@@ -132,7 +128,7 @@ def assemble(
         if op == vm_loop.JUMP_LT:
             rows.append([op, labels[str(target)], *regs, 0, 0])
             continue
-        outs = target if isinstance(target, tuple) else (target,)
+        outs = _names(target)
         for name in outs:
             index.setdefault(name, len(index))
         rows.append([op, index[outs[0]], *regs, index[outs[-1]], int(outs[0] in uniform)])
@@ -146,12 +142,21 @@ def assemble(
     return Program(
         code=np.array(rows, dtype=np.int64).reshape(-1, vm_loop.WIDTH),
         n_regs=len(index) + 1,  # the last: the previous loss, for the stopping rules
-        n_carry=len(carry),
         lr_reg=lr_reg,
         first_constant=first_constant,
         recorded=np.array(recorded, dtype=np.int64),
         dim=dim,
     )
+
+
+def _names(target: str | tuple[str, str]) -> tuple[str, ...]:
+    """The names a line assigns: one, or a solve's pair."""
+    return target if isinstance(target, tuple) else (target,)
+
+
+def _assigned(lines: Sequence[Line]) -> Counter[str]:
+    """How many lines assign each name (a label assigns none)."""
+    return Counter(name for target, fn, _ in lines if fn != LABEL for name in _names(target))
 
 
 def _coalesce(
@@ -162,10 +167,7 @@ def _coalesce(
     directly, when nothing between the two lines reads or writes the name and both are
     assigned once. Returns the lines and each renamed temporary's new name."""
     out = list(lines)
-    assigned: dict[Any, int] = {}
-    for target, _, _ in out:
-        for name in target if isinstance(target, tuple) else (target,):
-            assigned[name] = assigned.get(name, 0) + 1
+    assigned = _assigned(out)
     renamed: dict[str, str] = {}
     m = 0
     while m < len(out):
@@ -198,11 +200,7 @@ def _spread(lines: tuple[Any, ...], carry: list[str]) -> tuple[Any, ...]:
     ``BEGIN_LANES`` on its counter."""
     start = next(k for k, (_, fn, _) in enumerate(lines) if fn == LABEL)
     end = next(k for k, (_, fn, _) in enumerate(lines) if fn == vm_loop.JUMP_LT)
-
-    def targets(part: tuple[Any, ...]) -> set[str]:
-        return {n for t, _, _ in part for n in (t if isinstance(t, tuple) else (t,))}
-
-    outside = targets(lines[:start] + lines[end:]) | set(carry) | {"lr"}
+    outside = set(_assigned(lines[:start] + lines[end:])) | set(carry) | {"lr"}
     read = [a for _, fn, args in lines[start:end] for a in args]
     spread = [(name, vm_loop.SPREAD, (name,)) for name in dict.fromkeys(read) if name in outside]
     counter = lines[end][2][0]
@@ -216,7 +214,7 @@ def _uniform(
     carry: list[str],
     scheduled: bool,
     n_constants: int,
-    lines: tuple[ProgramLine, ...] | tuple[Line, ...],
+    lines: tuple[Line, ...],
     varying: frozenset[str],
 ) -> set[str]:
     """The names that hold the same value in every column: the step count, the numbers and
@@ -226,11 +224,7 @@ def _uniform(
     if scheduled:
         same.add("lr")
     same -= varying
-    assigned: dict[Any, int] = {}
-    for target, fn, _ in lines:
-        if fn != LABEL:
-            for name in target if isinstance(target, tuple) else (target,):
-                assigned[name] = assigned.get(name, 0) + 1
+    assigned = _assigned(lines)
     for target, fn, args in lines:
         if (
             isinstance(target, str)
@@ -250,7 +244,7 @@ def exact_on_floats(lines: tuple[Line, ...], constants: tuple[Any, ...]) -> bool
     and integer constants as ints, and ``int op int`` differs from floats for ``**`` (exact
     powers), ``*`` and negation (a zero's sign). Additions and differences of small ints are
     exact either way, and any other operation converts an int to its float first."""
-    ints = {"t"} | {f"c{k}" for k, v in enumerate(constants) if type(v) is int}
+    ints: set[Any] = {"t"} | {f"c{k}" for k, v in enumerate(constants) if type(v) is int}
     changed = True
     while changed:  # a name is an int if any assignment to it may be one (state is carried)
         changed = False
@@ -335,34 +329,37 @@ _NO_TABLE = np.zeros((1, 1))
 
 _LOOP: Callable[..., int] | None = None
 _LOADING = threading.Lock()
-_failed = False
+_tried = False
 
 
 def load() -> Callable[..., int] | None:
     """Load the loop now (compile it, the first time on this machine); None without numba
-    or if compiling fails (logged once: numpy serves)."""
-    global _LOOP, _failed
+    or if compiling fails (logged: numpy serves). Tried once a process."""
+    global _LOOP, _tried
     with _LOADING:
-        if _LOOP is None and not _failed:
+        if not _tried:
+            _tried = True
             try:
                 _LOOP = _compiled()
             except Exception:
-                _failed = True
                 _log.warning("could not compile the trajectory loop; numpy runs", exc_info=True)
     return _LOOP
 
 
 def _compiled() -> Callable[..., int] | None:
-    nb = native.numba()
-    if nb is None:
+    try:
+        import numba as nb  # most of a second: imported when the loop is first wanted
+    except Exception:  # not installed, or broken against this numpy: numpy serves
         return None
+    # nogil: blocks of columns run on several cores; numpy's error model: dividing by zero
+    # gives inf or NaN as numpy does
     try:
         fn = nb.njit(nogil=True, error_model="numpy", cache=True)(vm_loop.run)
     except Exception:  # numba found no directory to cache in: compile in memory
-        fn = native.jit(vm_loop.run)
+        fn = nb.njit(nogil=True, error_model="numpy", cache=False)(vm_loop.run)
     # compile (or load) now, for the argument types every call uses
     code = np.zeros((1, vm_loop.WIDTH), dtype=np.int64)
-    program = Program(code, 2, 1, -1, 1, np.zeros(1, dtype=np.int64), 0)
+    program = Program(code, 2, -1, 1, np.zeros(1, dtype=np.int64), 0)
     keys = np.zeros(1, dtype=np.uint64)
     call(fn, program, np.zeros((2, 1)), 1, 0, None, keys, np.zeros((1, 1, 1)))
     call(fn, program, np.zeros((2, 1)), 1, 0, None, keys, None, (1.0, 0.0, 0.0, 0))

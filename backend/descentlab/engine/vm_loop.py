@@ -20,9 +20,10 @@ answer of :func:`~..optimizers.second_order.solve_rows` to rounding, a pseudo-in
 singular). Tests hold each to its numpy counterpart.
 
 A batch's run checks the stopping rules in the same loop (``record.Book``'s, column by column:
-diverged, then the gradient's norm, then the loss's change), and a column that stops leaves the
-block. ``TABLE`` reads a column's power of a number by the step count from a table computed
-by numpy (``columns._tabled``).
+diverged, then the gradient's norm, then the loss's change, for one or two coordinates: every
+surface the language accepts), and a column that stops leaves the block. ``TABLE`` reads a
+column's power of a number by the step count from a table computed by numpy
+(``columns._tabled``).
 
 This module holds nothing but the loop, so that the compiled code cached on disk stays valid
 while the rest of the engine changes (numba keys its cache on this file).
@@ -163,14 +164,9 @@ def run(
                     regs[code[j, 1], 0] = chosen
 
     def _norm(regs: np.ndarray, k: int, dim: int, kind: int) -> float:
-        """The gradient's norm in column k (``record._norm``'s: squares summed in order, then the
-        root; or the absolute values summed, or their maximum, NaN kept)."""
+        """The gradient's L1 or max norm in column k (``record._norm``'s: the absolute values
+        summed in order, or their maximum, NaN kept; L2 is computed in the check itself)."""
         g = 2 + dim
-        if kind == L2:
-            total = regs[g, k] * regs[g, k]
-            for d in range(1, dim):
-                total = total + regs[g + d, k] * regs[g + d, k]
-            return math.sqrt(total)
         total = abs(regs[g, k])
         for d in range(1, dim):
             a = abs(regs[g + d, k])
@@ -410,12 +406,7 @@ def run(
                     total = regs[g0, k] * regs[g0, k]
                     if dim > 1:
                         total = total + regs[g0 + 1, k] * regs[g0 + 1, k]
-                    norms[k] = total
-                for d in range(2, dim):
-                    for k in range(na):
-                        norms[k] = norms[k] + regs[g0 + d, k] * regs[g0 + d, k]
-                for k in range(na):
-                    norms[k] = math.sqrt(norms[k])
+                    norms[k] = math.sqrt(total)
             elif check_grad:
                 for k in range(na):
                     norms[k] = _norm(regs, k, dim, norm_kind)
@@ -433,11 +424,6 @@ def run(
                 verdicts[k] = verdict
                 stopped += verdict
                 regs[prev_reg, k] = f  # a column that stops leaves with it unread
-            for d in range(2, dim):
-                for k in range(na):
-                    if not abs(regs[1 + d, k]) <= bound:
-                        stopped += DIVERGED - verdicts[k]
-                        verdicts[k] = DIVERGED
             k = 0
             while stopped > 0 and k < na:
                 why = int(verdicts[k])
