@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+import descentlab
 from descentlab import limits
 from descentlab.api import create_app
 from descentlab.engine.spec import grid_points
@@ -119,3 +120,17 @@ def test_the_websocket_refuses_a_bad_box_naming_it(client: TestClient) -> None:
         ws.send_json({"type": "run", "id": "c1", **body})
         msg = ws.receive_json()
         assert msg["type"] == "error" and msg["field"].startswith("restart_from.box")
+
+
+@pytest.mark.parametrize(
+    ("restart_from", "message"),
+    [
+        ({"dist": "normal", "center": 5}, "list of numbers"),
+        ({"dist": "normal", "center": ["a", 1]}, "list of numbers"),
+        ({"dist": "normal", "center": [1]}, "2 finite number(s)"),
+    ],
+)
+def test_the_python_api_refuses_a_bad_centre_naming_it(restart_from: dict, message: str) -> None:
+    with pytest.raises(descentlab.DescentLabError) as err:
+        descentlab.run("rosenbrock", "gd", lr=1e-3, restarts=4, restart_from=restart_from)
+    assert err.value.field == "restart_from.center" and message in str(err.value)

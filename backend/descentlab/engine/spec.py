@@ -294,7 +294,7 @@ def _restart_from(given: Any) -> RestartFrom:
         center, box = given.center, given.box
         given = replace(
             given,
-            center=None if center is None else tuple(center),
+            center=None if center is None else _center(center),
             box=None if box is None else _box(box),
         )
     if given.dist not in RESTART_DISTS:
@@ -305,6 +305,15 @@ def _restart_from(given: Any) -> RestartFrom:
     if not (math.isfinite(sigma) and 0 < sigma <= limits.MAX_BOUND):
         raise DescentLabError("restart_from.sigma", f"must be in (0, {limits.MAX_BOUND:g}]")
     return given
+
+
+def _center(given: Any) -> tuple[float, ...]:
+    """A centre as given in a request: numbers (their count is checked against the surface's
+    dimension later)."""
+    try:
+        return tuple(float(v) for v in given)
+    except (TypeError, ValueError):
+        raise DescentLabError("restart_from.center", "must be a list of numbers") from None
 
 
 def _box(given: Any) -> tuple[tuple[float, float], ...]:
