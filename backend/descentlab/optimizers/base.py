@@ -89,8 +89,9 @@ class ArrayOps:
 
 
 class ScalarOps:
-    """The array functions elementwise rules use, for plain floats: a single trajectory runs
-    its rule on each coordinate's floats. NaN propagates as in numpy; nothing raises."""
+    """The array functions elementwise rules use, for plain floats: what the tracer
+    (engine/trace.py) computes where an operand is a constant, and the names the compiled
+    loop's opcodes are given by. NaN propagates as in numpy; nothing raises."""
 
     @staticmethod
     def power(a: float, b: float) -> float:
@@ -111,7 +112,7 @@ class ScalarOps:
 
 class StepContext:
     """What a step may use besides its state: step count, oracle, randomness, the domain, and
-    the array functions (``ops``: :class:`ArrayOps`, or :class:`ScalarOps` on plain floats)."""
+    the array functions (``ops``: :class:`ArrayOps`, or the tracer's, engine/trace.py)."""
 
     __slots__ = ("_keys", "domain", "ops", "oracle", "seed", "t")
 
@@ -144,8 +145,8 @@ class StepContext:
 
 
 State = Any
-# x, f, g (and what a step returns) are arrays over the batch, or plain floats when an
-# elementwise rule runs one coordinate of a single trajectory (see ScalarOps).
+# x, f, g (and what a step returns) are arrays over the batch, or one coordinate's symbols
+# while the tracer records an elementwise rule for the compiled loop (engine/trace.py).
 StepResult = tuple[Any, State, Mapping[str, Any]]
 InitFn = Callable[[np.ndarray, Mapping[str, Any]], State]
 StepFn = Callable[[Mapping[str, Any], State, Any, Any, Any, StepContext], StepResult]

@@ -6,9 +6,8 @@ The minus sign of descent is applied in one place per rule, on the last line.
 
 The rules are elementwise: written with arithmetic and ``ctx.ops`` (``sqrt``, ``maximum``,
 ``where``, ``power``) only, the same step runs on (B, D) arrays (``ops`` is
-:class:`~.base.ArrayOps`, numpy's) and, for a single trajectory, on each coordinate's plain
-floats (``ops`` is :class:`~.base.ScalarOps`), which is many times faster than numpy on arrays
-of two numbers.
+:class:`~.base.ArrayOps`, numpy's: the reference path) and is traced, one coordinate's
+symbols at a time, into the program the compiled loop runs (engine/trace.py).
 """
 
 from __future__ import annotations
