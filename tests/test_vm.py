@@ -289,3 +289,23 @@ def test_the_solves_answer_what_solve_rows_answers():
         expected = second_order.solve_rows(np.array([[[a]]]), np.array([[g]]))[0, 0]
         got = interpret(vm_loop.SOLVE1, (a, g))
         assert (np.isnan(got) and np.isnan(expected)) or got == expected, (a, g)
+
+
+def test_the_gradient_norms_are_one_list_everywhere() -> None:
+    """engine.NORMS is the list; the loop's code for a norm is its index, and the request
+    model and the CLI offer the same names (each its own literal: the CLI starts without
+    importing the engine)."""
+    import typing
+
+    from descentlab.api.schemas import StopRule
+    from descentlab.cli import build_parser
+    from descentlab.engine import NORMS
+
+    assert [vm_loop.L2, vm_loop.L1, vm_loop.INF] == [NORMS.index(n) for n in ("l2", "l1", "inf")]
+    assert set(typing.get_args(StopRule.model_fields["grad_norm"].annotation)) == set(NORMS)
+    parser = build_parser()
+    for name in NORMS:
+        args = parser.parse_args(["run", "rosenbrock", "gd", "--grad-norm", name])
+        assert args.grad_norm == name
+    with pytest.raises(SystemExit):
+        parser.parse_args(["run", "rosenbrock", "gd", "--grad-norm", "l3"])

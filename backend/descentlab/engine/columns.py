@@ -38,14 +38,12 @@ from ..problems import Problem
 from . import programs, vm, vm_loop
 from .kernel import Builder, _carry, surface_part
 from .record import Book, Chunk, _norm, tolerances
-from .spec import RunSpec
+from .spec import NORMS, RunSpec
 from .trace import FIRST_TRACED_STEP, Untraceable, trace_rule
 
 BLOCK = 256
 """Columns one call of the loop runs: their registers (~100 per column) stay in the cache, and
 each instruction's dispatch is shared by enough columns to vanish."""
-
-_NORMS = {"l2": vm_loop.L2, "l1": vm_loop.L1, "inf": vm_loop.INF}
 
 
 def column_program(spec: RunSpec, info: tuple[str, ...] = ()) -> vm.Compiled | None:
@@ -220,7 +218,7 @@ def finish(
     regs[-1] = book.prev_loss[rows]
     lrs = _rates_of(stepper.lrs, rows)
     keys = draws.row_keys(spec.seed, B)[rows].astype(np.uint64)
-    stop = (float(spec.stop.bound), *tolerances(spec), _NORMS[spec.stop.grad_norm])
+    stop = (float(spec.stop.bound), *tolerances(spec), NORMS.index(spec.stop.grad_norm))
     table = _table(cp.levels, t0, T)
     steps = np.empty(len(rows), dtype=np.int64)
     codes = np.empty(len(rows), dtype=np.int64)
