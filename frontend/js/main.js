@@ -32,6 +32,7 @@ import { Overlay } from "./overlay.js";
 import { EwaControl } from "./ewa.js";
 import { Surface3DView } from "./surface3d.js";
 import { DerivView } from "./derivview.js";
+import { markHiddenEnds } from "./scrollrow.js";
 
 const $ = (sel) => document.querySelector(sel);
 const app = $("#app");
@@ -641,6 +642,7 @@ const video = new VideoExport($("#video"), {
 });
 $("#export-video").addEventListener("click", () => video.open());
 new MenuButton($("#export"), $("#export-menu"));
+markHiddenEnds($(".player-tools"));
 // The page's URL now, as itself or as an embed (the figure alone).
 function pageLink(embed) {
   const url = new URL(location.href);

@@ -1,0 +1,127 @@
+"""A phone (390x844): the player bar in two rows, its tools one row scrolled sideways (a fade
+at the end that hides more), each tool reachable by Tab with its focus ring whole and by a
+swipe; a drag over the 3-D figure scrolls the page unless "rotate" is pressed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from uiutil import FAST, touch_drag, wait_done
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+TOOLS = [
+    "inspect-toggle",
+    "over-state",
+    "over-field",
+    "show-sweep",
+    "show-basins",
+    "show-3d",
+    "show-grad",
+]
+
+# Each control of the player bar: its id and box; the tools' row: its box and what it hides.
+BAR = """() => {
+  const box = (e) => { const r = e.getBoundingClientRect();
+    return {x: r.x, y: r.y, w: r.width, h: r.height}; };
+  const row = document.querySelector('.player-tools');
+  return {
+    bar: box(document.querySelector('.player')),
+    row: {...box(row), more: row.dataset.more, scroll: row.scrollLeft},
+    controls: [...document.querySelectorAll('.player > button, .player > input, .player > output,'
+      + ' .player > select, .player-tools button')].filter((e) => e.offsetParent)
+      .map((e) => ({id: e.id, ...box(e)})),
+  };
+}"""
+
+RING = 4  # px round a focused control: its outline (3 px) and offset (1 px)
+FADE = 2.2 * 15  # px: the fade at an end of the row that hides more (2.2em of 15 px)
+
+
+def rows(controls: list[dict[str, Any]]) -> list[float]:
+    """The distinct vertical centres (to 4 px) of the controls: one per row of the bar."""
+    centres: list[float] = []
+    for c in sorted(controls, key=lambda c: c["y"] + c["h"] / 2):
+        mid = c["y"] + c["h"] / 2
+        if not centres or mid - centres[-1] > 4:
+            centres.append(mid)
+    return centres
+
+
+def ring_is_clear(btn: dict[str, Any], row: dict[str, Any]) -> bool:
+    """Whether a focused control's ring lies inside the row, clear of the fades at its ends."""
+    fade = {end: FADE * (end in row["more"]) for end in ("start", "end")}
+    return bool(
+        btn["x"] - RING >= row["x"] + fade["start"] - 0.5
+        and btn["x"] + btn["w"] + RING <= row["x"] + row["w"] - fade["end"] + 0.5
+        and btn["y"] - RING >= row["y"] - 0.5
+        and btn["y"] + btn["h"] + RING <= row["y"] + row["h"] + 0.5
+    )
+
+
+def phone(browser: Any, server_url: str) -> Any:
+    ctx = browser.new_context(viewport=PHONE, base_url=server_url, has_touch=True, is_mobile=True)
+    ctx.set_default_timeout(15_000)
+    return ctx
+
+
+def test_the_player_tools_are_one_row_that_scrolls(
+    browser: Any, server_url: str, artifacts: Path
+) -> None:
+    ctx = phone(browser, server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"/#surface=quadratic&opt=gd(lr:0.009)&opt=momentum(lr:0.001)&{FAST}")
+        wait_done(pg)
+        bar = pg.evaluate(BAR)
+        # the clock on one row; the speed and every tool on a second (four rows before)
+        assert len(rows(bar["controls"])) == 2, bar["controls"]
+        assert bar["bar"]["h"] < 80
+        assert pg.evaluate("() => document.documentElement.scrollWidth <= innerWidth + 1")
+        row = bar["row"]
+        assert row["more"] == "end"  # the cue: the row fades where more hides
+        mask = pg.eval_on_selector(".player-tools", "e => getComputedStyle(e).maskImage")
+        assert "gradient" in mask
+        pg.screenshot(
+            path=str(artifacts / "phone-player.png"),
+            clip={"x": 0, "y": 0, "width": 390, "height": 220},
+        )
+
+        # keyboard: Tab from the speed reaches every tool in turn, scrolled into view with its
+        # focus ring inside the row (not cut by its edges, clear of the fade)
+        pg.focus("#speed")
+        for tool in TOOLS:
+            pg.keyboard.press("Tab")
+            assert pg.evaluate("() => document.activeElement.id") == tool
+            pg.wait_for_timeout(50)
+            bar = pg.evaluate(BAR)
+            row = bar["row"]
+            btn = next(c for c in bar["controls"] if c["id"] == tool)
+            assert ring_is_clear(btn, row), (tool, btn, row)
+        assert row["more"] == "start"  # scrolled to its end: the fade at the start only
+        pg.screenshot(
+            path=str(artifacts / "phone-player-end.png"),
+            clip={"x": 0, "y": 0, "width": 390, "height": 220},
+        )
+
+        # swipes scroll the row back to its start, then to its end: the last tool under the finger
+        pg.focus("#speed")
+        y = row["y"] + row["h"] / 2
+        for _ in range(2):
+            touch_drag(pg, (row["x"] + 20, y), (row["w"] - 40, 0))
+        bar = pg.evaluate(BAR)
+        assert bar["row"]["scroll"] == 0 and bar["row"]["more"] == "end"
+        for _ in range(2):
+            touch_drag(pg, (row["x"] + row["w"] - 20, y), (-(row["w"] - 40), 0))
+        bar = pg.evaluate(BAR)
+        assert bar["row"]["more"] == "start"
+        last = next(c for c in bar["controls"] if c["id"] == TOOLS[-1])
+        hit = "([x, y]) => document.elementFromPoint(x, y).closest('button')?.id"
+        assert pg.evaluate(hit, [last["x"] + last["w"] / 2, last["y"] + last["h"] / 2]) == TOOLS[-1]
+        assert pg.evaluate("() => scrollX") == 0
+    finally:
+        ctx.close()
