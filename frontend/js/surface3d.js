@@ -85,7 +85,38 @@ export class Surface3DView extends View {
     const row = document.createElement("div");
     row.className = "vc-row";
     row.append(field("height", this.scale));
+    this.touchRotates = false;
+    if (navigator.maxTouchPoints > 0) row.append(this.rotateToggle());
     controls.append(row);
+    // Plotly's 3-D camera takes every touch on the scene and cancels the page's scroll (with
+    // any dragmode, and with staticPlot too): unless "rotate" is pressed, a touch stops at the
+    // figure's own box, so a finger's drag scrolls the page past the figure. A mouse rotates.
+    for (const type of ["touchstart", "touchmove", "touchend", "touchcancel"]) {
+      fig.addEventListener(type, (e) => { if (!this.touchRotates) e.stopPropagation(); },
+        { capture: true, passive: true });
+    }
+  }
+
+  // A touch screen's choice: a drag over the figure turns it (pressed) or scrolls the page.
+  rotateToggle() {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.id = "threed-rotate";
+    button.textContent = "rotate";
+    button.title = "a finger's drag over the figure turns it (pressed) or scrolls the page";
+    button.setAttribute("aria-pressed", "false");
+    button.addEventListener("click", () => {
+      this.touchRotates = !this.touchRotates;
+      button.setAttribute("aria-pressed", String(this.touchRotates));
+      this.sayHow();
+    });
+    return button;
+  }
+
+  sayHow() {
+    if (!navigator.maxTouchPoints) this.say("Drag to rotate, scroll to zoom; the paths move with the player.");
+    else if (this.touchRotates) this.say("Touch: a drag turns the figure; press rotate again to scroll the page. The paths move with the player.");
+    else this.say("Touch: a drag scrolls the page; press rotate to turn the figure. The paths move with the player.");
   }
 
   update(s) {
@@ -95,7 +126,7 @@ export class Surface3DView extends View {
       this.say("The 3-D view needs a 2-D surface.", "error");
       return;
     }
-    this.say("Drag to rotate, scroll to zoom; the paths move with the player.");
+    this.sayHow();
     this.frame();
   }
 

@@ -125,3 +125,76 @@ def test_the_player_tools_are_one_row_that_scrolls(
         assert pg.evaluate("() => scrollX") == 0
     finally:
         ctx.close()
+
+
+def wait_3d(page: Any) -> None:
+    page.wait_for_function(
+        "() => document.getElementById('3d-fig')?.dataset.state === 'drawn'", timeout=30_000
+    )
+
+
+def figure_pixels(page: Any) -> Any:
+    """The 3-D figure as painted (its camera is seen in it: Plotly reports a camera moved by
+    touch only at the next mouse-up)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    png = page.locator("[id='3d-fig']").screenshot()
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=float)
+
+
+def change(a: Any, b: Any) -> float:
+    """Mean grey-level change between two pictures of the figure's middle (its edges may be
+    under the viewport's), the smallest over shifts of up to 2 px (a scrolled figure is drawn
+    a pixel higher or lower)."""
+    h, w = min(len(a), len(b)), min(len(a[0]), len(b[0]))
+    rows, cols = slice(h // 5, 4 * h // 5), slice(w // 10, 9 * w // 10)
+    a, b = a[rows, cols], b[rows, cols]
+    n = len(a) - 2
+    return float(min(abs(a[i : i + n] - b[j : j + n]).mean() for i in range(3) for j in range(3)))
+
+
+def test_a_drag_over_the_3d_figure_scrolls_the_page_unless_rotate_is_on(
+    browser: Any, server_url: str, artifacts: Path
+) -> None:
+    ctx = phone(browser, server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto("/#lecture=nightmare-3d")
+        wait_3d(pg)
+        pg.keyboard.press("End")  # the last step: the figure holds still
+        wait_done(pg)
+        pg.wait_for_timeout(500)  # its last frame drawn
+        pg.eval_on_selector("[id='3d-fig']", "e => e.scrollIntoView({block: 'center'})")
+        pg.wait_for_timeout(200)
+        fig = pg.locator("[id='3d-fig']").bounding_box()
+        assert fig is not None and fig["height"] > 300  # most of the screen: no room beside it
+        centre = (fig["x"] + fig["width"] / 2, fig["y"] + fig["height"] / 2)
+        assert (
+            pg.evaluate("([x, y]) => document.elementFromPoint(x, y).tagName", centre) == "CANVAS"
+        )
+        before, seen = pg.evaluate("() => scrollY"), figure_pixels(pg)
+        touch_drag(pg, centre, (0, -200))
+        assert pg.evaluate("() => scrollY") - before > 100  # the page scrolled past the figure
+        assert change(figure_pixels(pg), seen) < 0.5  # and the figure did not turn
+
+        # rotate pressed: a drag turns the figure, and the page stays
+        rotate = pg.locator("#threed-rotate")
+        assert rotate.get_attribute("aria-pressed") == "false"
+        rotate.click()
+        assert rotate.get_attribute("aria-pressed") == "true"
+        pg.eval_on_selector("[id='3d-fig']", "e => e.scrollIntoView({block: 'center'})")
+        pg.wait_for_timeout(200)
+        fig = pg.locator("[id='3d-fig']").bounding_box()
+        assert fig is not None
+        centre = (fig["x"] + fig["width"] / 2, fig["y"] + fig["height"] / 2)
+        before, seen = pg.evaluate("() => scrollY"), figure_pixels(pg)
+        touch_drag(pg, centre, (-120, -120))
+        pg.wait_for_timeout(300)
+        assert abs(pg.evaluate("() => scrollY") - before) < 2
+        assert change(figure_pixels(pg), seen) > 5  # turned
+        pg.screenshot(path=str(artifacts / "phone-3d-rotated.png"))
+    finally:
+        ctx.close()
