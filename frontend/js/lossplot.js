@@ -130,14 +130,17 @@ export class LossPlot {
     const key = stoch ? keyLines(keyParts(batchName, smooth ? ewa : null, lines.note), this.size.width - l - 10, keySize) : [];
     // (a minibatch run's key sits under the plot's tools: the EWA and its β)
     const top = stoch ? (big ? 44 : 36) + key.length * keySize * 1.25 : 10;
-    const margin = { l, r: 10, t: top, b: big ? 60 : 45 };
+    // the step labels sit below the lowest loss label, which is centred on the plot's corner
+    // when the range ends on a decade: beside the step 0 it read as one number ("0.010")
+    const stepStandoff = Math.ceil(font.size * 0.8);
+    const margin = { l, r: 10, t: top, b: (big ? 60 : 45) + stepStandoff };
     const home = { x: [0, total], y: yrange };
     const shown = this.zoom ?? home;
     const what = gapped ? "f − f<sub>min</sub>" : "loss";
     const layout = {
       width: this.size.width, height: this.size.height, autosize: false,
       font, margin: { ...margin, pad: 0, autoexpand: false },
-      xaxis: { title: { text: "step" }, range: [...shown.x], zeroline: false },
+      xaxis: { title: { text: "step" }, range: [...shown.x], zeroline: false, ticklabelstandoff: stepStandoff },
       yaxis: { title: { text: positive ? `${what} (log)` : what, standoff: big ? 10 : 6 }, range: [...shown.y],
         type: positive ? "log" : "linear", exponentformat: "e",
         dtick: positive && yrange[1] - yrange[0] <= 8 ? 1 : undefined }, // (whole decades only)

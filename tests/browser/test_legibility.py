@@ -163,3 +163,24 @@ def test_no_plotly_button_sends_a_figure_away(page: Any) -> None:
     links = page.locator(".modebar a[href]")
     for k in range(links.count()):
         assert not re.search(r"plotly|chart-studio", links.nth(k).get_attribute("href") or "")
+
+
+# The loss plot's tick labels: (text, left, top, right, bottom) of each, by axis.
+LOSS_TICKS = """() => { const box = (e) => { const r = e.getBoundingClientRect();
+    return [e.textContent, r.left, r.top, r.right, r.bottom]; };
+  const ticks = (a) => [...document.querySelectorAll(`#lossbase .${a}tick text`)];
+  return ['x', 'y'].map((a) => ticks(a).filter((e) => e.textContent).map(box)); }"""
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_the_lowest_loss_label_stands_apart_from_step_0(page: Any, big: bool) -> None:
+    """A loss range that ends on a decade puts its label on the plot's corner, beside the step
+    axis's 0: "0.01" and "0" read as "0.010" (and "1e−5", "0" as "1e−50")."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_app(page, f"{COMPARE}{'&big=1' if big else ''}&{FAST}")
+    xs, ys = page.evaluate(LOSS_TICKS)
+    assert xs and ys
+    for _, l1, t1, r1, b1 in xs:
+        for _, l2, t2, r2, b2 in ys:
+            apart = max(l1 - r2, l2 - r1, t1 - b2, t2 - b1)  # the gap between the boxes
+            assert apart >= 3, (xs, ys)
