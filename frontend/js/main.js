@@ -623,8 +623,10 @@ document.addEventListener("keydown", (e) => {
   } else if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
     e.preventDefault();
     player.step((e.key === "ArrowRight" ? 1 : -1) * (e.shiftKey ? 10 : 1));
-  } else if (e.key === "Home") player.scrub(0);
-  else if (e.key === "End") player.scrub(Infinity);
+  } else if (e.key === "Home" || e.key === "End") {
+    e.preventDefault(); // the player's first or last step, not the top or foot of a long page
+    player.scrub(e.key === "Home" ? 0 : Infinity);
+  }
 });
 
 async function guarded(fn) {

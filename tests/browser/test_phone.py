@@ -1,6 +1,7 @@
 """A phone (390x844): the player bar in two rows, its tools one row scrolled sideways (a fade
 at the end that hides more), each tool reachable by Tab with its focus ring whole and by a
-swipe; a drag over the 3-D figure scrolls the page unless "rotate" is pressed.
+swipe; a drag over the 3-D figure scrolls the page unless "rotate" is pressed; Home and End
+move the player, not the page.
 """
 
 from __future__ import annotations
@@ -204,3 +205,21 @@ def test_a_drag_over_the_3d_figure_scrolls_the_page_unless_rotate_is_on(
         pg.screenshot(path=str(artifacts / "phone-3d-rotated.png"))
     finally:
         ctx.close()
+
+
+def test_home_and_end_move_the_player_not_the_page(page: Any) -> None:
+    """On a narrow screen the page scrolls: Home and End are the player's first and last step
+    (as on a wide one), and the page stays where the reader left it."""
+    page.set_viewport_size(PHONE)
+    page.goto(f"/#surface=quadratic&opt=gd(lr:0.009)&opt=momentum(lr:0.001)&{FAST}")
+    wait_done(page)
+    page.evaluate("() => scrollTo(0, 600)")
+    page.wait_for_function("() => scrollY === 600")
+    total = page.evaluate("() => window.descentlab.player.t")
+    assert total > 10
+    page.keyboard.press("Home")
+    page.wait_for_function("() => window.descentlab.player.t === 0")
+    page.keyboard.press("End")
+    page.wait_for_function("(n) => window.descentlab.player.t === n", arg=total)
+    page.wait_for_timeout(100)
+    assert page.evaluate("() => scrollY") == 600
