@@ -8,6 +8,7 @@ figure to a third party.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +185,21 @@ def test_the_lowest_loss_label_stands_apart_from_step_0(page: Any, big: bool) ->
         for _, l2, t2, r2, b2 in ys:
             apart = max(l1 - r2, l2 - r1, t1 - b2, t2 - b1)  # the gap between the boxes
             assert apart >= 3, (xs, ys)
+
+
+OSLO_SGD = (
+    "surface=linear-regression&start=0,0&steps=500&seed=1&batch=5&sampling=replacement"
+    "&epochs=50&gtol=off&opt=gd(lr:0.1)~inverse_time(t1:50)"
+)
+
+
+def test_a_short_loss_plot_labels_fewer_decades(page: Any) -> None:
+    """At 1024x768 a minibatch run's key leaves the loss plot ~70 px for five decades: a label
+    every decade overlapped the next; every other decade is labelled instead."""
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_app(page, f"{OSLO_SGD}&{FAST}")
+    _, ys = page.evaluate(LOSS_TICKS)
+    assert len(ys) >= 2
+    ys.sort(key=lambda t: t[2])
+    for upper, lower in pairwise(ys):
+        assert lower[2] - upper[4] >= 1, ys  # a pixel or more between one label and the next
