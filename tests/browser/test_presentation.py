@@ -231,8 +231,7 @@ def test_the_status_table_shows_each_run_s_whole_name(page: Any, size: tuple[int
     """A long label wraps in its cell: cut, "…(EWA) lr=0.01" once read "…(EWA) lr=0.0"."""
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(
-        "/#surface=quadratic&opt=ewa-momentum(lr:0.01)"
-        f"&opt=gd(lr:0.1)~inverse_time(t1:50)&{FAST}"
+        f"/#surface=quadratic&opt=ewa-momentum(lr:0.01)&opt=gd(lr:0.1)~inverse_time(t1:50)&{FAST}"
     )
     wait_done(page)
     cells = page.evaluate(NAME_CELLS)
