@@ -169,7 +169,10 @@ export class Surface3DView extends View {
     if (!window.Plotly || !grid || !bound || bound.dim !== 2 || !Array.isArray(grid.z[0])) return;
     if (!this.fig.offsetParent) return; // hidden: drawn when shown
     const scale = zScale(this.ctx.state(), bound);
-    if (!this.base || this.base.grid !== grid || this.base.scale !== scale) this.base = this.makeBase(grid, scale, bound);
+    const big = this.ctx.state().big; // projector mode: type read from the back of a room
+    if (!this.base || this.base.grid !== grid || this.base.scale !== scale || this.base.big !== big) {
+      this.base = this.makeBase(grid, scale, bound, big);
+    }
     const moving = [...tracks.map((tr, i) => this.pathTrace(tr, i, t)), this.headsTrace(tracks, t), this.startMarker(start)];
     const key = `${tracks.length}`;
     if (this.fig.data && this.drawn === this.base && this.drawnKey === key) {
@@ -212,7 +215,7 @@ export class Surface3DView extends View {
     };
   }
 
-  makeBase(grid, scale, bound) {
+  makeBase(grid, scale, bound, big = false) {
     const h = heightOf(scale, grid);
     const z = grid.z.map((row) => row.map(h));
     const flat = z.flat().filter((v) => v !== null);
@@ -227,13 +230,14 @@ export class Surface3DView extends View {
     };
     const ztitle = scale === "log" ? "log₁₀(f − f_min)" : scale === "clip" ? "f (clipped)" : "f";
     const pad = (zhi - zlo) * 0.02 || 1;
-    const axis = (title, range) => ({ title: { text: title, font: { size: 12 } }, range, showspikes: false,
-      backgroundcolor: "#fff", nticks: 6, tickfont: { size: 10 } });
+    const [titleSize, tickSize] = big ? [20, 16] : [12, 10];
+    const axis = (title, range) => ({ title: { text: title, font: { size: titleSize } }, range, showspikes: false,
+      backgroundcolor: "#fff", nticks: 6, tickfont: { size: tickSize } });
     const [xr, yr] = [[grid.x[0], grid.x.at(-1)], [grid.y[0], grid.y.at(-1)]];
     const aspect = (yr[1] - yr[0]) / (xr[1] - xr[0]);
     const layout = {
       margin: { l: 0, r: 0, t: 0, b: 0 },
-      font: { family: "system-ui, sans-serif", size: 12 },
+      font: { family: "system-ui, sans-serif", size: titleSize },
       paper_bgcolor: "#fff",
       showlegend: false,
       uirevision: "camera", // the user's rotation and zoom survive every redraw
@@ -245,7 +249,7 @@ export class Surface3DView extends View {
       },
     };
     return {
-      grid, scale, h, layout, surface,
+      grid, scale, big, h, layout, surface,
       minima: {
         type: "scatter3d", mode: "markers", name: "minima", hovertemplate: "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
         x: minima.map((m) => m[0]), y: minima.map((m) => m[1]), z: minima.map(fmin),
