@@ -190,7 +190,7 @@ export class Controls {
     $("#start-x").value = formatValue(start[0]);
     $("#start-y").value = bound.dim === 2 ? formatValue(start[1]) : "";
     $("#start-y-row").hidden = bound.dim !== 2;
-    $("#add-btn").disabled = state.opts.length >= this.catalog.limits.max_optimizers;
+    this.showAddLimit(state.opts.length);
     this.stop.render(state);
     if (!force && key === this.key) return;
     this.key = key;
@@ -271,6 +271,15 @@ export class Controls {
 
   // Show a refusal next to the control its field names ("optimizers.0.params.lr"); fall back
   // to the closest enclosing control, then to the panel's general message line.
+  // Add is refused at the server's limit on optimisers (GET /api/limits): say so by the button.
+  showAddLimit(count) {
+    const max = this.catalog.limits.max_optimizers;
+    const full = count >= max;
+    $("#add-btn").disabled = full;
+    $("#add-limit").hidden = !full;
+    $("#add-limit").textContent = full ? `${max} optimisers at most: remove one to add another.` : "";
+  }
+
   showError(field, message) {
     let f = field || "";
     while (f) {

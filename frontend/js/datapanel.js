@@ -106,16 +106,19 @@ export function drawData(el, surface, sample, tracks, t, big = false, ring = 0) 
   // (a subsample: how many points it shows, in the plot's corner, and how much of the minibatch)
   const partial = sample.shown < sample.size;
   const ringed = !rows.length ? ""
-    : ` · ○ minibatch${tracks.length > 1 ? ` of ${who + 1}` : ""}${partial ? `: ${inBatch.length} of ${rows.length} shown` : ""}`;
+    : `○ minibatch${tracks.length > 1 ? ` of ${who + 1}` : ""}${partial ? `: ${inBatch.length} of ${rows.length} shown` : ""}`;
   const font = { size: big ? 18 : 12, family: "system-ui, sans-serif" };
+  const title = heading(`${line ? "fits" : "boundaries"} at step ${t}`, ringed, font.size, el.clientWidth);
+  const top = (big ? 40 : 30) + (title.lines - 1) * font.size * 1.3;
   const layout = {
     font,
-    margin: { l: big ? 60 : 45, r: 8, t: big ? 40 : 30, b: big ? 55 : 40 },
+    margin: { l: big ? 60 : 45, r: 8, t: top, b: big ? 55 : 40 },
     annotations: partial ? [{ xref: "paper", yref: "paper", x: 1, y: 0, xanchor: "right", yanchor: "bottom",
       showarrow: false, text: `showing ${count(sample.shown)} of ${count(sample.size)} points`,
       bgcolor: "rgba(255,255,255,0.85)", font: { size: big ? 16 : 11, color: "#3d4450" } }] : [],
-    title: { text: `${line ? "fits" : "boundaries"} at step ${t}${ringed}`,
-      font: { size: big ? 18 : 12 }, x: 0.02, xanchor: "left", y: 0.99, yanchor: "top" },
+    // (centred in the top margin: Plotly anchors a two-line title's top or bottom a line off)
+    title: { text: title.text, font: { size: big ? 18 : 12 }, x: 0.02, xanchor: "left",
+      y: 1 - top / 2 / Math.max(el.clientHeight, 1), yanchor: "middle" },
     xaxis: { range: xr, title: { text: line ? "x" : "u" }, zeroline: false, fixedrange: true },
     yaxis: { range: yr, title: { text: line ? "y" : "v" }, zeroline: false, fixedrange: true },
     showlegend: false,
@@ -131,4 +134,14 @@ export function drawData(el, surface, sample, tracks, t, big = false, ring = 0) 
   el.setAttribute("aria-label", `The data${partial ? `: ${count(sample.shown)} of ${count(sample.size)} points shown` : ""}, and each optimiser's ${line ? "fitted line" : "decision boundary"} at step ${t}`);
   return Plotly.react(el, traces, layout, { responsive: true, displaylogo: false,
     displayModeBar: false });
+}
+
+// The panel's title: what it draws, then what is ringed, on one line where the panel is wide
+// enough (by a generous estimate of the type's width), else on two: a line cut at the panel's
+// edge lost its end ("○ miniba" in projector mode at 1024 px).
+function heading(what, ringed, fontSize, width) {
+  if (!ringed) return { text: what, lines: 1 };
+  const one = `${what} · ${ringed}`;
+  if (one.length * fontSize * 0.62 <= width - 24) return { text: one, lines: 1 };
+  return { text: `${what}<br>${ringed}`, lines: 2 };
 }

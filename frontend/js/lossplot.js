@@ -130,17 +130,21 @@ export class LossPlot {
     const key = stoch ? keyLines(keyParts(batchName, smooth ? ewa : null, lines.note), this.size.width - l - 10, keySize) : [];
     // (a minibatch run's key sits under the plot's tools: the EWA and its β)
     const top = stoch ? (big ? 44 : 36) + key.length * keySize * 1.25 : 10;
-    const margin = { l, r: 10, t: top, b: big ? 60 : 45 };
+    // the step labels sit below the lowest loss label, which is centred on the plot's corner
+    // when the range ends on a decade: beside the step 0 it read as one number ("0.010")
+    const stepStandoff = Math.ceil(font.size * 0.8);
+    const margin = { l, r: 10, t: top, b: (big ? 60 : 45) + stepStandoff };
     const home = { x: [0, total], y: yrange };
     const shown = this.zoom ?? home;
     const what = gapped ? "f − f<sub>min</sub>" : "loss";
+    const height = this.size.height;
     const layout = {
-      width: this.size.width, height: this.size.height, autosize: false,
+      width: this.size.width, height, autosize: false,
       font, margin: { ...margin, pad: 0, autoexpand: false },
-      xaxis: { title: { text: "step" }, range: [...shown.x], zeroline: false },
+      xaxis: { title: { text: "step" }, range: [...shown.x], zeroline: false, ticklabelstandoff: stepStandoff },
       yaxis: { title: { text: positive ? `${what} (log)` : what, standoff: big ? 10 : 6 }, range: [...shown.y],
         type: positive ? "log" : "linear", exponentformat: "e",
-        dtick: positive && yrange[1] - yrange[0] <= 8 ? 1 : undefined }, // (whole decades only)
+        dtick: positive && yrange[1] - yrange[0] <= 8 ? decadeStep(yrange, height - margin.t - margin.b, font.size) : undefined },
       shapes: lines.shapes,
       annotations: key.length ? [{ xref: "paper", yref: "paper", x: 0, y: 1, yanchor: "bottom", xanchor: "left",
         align: "left", showarrow: false, text: key.join("<br>"), font: { size: keySize, color: "#5b6470" } }] : [],
@@ -212,6 +216,13 @@ export class LossPlot {
     const what = kind === "batch" ? ` (${batchName})` : kind === "epoch" ? ` (epoch mean)` : gapped ? " (f − f_min)" : "";
     r.textContent = `${near.item.name}, step ${near.x}: ${Number(near.y.toPrecision(4))}${what}`;
   }
+}
+
+// A log axis's labels: whole decades only, every one where the plot is tall enough for its
+// labels not to touch, else every second, third... (a short plot: 1,024 x 768 with a key over it).
+function decadeStep([lo, hi], plotHeight, fontSize) {
+  const room = plotHeight / Math.max(hi - lo, 1e-9); // px a decade
+  return Math.max(1, Math.ceil((fontSize * 1.5) / room));
 }
 
 // The lines of every run: restarts thin and light under the best row; a minibatch run's

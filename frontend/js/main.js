@@ -33,6 +33,7 @@ import { Overlay } from "./overlay.js";
 import { EwaControl } from "./ewa.js";
 import { Surface3DView } from "./surface3d.js";
 import { DerivView } from "./derivview.js";
+import { markHiddenEnds } from "./scrollrow.js";
 
 const $ = (sel) => document.querySelector(sel);
 const app = $("#app");
@@ -623,8 +624,10 @@ document.addEventListener("keydown", (e) => {
   } else if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
     e.preventDefault();
     player.step((e.key === "ArrowRight" ? 1 : -1) * (e.shiftKey ? 10 : 1));
-  } else if (e.key === "Home") player.scrub(0);
-  else if (e.key === "End") player.scrub(Infinity);
+  } else if (e.key === "Home" || e.key === "End") {
+    e.preventDefault(); // the player's first or last step, not the top or foot of a long page
+    player.scrub(e.key === "Home" ? 0 : Infinity);
+  }
 });
 
 async function guarded(fn) {
@@ -642,6 +645,7 @@ const video = new VideoExport($("#video"), {
 });
 $("#export-video").addEventListener("click", () => video.open());
 new MenuButton($("#export"), $("#export-menu"));
+markHiddenEnds($(".player-tools"));
 // The page's URL now, as itself or as an embed (the figure alone).
 function pageLink(embed) {
   const url = new URL(location.href);

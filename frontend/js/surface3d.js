@@ -86,7 +86,38 @@ export class Surface3DView extends View {
     const row = document.createElement("div");
     row.className = "vc-row";
     row.append(field("height", this.scale));
+    this.touchRotates = false;
+    if (navigator.maxTouchPoints > 0) row.append(this.rotateToggle());
     controls.append(row);
+    // Plotly's 3-D camera takes every touch on the scene and cancels the page's scroll (with
+    // any dragmode, and with staticPlot too): unless "rotate" is pressed, a touch stops at the
+    // figure's own box, so a finger's drag scrolls the page past the figure. A mouse rotates.
+    for (const type of ["touchstart", "touchmove", "touchend", "touchcancel"]) {
+      fig.addEventListener(type, (e) => { if (!this.touchRotates) e.stopPropagation(); },
+        { capture: true, passive: true });
+    }
+  }
+
+  // A touch screen's choice: a drag over the figure turns it (pressed) or scrolls the page.
+  rotateToggle() {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.id = "threed-rotate";
+    button.textContent = "rotate";
+    button.title = "a finger's drag over the figure turns it (pressed) or scrolls the page";
+    button.setAttribute("aria-pressed", "false");
+    button.addEventListener("click", () => {
+      this.touchRotates = !this.touchRotates;
+      button.setAttribute("aria-pressed", String(this.touchRotates));
+      this.sayHow();
+    });
+    return button;
+  }
+
+  sayHow() {
+    if (!navigator.maxTouchPoints) this.say(HINT);
+    else if (this.touchRotates) this.say("Touch: a drag turns the figure; press rotate again to scroll the page. The paths move with the player.");
+    else this.say("Touch: a drag scrolls the page; press rotate to turn the figure. The paths move with the player.");
   }
 
   update(s) {
@@ -96,7 +127,7 @@ export class Surface3DView extends View {
       this.say("The 3-D view needs a 2-D surface.", "error");
       return;
     }
-    this.say(HINT);
+    this.sayHow();
     this.frame();
   }
 
@@ -141,7 +172,10 @@ export class Surface3DView extends View {
     const Plotly = this.full ?? await this.loadPlotly();
     if (!Plotly) return;
     const scale = zScale(this.ctx.state(), bound);
-    if (!this.base || this.base.grid !== grid || this.base.scale !== scale) this.base = this.makeBase(grid, scale, bound);
+    const big = this.ctx.state().big; // projector mode: type read from the back of a room
+    if (!this.base || this.base.grid !== grid || this.base.scale !== scale || this.base.big !== big) {
+      this.base = this.makeBase(grid, scale, bound, big);
+    }
     const moving = [...tracks.map((tr, i) => this.pathTrace(tr, i, t)), this.headsTrace(tracks, t), this.startMarker(start)];
     const key = `${tracks.length}`;
     if (this.fig.data && this.drawn === this.base && this.drawnKey === key) {
@@ -184,7 +218,7 @@ export class Surface3DView extends View {
     };
   }
 
-  makeBase(grid, scale, bound) {
+  makeBase(grid, scale, bound, big = false) {
     const h = heightOf(scale, grid);
     const z = grid.z.map((row) => row.map(h));
     const flat = z.flat().filter((v) => v !== null);
@@ -199,13 +233,14 @@ export class Surface3DView extends View {
     };
     const ztitle = scale === "log" ? "log₁₀(f − f_min)" : scale === "clip" ? "f (clipped)" : "f";
     const pad = (zhi - zlo) * 0.02 || 1;
-    const axis = (title, range) => ({ title: { text: title, font: { size: 12 } }, range, showspikes: false,
-      backgroundcolor: "#fff", nticks: 6, tickfont: { size: 10 } });
+    const [titleSize, tickSize] = big ? [20, 16] : [12, 10];
+    const axis = (title, range) => ({ title: { text: title, font: { size: titleSize } }, range, showspikes: false,
+      backgroundcolor: "#fff", nticks: 6, tickfont: { size: tickSize } });
     const [xr, yr] = [[grid.x[0], grid.x.at(-1)], [grid.y[0], grid.y.at(-1)]];
     const aspect = (yr[1] - yr[0]) / (xr[1] - xr[0]);
     const layout = {
       margin: { l: 0, r: 0, t: 0, b: 0 },
-      font: { family: "system-ui, sans-serif", size: 12 },
+      font: { family: "system-ui, sans-serif", size: titleSize },
       paper_bgcolor: "#fff",
       showlegend: false,
       uirevision: "camera", // the user's rotation and zoom survive every redraw
@@ -217,7 +252,7 @@ export class Surface3DView extends View {
       },
     };
     return {
-      grid, scale, h, layout, surface,
+      grid, scale, big, h, layout, surface,
       minima: {
         type: "scatter3d", mode: "markers", name: "minima", hovertemplate: "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
         x: minima.map((m) => m[0]), y: minima.map((m) => m[1]), z: minima.map(fmin),
@@ -245,7 +280,7 @@ export class Surface3DView extends View {
     try {
       this.say("Loading Plotly's 3-D renderer…");
       this.full = await this.ctx.plotly3d();
-      this.say(HINT);
+      this.sayHow();
       return this.full;
     } catch (err) {
       this.say(err.message, "error");

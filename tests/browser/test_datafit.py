@@ -150,3 +150,30 @@ def test_the_limits_are_read_from_the_server(page: Any, artifacts: Path) -> None
     epochs_note = page.locator('[data-field="epochs"] > .clamp-note')
     assert epochs_note.is_visible() and f"clamped to {most}" in epochs_note.inner_text()
     assert page.console.errors == []
+
+
+def test_the_data_panel_title_is_never_cut(browser: Any, server_url: str) -> None:
+    """In projector mode at 1024x768 the data panel is ~250 px wide: its title ("fits at step
+    1000 · ○ minibatch") goes on two lines rather than past the panel's edge."""
+    ctx = browser.new_context(viewport={"width": 1024, "height": 768}, base_url=server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto(
+            "/#surface=linear-regression&start=0,0&steps=500&seed=1&batch=5"
+            "&sampling=replacement&epochs=50&gtol=off&opt=gd(lr:0.1)&big=1&panel=0"
+            "&speed=Infinity"
+        )
+        pg.wait_for_selector("#app[data-status=done]")
+        pg.wait_for_function(
+            "() => document.querySelector('#datapanel .gtitle')?.textContent.includes('minibatch')"
+        )
+        title = pg.locator("#datapanel .gtitle").bounding_box()
+        panel = pg.locator("#datapanel").bounding_box()
+        assert title is not None and panel is not None
+        assert title["x"] + title["width"] <= panel["x"] + panel["width"] - 2, (title, panel)
+        assert title["y"] >= panel["y"] + 2, (title, panel)  # nor past its top
+        ticks = pg.locator("#datapanel .ytick text").all()
+        top_tick = min(t.bounding_box()["y"] for t in ticks if t.text_content())
+        assert title["y"] + title["height"] <= top_tick, (title, top_tick)  # nor over the plot
+    finally:
+        ctx.close()

@@ -8,6 +8,7 @@ figure to a third party.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,42 @@ def test_no_plotly_button_sends_a_figure_away(page: Any) -> None:
     links = page.locator(".modebar a[href]")
     for k in range(links.count()):
         assert not re.search(r"plotly|chart-studio", links.nth(k).get_attribute("href") or "")
+
+
+# The loss plot's tick labels: (text, left, top, right, bottom) of each, by axis.
+LOSS_TICKS = """() => { const box = (e) => { const r = e.getBoundingClientRect();
+    return [e.textContent, r.left, r.top, r.right, r.bottom]; };
+  const ticks = (a) => [...document.querySelectorAll(`#lossbase .${a}tick text`)];
+  return ['x', 'y'].map((a) => ticks(a).filter((e) => e.textContent).map(box)); }"""
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_the_lowest_loss_label_stands_apart_from_step_0(page: Any, big: bool) -> None:
+    """A loss range that ends on a decade puts its label on the plot's corner, beside the step
+    axis's 0: "0.01" and "0" read as "0.010" (and "1e−5", "0" as "1e−50")."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_app(page, f"{COMPARE}{'&big=1' if big else ''}&{FAST}")
+    xs, ys = page.evaluate(LOSS_TICKS)
+    assert xs and ys
+    for _, l1, t1, r1, b1 in xs:
+        for _, l2, t2, r2, b2 in ys:
+            apart = max(l1 - r2, l2 - r1, t1 - b2, t2 - b1)  # the gap between the boxes
+            assert apart >= 3, (xs, ys)
+
+
+OSLO_SGD = (
+    "surface=linear-regression&start=0,0&steps=500&seed=1&batch=5&sampling=replacement"
+    "&epochs=50&gtol=off&opt=gd(lr:0.1)~inverse_time(t1:50)"
+)
+
+
+def test_a_short_loss_plot_labels_fewer_decades(page: Any) -> None:
+    """At 1024x768 a minibatch run's key leaves the loss plot ~70 px for five decades: a label
+    every decade overlapped the next; every other decade is labelled instead."""
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_app(page, f"{OSLO_SGD}&{FAST}")
+    _, ys = page.evaluate(LOSS_TICKS)
+    assert len(ys) >= 2
+    ys.sort(key=lambda t: t[2])
+    for upper, lower in pairwise(ys):
+        assert lower[2] - upper[4] >= 1, ys  # a pixel or more between one label and the next

@@ -219,3 +219,23 @@ def test_the_player_bar_keeps_the_clock_on_one_row_and_the_tools_on_one(
     for centres in rows.values():
         assert max(centres) - min(centres) < 4, rows  # one row each
     assert min(rows["clock"]) <= min(rows["tools"])
+
+
+# Each run's name in the status table: its text's width and the width its cell shows.
+NAME_CELLS = """() => [...document.querySelectorAll('#summary tbody td:first-child')].map((td) =>
+  [td.textContent.trim(), td.scrollWidth, td.clientWidth])"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768), (1920, 1080)])
+def test_the_status_table_shows_each_run_s_whole_name(page: Any, size: tuple[int, int]) -> None:
+    """A long label wraps in its cell: cut, "…(EWA) lr=0.01" once read "…(EWA) lr=0.0"."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(
+        f"/#surface=quadratic&opt=ewa-momentum(lr:0.01)&opt=gd(lr:0.1)~inverse_time(t1:50)&{FAST}"
+    )
+    wait_done(page)
+    cells = page.evaluate(NAME_CELLS)
+    assert len(cells) == 2
+    for name, scroll, client in cells:
+        assert "lr=0." in name
+        assert scroll <= client + 1, (name, scroll, client)

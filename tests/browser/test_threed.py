@@ -143,3 +143,22 @@ def test_3d_screenshots_and_axe(
         assert found == [], found
     finally:
         ctx.close()
+
+
+# The 3-D figure's tick and z-title sizes, as its layout gives them to Plotly.
+TYPE_3D = """() => { const s = document.getElementById('3d-fig').layout.scene;
+  return [s.xaxis.tickfont.size, s.zaxis.title.font.size]; }"""
+
+
+def test_projector_mode_enlarges_the_3d_type(page: Any) -> None:
+    """The 3-D axes' labels (drawn in WebGL, so read from the figure's layout) grow in
+    projector mode as the page's type does, and shrink back when it is left."""
+    open_app(page, f"{HIMMELBLAU}&show=3d&{FAST}")
+    wait_3d(page)
+    normal = page.evaluate(TYPE_3D)
+    page.click("#projector")
+    page.wait_for_function(f"() => ({TYPE_3D})()[0] > {normal[0]}")
+    tick, title = page.evaluate(TYPE_3D)
+    assert tick >= 16 and title >= 20
+    page.click("#projector")
+    page.wait_for_function(f"() => ({TYPE_3D})()[0] === {normal[0]}")

@@ -69,7 +69,7 @@ def test_playing_moves_every_path_to_the_players_step(page: Any) -> None:
     opts = "&".join(f"opt={o}(lr:0.001)" for o in ("gd", "momentum", "nesterov"))
     page.goto(f"/#surface=rosenbrock&steps=150&{opts}&speed=100")
     page.wait_for_function(
-        "() => window.descentlab.player.playing && window.descentlab.player.t > 40"
+        "() => window.descentlab?.player.playing && window.descentlab.player.t > 40"
     )
     shown = page.evaluate(SHOWN)
     assert len(shown["dots"]) == 3
@@ -275,3 +275,22 @@ def test_projector_and_phone_layouts(browser: Any, server_url: str, artifacts: P
         pg.screenshot(path=str(artifacts / "projector.png"))
     finally:
         ctx.close()
+
+
+def test_add_says_why_it_stops_at_the_limit(page: Any) -> None:
+    """At the server's limit on optimisers Add is disabled, and the panel says why."""
+    limit = page.request.get("/api/limits").json()["limits"]["max_optimizers"]
+    opts = "&".join(f"opt=gd(lr:0.00{k + 1})" for k in range(limit - 1))
+    open_app(page, f"surface=quadratic&{opts}&{FAST}")
+    note = page.locator("#add-limit")
+    assert page.locator("#add-btn").is_enabled() and note.is_hidden()
+    first = run_id(page)
+    page.click("#add-btn")
+    wait_done(page, after_run=first)
+    assert page.locator("#cards .card").count() == limit
+    assert page.locator("#add-btn").is_disabled()
+    expect(note).to_be_visible()
+    expect(note).to_have_text(f"{limit} optimisers at most: remove one to add another.")
+    page.click("#cards .card:nth-child(1) .remove")
+    wait_done(page)
+    assert page.locator("#add-btn").is_enabled() and note.is_hidden()

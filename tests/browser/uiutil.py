@@ -83,3 +83,21 @@ def export(page: Any, item: str) -> None:
     """Choose ``item`` (csv, json, png, svg, html, video) in the page's Export menu."""
     page.click("#export")
     page.click(f"#export-{item}")
+
+
+def touch_drag(
+    page: Any, start: tuple[float, float], by: tuple[float, float], steps: int = 10
+) -> None:
+    """One finger dragged from ``start`` by ``by`` (CSS px), as a touch screen sends it (the
+    browser scrolls what the touch is over unless a listener prevents it). The page's context
+    must have ``has_touch=True``."""
+    cdp = page.context.new_cdp_session(page)
+    (x, y), (dx, dy) = start, by
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for k in range(1, steps + 1):
+        point = {"x": x + dx * k / steps, "y": y + dy * k / steps}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        page.wait_for_timeout(16)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+    page.wait_for_timeout(300)  # the scroll's last frames

@@ -1,0 +1,225 @@
+"""A phone (390x844): the player bar in two rows, its tools one row scrolled sideways (a fade
+at the end that hides more), each tool reachable by Tab with its focus ring whole and by a
+swipe; a drag over the 3-D figure scrolls the page unless "rotate" is pressed; Home and End
+move the player, not the page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from uiutil import FAST, touch_drag, wait_done
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+TOOLS = [
+    "inspect-toggle",
+    "over-state",
+    "over-field",
+    "show-sweep",
+    "show-basins",
+    "show-3d",
+    "show-grad",
+]
+
+# Each control of the player bar: its id and box; the tools' row: its box and what it hides.
+BAR = """() => {
+  const box = (e) => { const r = e.getBoundingClientRect();
+    return {x: r.x, y: r.y, w: r.width, h: r.height}; };
+  const row = document.querySelector('.player-tools');
+  return {
+    bar: box(document.querySelector('.player')),
+    row: {...box(row), more: row.dataset.more, scroll: row.scrollLeft},
+    controls: [...document.querySelectorAll('.player > button, .player > input, .player > output,'
+      + ' .player > select, .player-tools button')].filter((e) => e.offsetParent)
+      .map((e) => ({id: e.id, ...box(e)})),
+  };
+}"""
+
+RING = 4  # px round a focused control: its outline (3 px) and offset (1 px)
+FADE = 2.2 * 15  # px: the fade at an end of the row that hides more (2.2em of 15 px)
+
+
+def rows(controls: list[dict[str, Any]]) -> list[float]:
+    """The distinct vertical centres (to 4 px) of the controls: one per row of the bar."""
+    centres: list[float] = []
+    for c in sorted(controls, key=lambda c: c["y"] + c["h"] / 2):
+        mid = c["y"] + c["h"] / 2
+        if not centres or mid - centres[-1] > 4:
+            centres.append(mid)
+    return centres
+
+
+def ring_is_clear(btn: dict[str, Any], row: dict[str, Any]) -> bool:
+    """Whether a focused control's ring lies inside the row, clear of the fades at its ends."""
+    fade = {end: FADE * (end in row["more"]) for end in ("start", "end")}
+    return bool(
+        btn["x"] - RING >= row["x"] + fade["start"] - 0.5
+        and btn["x"] + btn["w"] + RING <= row["x"] + row["w"] - fade["end"] + 0.5
+        and btn["y"] - RING >= row["y"] - 0.5
+        and btn["y"] + btn["h"] + RING <= row["y"] + row["h"] + 0.5
+    )
+
+
+def phone(browser: Any, server_url: str) -> Any:
+    ctx = browser.new_context(viewport=PHONE, base_url=server_url, has_touch=True, is_mobile=True)
+    ctx.set_default_timeout(15_000)
+    return ctx
+
+
+def test_the_player_tools_are_one_row_that_scrolls(
+    browser: Any, server_url: str, artifacts: Path
+) -> None:
+    ctx = phone(browser, server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"/#surface=quadratic&opt=gd(lr:0.009)&opt=momentum(lr:0.001)&{FAST}")
+        wait_done(pg)
+        bar = pg.evaluate(BAR)
+        # the clock on one row; the speed and every tool on a second (four rows before)
+        assert len(rows(bar["controls"])) == 2, bar["controls"]
+        assert bar["bar"]["h"] < 80
+        assert pg.evaluate("() => document.documentElement.scrollWidth <= innerWidth + 1")
+        row = bar["row"]
+        assert row["more"] == "end"  # the cue: the row fades where more hides
+        mask = pg.eval_on_selector(".player-tools", "e => getComputedStyle(e).maskImage")
+        assert "gradient" in mask
+        pg.screenshot(
+            path=str(artifacts / "phone-player.png"),
+            clip={"x": 0, "y": 0, "width": 390, "height": 220},
+        )
+
+        # keyboard: Tab from the speed reaches every tool in turn, scrolled into view with its
+        # focus ring inside the row (not cut by its edges, clear of the fade)
+        pg.focus("#speed")
+        for tool in TOOLS:
+            pg.keyboard.press("Tab")
+            assert pg.evaluate("() => document.activeElement.id") == tool
+            pg.wait_for_timeout(50)
+            bar = pg.evaluate(BAR)
+            row = bar["row"]
+            btn = next(c for c in bar["controls"] if c["id"] == tool)
+            assert ring_is_clear(btn, row), (tool, btn, row)
+        assert row["more"] == "start"  # scrolled to its end: the fade at the start only
+        pg.screenshot(
+            path=str(artifacts / "phone-player-end.png"),
+            clip={"x": 0, "y": 0, "width": 390, "height": 220},
+        )
+
+        # swipes scroll the row back to its start, then to its end: the last tool under the
+        # finger. (Each starts where the row can still scroll its way: one that starts at the
+        # row's end scrolls the page, or goes back in its history, as on any phone.)
+        pg.focus("#speed")
+        y = row["y"] + row["h"] / 2
+        for _ in range(6):
+            if pg.evaluate(BAR)["row"]["scroll"] <= 0:
+                break
+            touch_drag(pg, (row["x"] + 40, y), (120, 0))
+        bar = pg.evaluate(BAR)
+        assert bar["row"]["scroll"] == 0 and bar["row"]["more"] == "end"
+        for _ in range(6):
+            if pg.evaluate(BAR)["row"]["more"] == "start":
+                break
+            touch_drag(pg, (row["x"] + row["w"] - 40, y), (-120, 0))
+        bar = pg.evaluate(BAR)
+        assert bar["row"]["more"] == "start"
+        last = next(c for c in bar["controls"] if c["id"] == TOOLS[-1])
+        hit = "([x, y]) => document.elementFromPoint(x, y).closest('button')?.id"
+        assert pg.evaluate(hit, [last["x"] + last["w"] / 2, last["y"] + last["h"] / 2]) == TOOLS[-1]
+        assert pg.evaluate("() => scrollX") == 0
+    finally:
+        ctx.close()
+
+
+def wait_3d(page: Any) -> None:
+    page.wait_for_function(
+        "() => document.getElementById('3d-fig')?.dataset.state === 'drawn'", timeout=30_000
+    )
+
+
+def figure_pixels(page: Any) -> Any:
+    """The 3-D figure as painted (its camera is seen in it: Plotly reports a camera moved by
+    touch only at the next mouse-up)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    png = page.locator("[id='3d-fig']").screenshot()
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=float)
+
+
+def change(a: Any, b: Any) -> float:
+    """Mean grey-level change between two pictures of the figure's middle (its edges may be
+    under the viewport's), the smallest over shifts of up to 2 px (a scrolled figure is drawn
+    a pixel higher or lower)."""
+    h, w = min(len(a), len(b)), min(len(a[0]), len(b[0]))
+    rows, cols = slice(h // 5, 4 * h // 5), slice(w // 10, 9 * w // 10)
+    a, b = a[rows, cols], b[rows, cols]
+    n = len(a) - 2
+    return float(min(abs(a[i : i + n] - b[j : j + n]).mean() for i in range(3) for j in range(3)))
+
+
+def test_a_drag_over_the_3d_figure_scrolls_the_page_unless_rotate_is_on(
+    browser: Any, server_url: str, artifacts: Path
+) -> None:
+    ctx = phone(browser, server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto("/#lecture=nightmare-3d")
+        wait_3d(pg)
+        pg.keyboard.press("End")  # the last step: the figure holds still
+        wait_done(pg)
+        pg.wait_for_timeout(500)  # its last frame drawn
+        pg.eval_on_selector("[id='3d-fig']", "e => e.scrollIntoView({block: 'center'})")
+        pg.wait_for_timeout(200)
+        fig = pg.locator("[id='3d-fig']").bounding_box()
+        assert fig is not None and fig["height"] > 300  # most of the screen: no room beside it
+        centre = (fig["x"] + fig["width"] / 2, fig["y"] + fig["height"] / 2)
+        assert (
+            pg.evaluate("([x, y]) => document.elementFromPoint(x, y).tagName", centre) == "CANVAS"
+        )
+        before, seen = pg.evaluate("() => scrollY"), figure_pixels(pg)
+        touch_drag(pg, centre, (0, -200))
+        assert pg.evaluate("() => scrollY") - before > 100  # the page scrolled past the figure
+        assert change(figure_pixels(pg), seen) < 0.5  # and the figure did not turn
+
+        # rotate pressed: a drag turns the figure, and the page stays
+        rotate = pg.locator("#threed-rotate")
+        assert rotate.get_attribute("aria-pressed") == "false"
+        rotate.click()
+        assert rotate.get_attribute("aria-pressed") == "true"
+        pg.eval_on_selector("[id='3d-fig']", "e => e.scrollIntoView({block: 'center'})")
+        pg.wait_for_timeout(200)
+        fig = pg.locator("[id='3d-fig']").bounding_box()
+        assert fig is not None
+        centre = (fig["x"] + fig["width"] / 2, fig["y"] + fig["height"] / 2)
+        before, seen = pg.evaluate("() => scrollY"), figure_pixels(pg)
+        touch_drag(pg, centre, (-120, -120))
+        pg.wait_for_timeout(300)
+        assert abs(pg.evaluate("() => scrollY") - before) < 2
+        assert change(figure_pixels(pg), seen) > 5  # turned
+        pg.screenshot(path=str(artifacts / "phone-3d-rotated.png"))
+    finally:
+        ctx.close()
+
+
+def test_home_and_end_move_the_player_not_the_page(page: Any) -> None:
+    """On a narrow screen the page scrolls: Home and End are the player's first and last step
+    (as on a wide one), and the page stays where the reader left it."""
+    page.set_viewport_size(PHONE)
+    page.goto(f"/#surface=quadratic&opt=gd(lr:0.009)&opt=momentum(lr:0.001)&{FAST}")
+    wait_done(page)
+    page.evaluate("() => scrollTo(0, 600)")
+    page.wait_for_function("() => scrollY === 600")
+    total = page.evaluate("() => window.descentlab.player.t")
+    assert total > 10
+    page.keyboard.press("Home")
+    page.wait_for_function("() => window.descentlab.player.t === 0")
+    page.keyboard.press("End")
+    page.wait_for_function("(n) => window.descentlab.player.t === n", arg=total)
+    page.wait_for_timeout(100)
+    assert page.evaluate("() => scrollY") == 600
