@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -14,6 +15,29 @@ from descentlab.engine.spec import row_params, row_settings
 from descentlab.errors import DescentLabError
 from descentlab.optimizers import REGISTRY
 from descentlab.schedules import SCHEDULES, make_schedule
+
+RTOL = 1e-12
+"""Relative, per step, between a run alone and the same run as a row of a batch where the
+surface or the rule calls exp, log, cos and the like: the loop runs each instruction over a
+block's columns, and a compiler may take a vector form of those functions for a block of
+several columns (numba with Intel's SVML) and the C library's for one, a last bit apart. Only
+IEEE arithmetic and sqrt (rounded exactly) are held to the bit."""
+ATOL = 1e-12  # near zero, where a sum's cancellation makes a relative difference meaningless
+
+
+def assert_rows_agree(row: dict, expected: dict, rtol: float) -> None:
+    """Two rows (Trajectory.row): every float within ``rtol`` (or ATOL near zero; the same NaN
+    and infinities), everything else (statuses, step and evaluation counts, settings) equal."""
+    assert row.keys() == expected.keys()
+    for key, value in expected.items():
+        if isinstance(value, dict) and key == "info":
+            assert_rows_agree(row[key], value, rtol)
+        elif isinstance(value, float) or (
+            isinstance(value, list) and np.asarray(value).dtype.kind == "f"
+        ):
+            np.testing.assert_allclose(row[key], value, rtol=rtol, atol=ATOL, err_msg=key)
+        else:
+            assert row[key] == value, key
 
 
 def test_gd_on_the_parabola_follows_the_closed_form():
@@ -140,6 +164,8 @@ def test_bad_restart_distributions_are_refused_naming_the_field(where, field):
 
 
 def test_a_batch_row_equals_the_same_run_alone():
+    """To the bit: Rosenbrock's and Adam's arithmetic and sqrt are IEEE's, and the powers of
+    beta that every column shares are taken once per block, not per column."""
     starts = np.array([[-1.5, 2.0], [0.5, -0.5], [1.2, 1.2]])
     batch = engine.run(
         "rosenbrock", "adam", start=starts, params={"lr": 0.02}, stop=Stop(max_steps=400)
@@ -155,8 +181,9 @@ def test_a_batch_row_equals_the_same_run_alone():
 
 
 def test_each_row_of_a_batch_is_the_run_its_start_makes_alone():
-    """Restarts run as columns of the loop: each row is, to the bit, the run its start makes
-    alone (one column of the same loop), and final() ends where the recorded run ends."""
+    """Restarts run as columns of the loop: each row is the run its start makes alone (one
+    column of the same loop), and final() ends where the recorded run ends. The nightmare's
+    exp and cos: to RTOL per step, as columns leave a block when they stop."""
     spec = engine.prepare(
         "nightmare", "momentum", params={"lr": 0.01}, restarts=8, stop=Stop(max_steps=300)
     )
@@ -166,12 +193,11 @@ def test_each_row_of_a_batch_is_the_run_its_start_makes_alone():
         alone = engine.run(
             "nightmare", "momentum", start=start, params={"lr": 0.01}, stop=Stop(max_steps=300)
         )
-        for key, value in alone.row(0).items():
-            np.testing.assert_equal(batch.row(b)[key], value, err_msg=key)
+        assert_rows_agree(batch.row(b), alone.row(0), rtol=RTOL * 300)
     last = engine.final(spec)
     ends = batch.path[np.arange(9), batch.nit]
-    np.testing.assert_array_equal(last.path[:, -1], ends)
-    assert last.status == batch.status
+    np.testing.assert_allclose(last.path[:, -1], ends, rtol=RTOL * 300, atol=ATOL)
+    assert last.status == batch.status and list(last.nit) == list(batch.nit)
 
 
 def test_rows_stop_independently_and_are_padded():
@@ -310,7 +336,8 @@ ELEMENTWISE = [o.id for o in REGISTRY if o.elementwise]
 @pytest.mark.parametrize("surface", ["rosenbrock", "nightmare", "ackley"])
 def test_a_row_alone_and_in_a_batch_agree(optimizer, surface):
     """A single trajectory is one column of the loop; row 0 of a batch of two is the same
-    trajectory, to the bit."""
+    trajectory: to the bit on Rosenbrock (arithmetic only), to RTOL per step on the nightmare
+    and Ackley (exp, cos)."""
     problem = descentlab.make_problem(surface)
     starts = np.array([problem.start, problem.start + 0.3])
     params = {"lr": 0.01}
@@ -320,10 +347,14 @@ def test_a_row_alone_and_in_a_batch_agree(optimizer, surface):
     batch = engine.run(
         surface, optimizer, start=starts, params=params, schedule=schedule, stop=stop
     )
-    np.testing.assert_array_equal(alone.path[0], batch.path[0])
-    np.testing.assert_array_equal(alone.loss[0], batch.loss[0])
+    if surface == "rosenbrock":
+        same = np.testing.assert_array_equal
+    else:
+        same = functools.partial(np.testing.assert_allclose, rtol=RTOL * 150, atol=ATOL)
+    same(alone.path[0], batch.path[0])
+    same(alone.loss[0], batch.loss[0])
     for name in alone.info:
-        np.testing.assert_array_equal(alone.info[name][0], batch.info[name][0])
+        same(alone.info[name][0], batch.info[name][0], err_msg=name)
     assert alone.status[0] == batch.status[0] and alone.nit[0] == batch.nit[0]
     assert alone.nfev[0] == batch.nfev[0] == alone.ngev[0] == alone.nit[0] + 1
 
