@@ -241,10 +241,15 @@ export function fromHash(hash) {
   return s;
 }
 
-// The preset a hash asks lecture mode to apply afresh: #lecture=<id> and nothing else.
+// Keys of how the page is shown, not of what it runs: a link to a lecture step may carry them.
+const SHOWN_ONLY = ["big", "embed", "panel"];
+
+// The preset a hash asks lecture mode to apply afresh: #lecture=<id>, alone or with SHOWN_ONLY
+// keys (#lecture=<id>&big=1: that step on a projector).
 export function freshLecture(hash) {
-  const parts = (hash || "").replace(/^#/, "").split("&").filter(Boolean);
-  return parts.length === 1 && parts[0].startsWith("lecture=") ? fromHash(hash).lecture : null;
+  const keys = (hash || "").replace(/^#/, "").split("&").filter(Boolean).map((p) => p.split("=")[0]);
+  const one = keys.filter((k) => k === "lecture").length === 1;
+  return one && keys.every((k) => k === "lecture" || SHOWN_ONLY.includes(k)) ? fromHash(hash).lecture : null;
 }
 
 // The URL follows the state once changes pause (see Store.writeUrl): URL_QUIET ms after the last

@@ -239,3 +239,16 @@ def test_the_status_table_shows_each_run_s_whole_name(page: Any, size: tuple[int
     for name, scroll, client in cells:
         assert "lr=0." in name
         assert scroll <= client + 1, (name, scroll, client)
+
+
+@pytest.mark.parametrize("extra", ["", "&big=1", "&panel=0&big=1"])
+def test_a_link_to_a_lecture_step_opens_its_preset_as_shown(page: Any, extra: str) -> None:
+    """#lecture=<id> opens that step's preset afresh, also with keys of how the page is shown
+    (projector, the drawer folded): a lecturer's link to a step on the projector."""
+    page.goto(f"/#lecture=line-fit-sgd{extra}")
+    page.wait_for_function("() => window.descentlab?.runs.length > 0")  # (the step's run asked)
+    state = page.evaluate(
+        "() => { const s = window.descentlab.store.state;"
+        " return [s.surface, s.opts.map((o) => o.id), s.big, s.panel]; }"
+    )
+    assert state == ["line-fit-sgd", ["gd"], "big=1" in extra, "panel=0" not in extra]
