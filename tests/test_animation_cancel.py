@@ -101,3 +101,37 @@ def test_a_cancelled_queued_job_never_starts_and_a_finished_one_is_deleted(
     assert jobs.cancel(first) and not (tmp_path / first).exists()  # its file freed
     assert not jobs.cancel(first) and not jobs.cancel("../../etc")
     jobs.shutdown()
+
+
+def test_cancel_when_the_renderer_deletes_the_job_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The renderer may see the cancel mark and delete the job's folder before cancel writes
+    the job's status: the job is cancelled all the same (no error, no 500)."""
+    import importlib
+    import shutil
+
+    from descentlab.api.animations import AnimationJobs, Cancelled
+    from descentlab.api.schemas import AnimationBody
+
+    animations = importlib.import_module("descentlab.api.animations")
+    release = threading.Event()
+
+    def render(source: Any, out: Path, **options: Any) -> Path:
+        release.wait(10)
+        raise Cancelled  # (as the real one does at its next frame, seeing the mark)
+
+    jobs = AnimationJobs(tmp_path, render=render)
+    job = jobs.submit(AnimationBody.model_validate({"run": BODY, "format": "gif"}))
+    wait_for(lambda: jobs.pending and (tmp_path / job).is_dir(), seconds=10)
+    write = animations._write
+
+    def renderer_first(folder: Path, state: dict[str, Any]) -> None:
+        shutil.rmtree(folder)  # as _render does once it sees the mark
+        write(folder, state)
+
+    monkeypatch.setattr(animations, "_write", renderer_first)
+    assert jobs.cancel(job) and not (tmp_path / job).exists()
+    monkeypatch.undo()
+    release.set()
+    wait_for(lambda: not jobs.pending, seconds=10)

@@ -113,8 +113,11 @@ class AnimationJobs:
         if state is None or state["status"] in FINISHED:
             shutil.rmtree(folder, ignore_errors=True)
             return True
-        (folder / CANCEL).touch()
-        _write(folder, {**state, "status": "cancelled", "updated": time.time()})
+        try:
+            (folder / CANCEL).touch()
+            _write(folder, {**state, "status": "cancelled", "updated": time.time()})
+        except FileNotFoundError:  # the renderer saw the mark first and deleted the job
+            return True
         with self.lock:
             mine = [f for f, j in self.pending.items() if j == job]
         # (outside the lock: a future cancelled calls _finished, which takes it)
