@@ -103,22 +103,21 @@ export function drawData(el, surface, sample, tracks, t, big = false, ring = 0) 
       meta: { model: i, theta: th, ...(line ? { slope: f.slope, intercept: f.intercept } : {}) },
       hovertemplate: `${tr.label}: ${f.text}<extra></extra>` });
   });
-  // (a subsample: how many points it shows, in the plot's corner, and how much of the minibatch)
+  // (a subsample: the title says how many points it shows, and how much of the minibatch)
   const partial = sample.shown < sample.size;
   const ringed = !rows.length ? ""
     : `○ minibatch${tracks.length > 1 ? ` of ${who + 1}` : ""}${partial ? `: ${inBatch.length} of ${rows.length} shown` : ""}`;
   const font = { size: big ? 18 : 12, family: "system-ui, sans-serif" };
-  const title = heading(`${line ? "fits" : "boundaries"} at step ${t}`, ringed, font.size, el.clientWidth);
-  const top = (big ? 40 : 30) + (title.lines - 1) * font.size * 1.3;
+  const titleSize = big ? 16 : 12;
+  const shown = partial ? `${count(sample.shown)} of ${count(sample.size)} points` : "";
+  const title = heading([`${line ? "fits" : "boundaries"} at step ${t}`, shown, ringed], titleSize,
+    el.clientWidth, el.clientHeight < 360 ? 2 : 3);
   const layout = {
     font,
-    margin: { l: big ? 60 : 45, r: 8, t: top, b: big ? 55 : 40 },
-    annotations: partial ? [{ xref: "paper", yref: "paper", x: 1, y: 0, xanchor: "right", yanchor: "bottom",
-      showarrow: false, text: `showing ${count(sample.shown)} of ${count(sample.size)} points`,
-      bgcolor: "rgba(255,255,255,0.85)", font: { size: big ? 16 : 11, color: "#3d4450" } }] : [],
-    // (centred in the top margin: Plotly anchors a two-line title's top or bottom a line off)
-    title: { text: title.text, font: { size: big ? 18 : 12 }, x: 0.02, xanchor: "left",
-      y: 1 - top / 2 / Math.max(el.clientHeight, 1), yanchor: "middle" },
+    // (the title's lines push the plot down: Plotly's automargin)
+    margin: { l: big ? 60 : 45, r: 8, t: 8, b: big ? 55 : 40 },
+    title: { text: title, font: { size: titleSize }, x: 0.02, xanchor: "left",
+      yref: "paper", pad: { b: 6 }, automargin: true },
     xaxis: { range: xr, title: { text: line ? "x" : "u" }, zeroline: false, fixedrange: true },
     yaxis: { range: yr, title: { text: line ? "y" : "v" }, zeroline: false, fixedrange: true },
     showlegend: false,
@@ -131,17 +130,35 @@ export function drawData(el, surface, sample, tracks, t, big = false, ring = 0) 
   el.dataset.step = String(t);
   el.dataset.shown = String(sample.shown);
   el.dataset.size = String(sample.size);
-  el.setAttribute("aria-label", `The data${partial ? `: ${count(sample.shown)} of ${count(sample.size)} points shown` : ""}, and each optimiser's ${line ? "fitted line" : "decision boundary"} at step ${t}`);
+  el.setAttribute("aria-label", `The data${partial ? `: ${count(sample.shown)} of ${count(sample.size)} points shown` : ""}, and each optimiser's ${line ? "fitted line" : "decision boundary"} at step ${t}${ringed ? `; ringed: the ${ringed.slice(2)}` : ""}`);
   return Plotly.react(el, traces, layout, { responsive: true, displaylogo: false,
     displayModeBar: false });
 }
 
-// The panel's title: what it draws, then what is ringed, on one line where the panel is wide
-// enough (by a generous estimate of the type's width), else on two: a line cut at the panel's
-// edge lost its end ("○ miniba" in projector mode at 1024 px).
-function heading(what, ringed, fontSize, width) {
-  if (!ringed) return { text: what, lines: 1 };
-  const one = `${what} · ${ringed}`;
-  if (one.length * fontSize * 0.62 <= width - 24) return { text: one, lines: 1 };
-  return { text: `${what}<br>${ringed}`, lines: 2 };
+// The panel's title: its parts on as few lines as the panel's width holds (by a generous
+// estimate of the type's width), a part too long for a line broken between words, and the last
+// parts left out where they would take more than `most` lines (a short panel keeps its plot):
+// a line cut at the panel's edge lost its end ("○ miniba" in projector mode at 1024 px).
+function heading(parts, fontSize, width, most) {
+  const fits = Math.max(12, Math.floor((width - 24) / (fontSize * 0.62)));
+  let lines = [];
+  for (const part of parts.filter(Boolean)) {
+    const last = lines.length - 1;
+    const more = last >= 0 && lines[last].length + 3 + part.length <= fits
+      ? [...lines.slice(0, last), `${lines[last]} · ${part}`]
+      : [...lines, ...wrapWords(part, fits)];
+    if (lines.length && more.length > most) break;
+    lines = more;
+  }
+  return lines.join("<br>");
+}
+
+function wrapWords(text, fits) {
+  const lines = [];
+  for (const word of text.split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= fits) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
 }
