@@ -102,6 +102,15 @@ def test_the_limits_name_the_cloud(client: TestClient) -> None:
             {"restarts": 4, "restart_from": {"dist": "normal", "sigma": 0}},
             ["restart_from", "sigma"],
         ),
+        # a field the distribution would not read: refused, not ignored
+        (
+            {"restarts": 4, "restart_from": {"dist": "uniform", "center": [0, 0]}},
+            ["restart_from", "center"],
+        ),
+        (
+            {"restarts": 4, "restart_from": {"dist": "normal", "box": [[0, 1], [0, 1]]}},
+            ["restart_from", "box"],
+        ),
         # 1,000 particles of 1,000 steps each: over the points one request may carry
         ({"restarts": 999, "max_steps": 1000}, ["max_steps"]),
     ],
@@ -128,6 +137,7 @@ def test_the_websocket_refuses_a_bad_box_naming_it(client: TestClient) -> None:
         ({"dist": "normal", "center": 5}, "list of numbers"),
         ({"dist": "normal", "center": ["a", 1]}, "list of numbers"),
         ({"dist": "normal", "center": [1]}, "2 finite number(s)"),
+        ({"dist": "grid", "center": [0, 0]}, "mean of dist 'normal'"),
     ],
 )
 def test_the_python_api_refuses_a_bad_centre_naming_it(restart_from: dict, message: str) -> None:

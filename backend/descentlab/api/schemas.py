@@ -105,11 +105,11 @@ class RestartFrom(Model):
     from the lowest), or N(center, σ²)."""
 
     dist: Literal["uniform", "normal", "grid"] = "uniform"
-    center: Point | None = Field(default=None, description="normal: the mean (else `start`)")
+    center: Point | None = Field(default=None, description="normal only: the mean (else `start`)")
     sigma: float = Field(default=1.0, gt=0, le=limits.MAX_BOUND, description="normal: σ")
     box: Annotated[list[Side], Field(min_length=1, max_length=2)] | None = Field(
         default=None,
-        description="uniform, grid: [[xmin, xmax], [ymin, ymax]] (else the surface's domain)",
+        description="uniform, grid only: [[xmin, xmax], [ymin, ymax]] (else the surface's domain)",
     )
 
 

@@ -300,6 +300,15 @@ def _restart_from(given: Any) -> RestartFrom:
         )
     if given.dist not in RESTART_DISTS:
         raise DescentLabError("restart_from.dist", f"must be one of {', '.join(RESTART_DISTS)}")
+    # (a field the distribution does not read is refused, not silently ignored)
+    if given.center is not None and given.dist != "normal":
+        raise DescentLabError(
+            "restart_from.center", f"is the mean of dist 'normal'; {given.dist!r} draws over `box`"
+        )
+    if given.box is not None and given.dist == "normal":
+        raise DescentLabError(
+            "restart_from.box", "is for dist 'uniform' or 'grid'; 'normal' draws around `center`"
+        )
     sigma = given.sigma
     if isinstance(sigma, bool) or not isinstance(sigma, (int, float)):
         raise DescentLabError("restart_from.sigma", "must be a number")
