@@ -303,7 +303,8 @@ function drawSecond() {
   const epochSize = runs.meta.epochSize || 0;
   ewaControl.show(s.ewa, tracks.some((tr) => tr.stochastic));
   loss.draw(tracks, t, s.big, epochSize, { fmin: minValue(s), log: !s.lossLin, sumOf: runs.meta.sumOf || 0, ewa: s.ewa });
-  if (showsData(s) && !$("#datapanel").hidden && sample && sample.id === s.surface) {
+  // (offsetParent: not hidden, by the attribute or by the CSS that gives an open view its place)
+  if (showsData(s) && $("#datapanel").offsetParent && sample && sample.id === s.surface) {
     drawData($("#datapanel"), plot.surface, sample, tracks, t, s.big, s.ring);
   }
 }
@@ -676,12 +677,20 @@ $("#export-html").addEventListener("click", () => guarded(() =>
     labels: runLabels(store.state.opts, catalog) })));
 $("#surface-box").addEventListener("keydown", (e) => { if (e.key === "Escape") inspector.close(); });
 
+// The page's run for a view's grid of runs: as many steps as the page's, where the page counts
+// them in epochs of minibatches (the server's rule: epochs × ⌈n / batch⌉).
+function viewBody(s) {
+  const body = runBody(s);
+  if (body.epochs) body.max_steps = body.epochs * Math.ceil(dataSize() / batchOf(s));
+  return body;
+}
+
 // The views beside the surface (a sweep heatmap, a basin map), each from the page's runs.
 const views = new Views({
   root: $("#viewpanel"), buttons: { sweep: $("#show-sweep"), basins: $("#show-basins"), "3d": $("#show-3d"),
     grad: $("#show-grad") },
   kinds: { sweep: SweepView, basins: BasinView, "3d": Surface3DView, grad: DerivView },
-  ctx: { catalog, commit: (fn, opts) => store.commit(fn, opts), runBody, bound: () => bound,
+  ctx: { catalog, commit: (fn, opts) => store.commit(fn, opts), runBody: viewBody, bound: () => bound,
     grid: () => (plot.surface === bound ? plot.grid : null),
     ready: plotlyReady, plotly3d: () => fullPlotly($("#plotly-js").dataset.full, plotlyReady),
     state: () => store.state, labels: (s) => runLabels(s.opts, catalog) },

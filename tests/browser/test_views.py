@@ -252,3 +252,27 @@ def test_view_presets_open_their_views(page: Any) -> None:
     page.click("button.preset[data-preset=duke-bowl-momentum]")
     page.wait_for_function("() => !location.hash.includes('show=')")
     assert page.is_hidden("#viewpanel")
+
+
+@pytest.mark.parametrize(("kind", "route"), [("sweep", "/api/sweeps"), ("basins", "/api/basins")])
+def test_a_view_of_an_epoch_counted_run_takes_the_page_s_steps(
+    page: Any, kind: str, route: str
+) -> None:
+    """Minibatch SGD counts its run in epochs (3 epochs of 10 batches here): a view's grid of
+    runs asks for the same 30 steps, and says so (it asked for none, and said "undefined")."""
+    asked: list[dict[str, Any]] = []
+    page.on(
+        "request",
+        lambda r: asked.append(r.post_data_json) if r.url.endswith(route) else None,
+    )
+    open_app(
+        page,
+        f"surface=line-fit-sgd&sp=n:1000&batch=100&epochs=3&opt=gd(lr:0.05)&show={kind}"
+        f"&{kind}=n:12&{FAST}",
+    )
+    wait_view(page, kind, 12)
+    # (the grid asked before the surface's size came back from the server is asked again)
+    assert asked and all("max_steps" in body for body in asked)
+    assert asked[-1]["max_steps"] == 30
+    status = page.locator(f"#{kind}-fig >> xpath=.. >> .view-status").inner_text()
+    assert "undefined" not in status
