@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from uiutil import FAST, touch_drag, wait_done
+from uiutil import FAST, run_id, touch_drag, wait_done
 
 pytestmark = pytest.mark.browser
 
@@ -223,3 +223,79 @@ def test_home_and_end_move_the_player_not_the_page(page: Any) -> None:
     page.wait_for_function("(n) => window.descentlab.player.t === n", arg=total)
     page.wait_for_timeout(100)
     assert page.evaluate("() => scrollY") == 600
+
+
+def contour_centre(page: Any) -> tuple[float, float]:
+    """The middle of the surface's plot area, scrolled to the middle of the screen."""
+    page.eval_on_selector("#surface-stage", "e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(200)
+    area = page.locator("#surface-stage .pathlayer .area").bounding_box()
+    assert area is not None
+    return area["x"] + area["width"] / 2, area["y"] + area["height"] / 2
+
+
+def test_a_drag_over_the_2d_surface_scrolls_the_page_unless_zoom_is_on(
+    browser: Any, server_url: str, artifacts: Path
+) -> None:
+    """With a view open the surface is not sticky: a finger's drag over it scrolls the page
+    (it zoomed before); "zoom" pressed, the drag draws Plotly's zoom box. The start marker is
+    dragged by a finger either way, and a tap with Inspect on inspects the point."""
+    ctx = phone(browser, server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"/#surface=quadratic&opt=gd(lr:0.009)&show=grad&{FAST}")
+        wait_done(pg)
+        assert pg.eval_on_selector("#views", "e => getComputedStyle(e).position") != "sticky"
+        zoom = pg.locator("#touch-zoom")
+        assert zoom.is_visible() and zoom.get_attribute("aria-pressed") == "false"
+        centre = contour_centre(pg)
+        hit = "([x, y]) => document.elementFromPoint(x, y).closest('#contour') !== null"
+        assert pg.evaluate(hit, centre)  # the finger lands on Plotly's figure
+        draws = pg.evaluate("() => window.descentlab.baseDraws()")
+        before = pg.evaluate("() => scrollY")
+        touch_drag(pg, centre, (40, -200))
+        assert pg.evaluate("() => scrollY") - before > 100  # the page scrolled past the figure
+        assert pg.evaluate("() => window.descentlab.store.state.view") is None  # no zoom
+        assert pg.evaluate("() => window.descentlab.baseDraws()") == draws
+
+        # the start marker follows a finger (the page stays)
+        first = run_id(pg)
+        start = pg.evaluate("() => window.descentlab.store.state.start")
+        contour_centre(pg)
+        ring = pg.locator("#surface-stage .pathlayer .grab").first.bounding_box()
+        assert ring is not None
+        before = pg.evaluate("() => scrollY")
+        at = (ring["x"] + ring["width"] / 2, ring["y"] + ring["height"] / 2)
+        touch_drag(pg, at, (40, 30))
+        wait_done(pg, after_run=first)
+        moved = pg.evaluate("() => window.descentlab.store.state.start")
+        assert abs(pg.evaluate("() => scrollY") - before) < 2
+        assert start is None or moved != start
+        assert moved is not None and len(moved) == 2
+
+        # a tap with Inspect on inspects the point under the finger
+        pg.click("#inspect-toggle")
+        centre = contour_centre(pg)
+        pg.touchscreen.tap(*centre)
+        pg.wait_for_function("() => document.querySelector('#ins-out dl') !== null")
+        assert float(pg.input_value("#ins-x")) == pytest.approx(0, abs=0.3)
+
+        # zoom pressed: a drag draws a zoom box, and the page stays
+        zoom.click()
+        assert zoom.get_attribute("aria-pressed") == "true"
+        centre = contour_centre(pg)
+        before = pg.evaluate("() => scrollY")
+        touch_drag(pg, (centre[0] - 60, centre[1] - 60), (120, 120))
+        pg.wait_for_function("() => window.descentlab.store.state.view !== null")
+        assert abs(pg.evaluate("() => scrollY") - before) < 2
+        pg.screenshot(path=str(artifacts / "phone-2d-zoomed.png"))
+    finally:
+        ctx.close()
+
+
+def test_the_zoom_toggle_is_for_touch_screens_only(page: Any) -> None:
+    """A mouse zooms by dragging, as before: no toggle is shown without a touch screen."""
+    page.set_viewport_size(PHONE)
+    page.goto(f"/#surface=quadratic&opt=gd(lr:0.009)&{FAST}")
+    wait_done(page)
+    assert page.locator("#touch-zoom").count() == 0 or page.locator("#touch-zoom").is_hidden()
