@@ -299,3 +299,77 @@ def test_the_zoom_toggle_is_for_touch_screens_only(page: Any) -> None:
     page.goto(f"/#surface=quadratic&opt=gd(lr:0.009)&{FAST}")
     wait_done(page)
     assert page.locator("#touch-zoom").count() == 0 or page.locator("#touch-zoom").is_hidden()
+
+
+# The header: its title and each tool shown, with its box and its name for a screen reader.
+HEADER = """() => {
+  const box = (e) => { const r = e.getBoundingClientRect();
+    return {x: r.x, y: r.y, w: r.width, h: r.height}; };
+  const tools = [...document.querySelectorAll('.top h1, .top .tools > button, .menu-wrap > button')]
+    .filter((e) => e.offsetParent);
+  return {
+    top: box(document.querySelector('.top')),
+    width: innerWidth,
+    scrollWidth: document.documentElement.scrollWidth,
+    tools: tools.map((e) => ({id: e.id, name: (e.getAttribute('aria-label') || e.innerText
+      || e.textContent).trim(), title: e.title, ...box(e)})),
+  };
+}"""
+PHONES = [(360, 740), (390, 844), (430, 932)]
+
+
+@pytest.mark.parametrize("size", PHONES, ids=[f"{w}x{h}" for w, h in PHONES])
+@pytest.mark.parametrize("hash_", ["", "lecture=duke-bowl-momentum"], ids=["plain", "lecture"])
+def test_the_phone_header_is_one_row(
+    browser: Any, server_url: str, artifacts: Path, size: tuple[int, int], hash_: str
+) -> None:
+    """The header's title and tools in one row (the sticky figure gets the rest), every tool
+    inside the screen and named; the ones a phone has no use for out of the way."""
+    w, h = size
+    ctx = browser.new_context(
+        viewport={"width": w, "height": h}, base_url=server_url, has_touch=True, is_mobile=True
+    )
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"/#{hash_ or FAST}")
+        wait_done(pg)
+        head = pg.evaluate(HEADER)
+        assert len(rows(head["tools"])) == 1, head["tools"]
+        assert head["top"]["h"] <= 48, head["top"]
+        assert head["scrollWidth"] <= w
+        names = {t["id"]: t["name"] for t in head["tools"]}
+        for tool in head["tools"]:
+            assert tool["x"] >= 0 and tool["x"] + tool["w"] <= w, tool
+        expected = {"panel-toggle": "Controls", "lecture-open": "Lecture", "export": "Export"}
+        expected |= {"share": "Share"}
+        if pg.evaluate("() => document.fullscreenEnabled"):
+            expected["fullscreen"] = "Full screen"
+        for tool, name in expected.items():
+            assert names.get(tool) == name, (tool, names)
+            assert pg.get_by_role("button", name=name, exact=True).first.is_visible()
+        # the Export menu opens inside the screen
+        pg.click("#export")
+        menu = pg.locator("#export-menu").bounding_box()
+        assert menu is not None and menu["x"] >= 0 and menu["x"] + menu["width"] <= w
+        pg.screenshot(
+            path=str(artifacts / f"phone-header-{w}-{'lecture' if hash_ else 'plain'}.png"),
+            clip={"x": 0, "y": 0, "width": w, "height": 300},
+        )
+    finally:
+        ctx.close()
+
+
+def test_projector_mode_can_be_left_on_a_phone(browser: Any, server_url: str) -> None:
+    """A link that opens projector mode on a phone: its button is there to leave it."""
+    ctx = phone(browser, server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"/#big=1&{FAST}")
+        wait_done(pg)
+        button = pg.get_by_role("button", name="Projector", exact=True)
+        assert button.is_visible()
+        assert len(rows(pg.evaluate(HEADER)["tools"])) == 1
+        button.click()
+        pg.wait_for_function("() => !document.body.classList.contains('projector')")
+    finally:
+        ctx.close()
