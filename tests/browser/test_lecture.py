@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 from uiutil import FAST, export, open_app, run_id, wait_done, wait_hash
 
 # The notes' levels for x² + 100y² (004) and a preset that asks for them, added to the server's
@@ -388,7 +389,7 @@ def test_lecture_mode_has_one_full_screen_button(
         assert len(shown) == 1, [b.evaluate("e => e.outerHTML") for b in shown]
         shown[0].click()
         page.wait_for_function("() => document.fullscreenElement === document.documentElement")
-        assert shown[0].get_attribute("aria-pressed") == "true"
+        expect(shown[0]).to_have_attribute("aria-pressed", "true")  # (at fullscreenchange)
         page.keyboard.press("Escape")
         page.wait_for_function("() => document.fullscreenElement === null")
         page.wait_for_selector("#lecture", state="hidden")
