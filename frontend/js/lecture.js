@@ -1,9 +1,10 @@
 // Lecture mode: every preset in teaching order, shown like slides. Previous / next (buttons,
-// →/← or PageDown/PageUp, which presentation remotes send), Escape to leave, a full-screen
-// toggle, the step's caption (lecture, section, what it shows, what to try, and where the run
-// differs from the notes) and "7 / 23". The step lives in the app state (`lecture`, in the URL
-// hash), so a link opens it and Back / Forward move between steps; this module only shows the
-// state and asks for changes through its callbacks.
+// →/← or PageDown/PageUp, which presentation remotes send), Escape to leave (and full screen
+// with it: the header's button, the page's one way in, enters it), the step's caption
+// (lecture, section, what it shows, what to try, and where the run differs from the notes)
+// and "7 / 23". The step lives in the app state (`lecture`, in the URL hash), so a link opens
+// it and Back / Forward move between steps; this module only shows the state and asks for
+// changes through its callbacks.
 
 import { sectionLabel } from "./presets.js";
 
@@ -49,14 +50,11 @@ export class LectureMode {
     this.progress = el("output", "lecture-progress");
     this.progress.setAttribute("aria-label", "figure of the lecture");
     this.next = button("lecture-next", "Next →", "next figure");
-    this.full = button("lecture-full", "Full screen");
-    this.full.setAttribute("aria-pressed", "false");
-    this.full.hidden = !document.fullscreenEnabled;
     this.leave = button("lecture-leave", "×", "leave lecture mode");
     this.leave.title = "leave lecture mode (Escape)";
     nav.append(this.prev, this.progress, this.next);
     const head = el("div", "lecture-head");
-    head.append(el("span", "lecture-mode", "Lecture mode"), this.full, this.leave);
+    head.append(el("span", "lecture-mode", "Lecture mode"), this.leave);
 
     // The caption is announced when it changes, without interrupting.
     this.caption = el("div", "lecture-caption");
@@ -73,9 +71,6 @@ export class LectureMode {
     this.prev.addEventListener("click", () => this.go(this.index - 1));
     this.next.addEventListener("click", () => this.go(this.index + 1));
     this.leave.addEventListener("click", () => this.close());
-    this.full.addEventListener("click", () => this.toggleFullscreen());
-    document.addEventListener("fullscreenchange", () =>
-      this.full.setAttribute("aria-pressed", String(Boolean(document.fullscreenElement))));
     this.opener.addEventListener("click", () => (this.active ? this.close() : this.open(this.startAt())));
   }
 
@@ -96,11 +91,6 @@ export class LectureMode {
   go(k) {
     if (k < 0 || k >= this.steps.length) return;
     this.onGo(this.steps[k].preset);
-  }
-
-  toggleFullscreen() {
-    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
-    else document.documentElement.requestFullscreen().catch(() => {});
   }
 
   // Show the state's step (`id`, a preset id, or null: lecture mode off).

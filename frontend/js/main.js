@@ -570,6 +570,12 @@ for (const name of OVERLAYS) { // State, Field: drawn over the surface (overlay.
     d.over = OVERLAYS.filter((o) => on.has(o));
   }, { history: "replace", ui: true }));
 }
+// A touch screen's choice: a finger's drag over the surface zooms (pressed) or scrolls the page.
+$("#touch-zoom").hidden = !(navigator.maxTouchPoints > 0);
+$("#touch-zoom").addEventListener("click", () => {
+  plot.touchZooms = !plot.touchZooms;
+  $("#touch-zoom").setAttribute("aria-pressed", String(plot.touchZooms));
+});
 $("#panel-toggle").addEventListener("click", () => {
   store.commit((d) => { d.panel = !d.panel; }, { history: "replace", ui: true });
 });

@@ -122,6 +122,7 @@ export class SurfacePlot {
     this.onStart = onStart;
     this.onInspect = onInspect;
     this.inspecting = false; // a plain click inspects instead of moving the start
+    this.touchZooms = false; // a finger's drag over the figure zooms instead of scrolling the page
     this.onView = onView;
     this.surface = null;
     this.grid = null;
@@ -510,6 +511,17 @@ export class SurfacePlot {
         else this.onStart(p);
       }, DOUBLE_CLICK_MS) };
     }, true);
+    // Plotly's zoom and pan take every touch on the plot and cancel the page's scroll: unless
+    // touchZooms, a touch stops at the figure's own box (before Plotly's), so a finger's drag
+    // scrolls the page past it. A tap still clicks (pointer events above); a mouse still zooms.
+    for (const type of ["touchstart", "touchmove", "touchend", "touchcancel"]) {
+      this.base.addEventListener(type, (ev) => { if (!this.touchZooms) ev.stopPropagation(); },
+        { capture: true, passive: true });
+    }
+    // A finger on the start marker drags it, not the page (touch-action is not honoured on an
+    // SVG element).
+    stage.addEventListener("touchstart", (ev) => { if (ev.target.closest(".grab")) ev.preventDefault(); },
+      { passive: false });
     stage.addEventListener("mousemove", (ev) => this.readout(this.pointAt(ev), ev));
     stage.addEventListener("mouseleave", () => this.readout(null));
   }

@@ -59,6 +59,7 @@ def violations(page: Any) -> list[dict[str, Any]]:
             f"surface=linear-regression&batch=10&epochs=5&opt=gd(lr:0.01)&opt=gd(lr:0.05)&{FAST}",
         ),
         ("lecture", (1280, 720), "lecture=duke-bowl-momentum"),
+        ("phone-lecture", (390, 844), "lecture=duke-bowl-momentum"),
     ],
 )
 def test_axe_finds_no_violations(

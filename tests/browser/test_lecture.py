@@ -4,11 +4,13 @@ linked by step; a preset's own contour heights; long runs drawn thinned, exporte
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 from uiutil import FAST, export, open_app, run_id, wait_done, wait_hash
 
 # The notes' levels for x² + 100y² (004) and a preset that asks for them, added to the server's
@@ -360,6 +362,40 @@ def test_lecture_mode_screenshots(
     page.wait_for_timeout(300)  # the figures re-fit the box lecture mode gave them
     page.screenshot(path=str(artifacts / f"lecture-{size[0]}x{size[1]}.png"))
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("size", "extra"),
+    [((390, 844), ""), ((1280, 720), ""), ((1280, 720), "&big=1"), ((1920, 1080), "")],
+    ids=["phone", "laptop", "projector", "wide"],
+)
+def test_lecture_mode_has_one_full_screen_button(
+    browser: Any, server_url: str, size: tuple[int, int], extra: str
+) -> None:
+    """One way to go full screen in lecture mode (the header's), at every size; Escape leaves
+    full screen and lecture mode as before."""
+    context = browser.new_context(
+        viewport={"width": size[0], "height": size[1]}, base_url=server_url
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"/#lecture=duke-bowl-momentum{extra}")
+        wait_step(page, "duke-bowl-momentum")
+        full = page.get_by_role("button", name=re.compile("full screen", re.IGNORECASE))
+        shown = [b for b in full.all() if b.is_visible()]
+        if not page.evaluate("() => document.fullscreenEnabled"):
+            assert shown == []
+            return
+        assert len(shown) == 1, [b.evaluate("e => e.outerHTML") for b in shown]
+        shown[0].click()
+        page.wait_for_function("() => document.fullscreenElement === document.documentElement")
+        expect(shown[0]).to_have_attribute("aria-pressed", "true")  # (at fullscreenchange)
+        page.keyboard.press("Escape")
+        page.wait_for_function("() => document.fullscreenElement === null")
+        page.wait_for_selector("#lecture", state="hidden")
+        assert page.evaluate("window.descentlab.store.state.lecture") is None
+    finally:
+        context.close()
 
 
 # Presets whose page state is the least direct image of their run body: a summed data-fit

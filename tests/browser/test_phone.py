@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from uiutil import FAST, touch_drag, wait_done
+from uiutil import FAST, run_id, touch_drag, wait_done
 
 pytestmark = pytest.mark.browser
 
@@ -223,3 +223,153 @@ def test_home_and_end_move_the_player_not_the_page(page: Any) -> None:
     page.wait_for_function("(n) => window.descentlab.player.t === n", arg=total)
     page.wait_for_timeout(100)
     assert page.evaluate("() => scrollY") == 600
+
+
+def contour_centre(page: Any) -> tuple[float, float]:
+    """The middle of the surface's plot area, scrolled to the middle of the screen."""
+    page.eval_on_selector("#surface-stage", "e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(200)
+    area = page.locator("#surface-stage .pathlayer .area").bounding_box()
+    assert area is not None
+    return area["x"] + area["width"] / 2, area["y"] + area["height"] / 2
+
+
+def test_a_drag_over_the_2d_surface_scrolls_the_page_unless_zoom_is_on(
+    browser: Any, server_url: str, artifacts: Path
+) -> None:
+    """With a view open the surface is not sticky: a finger's drag over it scrolls the page
+    (it zoomed before); "zoom" pressed, the drag draws Plotly's zoom box. The start marker is
+    dragged by a finger either way, and a tap with Inspect on inspects the point."""
+    ctx = phone(browser, server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"/#surface=quadratic&opt=gd(lr:0.009)&show=grad&{FAST}")
+        wait_done(pg)
+        assert pg.eval_on_selector("#views", "e => getComputedStyle(e).position") != "sticky"
+        zoom = pg.locator("#touch-zoom")
+        assert zoom.is_visible() and zoom.get_attribute("aria-pressed") == "false"
+        centre = contour_centre(pg)
+        hit = "([x, y]) => document.elementFromPoint(x, y).closest('#contour') !== null"
+        assert pg.evaluate(hit, centre)  # the finger lands on Plotly's figure
+        draws = pg.evaluate("() => window.descentlab.baseDraws()")
+        before = pg.evaluate("() => scrollY")
+        touch_drag(pg, centre, (40, -200))
+        assert pg.evaluate("() => scrollY") - before > 100  # the page scrolled past the figure
+        assert pg.evaluate("() => window.descentlab.store.state.view") is None  # no zoom
+        assert pg.evaluate("() => window.descentlab.baseDraws()") == draws
+
+        # the start marker follows a finger (the page stays)
+        first = run_id(pg)
+        start = pg.evaluate("() => window.descentlab.store.state.start")
+        contour_centre(pg)
+        ring = pg.locator("#surface-stage .pathlayer .grab").first.bounding_box()
+        assert ring is not None
+        before = pg.evaluate("() => scrollY")
+        at = (ring["x"] + ring["width"] / 2, ring["y"] + ring["height"] / 2)
+        touch_drag(pg, at, (40, 30))
+        wait_done(pg, after_run=first)
+        moved = pg.evaluate("() => window.descentlab.store.state.start")
+        assert abs(pg.evaluate("() => scrollY") - before) < 2
+        assert start is None or moved != start
+        assert moved is not None and len(moved) == 2
+
+        # a tap with Inspect on inspects the point under the finger
+        pg.click("#inspect-toggle")
+        centre = contour_centre(pg)
+        pg.touchscreen.tap(*centre)
+        pg.wait_for_function("() => document.querySelector('#ins-out dl') !== null")
+        assert float(pg.input_value("#ins-x")) == pytest.approx(0, abs=0.3)
+
+        # zoom pressed: a drag draws a zoom box, and the page stays
+        zoom.click()
+        assert zoom.get_attribute("aria-pressed") == "true"
+        centre = contour_centre(pg)
+        before = pg.evaluate("() => scrollY")
+        touch_drag(pg, (centre[0] - 60, centre[1] - 60), (120, 120))
+        pg.wait_for_function("() => window.descentlab.store.state.view !== null")
+        assert abs(pg.evaluate("() => scrollY") - before) < 2
+        pg.screenshot(path=str(artifacts / "phone-2d-zoomed.png"))
+    finally:
+        ctx.close()
+
+
+def test_the_zoom_toggle_is_for_touch_screens_only(page: Any) -> None:
+    """A mouse zooms by dragging, as before: no toggle is shown without a touch screen."""
+    page.set_viewport_size(PHONE)
+    page.goto(f"/#surface=quadratic&opt=gd(lr:0.009)&{FAST}")
+    wait_done(page)
+    assert page.locator("#touch-zoom").count() == 0 or page.locator("#touch-zoom").is_hidden()
+
+
+# The header: its title and each tool shown, with its box and its name for a screen reader.
+HEADER = """() => {
+  const box = (e) => { const r = e.getBoundingClientRect();
+    return {x: r.x, y: r.y, w: r.width, h: r.height}; };
+  const tools = [...document.querySelectorAll('.top h1, .top .tools > button, .menu-wrap > button')]
+    .filter((e) => e.offsetParent);
+  return {
+    top: box(document.querySelector('.top')),
+    width: innerWidth,
+    scrollWidth: document.documentElement.scrollWidth,
+    tools: tools.map((e) => ({id: e.id, name: (e.getAttribute('aria-label') || e.innerText
+      || e.textContent).trim(), title: e.title, ...box(e)})),
+  };
+}"""
+PHONES = [(360, 740), (390, 844), (430, 932)]
+
+
+@pytest.mark.parametrize("size", PHONES, ids=[f"{w}x{h}" for w, h in PHONES])
+@pytest.mark.parametrize("hash_", ["", "lecture=duke-bowl-momentum"], ids=["plain", "lecture"])
+def test_the_phone_header_is_one_row(
+    browser: Any, server_url: str, artifacts: Path, size: tuple[int, int], hash_: str
+) -> None:
+    """The header's title and tools in one row (the sticky figure gets the rest), every tool
+    inside the screen and named; the ones a phone has no use for out of the way."""
+    w, h = size
+    ctx = browser.new_context(
+        viewport={"width": w, "height": h}, base_url=server_url, has_touch=True, is_mobile=True
+    )
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"/#{hash_ or FAST}")
+        wait_done(pg)
+        head = pg.evaluate(HEADER)
+        assert len(rows(head["tools"])) == 1, head["tools"]
+        assert head["top"]["h"] <= 48, head["top"]
+        assert head["scrollWidth"] <= w
+        names = {t["id"]: t["name"] for t in head["tools"]}
+        for tool in head["tools"]:
+            assert tool["x"] >= 0 and tool["x"] + tool["w"] <= w, tool
+        expected = {"panel-toggle": "Controls", "lecture-open": "Lecture", "export": "Export"}
+        expected |= {"share": "Share"}
+        if pg.evaluate("() => document.fullscreenEnabled"):
+            expected["fullscreen"] = "Full screen"
+        for tool, name in expected.items():
+            assert names.get(tool) == name, (tool, names)
+            assert pg.get_by_role("button", name=name, exact=True).first.is_visible()
+        # the Export menu opens inside the screen
+        pg.click("#export")
+        menu = pg.locator("#export-menu").bounding_box()
+        assert menu is not None and menu["x"] >= 0 and menu["x"] + menu["width"] <= w
+        pg.screenshot(
+            path=str(artifacts / f"phone-header-{w}-{'lecture' if hash_ else 'plain'}.png"),
+            clip={"x": 0, "y": 0, "width": w, "height": 300},
+        )
+    finally:
+        ctx.close()
+
+
+def test_projector_mode_can_be_left_on_a_phone(browser: Any, server_url: str) -> None:
+    """A link that opens projector mode on a phone: its button is there to leave it."""
+    ctx = phone(browser, server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"/#big=1&{FAST}")
+        wait_done(pg)
+        button = pg.get_by_role("button", name="Projector", exact=True)
+        assert button.is_visible()
+        assert len(rows(pg.evaluate(HEADER)["tools"])) == 1
+        button.click()
+        pg.wait_for_function("() => !document.body.classList.contains('projector')")
+    finally:
+        ctx.close()
