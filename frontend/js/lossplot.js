@@ -17,7 +17,7 @@
 // (pathlayer.js), placed from the layout given to Plotly and the ranges it reports. The ranges
 // are rounded (whole decades on a log axis) so that a slider drag seldom moves them.
 
-import { colour, dashArray, CONFIG as TOOLBAR } from "./palette.js";
+import { colour, dashArray, CONFIG as TOOLBAR, zoomOutButton } from "./palette.js";
 import { PathLayer, eventRange } from "./pathlayer.js";
 import { cloudBand, BAND } from "./cloud.js";
 import { ewa as average } from "./ewa.js";
@@ -96,6 +96,7 @@ export class LossPlot {
     this.zoom = null; // {x, y}: the ranges a zoom or pan set, until autoscale
     this.key = null;
     this.last = null;
+    this.zoomOut = zoomOutButton(base.parentElement.querySelector(":scope > .zoom-out"), base);
     new ResizeObserver((entries) => this.resized(entries.at(-1).contentRect)).observe(base);
     base.parentElement.addEventListener("mousemove", (ev) => this.readout(ev));
     base.parentElement.addEventListener("mouseleave", () => this.readout(null));
@@ -194,6 +195,7 @@ export class LossPlot {
         this.zoom = { x: xaxis.range.map(Number), y: yaxis.range.map(Number) };
         this.shown = { x: [...this.zoom.x], y: [...this.zoom.y] };
       }
+      this.zoomOut.show(this.zoom !== null);
       if (this.last) this.draw(...this.last);
     });
     this.base.on("plotly_relayouting", (ev = {}) => { // the curves follow a pan
