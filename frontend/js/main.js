@@ -45,8 +45,6 @@ const plotlyReady = window.Plotly ? Promise.resolve() : new Promise((resolve) =>
   $("#plotly-js").addEventListener("load", resolve);
   $("#plotly-js").addEventListener("error", () => banner("Could not load Plotly.js: no figures can be drawn."));
 });
-// No Plotly tips on any figure, those drawn with a config of their own too (see palette.CONFIG).
-plotlyReady.then(() => Plotly.setPlotConfig({ showTips: false }));
 
 // The grid query for a surface: 400 points for a curve, 150 × 150 for contours, in the view.
 function gridQuery(s, one) {
