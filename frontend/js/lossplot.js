@@ -111,11 +111,12 @@ export class LossPlot {
   }
 
   // The key in full, for a screen reader (the figure's description) and as the drawn key's
-  // hover text: the drawn key keeps to one line, dropping the parts that do not fit.
-  showKey(text) {
-    this.keyText = text;
+  // hover text, a part a line: the drawn key keeps to one line, dropping the parts that do
+  // not fit.
+  showKey(parts) {
+    this.keyText = parts.join("<br>");
     const el = this.base.parentElement.querySelector(":scope > .key-text");
-    const plain = text.replace(/<sup>(.*?)<\/sup>/g, "^$1");
+    const plain = parts.join(" · ").replace(/<sup>(.*?)<\/sup>/g, "^$1");
     if (el && el.textContent !== plain) el.textContent = plain;
   }
 
@@ -139,7 +140,7 @@ export class LossPlot {
     const l = big ? 112 : 72;
     const lines = epochLines(epochSize, total);
     const beta = smooth ? ewa : null;
-    this.showKey(stoch ? keyParts(batchName, beta, lines.note, false).join(" · ") : "");
+    this.showKey(stoch ? keyParts(batchName, beta, lines.note, false) : []);
     // (a minibatch run's key: a line under the plot's tools, the EWA and its β, clear of the
     // top loss label, which is centred on the plot's corner)
     const top = stoch ? (big ? 44 : 36) + keySize * 1.25 + font.size * KEY_RAISE : 10;
@@ -314,9 +315,9 @@ function curves(tracks, t, big, epochSize, beta) {
 function keyParts(batchName, beta, epochNote, short) {
   if (beta === null) return ["thick: full loss", `thin: ${batchName}`, "squares: epoch mean", epochNote].filter(Boolean);
   const corrected = short ? "dotted: bias-corrected"
-    : "dotted: ÷ (1 − β<sup>t</sup>), bias-corrected (the notes' 1 + β<sup>t</sup> is a slip)";
+    : ["dotted: ÷ (1 − β<sup>t</sup>), bias-corrected", "(the notes' 1 + β<sup>t</sup> is a slip)"];
   return ["thick, faint: full loss", `thin: ${batchName}`, `dashed: its EWA, β = ${beta}`, corrected,
-    "squares: epoch mean", epochNote].filter(Boolean);
+    "squares: epoch mean", epochNote].flat().filter(Boolean);
 }
 
 // A cloud's loss: the best row's curve over its particles' 10th, 50th and 90th percentiles.
@@ -389,7 +390,8 @@ function keyAnnotation(parts, full, { width, margin, plotHeight, yTitle, font, s
   const left = titleHalf <= plotHeight / 2 ? 6 : margin.l;
   return { xref: "paper", yref: "paper", x: -(margin.l - left) / (width - margin.l - margin.r), y: 1,
     yanchor: "bottom", yshift: font.size * KEY_RAISE, xanchor: "left", align: "left", showarrow: false,
-    text: keyLine(parts, width - left - margin.r, size), hovertext: full, font: { size, color: "#5b6470" } };
+    text: keyLine(parts, width - left - margin.r, size), hovertext: full,
+    font: { size, color: "#5b6470" } };
 }
 
 // The key on one line of `width` px: its parts joined with " · ", in order while they fit (as
