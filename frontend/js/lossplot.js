@@ -244,7 +244,7 @@ export class LossPlot {
 const LABEL_GAP = 1.8;
 const MAX_TICKS = 400;
 const DECADE_STEPS = [1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000]; // (doubles span 632 decades)
-export function logTicks([lo, hi], plotHeight, fontSize) {
+function logTicks([lo, hi], plotHeight, fontSize) {
   const first = Math.ceil(lo - 1e-9), last = Math.floor(hi + 1e-9);
   if (!(last > first)) return { tickmode: "auto", minexponent: 0 };
   const perDecade = Math.max(plotHeight, 0) / (hi - lo);
@@ -259,10 +259,9 @@ export function logTicks([lo, hi], plotHeight, fontSize) {
   return { tickmode: "array", tickvals: ticks.map((d) => 10 ** d), ticktext: ticks.map(powerOfTen) };
 }
 
-
 // A linear axis's labels: Plotly's, at most as many as fit LABEL_GAP font sizes apart, or a
 // single one (a round value in view) where not even that fits.
-export function linearTicks([lo, hi], plotHeight, fontSize) {
+function linearTicks([lo, hi], plotHeight, fontSize) {
   const fit = Math.floor(plotHeight / (LABEL_GAP * fontSize));
   if (fit >= 1) return { tickmode: "auto", nticks: fit };
   const unit = 10 ** Math.floor(Math.log10(Math.abs(hi - lo) || Math.abs(hi) || 1));
