@@ -17,7 +17,7 @@
 // (pathlayer.js), placed from the layout given to Plotly and the ranges it reports. The ranges
 // are rounded (whole decades on a log axis) so that a slider drag seldom moves them.
 
-import { colour, dashArray, CONFIG as TOOLBAR } from "./palette.js";
+import { colour, dashArray, CONFIG as TOOLBAR, zoomOutButton } from "./palette.js";
 import { PathLayer, eventRange } from "./pathlayer.js";
 import { cloudBand, BAND } from "./cloud.js";
 import { ewa as average } from "./ewa.js";
@@ -96,6 +96,7 @@ export class LossPlot {
     this.zoom = null; // {x, y}: the ranges a zoom or pan set, until autoscale
     this.key = null;
     this.last = null;
+    this.zoomOut = zoomOutButton(base.parentElement.querySelector(":scope > .zoom-out"), base);
     new ResizeObserver((entries) => this.resized(entries.at(-1).contentRect)).observe(base);
     base.parentElement.addEventListener("mousemove", (ev) => this.readout(ev));
     base.parentElement.addEventListener("mouseleave", () => this.readout(null));
@@ -109,13 +110,24 @@ export class LossPlot {
     if (this.last && window.Plotly) this.draw(...this.last);
   }
 
+  // The key in full, for a screen reader (the figure's description) and as the drawn key's
+  // hover text, a part a line: the drawn key keeps to one line, dropping the parts that do
+  // not fit.
+  showKey(parts) {
+    this.keyText = parts.join("<br>");
+    const el = this.base.parentElement.querySelector(":scope > .key-text");
+    const plain = parts.join(" · ").replace(/<sup>(.*?)<\/sup>/g, "^$1");
+    if (el && el.textContent !== plain) el.textContent = plain;
+  }
+
   // epochSize: steps per epoch (a vertical line every epochSize steps), or 0. fmin: the
   // surface's minimum value, or null; log: a log axis where it can be; sumOf: n when the loss
   // is a sum over n samples, else 0.
   draw(tracks, t, big = false, epochSize = 0, { fmin = null, log = true, sumOf = 0, ewa = null } = {}) {
     this.last = [tracks, t, big, epochSize, { fmin, log, sumOf, ewa }];
     this.size ??= { width: this.base.clientWidth, height: this.base.clientHeight };
-    const batchName = sumOf ? `minibatch loss × n (n = ${sumOf.toLocaleString("en")})` : "minibatch loss";
+    const n = sumOf ? sumOf.toLocaleString("en") : "";
+    const batchName = sumOf ? `minibatch loss × n (n = ${n})` : "minibatch loss";
     const gapped = Number.isFinite(fmin) && !tracks.some((tr) => tr.stochastic);
     if (gapped) tracks = asGaps(tracks, fmin);
     const positive = log && allPositive(tracks, t);
@@ -127,9 +139,11 @@ export class LossPlot {
     const keySize = big ? 16 : 11;
     const l = big ? 112 : 72;
     const lines = epochLines(epochSize, total);
-    const key = stoch ? keyLines(keyParts(batchName, smooth ? ewa : null, lines.note), this.size.width - l - 10, keySize) : [];
-    // (a minibatch run's key sits under the plot's tools: the EWA and its β)
-    const top = stoch ? (big ? 44 : 36) + key.length * keySize * 1.25 : 10;
+    const beta = smooth ? ewa : null;
+    this.showKey(stoch ? keyParts(batchName, beta, lines.note, false) : []);
+    // (a minibatch run's key: a line under the plot's tools, the EWA and its β, clear of the
+    // top loss label, which is centred on the plot's corner)
+    const top = stoch ? (big ? 44 : 36) + keySize * 1.25 + font.size * KEY_RAISE : 10;
     // the step labels sit below the lowest loss label, which is centred on the plot's corner
     // when the range ends on a decade: beside the step 0 it read as one number ("0.010")
     const stepStandoff = Math.ceil(font.size * 0.8);
@@ -137,17 +151,20 @@ export class LossPlot {
     const home = { x: [0, total], y: yrange };
     const shown = this.zoom ?? home;
     const what = gapped ? "f − f<sub>min</sub>" : "loss";
+    const yTitle = positive ? `${what} (log)` : what;
     const height = this.size.height;
+    const plotHeight = height - margin.t - margin.b;
+    const keyShown = stoch ? keyParts(sumOf ? `minibatch loss × ${n}` : batchName, beta, lines.note, true) : [];
     const layout = {
       width: this.size.width, height, autosize: false,
       font, margin: { ...margin, pad: 0, autoexpand: false },
       xaxis: { title: { text: "step" }, range: [...shown.x], zeroline: false, ticklabelstandoff: stepStandoff },
-      yaxis: { title: { text: positive ? `${what} (log)` : what, standoff: big ? 10 : 6 }, range: [...shown.y],
-        type: positive ? "log" : "linear", exponentformat: "e",
-        dtick: positive && yrange[1] - yrange[0] <= 8 ? decadeStep(yrange, height - margin.t - margin.b, font.size) : undefined },
+      yaxis: { title: { text: yTitle, standoff: big ? 10 : 6 }, range: [...shown.y],
+        type: positive ? "log" : "linear", exponentformat: "power",
+        ...(positive ? logTicks(shown.y, plotHeight, font.size) : linearTicks(shown.y, plotHeight, font.size)) },
       shapes: lines.shapes,
-      annotations: key.length ? [{ xref: "paper", yref: "paper", x: 0, y: 1, yanchor: "bottom", xanchor: "left",
-        align: "left", showarrow: false, text: key.join("<br>"), font: { size: keySize, color: "#5b6470" } }] : [],
+      annotations: stoch ? [keyAnnotation(keyShown, this.keyText,
+        { width: this.size.width, margin, plotHeight, yTitle, font, size: keySize })] : [],
       showlegend: false, hovermode: false, dragmode: "zoom",
       plot_bgcolor: "#fff", paper_bgcolor: "rgba(0,0,0,0)",
     };
@@ -179,6 +196,7 @@ export class LossPlot {
         this.zoom = { x: xaxis.range.map(Number), y: yaxis.range.map(Number) };
         this.shown = { x: [...this.zoom.x], y: [...this.zoom.y] };
       }
+      this.zoomOut.show(this.zoom !== null);
       if (this.last) this.draw(...this.last);
     });
     this.base.on("plotly_relayouting", (ev = {}) => { // the curves follow a pan
@@ -218,12 +236,40 @@ export class LossPlot {
   }
 }
 
-// A log axis's labels: whole decades only, every one where the plot is tall enough for its
-// labels not to touch, else every second, third... (a short plot: 1,024 x 768 with a key over it).
-function decadeStep([lo, hi], plotHeight, fontSize) {
-  const room = plotHeight / Math.max(hi - lo, 1e-9); // px a decade
-  return Math.max(1, Math.ceil((fontSize * 1.5) / room));
+// A log axis's labels (lo, hi: the view, in decades), every one a power of ten written 10ⁿ:
+// every k-th decade, k the least of 1, 2, 3, 5, 10, 20... that keeps labels LABEL_GAP font
+// sizes apart however short the plot, or a single label where not even two fit. They are
+// listed a view's span either side of it, so that a pan finds them. A view with fewer than two
+// whole decades in it (a zoom) has Plotly's own ticks, in the same notation.
+const LABEL_GAP = 1.8;
+const MAX_TICKS = 400;
+const DECADE_STEPS = [1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000]; // (doubles span 632 decades)
+function logTicks([lo, hi], plotHeight, fontSize) {
+  const first = Math.ceil(lo - 1e-9), last = Math.floor(hi + 1e-9);
+  if (!(last > first)) return { tickmode: "auto", minexponent: 0 };
+  const perDecade = Math.max(plotHeight, 0) / (hi - lo);
+  const k = DECADE_STEPS.find((s) => s * perDecade >= LABEL_GAP * fontSize || s > last - first) ?? 1000;
+  const ticks = [];
+  const span = hi - lo;
+  const from = Math.ceil((lo - span) / k) * k;
+  for (let d = from; d <= hi + span && ticks.length < MAX_TICKS; d += k) ticks.push(d);
+  if (!ticks.some((d) => d >= first && d <= last)) { // no multiple of k in view: its middle
+    ticks.splice(0, ticks.length, Math.round((first + last) / 2));
+  }
+  return { tickmode: "array", tickvals: ticks.map((d) => 10 ** d), ticktext: ticks.map(powerOfTen) };
 }
+
+// A linear axis's labels: Plotly's, at most as many as fit LABEL_GAP font sizes apart, or a
+// single one (a round value in view) where not even that fits.
+function linearTicks([lo, hi], plotHeight, fontSize) {
+  const fit = Math.floor(plotHeight / (LABEL_GAP * fontSize));
+  if (fit >= 1) return { tickmode: "auto", nticks: fit };
+  const unit = 10 ** Math.floor(Math.log10(Math.abs(hi - lo) || Math.abs(hi) || 1));
+  const round = Math.ceil(lo / unit) * unit;
+  return { tickmode: "array", tickvals: [round <= hi ? round : lo] };
+}
+
+const powerOfTen = (d) => `10<sup>${d < 0 ? "−" : ""}${Math.abs(d)}</sup>`;
 
 // The lines of every run: restarts thin and light under the best row; a minibatch run's
 // minibatch losses and epoch means. total: the longest run's last step.
@@ -262,13 +308,15 @@ function curves(tracks, t, big, epochSize, beta) {
   return { items, total };
 }
 
-// What a minibatch run's key says, in parts (keyLines wraps them): the lines, the EWA's where
-// it is drawn (`beta`), and which epoch ends are dashed.
-function keyParts(batchName, beta, epochNote) {
-  if (beta === null) return ["thick: full loss", `thin: ${batchName}`, "squares: epoch mean", epochNote];
-  return ["thick, faint: full loss", "squares: epoch mean", `thin: ${batchName}`,
-    `dashed: its EWA, β = ${beta}`, "dotted: ÷ (1 − β<sup>t</sup>), bias-corrected (the notes' 1 + β<sup>t</sup> is a slip)",
-    epochNote];
+// What a minibatch run's key says, in parts, most needed first (keyLine drops the last ones
+// where they do not fit): the lines, the EWA's where it is drawn (`beta`), and which epoch ends
+// are dashed; `short`: the drawn key's wording, else the full one.
+function keyParts(batchName, beta, epochNote, short) {
+  if (beta === null) return ["thick: full loss", `thin: ${batchName}`, "squares: epoch mean", epochNote].filter(Boolean);
+  const corrected = short ? "dotted: bias-corrected"
+    : ["dotted: ÷ (1 − β<sup>t</sup>), bias-corrected", "(the notes' 1 + β<sup>t</sup> is a slip)"];
+  return ["thick, faint: full loss", `thin: ${batchName}`, `dashed: its EWA, β = ${beta}`, corrected,
+    "squares: epoch mean", epochNote].flat().filter(Boolean);
 }
 
 // A cloud's loss: the best row's curve over its particles' 10th, 50th and 90th percentiles.
@@ -330,16 +378,39 @@ export function epochLines(epochSize, total) {
   return { shapes, note };
 }
 
-// The key's parts joined with " · ", wrapped at spaces into lines that fit `width` px (at
-// ~0.6 em a character).
-function keyLines(parts, width, size) {
-  const fits = Math.max(12, Math.floor(width / (0.6 * size)));
-  const lines = [];
-  for (const word of parts.filter(Boolean).join(" · ").split(" ")) {
-    const last = lines.length - 1;
-    if (last >= 0 && lines[last].length + 1 + word.length <= fits) lines[last] += ` ${word}`;
-    else if (word === "·" && last >= 0) lines[last] += " ·"; // never at a line's start
-    else lines.push(word);
+// How far the key sits above the plot area, in font sizes: clear of the top loss label.
+const KEY_RAISE = 0.75;
+
+// A minibatch run's key (`parts`; `full`: its full text, shown on hover) as an annotation: one
+// line above the plot area, from the figure's left edge, or from the plot area's where the
+// loss axis' title (centred on the plot area's height) reaches up to it.
+function keyAnnotation(parts, full, { width, margin, plotHeight, yTitle, font, size }) {
+  const titleHalf = textWidth(yTitle.replace(/<[^>]*>/g, ""), font.size) / 2;
+  const left = titleHalf <= plotHeight / 2 ? 6 : margin.l;
+  return { xref: "paper", yref: "paper", x: -(margin.l - left) / (width - margin.l - margin.r), y: 1,
+    yanchor: "bottom", yshift: font.size * KEY_RAISE, xanchor: "left", align: "left", showarrow: false,
+    text: keyLine(parts, width - left - margin.r, size), hovertext: full,
+    font: { size, color: "#5b6470" } };
+}
+
+// The key on one line of `width` px: its parts joined with " · ", in order while they fit (as
+// the canvas measures them in the key's font, with a margin for the SVG's own rendering),
+// ending in "…" where some are left out.
+function keyLine(parts, width, size) {
+  const fits = (text) => textWidth(text.replace(/<[^>]*>/g, ""), size) * 1.02 <= width;
+  let shown = 0;
+  while (shown < parts.length) {
+    const more = shown + 1 < parts.length ? " · …" : "";
+    if (!fits(parts.slice(0, shown + 1).join(" · ") + more)) break;
+    shown++;
   }
-  return lines;
+  if (shown === parts.length) return parts.join(" · ");
+  return shown ? `${parts.slice(0, shown).join(" · ")} · …` : "…";
+}
+
+let measure = null;
+function textWidth(text, size) {
+  measure ??= document.createElement("canvas").getContext("2d");
+  measure.font = `${size}px system-ui, sans-serif`;
+  return measure.measureText(text).width;
 }

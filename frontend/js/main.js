@@ -34,6 +34,7 @@ import { EwaControl } from "./ewa.js";
 import { Surface3DView } from "./surface3d.js";
 import { DerivView } from "./derivview.js";
 import { markHiddenEnds } from "./scrollrow.js";
+import { guardCommas } from "./numbox.js";
 
 const $ = (sel) => document.querySelector(sel);
 const app = $("#app");
@@ -182,6 +183,12 @@ $("#inspect-toggle").addEventListener("click", () => {
   else inspector.close();
 });
 const controls = new Controls(catalog, (fn, opts) => store.commit(fn, opts));
+// A comma typed into a number box: refused beside the panel's control, else by the box itself.
+guardCommas(document, { onRefuse: (box, message) => {
+  const field = box.closest(".panel [data-field]")?.dataset.field;
+  if (field) controls.showError(field, message);
+  else box.reportValidity();
+} });
 const lectureGroups = lectureOrder(catalog.lectures, catalog.presets);
 renderPresets($("#presets"), lectureGroups, (fn, opts) => store.commit(fn, opts));
 let lastPreset = null; // lecture mode opens at the preset applied last

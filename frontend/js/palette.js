@@ -49,11 +49,22 @@ export function keyLine(i) {
 }
 
 // Plotly's tool bar without its buttons that send the figure to Chart Studio (nothing leaves the
-// page), the selection tools or the PNG (the page's own export draws both figures).
+// page), the selection tools or the PNG (the page's own export draws both figures); without
+// Plotly's tips ("Double-click to zoom back out" lay over the view buttons for seconds after a
+// zoom: a zoomed figure shows its own "zoom out" button instead, see zoomOutButton).
 export const CONFIG = {
   responsive: true, displaylogo: false, showSendToCloud: false, showEditInChartStudio: false,
-  showLink: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage", "sendDataToCloud"],
+  showLink: false, showTips: false,
+  modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage", "sendDataToCloud"],
 };
+
+// A figure's "zoom out" button (`button`, in its corner, shown while `zoomed()`): it asks
+// Plotly to autoscale, as a double-click on the plot does, which the figure hears as going home.
+export function zoomOutButton(button, figure) {
+  button.title = "back to the whole view (a double-click on the plot does the same)";
+  button.addEventListener("click", () => Plotly.relayout(figure, { "xaxis.autorange": true, "yaxis.autorange": true }));
+  return { show: (zoomed) => { if (button.hidden === zoomed) button.hidden = !zoomed; } };
+}
 
 // A basin map's categories (basinview.js): Paul Tol's "light" scheme (distinguishable under the
 // common colour-vision deficiencies), light enough that the black markers drawn over them have

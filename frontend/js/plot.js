@@ -13,7 +13,7 @@
 // The pointer is answered from the same: a readout of (x, y, f) from the grid, the path point
 // nearest, clicks that move the start or inspect a point.
 
-import { colour, dash, dashArray, symbol, SURFACE_FILL, CONFIG as TOOLBAR } from "./palette.js";
+import { colour, dash, dashArray, symbol, SURFACE_FILL, CONFIG as TOOLBAR, zoomOutButton } from "./palette.js";
 import { PathLayer, eventRange } from "./pathlayer.js";
 import { renderLegend, drawLegend, loadSvg } from "./legend.js";
 
@@ -134,6 +134,7 @@ export class SurfacePlot {
     this.series = new WeakMap(); // a path row -> its xs and ys
     this.equal = false; // one unit as long on y as on x (set by the caller before drawing)
     this.baseDraws = 0; // how often Plotly has drawn the figure
+    this.zoomOut = zoomOutButton(stage.querySelector(":scope > .zoom-out"), base);
     new ResizeObserver((entries) => this.resized(entries.at(-1).contentRect)).observe(stage);
     this.listen();
   }
@@ -144,6 +145,7 @@ export class SurfacePlot {
     this.grid = grid;
     this.view = view;
     if (!view) this.yView = null; // a 1-D curve's y zoom lasts while the x view does
+    this.zoomOut.show(Boolean(view));
     this.levels = levels;
     this.under = surface.dim === 1 ? this.curveTraces() : this.contourTraces();
     this.baseKey = null;
@@ -572,5 +574,6 @@ export class SurfacePlot {
     // the contours for what is now in view: asked for once the view stops changing
     clearTimeout(this.viewTimer);
     this.viewTimer = setTimeout(() => this.onView(this.view && [...this.view]), VIEW_SETTLE_MS);
+    this.zoomOut.show(Boolean(this.view || this.yView));
   }
 }

@@ -62,7 +62,7 @@ export function makeSlider({ label, spec, value, def, field, onValue, onReset, d
   row.innerHTML = `
     <label for="${id}"></label>
     <input type="range" id="${id}" min="${lo}" max="${hi}" step="${step}">
-    <input type="number" step="any" inputmode="decimal" class="num">
+    <input type="number" step="${spec.integer ? 1 : "any"}" inputmode="${spec.integer ? "numeric" : "decimal"}" class="num">
     <button type="button" class="reset" title="reset to default">↺</button>
     <div class="err" role="alert" hidden></div>`;
   const [lab, range, box, reset, err] = row.children;

@@ -194,8 +194,10 @@ def test_the_ewa_of_a_minibatch_loss_is_the_notes_formula(
     assert corrected[0] == pytest.approx(noisy[0]) and plain[0] == pytest.approx(
         (1 - beta) * noisy[0]
     )
-    caption = page.evaluate("() => document.querySelector('#lossbase').layout.annotations[0].text")
-    caption = caption.replace("<br>", " ")  # (the key wraps at spaces into the plot's width)
+    # (the key drawn keeps to one line; its hover text is the whole key)
+    caption = page.evaluate(
+        "() => document.querySelector('#lossbase').layout.annotations[0].hovertext"
+    )
     assert "1 − β<sup>t</sup>" in caption and "1 + β<sup>t</sup>" in caption
     if beta == 0.9:
         for w, h in SIZES:

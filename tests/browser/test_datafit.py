@@ -97,7 +97,7 @@ def test_line_fit_sgd_draws_a_sample_and_scales_the_minibatch_loss(
             Array.from(t.x).forEach((x, i) => out.set(x, t.y[i])); return out; };
           return [Object.fromEntries(values(get('loss'))),
                   Object.fromEntries(values(get('batch'))),
-                  d.layout.annotations[0].text]; }"""
+                  d.layout.annotations[0].hovertext]; }"""
     )
     late = [k for k in batch if int(k) >= 800 and batch[k] is not None and k in loss]
     assert len(late) > 50

@@ -131,8 +131,8 @@ def test_linear_regression_minibatches(page: Any, artifacts: Path) -> None:
     # 19 epoch ends in 200 steps: a dashed line at every second one (at most 10 lines), said so
     lines = page.evaluate("document.querySelector('#lossbase').layout.shapes.map(s => s.x0)")
     assert lines == list(range(20, 200, 20))
-    key = page.evaluate("document.querySelector('#lossbase').layout.annotations[0].text")
-    assert "dashes: every 2 epochs (an epoch: 10 steps)" in key.replace("<br>", " ")
+    key = page.evaluate("document.querySelector('#lossbase').layout.annotations[0].hovertext")
+    assert "dashes: every 2 epochs (an epoch: 10 steps)" in key
     wait_fitted(page)
     page.screenshot(path=str(artifacts / "linear-regression.png"))
     # M = n is plain gradient descent: counted in steps, no minibatches
