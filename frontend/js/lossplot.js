@@ -17,7 +17,7 @@
 // (pathlayer.js), placed from the layout given to Plotly and the ranges it reports. The ranges
 // are rounded (whole decades on a log axis) so that a slider drag seldom moves them.
 
-import { colour, dashArray, CONFIG as TOOLBAR, zoomOutButton } from "./palette.js";
+import { colour, dashArray, CONFIG as TOOLBAR, zoomOutButton, powerOfTen } from "./palette.js";
 import { PathLayer, eventRange } from "./pathlayer.js";
 import { cloudBand, BAND } from "./cloud.js";
 import { ewa as average } from "./ewa.js";
@@ -151,9 +151,12 @@ export class LossPlot {
     const home = { x: [0, total], y: yrange };
     const shown = this.zoom ?? home;
     const what = gapped ? "f − f<sub>min</sub>" : "loss";
-    const yTitle = positive ? `${what} (log)` : what;
     const height = this.size.height;
     const plotHeight = height - margin.t - margin.b;
+    // (on a plot too short for it, the title leaves "(log)" to the pressed "log y" toggle)
+    const logTitle = `${what} (log)`;
+    const yTitle = positive && textWidth(logTitle.replace(/<[^>]*>/g, ""), font.size) <= plotHeight
+      ? logTitle : what;
     const keyShown = stoch ? keyParts(sumOf ? `minibatch loss × ${n}` : batchName, beta, lines.note, true) : [];
     const layout = {
       width: this.size.width, height, autosize: false,
@@ -269,7 +272,6 @@ function linearTicks([lo, hi], plotHeight, fontSize) {
   return { tickmode: "array", tickvals: [round <= hi ? round : lo] };
 }
 
-const powerOfTen = (d) => `10<sup>${d < 0 ? "−" : ""}${Math.abs(d)}</sup>`;
 
 // The lines of every run: restarts thin and light under the best row; a minibatch run's
 // minibatch losses and epoch means. total: the longest run's last step.

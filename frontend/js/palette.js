@@ -58,6 +58,9 @@ export const CONFIG = {
   modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage", "sendDataToCloud"],
 };
 
+// A power of ten as every figure labels it: 10⁻², in Plotly's markup.
+export const powerOfTen = (d) => `10<sup>${d < 0 ? "−" : ""}${Math.abs(d)}</sup>`;
+
 // A figure's "zoom out" button (`button`, in its corner, shown while `zoomed()`): it asks
 // Plotly to autoscale, as a double-click on the plot does, which the figure hears as going home.
 export function zoomOutButton(button, figure) {

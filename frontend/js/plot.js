@@ -13,7 +13,7 @@
 // The pointer is answered from the same: a readout of (x, y, f) from the grid, the path point
 // nearest, clicks that move the start or inspect a point.
 
-import { colour, dash, dashArray, symbol, SURFACE_FILL, CONFIG as TOOLBAR, zoomOutButton } from "./palette.js";
+import { colour, dash, dashArray, symbol, SURFACE_FILL, CONFIG as TOOLBAR, zoomOutButton, powerOfTen } from "./palette.js";
 import { PathLayer, eventRange } from "./pathlayer.js";
 import { renderLegend, drawLegend, loadSvg } from "./legend.js";
 
@@ -36,7 +36,7 @@ function transform(grid, log) {
   const hi = Math.ceil(Math.log10(Math.max(grid.zmax - zmin, EPS) + EPS));
   const tickvals = [];
   for (let k = Math.log10(EPS); k <= hi; k++) tickvals.push(k);
-  const ticktext = tickvals.map((k) => `1e${k}`);
+  const ticktext = tickvals.map(powerOfTen);
   return { z, title: "f − f<sub>min</sub> (log)", tickvals, ticktext };
 }
 

@@ -142,3 +142,33 @@ def test_the_data_fit_key_keeps_to_one_line(
         pg.screenshot(path=str(artifacts / f"loss-key-{name}-{size[0]}x{size[1]}.png"))
     finally:
         pg.context.close()
+
+
+def test_the_colour_bar_labels_its_decades_as_the_loss_axis_does(page: Any) -> None:
+    """The surface's log colour bar read "1e2 1e1 1e0" beside the loss axis's 10²."""
+    open_app(page)  # Rosenbrock: log contours
+    labels = page.evaluate(
+        "() => [...document.querySelectorAll('#contour .colorbar .cbaxis text, "
+        "#contour .colorbar text.ytick, #contour .colorbar .ytick text')]"
+        ".map((e) => e.textContent.replaceAll('\\u200b', ''))"
+    )
+    assert len(labels) >= 3
+    assert all(POWER.match(t) for t in labels), labels
+
+
+def test_a_short_loss_plot_leaves_log_to_its_toggle(browser: Any, server_url: str) -> None:
+    """At 1024x768 with the lecture's caption in projector mode the loss plot is ~130 px tall:
+    "f − fmin (log)" ran past its top; there the title is "f − fmin" (the toggle says log)."""
+    pg = open_at(browser, server_url, (1024, 768), "lecture=duke-bowl-momentum&big=1&panel=0")
+    try:
+        title = pg.locator("#lossbase .ytitle")
+        plot = pg.locator("#lossbase .nsewdrag").bounding_box()
+        box = title.bounding_box()
+        assert plot is not None and box is not None
+        assert (title.text_content() or "").replace("\u200b", "") == "f − fmin"
+        assert (
+            box["y"] >= plot["y"] - 1 and box["y"] + box["height"] <= plot["y"] + plot["height"] + 1
+        )
+        assert pg.get_attribute("#loss-log", "aria-pressed") == "true"
+    finally:
+        pg.context.close()
