@@ -17,7 +17,7 @@
 // (pathlayer.js), placed from the layout given to Plotly and the ranges it reports. The ranges
 // are rounded (whole decades on a log axis) so that a slider drag seldom moves them.
 
-import { colour, dashArray, CONFIG as TOOLBAR, zoomOutButton, powerOfTen } from "./palette.js";
+import { colour, dashArray, CONFIG as TOOLBAR, zoomOutButton, powerOfTen, scrollPastOnTouch } from "./palette.js";
 import { PathLayer, eventRange } from "./pathlayer.js";
 import { cloudBand, BAND } from "./cloud.js";
 import { ewa as average } from "./ewa.js";
@@ -100,6 +100,7 @@ export class LossPlot {
     new ResizeObserver((entries) => this.resized(entries.at(-1).contentRect)).observe(base);
     base.parentElement.addEventListener("mousemove", (ev) => this.readout(ev));
     base.parentElement.addEventListener("mouseleave", () => this.readout(null));
+    scrollPastOnTouch(base); // (on a phone the page scrolls past it: zoom with a mouse)
   }
 
   resized({ width, height }) {

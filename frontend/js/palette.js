@@ -58,6 +58,16 @@ export const CONFIG = {
   modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage", "sendDataToCloud"],
 };
 
+// On a touch screen Plotly's zoom and pan take every touch on a figure and cancel the page's
+// scroll: unless `zooms()`, a touch stops at the figure's box `box` (before Plotly's listeners
+// inside it), so a finger's drag scrolls the page past it. A mouse zooms as ever.
+export function scrollPastOnTouch(box, zooms = () => false) {
+  for (const type of ["touchstart", "touchmove", "touchend", "touchcancel"]) {
+    box.addEventListener(type, (ev) => { if (!zooms()) ev.stopPropagation(); },
+      { capture: true, passive: true });
+  }
+}
+
 // A power of ten as every figure labels it: 10⁻², in Plotly's markup.
 export const powerOfTen = (d) => `10<sup>${d < 0 ? "−" : ""}${Math.abs(d)}</sup>`;
 

@@ -13,7 +13,8 @@
 // The pointer is answered from the same: a readout of (x, y, f) from the grid, the path point
 // nearest, clicks that move the start or inspect a point.
 
-import { colour, dash, dashArray, symbol, SURFACE_FILL, CONFIG as TOOLBAR, zoomOutButton, powerOfTen } from "./palette.js";
+import { colour, dash, dashArray, symbol, SURFACE_FILL, CONFIG as TOOLBAR, zoomOutButton, powerOfTen,
+  scrollPastOnTouch } from "./palette.js";
 import { PathLayer, eventRange } from "./pathlayer.js";
 import { renderLegend, drawLegend, loadSvg } from "./legend.js";
 
@@ -513,13 +514,8 @@ export class SurfacePlot {
         else this.onStart(p);
       }, DOUBLE_CLICK_MS) };
     }, true);
-    // Plotly's zoom and pan take every touch on the plot and cancel the page's scroll: unless
-    // touchZooms, a touch stops at the figure's own box (before Plotly's), so a finger's drag
-    // scrolls the page past it. A tap still clicks (pointer events above); a mouse still zooms.
-    for (const type of ["touchstart", "touchmove", "touchend", "touchcancel"]) {
-      this.base.addEventListener(type, (ev) => { if (!this.touchZooms) ev.stopPropagation(); },
-        { capture: true, passive: true });
-    }
+    // a finger's drag scrolls the page unless touchZooms (a tap still clicks: pointer events above)
+    scrollPastOnTouch(this.base, () => this.touchZooms);
     // A finger on the start marker drags it, not the page (touch-action is not honoured on an
     // SVG element).
     stage.addEventListener("touchstart", (ev) => { if (ev.target.closest(".grab")) ev.preventDefault(); },

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from uiutil import FAST, run_id, touch_drag, wait_done
+from uiutil import FAST, run_id, touch_drag, wait_done, wait_fitted
 
 pytestmark = pytest.mark.browser
 
@@ -371,5 +371,30 @@ def test_projector_mode_can_be_left_on_a_phone(browser: Any, server_url: str) ->
         assert len(rows(pg.evaluate(HEADER)["tools"])) == 1
         button.click()
         pg.wait_for_function("() => !document.body.classList.contains('projector')")
+    finally:
+        ctx.close()
+
+
+def test_a_drag_over_the_loss_plot_scrolls_the_page(browser: Any, server_url: str) -> None:
+    """The loss plot under the sticky surface: a finger's drag over it scrolls the page to the
+    controls under it (Plotly's zoom took it, and that part of the screen did not scroll)."""
+    ctx = phone(browser, server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"/#surface=quadratic&opt=gd(lr:0.009)&{FAST}")
+        wait_done(pg)
+        wait_fitted(pg)
+        pg.eval_on_selector("#loss-box", "e => e.scrollIntoView({block: 'end'})")
+        pg.wait_for_timeout(200)
+        area = pg.locator("#lossbase .nsewdrag").bounding_box()
+        assert area is not None
+        centre = (area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)
+        hit = "([x, y]) => document.elementFromPoint(x, y).closest('#lossbase') !== null"
+        assert pg.evaluate(hit, centre)  # the finger lands on Plotly's figure
+        before = pg.evaluate("() => scrollY")
+        touch_drag(pg, centre, (30, -150))
+        assert pg.evaluate("() => scrollY") - before > 80
+        # no zoom: the loss plot still shows every step
+        assert pg.locator("#loss-box .zoom-out").is_hidden()
     finally:
         ctx.close()
