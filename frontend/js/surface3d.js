@@ -89,13 +89,12 @@ export class Surface3DView extends View {
     this.touchRotates = false;
     if (navigator.maxTouchPoints > 0) row.append(this.rotateToggle());
     controls.append(row);
-    // Plotly's 3-D camera takes every touch on the scene and cancels the page's scroll (with
-    // any dragmode, and with staticPlot too): unless "rotate" is pressed, a touch stops at the
-    // figure's own box, so a finger's drag scrolls the page past the figure. A mouse rotates.
-    for (const type of ["touchstart", "touchmove", "touchend", "touchcancel"]) {
-      fig.addEventListener(type, (e) => { if (!this.touchRotates) e.stopPropagation(); },
-        { capture: true, passive: true });
-    }
+  }
+
+  // Plotly's 3-D camera takes every touch on the scene and cancels the page's scroll with any
+  // dragmode, and with staticPlot too: a finger turns the figure only with "rotate" pressed.
+  touchMoves() {
+    return this.touchRotates;
   }
 
   // A touch screen's choice: a drag over the figure turns it (pressed) or scrolls the page.

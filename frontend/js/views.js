@@ -11,7 +11,7 @@
 
 import { ApiError } from "./api.js";
 import { exportFigurePNG, saveText } from "./export.js";
-import { CONFIG } from "./palette.js";
+import { CONFIG, scrollPastOnTouch } from "./palette.js";
 
 const el = (tag, cls) => {
   const e = document.createElement(tag);
@@ -105,6 +105,13 @@ export class View {
     this.ctx = ctx;
     this.fig = fig;
     this.status = status;
+    // a finger's drag over the figure scrolls the page (a tap still picks a cell)
+    scrollPastOnTouch(fig, () => this.touchMoves());
+  }
+
+  // Whether a finger's drag moves the figure (zoom, pan, a camera) rather than the page.
+  touchMoves() {
+    return false;
   }
 
   // The Plotly that draws this view's figure (the page's, once loaded).

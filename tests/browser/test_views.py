@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from test_a11y import violations
-from uiutil import FAST, open_app, wait_done, wait_fitted
+from uiutil import FAST, open_app, touch_drag, wait_done, wait_fitted
 
 pytestmark = pytest.mark.browser
 
@@ -276,3 +276,34 @@ def test_a_view_of_an_epoch_counted_run_takes_the_page_s_steps(
     assert asked[-1]["max_steps"] == 30
     status = page.locator(f"#{kind}-fig >> xpath=.. >> .view-status").inner_text()
     assert "undefined" not in status
+
+
+def test_on_a_phone_a_drag_over_a_view_scrolls_and_a_tap_picks(
+    browser: Any, server_url: str
+) -> None:
+    """A view on a phone fills most of the screen: a finger's drag over its figure scrolls the
+    page (Plotly's zoom took it), and a tap on a cell still makes it the page's run."""
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844}, base_url=server_url, has_touch=True, is_mobile=True
+    )
+    try:
+        pg = ctx.new_page()
+        pg.goto("/#" + SWEEP)
+        wait_view(pg, "sweep", 24)
+        pg.eval_on_selector("#sweep-fig", "e => e.scrollIntoView({block: 'center'})")
+        pg.wait_for_timeout(200)
+        area = pg.locator("#sweep-fig .nsewdrag").bounding_box()
+        assert area is not None
+        centre = (area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)
+        before = pg.evaluate("() => scrollY")
+        touch_drag(pg, centre, (20, -150))
+        assert pg.evaluate("() => scrollY") - before > 80
+        area = pg.locator("#sweep-fig .nsewdrag").bounding_box()
+        assert area is not None
+        was = pg.evaluate("() => window.descentlab.store.state.opts[0].p")
+        run = pg.evaluate("() => document.querySelector('#app').dataset.runId")
+        pg.touchscreen.tap(area["x"] + area["width"] * 0.3, area["y"] + area["height"] * 0.7)
+        wait_done(pg, after_run=run)
+        assert pg.evaluate("() => window.descentlab.store.state.opts[0].p") != was
+    finally:
+        ctx.close()
