@@ -199,6 +199,7 @@ export class BasinView extends View {
       { title: { text: "x" }, range: [x0, x1], constrain: "domain" },
       { title: { text: "y" }, range: [y0, y1], scaleanchor: "x", constrain: "domain" },
       this.fig.clientHeight,
+      this.ctx.state().big,
     );
     layout.uirevision = this.key;
     Plotly.react(this.fig, traces, layout, FIGURE_CONFIG);

@@ -74,7 +74,8 @@ export class DerivView extends View {
     if (!window.Plotly || !this.answer || !this.fig.offsetParent) return;
     const { dim } = this.answer.bound;
     const [traces, layout] = dim === 1 ? this.curves() : this.panels();
-    Plotly.react(this.fig, traces, { ...layout, font: FONT, paper_bgcolor: "#fff", plot_bgcolor: "#fff" }, FIGURE_CONFIG);
+    const font = { ...FONT, size: this.ctx.state().big ? 17 : FONT.size }; // (projector mode's type)
+    Plotly.react(this.fig, traces, { ...layout, font, paper_bgcolor: "#fff", plot_bgcolor: "#fff" }, FIGURE_CONFIG);
   }
 
   curves() {

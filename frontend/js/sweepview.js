@@ -360,7 +360,7 @@ export class SweepView extends View {
     const decades = (r) => Math.log10(r.hi / r.lo);
     const axis = (r) => ({ title: { text: r.axis.label }, type: r.log ? "log" : "linear", exponentformat: "power",
       ...(r.log && decades(r) >= 2 ? { dtick: 1 } : {}) });
-    const layout = baseLayout(axis(set.x), axis(set.y), this.fig.clientHeight);
+    const layout = baseLayout(axis(set.x), axis(set.y), this.fig.clientHeight, this.ctx.state().big);
     layout.uirevision = this.key;
     Plotly.react(this.fig, traces, layout, FIGURE_CONFIG);
     if (!this.fig.dataset.wired) {

@@ -134,14 +134,15 @@ export class View {
 export const FIGURE_CONFIG = { ...CONFIG, responsive: false, doubleClick: false, scrollZoom: false };
 const TOOLBAR_PX = 30; // Plotly's tool bar's strip at the figure's top
 // height: the figure's (px). The legend starts under the tool bar's strip, not beneath it.
-export function baseLayout(xaxis, yaxis, height) {
+// big: projector mode's larger type (read from the back of a room).
+export function baseLayout(xaxis, yaxis, height, big = false) {
   return {
-    margin: { l: 58, r: 10, t: 10, b: 40 },
+    margin: { l: big ? 72 : 58, r: 10, t: 10, b: big ? 52 : 40 },
     xaxis: { ...xaxis, automargin: true, showgrid: false, zeroline: false },
     yaxis: { ...yaxis, automargin: true, showgrid: false, zeroline: false },
     legend: { orientation: "h", yref: "container", y: height > TOOLBAR_PX ? 1 - TOOLBAR_PX / height : 1,
-      yanchor: "top", x: 0, font: { size: 11 } },
-    font: { family: "system-ui, sans-serif", size: 12 },
+      yanchor: "top", x: 0, font: { size: big ? 15 : 11 } },
+    font: { family: "system-ui, sans-serif", size: big ? 17 : 12 },
     paper_bgcolor: "#fff",
     plot_bgcolor: "#fff",
     hoverlabel: { namelength: -1 },

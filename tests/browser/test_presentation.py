@@ -316,3 +316,38 @@ def test_a_lecture_on_the_projector_keeps_the_surface_large(
         assert title["y"] >= data["y"] and title["y"] + title["height"] <= top_tick
     finally:
         ctx.close()
+
+
+def test_a_view_on_a_wide_projector_shares_the_width_with_the_surface(
+    browser: Any, server_url: str, artifacts: Path
+) -> None:
+    """Projector mode at 1920x1080 with the lecture's caption and a view open: the surface and
+    the view take the width, each about half (three columns left each a third), with the
+    status and the loss plot under them; the view's type is the projector's."""
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, base_url=server_url)
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"/#lecture=duke-bowl-momentum&big=1&panel=0&show=basins&basins=n:30&{FAST}")
+        wait_done(pg)
+        pg.wait_for_function(
+            "() => document.getElementById('basins-fig')?.dataset.state === 'done'"
+        )
+        wait_fitted(pg)
+        boxes = pg.evaluate(
+            """() => Object.fromEntries(['#surface-box', '#viewpanel', '#loss-box', '#summary']
+              .map((s) => { const r = document.querySelector(s).getBoundingClientRect();
+                return [s, {x: r.x, y: r.y, w: r.width, h: r.height}]; }))"""
+        )
+        figs = pg.evaluate("() => document.querySelector('.figures').getBoundingClientRect().width")
+        surface, view = boxes["#surface-box"], boxes["#viewpanel"]
+        assert surface["w"] >= 0.45 * figs and view["w"] >= 0.45 * figs
+        for under in (boxes["#loss-box"], boxes["#summary"]):
+            assert under["y"] >= max(surface["y"] + surface["h"], view["y"] + view["h"]) - 1
+        sizes = pg.evaluate(
+            "() => [...document.querySelectorAll('#basins-fig .xtick text')]"
+            ".map((e) => parseFloat(getComputedStyle(e).fontSize))"
+        )
+        assert sizes and min(sizes) >= 16, sizes
+        pg.screenshot(path=str(artifacts / "projector-view-1920x1080.png"))
+    finally:
+        ctx.close()
