@@ -351,3 +351,32 @@ def test_a_view_on_a_wide_projector_shares_the_width_with_the_surface(
         pg.screenshot(path=str(artifacts / "projector-view-1920x1080.png"))
     finally:
         ctx.close()
+
+
+# The text of each cell of the status table's header row, as drawn (a cell's text may overflow it).
+HEADER_TEXT = """() => [...document.querySelectorAll('#summary thead th')].map((th) => {
+  const r = document.createRange(); r.selectNodeContents(th);
+  const b = r.getBoundingClientRect();
+  return {text: th.textContent.trim(), x: b.x, y: b.y, w: b.width, h: b.height}; })"""
+
+
+@pytest.mark.parametrize(
+    ("size", "hash_"),
+    [
+        ((1024, 768), "lecture=line-fit-sgd&big=1&panel=0"),
+        ((1280, 720), "lecture=duke-bowl-momentum&big=1&panel=0"),
+        ((1280, 720), f"{COMPARE}&big=1&panel=0"),
+        ((1024, 768), f"{COMPARE}&big=1"),
+    ],
+)
+def test_the_status_table_s_headings_never_run_into_each_other(
+    page: Any, size: tuple[int, int], hash_: str
+) -> None:
+    """In projector mode "status" ran into "loss (step 75)" where the table was narrow."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"/#{hash_}&{FAST}")
+    wait_done(page)
+    cells = page.evaluate(HEADER_TEXT)
+    assert len(cells) >= 3
+    for i, a in enumerate(cells):
+        no_overlaps([a], cells[i + 1 :])
