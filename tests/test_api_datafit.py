@@ -145,3 +145,86 @@ def test_the_limits_are_the_servers(client: TestClient) -> None:
     assert answer["max_optimizers"] == limits.MAX_OPTIMIZERS
     assert answer["max_run_points"] == limits.MAX_RUN_POINTS
     assert answer["max_expression_length"] == limits.MAX_EXPRESSION_LENGTH
+    assert answer["max_data_fit_work"] == limits.MAX_DATA_FIT_WORK
+
+
+def test_a_sweep_on_100000_points_of_least_squares_agrees_with_the_summed_run(
+    client: TestClient,
+) -> None:
+    # 30 x 30 settings x 100 steps x 100,000 points, stepped by the loss's expansion (its cost
+    # is in bench/run.py; tests/test_least_squares.py holds that no full-batch step sums)
+    lrs = np.linspace(1e-6, 1.1e-6, 30).tolist()  # below 2 / λmax: every row runs on
+    body = {
+        "surface": {"id": "line-fit-sgd", "params": {"n": 100_000}},
+        "optimizer": {"id": "gd"},
+        "max_steps": 100,
+        "stop": {"grad_tol": None},
+        "sweep": {"lr": lrs, "weight_decay": np.linspace(0, 0.1, 30).tolist()},
+    }
+    out = client.post("/api/sweeps", json=body).json()
+    assert out["nit"] == [100] * 900
+    # a cell against the same run summed over the data: a batch of all n rows, whose step
+    # follows the batch's mean gradient, at n times the rate
+    summed = descentlab.run(
+        "line-fit-sgd", "gd", lr=lrs[0] * 100_000, batch_size=100_000, max_steps=100, grad_tol=None
+    )
+    assert out["settings"][0] == [lrs[0], 0.0]
+    assert out["fun"][0] == pytest.approx(summed.loss[0, -1], rel=1e-10)
+    assert out["x"][0] == pytest.approx(summed.x[0].tolist(), rel=1e-10)
+
+
+LOGISTIC = {"id": "logistic-regression", "params": {"n": 100}}
+
+
+def _sweep(settings: int, steps: int) -> dict:
+    return {
+        "surface": LOGISTIC,
+        "optimizer": {"id": "gd"},
+        "max_steps": steps,
+        "sweep": {"lr": np.linspace(0.01, 1, settings).tolist()},
+    }
+
+
+def _basins(side: int, steps: int) -> dict:
+    return {
+        "surface": LOGISTIC,
+        "optimizer": {"id": "gd"},
+        "max_steps": steps,
+        "nx": side,
+        "ny": side,
+    }
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "words"),
+    [
+        ("sweeps", _sweep(10, 50), "settings x max_steps x n = 10 x 51 x 100 = 51,000"),
+        ("basins", _basins(5, 20), "nx x ny x max_steps x n = 25 x 21 x 100 = 52,500"),
+    ],
+)
+def test_work_summed_over_the_data_has_a_limit_that_counts_n(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, route: str, body: dict, words: str
+) -> None:
+    monkeypatch.setattr(limits, "MAX_DATA_FIT_WORK", 50_000)  # 10 x 50 x 100, 25 x 20 x 100
+    assert client.post(f"/api/{route}", json=body).status_code == 200
+    body["max_steps"] += 1
+    r = client.post(f"/api/{route}", json=body)
+    assert r.status_code == 422
+    detail = r.json()["detail"][0]
+    assert detail["loc"] == ["body", "max_steps"]
+    assert words in detail["msg"] and "limit of 50,000" in detail["msg"]
+    # least squares steps by its expansion: the same work on 100,000 points is not refused
+    body["surface"] = {"id": "line-fit-sgd", "params": {"n": 100_000}}
+    if route == "sweeps":
+        body["sweep"] = {"lr": np.linspace(1e-6, 2e-6, 10).tolist()}
+    assert client.post(f"/api/{route}", json=body).status_code == 200
+
+
+def test_the_default_work_limit_refuses_a_long_sweep_of_logistic_regression(
+    client: TestClient,
+) -> None:
+    body = {**_sweep(100, 1000), "surface": {"id": "logistic-regression", "params": {"n": 10_000}}}
+    r = client.post("/api/sweeps", json=body)
+    assert r.status_code == 422
+    msg = r.json()["detail"][0]["msg"]
+    assert "100 x 1,000 x 10,000 = 1,000,000,000" in msg and "20,000,000" in msg

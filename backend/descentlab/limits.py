@@ -24,6 +24,13 @@ MAX_BASIN_POINTS = 200  # per axis of a basin map's grid of starts (so at most 2
 # arrays (a data-fit surface, or no numba), ~1 s there
 MAX_BASIN_STEPS = 40_000_000
 MAX_BASIN_STEPS_ON_NUMPY = 1_000_000
+# rows x max_steps x n of one sweep (settings) or basin map (nx x ny) on a data-fit loss whose
+# every full-batch step sums over its n samples (logistic regression, not least squares, whose
+# steps cost the same whatever n). At the limit, a sweep of gd took 2.1 s as 10 x 10 settings x
+# 200 steps at n = 1,000 and 2.3 s as 2 x 2 x 500 at n = 10,000, a 20 x 20 basin map of 50 steps
+# at n = 1,000 1.2 s (one core of this 2-core machine, shared); 10 x 10 x 100 at n = 10,000 (5x
+# the limit) took 19 s with the machine loaded.
+MAX_DATA_FIT_WORK = 20_000_000
 MAX_BOUND = 1e12  # divergence bound: |x| beyond this stops a run as diverged
 MAX_DATA_POINTS = 10_000  # samples n of a data-fit surface
 # ... of a least-squares one: its contour grid comes from sums over the data, so its cost does
@@ -84,6 +91,7 @@ def describe() -> dict[str, int | float]:
         "max_basin_points": MAX_BASIN_POINTS,
         "max_basin_steps": MAX_BASIN_STEPS,
         "max_basin_steps_on_numpy": MAX_BASIN_STEPS_ON_NUMPY,
+        "max_data_fit_work": MAX_DATA_FIT_WORK,
         "max_bound": MAX_BOUND,
         "max_data_points": MAX_DATA_POINTS,
         "max_least_squares_points": MAX_LEAST_SQUARES_POINTS,

@@ -10,7 +10,7 @@ import { postRaw } from "./api.js";
 import { viewRanges } from "./state.js";
 import { formatValue } from "./slider.js";
 import { BASIN_COLOURS, NO_BASIN, colour, dash } from "./palette.js";
-import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest, field, View } from "./views.js";
+import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest, field, View, dataFitGrid, dataFitNote } from "./views.js";
 
 const COARSE = 4;
 const DEFAULT_N = 100;
@@ -21,17 +21,23 @@ const colourOf = (label) => (label < 0 ? NO_BASIN : BASIN_COLOURS[label % BASIN_
 // and the zeroth-order rules (they never converge by the stopping rules) it refuses.
 export const mapsBasins = (opt) => opt.family !== "zeroth-order" && !opt.one_at_a_time;
 
-// The map's settings from the state (`bs`): which run, and the grid's points a side.
-export function basinSettings(s, catalog) {
+// The map's settings from the state (`bs`): which run, and the grid's points a side;
+// `bound`, the page's bound surface, for the limit on a loss summed over its data every step.
+export function basinSettings(s, catalog, bound = null) {
   const bs = s.bs || {};
   const ok = (i) => Number.isInteger(i) && i >= 0 && i < s.opts.length && mapsBasins(catalog.optimizers.get(s.opts[i].id));
   const run = ok(bs.run) ? bs.run : s.opts.findIndex((_, i) => ok(i));
   const most = catalog.limits.max_basin_points;
   const steps = s.steps;
-  // n × n × steps within the limit for compiled rules (the server refuses more for the others)
-  const limit = Math.max(2, Math.min(most, Math.floor(Math.sqrt(catalog.limits.max_basin_steps / steps))));
+  // n × n × steps within the limit for compiled rules (the server refuses more for the others);
+  // a data-fit surface never compiles: numpy's limit
+  const rowSteps = bound?.data_size ? catalog.limits.max_basin_steps_on_numpy : catalog.limits.max_basin_steps;
+  const compiled = Math.max(2, Math.min(most, Math.floor(Math.sqrt(rowSteps / steps))));
+  const data = Math.max(2, dataFitGrid(catalog.limits, steps, bound));
+  const limit = Math.min(compiled, data);
   const n = Math.min(limit, Math.max(2, Number.isInteger(bs.n) ? bs.n : DEFAULT_N));
-  return { run, n, limit, paths: bs.paths !== 0 }; // paths:0 hides the runs' paths
+  // paths:0 hides the runs' paths
+  return { run, n, limit, paths: bs.paths !== 0, dataCapped: data < compiled };
 }
 
 export class BasinView extends View {
@@ -65,7 +71,7 @@ export class BasinView extends View {
     row.append(field("optimiser", this.run), field("n × n", this.n), field("paths", this.pathsBox));
     root.append(row);
     const commit = (key, value) => this.ctx.commit((d) => {
-      const set = basinSettings(d, this.ctx.catalog);
+      const set = basinSettings(d, this.ctx.catalog, this.ctx.bound());
       d.bs = { run: set.run, n: set.n, ...(set.paths ? {} : { paths: 0 }), [key]: value };
       if (d.bs.paths === 1) delete d.bs.paths; // (shown: the default, left out of the URL)
     }, { ui: true });
@@ -78,7 +84,7 @@ export class BasinView extends View {
   }
 
   update(s) {
-    const set = basinSettings(s, this.ctx.catalog);
+    const set = basinSettings(s, this.ctx.catalog, this.ctx.bound());
     const labels = this.ctx.labels(s);
     this.run.replaceChildren(...s.opts.map((o, i) => {
       const opt = new Option(`${i + 1}. ${labels[i] ?? o.id}`, String(i));
@@ -145,7 +151,7 @@ export class BasinView extends View {
       if (!ok) return;
       const c = this.result.answer.counts;
       const ms = Math.round(performance.now() - started);
-      this.say(`${n} × ${n} starts in ${ms} ms: ${c.converged} converged, ${c.diverged} diverged, `
+      this.say(`${n} × ${n} starts in ${ms} ms${dataFitNote(set, this.ctx.bound())}: ${c.converged} converged, ${c.diverged} diverged, `
         + `${c.max_steps} did not converge. Click a cell to start there.`);
     } catch (err) {
       this.refused(err);

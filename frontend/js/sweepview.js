@@ -7,7 +7,7 @@
 
 import { postRaw } from "./api.js";
 import { formatValue } from "./slider.js";
-import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest, field, View } from "./views.js";
+import { FIGURE_CONFIG, baseLayout, legendSwatch, bands, gridKeys, clickedCell, gridCSV, Latest, field, View, dataFitGrid, dataFitNote } from "./views.js";
 
 export const STATUS_COLOURS = { converged: "#77AADD", max_steps: "#B0B0B0", diverged: "#CC3311" };
 const STATUS_NAMES = { converged: "converged", max_steps: "did not converge", diverged: "diverged" };
@@ -60,8 +60,9 @@ export const maxGrid = (limits, steps, oneAtATime = false) => {
   return Math.max(2, Math.floor(Math.sqrt(Math.min(points, limits.max_sweep_steps / steps))));
 };
 
-// The sweep's settings from the state (`sw`, defaults for what it leaves out or gets wrong).
-export function sweepSettings(s, catalog) {
+// The sweep's settings from the state (`sw`, defaults for what it leaves out or gets wrong);
+// `bound`, the page's bound surface, for the limit on a loss summed over its data every step.
+export function sweepSettings(s, catalog, bound = null) {
   const sw = s.sw || {};
   const run = Number.isInteger(sw.run) && sw.run >= 0 && sw.run < s.opts.length ? sw.run : 0;
   const o = s.opts[run];
@@ -79,11 +80,14 @@ export function sweepSettings(s, catalog) {
   };
   // scipy's methods run a sweep's settings one after another: a smaller grid
   const oneAtATime = catalog.optimizers.get(o.id).one_at_a_time;
-  const limit = maxGrid(catalog.limits, s.steps, oneAtATime);
+  const steps = maxGrid(catalog.limits, s.steps, oneAtATime);
+  const data = Math.max(2, dataFitGrid(catalog.limits, s.steps, bound));
+  const limit = Math.min(steps, data);
   const fallback = oneAtATime ? 20 : 100;
   const n = Math.min(limit, Math.max(2, Number.isInteger(sw.n) ? sw.n : fallback));
   const metric = sw.m in METRICS ? sw.m : "loss";
-  return { run, o, axes, x: range(x, sw.x0, sw.x1, sw.xs), y: range(y, sw.y0, sw.y1, sw.ys), n, limit, metric };
+  return { run, o, axes, x: range(x, sw.x0, sw.x1, sw.xs), y: range(y, sw.y0, sw.y1, sw.ys), n, limit, metric,
+    dataCapped: data < steps };
 }
 
 // The sweep request: the page's run of that optimiser, its two swept values left out.
@@ -201,7 +205,7 @@ export class SweepView extends View {
       const raw = e.target.value;
       const value = e.target.type === "number" ? Number(raw) : key === "run" ? Number(raw) : raw;
       this.ctx.commit((d) => {
-        const set = sweepSettings(d, this.ctx.catalog);
+        const set = sweepSettings(d, this.ctx.catalog, this.ctx.bound());
         d.sw = this.settingsOf(set);
         if (key === "run" || key === "x" || key === "y") { // a new axis: its default range
           if (key === "run") d.sw = {};
@@ -248,7 +252,7 @@ export class SweepView extends View {
   }
 
   update(s) {
-    const set = sweepSettings(s, this.ctx.catalog);
+    const set = sweepSettings(s, this.ctx.catalog, this.ctx.bound());
     this.showControls(s, set);
     if (!set.y) {
       this.say(`${set.o.id} has fewer than two hyperparameters a sweep can vary.`, "error");
@@ -296,7 +300,8 @@ export class SweepView extends View {
       if (!ok) return;
       const counts = this.counts();
       const ms = Math.round(performance.now() - started);
-      this.say(`${n} × ${n} runs in ${ms} ms: ${counts}. Click a cell to run it on the surface${note}.`);
+      this.say(`${n} × ${n} runs in ${ms} ms${dataFitNote(set, this.ctx.bound())}: ${counts}. `
+        + `Click a cell to run it on the surface${note}.`);
     } catch (err) {
       this.refused(err);
     }

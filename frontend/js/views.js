@@ -131,6 +131,24 @@ export class View {
   }
 }
 
+// The data points every step of a sweep or basin map sums over on the bound surface: n for a
+// data-fit loss that is not least squares (the server steps least squares by its exact
+// quadratic expansion, at a cost that does not grow with n), else 0.
+export const summedPerStep = (bound) => (bound && bound.data_size && !bound.quadratic ? bound.data_size : 0);
+
+// The largest n × n grid of runs whose grid × steps × data points is within the server's
+// max_data_fit_work (GET /api/limits) on the bound surface, or Infinity where no such limit
+// applies; below 2 the server refuses even the smallest grid, in words the view shows.
+export function dataFitGrid(limits, steps, bound) {
+  const n = summedPerStep(bound);
+  return n ? Math.floor(Math.sqrt(limits.max_data_fit_work / (steps * n))) : Infinity;
+}
+
+// The status's note on a grid the data limit holds down, or "".
+export const dataFitNote = (set, bound) => (set.dataCapped
+  ? ` (${set.limit} × ${set.limit} at most here: every step sums over the ${summedPerStep(bound).toLocaleString("en")} data points)`
+  : "");
+
 export const FIGURE_CONFIG = { ...CONFIG, responsive: false, doubleClick: false, scrollZoom: false };
 const TOOLBAR_PX = 30; // Plotly's tool bar's strip at the figure's top
 // height: the figure's (px). The legend starts under the tool bar's strip, not beneath it.

@@ -140,6 +140,7 @@ def sweep_result(body: SweepBody, pool: Executor | None = None) -> dict[str, Any
         if err.field.split(".")[0] in ("params", "schedule"):
             raise err.within("optimizer") from None
         raise
+    check_data_fit_work(problem, "settings", spec.starts.shape[0], body.max_steps)
     # only the last chunk: each row's final values in its last column
     last = engine.final(spec, pool=pool, helpers=HELPERS)
     return {
@@ -149,6 +150,21 @@ def sweep_result(body: SweepBody, pool: Executor | None = None) -> dict[str, Any
         "settings": row_settings(spec.params, list(body.sweep), len(last.nit)),
         **last.columns(*RowColumns.model_fields),
     }
+
+
+def check_data_fit_work(problem: Problem, rows_are: str, rows: int, max_steps: int) -> None:
+    """Refuse (naming ``max_steps``) a sweep or basin map on a data-fit loss whose every
+    full-batch step sums over its n samples when rows x max_steps x n is over the limit: its
+    cost grows with n, which the limits on rows and steps alone do not see."""
+    n = problem.summed_per_step
+    work = rows * max_steps * n
+    if work > limits.MAX_DATA_FIT_WORK:
+        raise DescentLabError(
+            "max_steps",
+            f"{rows_are} x max_steps x n = {rows:,} x {max_steps:,} x {n:,} = {work:,} is over "
+            f"the limit of {limits.MAX_DATA_FIT_WORK:,} for {problem.id!r}, whose every step "
+            "sums over its n data points: take fewer steps, a smaller grid or fewer points",
+        )
 
 
 def basin_result(body: BasinBody, pool: Executor | None = None) -> dict[str, Any]:
@@ -189,6 +205,7 @@ def basin_result(body: BasinBody, pool: Executor | None = None) -> dict[str, Any
         if err.field.split(".")[0] in ("params", "schedule"):
             raise err.within("optimizer") from None
         raise
+    check_data_fit_work(problem, "nx x ny", body.nx * body.ny, body.max_steps)
     limit = limits.MAX_BASIN_STEPS if engine.compiles(spec) else limits.MAX_BASIN_STEPS_ON_NUMPY
     work = body.nx * body.ny * body.max_steps
     if work > limit:
