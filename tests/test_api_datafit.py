@@ -146,6 +146,7 @@ def test_the_limits_are_the_servers(client: TestClient) -> None:
     assert answer["max_run_points"] == limits.MAX_RUN_POINTS
     assert answer["max_expression_length"] == limits.MAX_EXPRESSION_LENGTH
     assert answer["max_data_fit_work"] == limits.MAX_DATA_FIT_WORK
+    assert answer["max_run_data_fit_work"] == limits.MAX_RUN_DATA_FIT_WORK
 
 
 def test_a_sweep_on_100000_points_of_least_squares_agrees_with_the_summed_run(
@@ -228,3 +229,32 @@ def test_the_default_work_limit_refuses_a_long_sweep_of_logistic_regression(
     assert r.status_code == 422
     msg = r.json()["detail"][0]["msg"]
     assert "100 x 1,000 x 10,000 = 1,000,000,000" in msg and "20,000,000" in msg
+
+
+def test_a_run_on_a_loss_summed_over_its_data_has_a_limit_that_counts_n(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run request's steps on logistic regression each sum over the n points (the full loss
+    is recorded beside a minibatch's too): (1 + restarts) x steps x optimizers x n is limited."""
+    monkeypatch.setattr(limits, "MAX_RUN_DATA_FIT_WORK", 2 * 3 * 50 * 100)
+    body = {
+        "surface": LOGISTIC,
+        "optimizers": [{"id": "gd"}, {"id": "adam"}],
+        "max_steps": 50,
+        "restarts": 2,
+    }
+    assert client.post("/api/runs", json=body).status_code == 200
+    body["max_steps"] = 51
+    r = client.post("/api/runs", json=body)
+    assert r.status_code == 422
+    detail = r.json()["detail"][0]
+    assert detail["loc"] == ["body", "max_steps"]
+    assert "306 x 100 = 30,600" in detail["msg"] and "limit of 30,000" in detail["msg"]
+    with client.websocket_connect("/ws/runs") as ws:
+        ws.send_json({"type": "run", "id": "w1", **body})
+        msg = ws.receive_json()
+        assert msg["type"] == "error" and msg["field"] == "max_steps"
+    # least squares steps by its expansion: the same run on 100,000 points is not refused
+    body["surface"] = {"id": "line-fit-sgd", "params": {"n": 100_000}}
+    body["optimizers"] = [{"id": "gd", "params": {"lr": 1e-6}}, {"id": "adam"}]
+    assert client.post("/api/runs", json=body).status_code == 200

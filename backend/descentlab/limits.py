@@ -31,6 +31,11 @@ MAX_BASIN_STEPS_ON_NUMPY = 1_000_000
 # at n = 1,000 1.2 s (one core of this 2-core machine, shared); 10 x 10 x 100 at n = 10,000 (5x
 # the limit) took 19 s with the machine loaded.
 MAX_DATA_FIT_WORK = 20_000_000
+# ... of one run request on such a loss, (1 + restarts) x max_steps summed over optimisers, x n:
+# a run streams its steps as they come, so it may take longer than a sweep. At the limit, gd on
+# logistic regression at n = 10,000 took ~11 s here (~55 ns a row, step and data point, measured
+# as 2,000 steps at n = 10,000 in 1.1 s): 8 optimisers x 1,000 steps at n = 10,000 fit within it.
+MAX_RUN_DATA_FIT_WORK = 200_000_000
 MAX_BOUND = 1e12  # divergence bound: |x| beyond this stops a run as diverged
 MAX_DATA_POINTS = 10_000  # samples n of a data-fit surface
 # ... of a least-squares one: its contour grid comes from sums over the data, so its cost does
@@ -92,6 +97,7 @@ def describe() -> dict[str, int | float]:
         "max_basin_steps": MAX_BASIN_STEPS,
         "max_basin_steps_on_numpy": MAX_BASIN_STEPS_ON_NUMPY,
         "max_data_fit_work": MAX_DATA_FIT_WORK,
+        "max_run_data_fit_work": MAX_RUN_DATA_FIT_WORK,
         "max_bound": MAX_BOUND,
         "max_data_points": MAX_DATA_POINTS,
         "max_least_squares_points": MAX_LEAST_SQUARES_POINTS,

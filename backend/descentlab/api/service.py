@@ -79,12 +79,23 @@ def prepare_runs(body: RunBody) -> tuple[Problem, list[engine.RunSpec]]:
                 raise err.within(f"optimizers.{i}") from None
             raise
         specs.append(spec)
+    field = "epochs" if body.epochs else "max_steps"
     points = sum(s.starts.shape[0] * (s.stop.max_steps + 1) for s in specs)
     if points > limits.MAX_RUN_POINTS:
         raise DescentLabError(
-            "epochs" if body.epochs else "max_steps",
+            field,
             f"(1 + restarts) x (steps + 1) x optimizers = {points:,} points is over the "
             f"limit of {limits.MAX_RUN_POINTS:,} per request",
+        )
+    # a loss summed over its data at every step (the full loss is recorded with a minibatch's)
+    n = problem.summed_per_step
+    steps = sum(s.starts.shape[0] * s.stop.max_steps for s in specs)
+    if steps * n > limits.MAX_RUN_DATA_FIT_WORK:
+        raise DescentLabError(
+            field,
+            f"(1 + restarts) x steps x optimizers x n = {steps:,} x {n:,} = {steps * n:,} is "
+            f"over the limit of {limits.MAX_RUN_DATA_FIT_WORK:,} for {problem.id!r}, whose every "
+            "step sums over its n data points: take fewer steps, restarts or points",
         )
     return problem, specs
 
