@@ -22,13 +22,13 @@ const colourOf = (label) => (label < 0 ? NO_BASIN : BASIN_COLOURS[label % BASIN_
 export const mapsBasins = (opt) => opt.family !== "zeroth-order" && !opt.one_at_a_time;
 
 // The map's settings from the state (`bs`): which run, and the grid's points a side;
-// `bound`, the page's bound surface, for the limit on a loss summed over its data every step.
-export function basinSettings(s, catalog, bound = null) {
+// `bound`, the page's bound surface, for the limit on a loss summed over its data every step;
+// `steps`, each run's (the page's, also where it counts them in epochs).
+export function basinSettings(s, catalog, bound = null, steps = s.steps) {
   const bs = s.bs || {};
   const ok = (i) => Number.isInteger(i) && i >= 0 && i < s.opts.length && mapsBasins(catalog.optimizers.get(s.opts[i].id));
   const run = ok(bs.run) ? bs.run : s.opts.findIndex((_, i) => ok(i));
   const most = catalog.limits.max_basin_points;
-  const steps = s.steps;
   // n × n × steps within the limit for compiled rules (the server refuses more for the others);
   // a data-fit surface never compiles: numpy's limit
   const rowSteps = bound?.data_size ? catalog.limits.max_basin_steps_on_numpy : catalog.limits.max_basin_steps;
@@ -71,7 +71,7 @@ export class BasinView extends View {
     row.append(field("optimiser", this.run), field("n × n", this.n), field("paths", this.pathsBox));
     root.append(row);
     const commit = (key, value) => this.ctx.commit((d) => {
-      const set = basinSettings(d, this.ctx.catalog, this.ctx.bound());
+      const set = basinSettings(d, this.ctx.catalog, this.ctx.bound(), this.ctx.steps(d));
       d.bs = { run: set.run, n: set.n, ...(set.paths ? {} : { paths: 0 }), [key]: value };
       if (d.bs.paths === 1) delete d.bs.paths; // (shown: the default, left out of the URL)
     }, { ui: true });
@@ -84,7 +84,7 @@ export class BasinView extends View {
   }
 
   update(s) {
-    const set = basinSettings(s, this.ctx.catalog, this.ctx.bound());
+    const set = basinSettings(s, this.ctx.catalog, this.ctx.bound(), this.ctx.steps(s));
     const labels = this.ctx.labels(s);
     this.run.replaceChildren(...s.opts.map((o, i) => {
       const opt = new Option(`${i + 1}. ${labels[i] ?? o.id}`, String(i));

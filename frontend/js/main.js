@@ -704,6 +704,7 @@ const views = new Views({
     grad: $("#show-grad") },
   kinds: { sweep: SweepView, basins: BasinView, "3d": Surface3DView, grad: DerivView },
   ctx: { catalog, commit: (fn, opts) => store.commit(fn, opts), runBody: viewBody, bound: () => bound,
+    steps: (s) => (bound ? viewBody(s).max_steps : s.steps), // (each run's, as the views send it)
     grid: () => (plot.surface === bound ? plot.grid : null),
     ready: plotlyReady, plotly3d: () => fullPlotly($("#plotly-js").dataset.full, plotlyReady),
     state: () => store.state, labels: (s) => runLabels(s.opts, catalog) },

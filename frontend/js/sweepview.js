@@ -61,8 +61,9 @@ export const maxGrid = (limits, steps, oneAtATime = false) => {
 };
 
 // The sweep's settings from the state (`sw`, defaults for what it leaves out or gets wrong);
-// `bound`, the page's bound surface, for the limit on a loss summed over its data every step.
-export function sweepSettings(s, catalog, bound = null) {
+// `bound`, the page's bound surface, for the limit on a loss summed over its data every step;
+// `steps`, each run's (the page's, also where it counts them in epochs).
+export function sweepSettings(s, catalog, bound = null, steps = s.steps) {
   const sw = s.sw || {};
   const run = Number.isInteger(sw.run) && sw.run >= 0 && sw.run < s.opts.length ? sw.run : 0;
   const o = s.opts[run];
@@ -80,14 +81,14 @@ export function sweepSettings(s, catalog, bound = null) {
   };
   // scipy's methods run a sweep's settings one after another: a smaller grid
   const oneAtATime = catalog.optimizers.get(o.id).one_at_a_time;
-  const steps = maxGrid(catalog.limits, s.steps, oneAtATime);
-  const data = Math.max(2, dataFitGrid(catalog.limits, s.steps, bound));
-  const limit = Math.min(steps, data);
+  const sized = maxGrid(catalog.limits, steps, oneAtATime);
+  const data = Math.max(2, dataFitGrid(catalog.limits, steps, bound));
+  const limit = Math.min(sized, data);
   const fallback = oneAtATime ? 20 : 100;
   const n = Math.min(limit, Math.max(2, Number.isInteger(sw.n) ? sw.n : fallback));
   const metric = sw.m in METRICS ? sw.m : "loss";
   return { run, o, axes, x: range(x, sw.x0, sw.x1, sw.xs), y: range(y, sw.y0, sw.y1, sw.ys), n, limit, metric,
-    dataCapped: data < steps };
+    dataCapped: data < sized };
 }
 
 // The sweep request: the page's run of that optimiser, its two swept values left out.
@@ -205,7 +206,7 @@ export class SweepView extends View {
       const raw = e.target.value;
       const value = e.target.type === "number" ? Number(raw) : key === "run" ? Number(raw) : raw;
       this.ctx.commit((d) => {
-        const set = sweepSettings(d, this.ctx.catalog, this.ctx.bound());
+        const set = sweepSettings(d, this.ctx.catalog, this.ctx.bound(), this.ctx.steps(d));
         d.sw = this.settingsOf(set);
         if (key === "run" || key === "x" || key === "y") { // a new axis: its default range
           if (key === "run") d.sw = {};
@@ -252,7 +253,7 @@ export class SweepView extends View {
   }
 
   update(s) {
-    const set = sweepSettings(s, this.ctx.catalog, this.ctx.bound());
+    const set = sweepSettings(s, this.ctx.catalog, this.ctx.bound(), this.ctx.steps(s));
     this.showControls(s, set);
     if (!set.y) {
       this.say(`${set.o.id} has fewer than two hyperparameters a sweep can vary.`, "error");

@@ -307,3 +307,17 @@ def test_on_a_phone_a_drag_over_a_view_scrolls_and_a_tap_picks(
         assert pg.evaluate("() => window.descentlab.store.state.opts[0].p") != was
     finally:
         ctx.close()
+
+
+def test_a_view_s_grid_fits_the_limit_for_the_run_s_steps_counted_in_epochs(page: Any) -> None:
+    """20 epochs of 100 batches: 2,000 steps, where the page's steps box says 500. The sweep's
+    grid is sized for 2,000 summed over 1,000 points (3 x 3), not for 500 (6 x 6, refused)."""
+    open_app(
+        page,
+        "surface=logistic-regression&sp=n:1000&batch=10&epochs=20&opt=gd(lr:0.1)&show=sweep"
+        f"&{FAST}",
+    )
+    wait_view(page, "sweep", 3)
+    status = page.locator("#sweep-fig >> xpath=.. >> .view-status")
+    assert "3 × 3 runs" in status.inner_text()
+    assert page.evaluate("() => window.descentlab.store.state.steps") != 2000
