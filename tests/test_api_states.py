@@ -44,7 +44,7 @@ def test_the_path_is_the_runs_path_and_the_step_leads_to_the_next_point(
     )
     assert run["path"] == r.json()["runs"][0]["path"]  # the trajectory is untouched
     path, step = arr(run["path"]), arr(run["step"])
-    assert len(run["grad"]) == len(step) == len(path) == run["steps"] + 1
+    assert len(run["grad"]) == len(step) == len(path) == run["nit"] + 1
     close(path[:-1] + step[:-1], path[1:])
     _, G = make_problem("rosenbrock").value_and_grad(path)
     close(arr(run["grad"]), G)
@@ -217,4 +217,4 @@ def test_minibatch_sgd_state_follows_each_steps_minibatch(client: TestClient) ->
     close(path[:-1] + arr(run["step"])[:-1], path[1:])
     buf = arr(run["kept"]["buffer"])
     close(buf[1:], 0.9 * buf[:-1] + g[1:])
-    assert run["steps"] == 3 * 20
+    assert run["nit"] == 3 * 20

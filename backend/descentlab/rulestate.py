@@ -218,7 +218,7 @@ def record(spec: RunSpec) -> dict[str, Any]:
         inner = _driven(spec, n)
     else:
         inner = _replay(spec, path)
-    return {"optimizer": spec.optimizer.id, "steps": n, "path": path, **inner}
+    return {"optimizer": spec.optimizer.id, "nit": n, "path": path, **inner}
 
 
 def check_size(specs: list[RunSpec], field: str) -> None:
@@ -241,7 +241,7 @@ def to_json(rec: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "optimizer": rec["optimizer"],
         "kind": rec["kind"],
-        "steps": rec["steps"],
+        "nit": rec["nit"],
         "path": rows(rec["path"]),
         "grad": rows(rec["grad"]),
         "step": rows(rec["step"]),

@@ -144,8 +144,8 @@ export class Overlay {
     const out = [];
     const shown = new Set();
     for (const [k, run] of (this.data?.runs ?? []).entries()) {
-      if (t > run.steps && run.steps >= this.upTo) continue;
-      out.push(...this.runItems(run, k, Math.min(t, run.steps), big, shown));
+      if (t > run.nit && run.nit >= this.upTo) continue;
+      out.push(...this.runItems(run, k, Math.min(t, run.nit), big, shown));
     }
     this.renderKey(shown);
     return out;
