@@ -26,15 +26,12 @@ MAX_BASIN_STEPS = 40_000_000
 MAX_BASIN_STEPS_ON_NUMPY = 1_000_000
 # rows x max_steps x n of one sweep (settings) or basin map (nx x ny) on a data-fit loss whose
 # every full-batch step sums over its n samples (logistic regression, not least squares, whose
-# steps cost the same whatever n). At the limit, a sweep of gd took 2.1 s as 10 x 10 settings x
-# 200 steps at n = 1,000 and 2.3 s as 2 x 2 x 500 at n = 10,000, a 20 x 20 basin map of 50 steps
-# at n = 1,000 1.2 s (one core of this 2-core machine, shared); 10 x 10 x 100 at n = 10,000 (5x
-# the limit) took 19 s with the machine loaded.
+# steps cost the same whatever n): a second or two at the limit, at ~55 ns a row, step and
+# data point.
 MAX_DATA_FIT_WORK = 20_000_000
 # ... of one run request on such a loss, (1 + restarts) x max_steps summed over optimisers, x n:
-# a run streams its steps as they come, so it may take longer than a sweep. At the limit, gd on
-# logistic regression at n = 10,000 took ~11 s here (~55 ns a row, step and data point, measured
-# as 2,000 steps at n = 10,000 in 1.1 s): 8 optimisers x 1,000 steps at n = 10,000 fit within it.
+# ten times more, ~10 s, since a run streams its steps as they come (8 optimisers x 1,000 steps
+# at n = 10,000 fit).
 MAX_RUN_DATA_FIT_WORK = 200_000_000
 MAX_BOUND = 1e12  # divergence bound: |x| beyond this stops a run as diverged
 MAX_DATA_POINTS = 10_000  # samples n of a data-fit surface
