@@ -293,7 +293,7 @@ def _check_momentum_state(preset: Preset) -> None:
     (run,) = state_result(StateBody.model_validate(preset.run))["runs"]
     lr, beta = 0.01, 0.9
     x, v = np.array([-1.0, -1.0]), np.zeros(2)
-    for t in range(1, run["steps"] + 2):
+    for t in range(1, run["nit"] + 2):
         g = np.asarray(_bowl_grad(x), dtype=float)
         v = beta * v + (1 - beta) * g
         velocity = -lr * v / (1 - beta**t)
@@ -302,7 +302,7 @@ def _check_momentum_state(preset: Preset) -> None:
         np.testing.assert_allclose(run["kept"]["buffer"][t - 1], v, **TOL)
         np.testing.assert_allclose(run["kept"]["velocity"][t - 1], velocity, **TOL)
         x = x + velocity
-    assert run["steps"] == 75
+    assert run["nit"] == 75
 
 
 def _check_duke_gd_100k(preset: Preset) -> None:
